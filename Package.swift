@@ -1,0 +1,89 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "turbocode",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "turbocode", targets: ["turbocode"]),
+        .executable(name: "turbocode-bench", targets: ["TurboBench"]),
+        .library(name: "TurboCore", targets: ["TurboCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+    ],
+    targets: [
+        // Domain: entities, state machine, keys, scoring, dependency graph, ports. Foundation and Logging only.
+        .target(
+            name: "TurboCore",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // Persistence adapter: SQLite through GRDB.
+        .target(
+            name: "TurboSQLite",
+            dependencies: ["TurboCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // Persistence adapter: PostgreSQL through postgres-nio.
+        .target(
+            name: "TurboPostgres",
+            dependencies: [
+                "TurboCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Composition root: configuration, database selection, wiring.
+        .target(
+            name: "TurboApp",
+            dependencies: [
+                "TurboCore", "TurboSQLite", "TurboPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The thin command-line executable.
+        .executableTarget(
+            name: "turbocode",
+            dependencies: ["TurboApp", "TurboCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "TurboBench",
+            dependencies: ["TurboApp", "TurboCore"],
+            path: "Benchmarks/TurboBench",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "TurboCoreTests", dependencies: ["TurboCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TurboSQLiteTests",
+            dependencies: ["TurboSQLite", "TurboCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TurboPostgresTests",
+            dependencies: ["TurboPostgres", "TurboCore", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TurboStoreConformanceTests",
+            dependencies: ["TurboApp", "TurboCore", "TurboSQLite", "TurboPostgres"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "TurboAppTests", dependencies: ["TurboApp", "TurboCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "turbocodeTests", dependencies: ["turbocode", "TurboCore"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,135 @@
+public import Foundation
+
+/// The catalogue of event types. Every state change writes one of these in the same transaction.
+public enum EventType: String, Sendable, CaseIterable, Hashable {
+    case projectCreated = "project.created"
+    case issueCreated = "issue.created"
+    case issueUpdated = "issue.updated"
+    case issueReady = "issue.ready"
+    case issueAssigned = "issue.assigned"
+    case issueStarted = "issue.started"
+    case issueTesting = "issue.testing"
+    case issueInReview = "issue.review"
+    case issueClosed = "issue.closed"
+    case issueReopened = "issue.reopened"
+    case dependencyAdded = "dependency.added"
+    case dependencyRemoved = "dependency.removed"
+    case commentAdded = "comment.added"
+    case workLogStarted = "worklog.started"
+    case workLogEnded = "worklog.ended"
+}
+
+/// A row of the event log: the outbox that WebSocket, webhooks and readers consume.
+public struct Event: Hashable, Sendable, Identifiable {
+    /// Monotonic, committed in id order.
+    public var id: Int64
+    public var type: String
+    /// The issue key, project key or agent id the event is about.
+    public var subject: String
+    public var payload: JSONValue
+    public var createdAt: Date
+
+    public init(id: Int64, type: String, subject: String, payload: JSONValue, createdAt: Date) {
+        self.id = id
+        self.type = type
+        self.subject = subject
+        self.payload = payload
+        self.createdAt = createdAt
+    }
+}
+
+/// An event about to be written by a store, inside the transaction of the change it describes.
+public struct EventDraft: Hashable, Sendable {
+    public var type: EventType
+    public var subject: String
+    public var payload: JSONValue
+
+    public init(type: EventType, subject: String, payload: JSONValue) {
+        self.type = type
+        self.subject = subject
+        self.payload = payload
+    }
+
+    /// The payload as compact JSON with sorted keys.
+    public var payloadJSON: String { payload.jsonString }
+}
+
+extension EventDraft {
+    /// `project.created`.
+    public static func projectCreated(_ project: Project) -> EventDraft {
+        EventDraft(
+            type: .projectCreated, subject: project.key.rawValue,
+            payload: ["id": .string(project.id.lowercasedString), "key": .string(project.key.rawValue),
+                "name": .string(project.name)])
+    }
+
+    /// `issue.created`, with the fields a subscriber needs to act without a second read.
+    public static func issueCreated(_ issue: Issue) -> EventDraft {
+        EventDraft(
+            type: .issueCreated, subject: issue.key.description,
+            payload: [
+                "id": .string(issue.id.lowercasedString), "key": .string(issue.key.description),
+                "title": .string(issue.title), "type": .string(issue.type.rawValue),
+                "priority": .string(issue.priority.rawValue), "status": .string(issue.status.rawValue),
+                "blocked_by": .array(issue.blockedBy.map { .string($0.description) }),
+            ])
+    }
+
+    /// `issue.updated` naming the changed fields.
+    public static func issueUpdated(_ issue: Issue, changed: [String]) -> EventDraft {
+        EventDraft(
+            type: .issueUpdated, subject: issue.key.description,
+            payload: [
+                "id": .string(issue.id.lowercasedString), "key": .string(issue.key.description),
+                "changed": .array(changed.map(JSONValue.string)),
+            ])
+    }
+
+    /// The event for entering `to` (`issue.ready`, `issue.closed`, …) with both states.
+    ///
+    /// `from` is nil when the issue was created in that status.
+    public static func transition(_ issue: Issue, from: IssueStatus?, actor: String?) -> EventDraft {
+        var payload: [String: JSONValue] = [
+            "id": .string(issue.id.lowercasedString), "key": .string(issue.key.description),
+            "from": from.map { .string($0.rawValue) } ?? .null, "to": .string(issue.status.rawValue),
+        ]
+        if let reason = issue.closedReason { payload["reason"] = .string(reason.rawValue) }
+        if let actor { payload["actor"] = .string(actor) }
+        return EventDraft(type: issue.status.eventType, subject: issue.key.description, payload: .object(payload))
+    }
+
+    /// `dependency.added` / `dependency.removed`.
+    public static func dependency(_ type: EventType, blocker: IssueKey, blocked: IssueKey) -> EventDraft {
+        EventDraft(
+            type: type, subject: blocked.description,
+            payload: ["blocker": .string(blocker.description), "blocked": .string(blocked.description)])
+    }
+
+    /// `comment.added`.
+    public static func commentAdded(_ comment: Comment) -> EventDraft {
+        EventDraft(
+            type: .commentAdded, subject: comment.issueKey.description,
+            payload: [
+                "id": .string(comment.id.lowercasedString), "issue": .string(comment.issueKey.description),
+                "author": .string(comment.author), "body": .string(comment.body),
+            ])
+    }
+
+    /// `worklog.started` / `worklog.ended`.
+    public static func workLog(_ type: EventType, _ log: WorkLog) -> EventDraft {
+        var payload: [String: JSONValue] = [
+            "id": .string(log.id.lowercasedString), "issue": .string(log.issueKey.description),
+            "started_by": .string(log.startedBy),
+        ]
+        if let path = log.worktreePath { payload["worktree_path"] = .string(path) }
+        if let branch = log.branchName { payload["branch_name"] = .string(branch) }
+        if let outcome = log.outcome { payload["outcome"] = .string(outcome.rawValue) }
+        if let commit = log.commit { payload["commit"] = .string(commit) }
+        return EventDraft(type: type, subject: log.issueKey.description, payload: .object(payload))
+    }
+}
+
+extension UUID {
+    /// The canonical lower-case text form used in storage, JSON and events.
+    public var lowercasedString: String { uuidString.lowercased() }
+}

@@ -1,0 +1,59 @@
+import Foundation
+
+/// A value parsed from user input with a clear error naming the allowed values.
+public protocol UserParsableEnum: RawRepresentable, CaseIterable, Sendable, Hashable where RawValue == String {
+    /// The field name used in error messages (`type`, `priority`, …).
+    static var fieldName: String { get }
+}
+
+extension UserParsableEnum {
+    /// Parses case-insensitively; `-` and `_` are interchangeable (`wont-fix` = `wont_fix`).
+    public init(parsing text: String) throws(TurboError) {
+        let normalized = text.trimmingWhitespace().lowercased().replacingOccurrences(of: "-", with: "_")
+        guard let value = Self(rawValue: normalized) else {
+            throw .invalidValue(field: Self.fieldName, value: text, allowed: Self.allCases.map(\.rawValue))
+        }
+        self = value
+    }
+}
+
+/// What kind of work an issue is (the original turboCode's enum).
+public enum IssueType: String, UserParsableEnum {
+    case feature, bug, task, enhancement, documentation, discovery
+    public static let fieldName = "type"
+}
+
+/// How urgent an issue is.
+public enum IssuePriority: String, UserParsableEnum, Comparable {
+    case critical, high, medium, low
+    public static let fieldName = "priority"
+
+    /// The priority part of the queue score (DESIGN §4).
+    public var weight: Double {
+        switch self {
+        case .critical: 100
+        case .high: 50
+        case .medium: 25
+        case .low: 10
+        }
+    }
+
+    public static func < (lhs: IssuePriority, rhs: IssuePriority) -> Bool { lhs.weight < rhs.weight }
+}
+
+/// Why an issue was closed. Only `done` and `merged` release the issues it blocks.
+public enum ClosedReason: String, UserParsableEnum {
+    case done, merged, duplicate
+    case wontFix = "wont_fix"
+    case obsolete
+    public static let fieldName = "reason"
+
+    /// Whether an issue closed for this reason counts as finished for the issues it blocks.
+    public var satisfiesDependents: Bool { self == .done || self == .merged }
+}
+
+/// How a work session ended.
+public enum WorkOutcome: String, UserParsableEnum {
+    case submitted, released, expired, failed, merged, cancelled
+    public static let fieldName = "outcome"
+}

@@ -1,0 +1,78 @@
+/// The one persistence port. Every mutating method runs in a single transaction that also writes its event rows,
+/// checks its guards inside that transaction, and writes nothing when it throws.
+///
+/// Adapters: `SQLiteStore` (GRDB) and `PostgresStore` (postgres-nio); one conformance suite tests both.
+public protocol TurboStore: Sendable {
+    // MARK: Projects
+
+    /// Creates a project; a duplicate key is ``TurboError/duplicateProjectKey(_:)``.
+    func createProject(_ new: NewProject) async throws -> Project
+    /// All projects, by key.
+    func projects() async throws -> [Project]
+    /// One project by key or id.
+    func project(_ ref: ProjectRef) async throws -> Project
+    /// The project whose main checkout is at `path`, if any.
+    func project(repositoryPath path: String) async throws -> Project?
+
+    // MARK: Issues
+
+    /// Creates an issue with the next key of its project, its `blockedBy` edges and `issue.created`.
+    func createIssue(_ new: NewIssue) async throws -> Issue
+    /// One issue by key or id, with its dependency keys.
+    func issue(_ ref: IssueRef) async throws -> Issue
+    /// Issues matching a filter, ordered by project key and number.
+    func issues(_ filter: IssueFilter) async throws -> [Issue]
+    /// How many issues match a filter, ignoring its limit and offset.
+    func countIssues(_ filter: IssueFilter) async throws -> Int
+    /// Changes fields (not the status); writes `issue.updated` when something changed.
+    func updateIssue(_ ref: IssueRef, _ changes: IssueChanges) async throws -> Issue
+    /// Moves an issue along the state machine, guarded against concurrent changes.
+    ///
+    /// `closed` needs a reason; `reopen` (closed → open) clears it.
+    func transition(_ ref: IssueRef, to status: IssueStatus, reason: ClosedReason?, actor: String?) async throws -> Issue
+
+    // MARK: Dependencies
+
+    /// Adds `blocker → blocked`; self edges, duplicates and cycles are refused.
+    func addDependency(blocker: IssueRef, blocked: IssueRef) async throws -> Dependency
+    /// Removes `blocker → blocked`.
+    func removeDependency(blocker: IssueRef, blocked: IssueRef) async throws
+    /// Direct blockers, directly blocked issues and the transitive blocker chain of an issue.
+    func dependencies(of ref: IssueRef) async throws -> DependencyView
+
+    // MARK: Comments and work logs
+
+    /// Adds a comment and writes `comment.added`.
+    func addComment(to ref: IssueRef, author: String, body: String) async throws -> Comment
+    /// An issue's comments, oldest first.
+    func comments(of ref: IssueRef) async throws -> [Comment]
+    /// Starts a work session; at most one is active per issue.
+    func startWorkLog(on ref: IssueRef, _ new: NewWorkLog) async throws -> WorkLog
+    /// Ends the active work session of an issue.
+    func endWorkLog(on ref: IssueRef, _ end: WorkLogEnd) async throws -> WorkLog
+    /// An issue's work sessions, oldest first.
+    func workLogs(of ref: IssueRef) async throws -> [WorkLog]
+    /// Every active work session, oldest first.
+    func activeWorkLogs() async throws -> [WorkLog]
+
+    // MARK: Queue and events
+
+    /// The ready issues, their blockers and the in-flight issues of a project (all projects when nil), read in one
+    /// consistent snapshot with the database clock.
+    func queueSnapshot(project: ProjectRef?) async throws -> QueueSnapshot
+    /// Events with an id greater than `after`, oldest first.
+    func events(after: Int64, limit: Int) async throws -> [Event]
+}
+
+extension TurboStore {
+    /// The work queue of a project (DESIGN §4): eligible issues in order, then the ineligible ready ones.
+    public func queue(project: ProjectRef?) async throws -> [QueueEntry] {
+        WorkQueue.rank(try await queueSnapshot(project: project))
+    }
+}
+
+/// A store that holds resources (connections) and must be closed.
+public protocol ClosableStore: TurboStore {
+    /// Releases the store's connections. The store is unusable afterwards.
+    func close() async throws
+}

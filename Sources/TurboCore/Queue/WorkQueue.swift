@@ -1,0 +1,179 @@
+public import Foundation
+
+/// A blocker of a queue candidate, with what decides whether it still blocks.
+public struct QueueBlocker: Hashable, Sendable {
+    public var key: IssueKey
+    public var status: IssueStatus
+    public var closedReason: ClosedReason?
+
+    public init(key: IssueKey, status: IssueStatus, closedReason: ClosedReason?) {
+        self.key = key
+        self.status = status
+        self.closedReason = closedReason
+    }
+
+    /// Whether this blocker is finished: closed as `done` or `merged`.
+    public var isSatisfied: Bool { status == .closed && (closedReason?.satisfiesDependents ?? false) }
+}
+
+/// A `ready` issue as the queue needs it: only the fields that eligibility and the score read.
+public struct QueueCandidate: Hashable, Sendable {
+    public var id: UUID
+    public var key: IssueKey
+    public var title: String
+    public var priority: IssuePriority
+    public var capabilities: [String]
+    public var paths: [String]
+    public var workRank: Int?
+    public var createdAt: Date
+    public var blockers: [QueueBlocker]
+    /// How many issues that are not closed this one blocks.
+    public var blocksCount: Int
+
+    public init(
+        id: UUID, key: IssueKey, title: String, priority: IssuePriority, capabilities: [String], paths: [String],
+        workRank: Int?, createdAt: Date, blockers: [QueueBlocker], blocksCount: Int
+    ) {
+        self.id = id
+        self.key = key
+        self.title = title
+        self.priority = priority
+        self.capabilities = capabilities
+        self.paths = paths
+        self.workRank = workRank
+        self.createdAt = createdAt
+        self.blockers = blockers
+        self.blocksCount = blocksCount
+    }
+}
+
+/// An issue someone is working on, whose declared paths are taken.
+public struct InFlightIssue: Hashable, Sendable {
+    public var key: IssueKey
+    public var status: IssueStatus
+    public var paths: [String]
+
+    public init(key: IssueKey, status: IssueStatus, paths: [String]) {
+        self.key = key
+        self.status = status
+        self.paths = paths
+    }
+}
+
+/// Everything the queue is computed from, read in one consistent snapshot, with the database's clock.
+public struct QueueSnapshot: Sendable {
+    public var now: Date
+    public var candidates: [QueueCandidate]
+    public var inFlight: [InFlightIssue]
+
+    public init(now: Date, candidates: [QueueCandidate], inFlight: [InFlightIssue]) {
+        self.now = now
+        self.candidates = candidates
+        self.inFlight = inFlight
+    }
+}
+
+/// The parts of a queue score (DESIGN §4), kept so `turbocode queue` can show them.
+public struct ScoreParts: Hashable, Sendable {
+    /// critical 100, high 50, medium 25, low 10.
+    public var priority: Double
+    /// 20 when no blocker is open, else 0.
+    public var noBlockers: Double
+    /// `min(age_days * 0.5, 20)`.
+    public var age: Double
+    /// 5 per issue it blocks.
+    public var blocks: Double
+
+    /// The sum of the parts.
+    public var total: Double { priority + noBlockers + age + blocks }
+
+    public init(priority: Double, noBlockers: Double, age: Double, blocks: Double) {
+        self.priority = priority
+        self.noBlockers = noBlockers
+        self.age = age
+        self.blocks = blocks
+    }
+}
+
+/// Why a ready issue cannot be taken now.
+public enum IneligibleReason: Hashable, Sendable, CustomStringConvertible {
+    /// Blockers that are not closed as done or merged.
+    case blocked(by: [QueueBlocker])
+    /// Declared paths that overlap an in-flight issue's.
+    case pathOverlap(with: IssueKey, ours: String, theirs: String)
+
+    public var description: String {
+        switch self {
+        case .blocked(let blockers):
+            "blocked by "
+                + blockers.map { blocker in
+                    blocker.status == .closed
+                        ? "\(blocker.key) (closed as \(blocker.closedReason?.rawValue ?? "unknown"))"
+                        : "\(blocker.key) (\(blocker.status))"
+                }.joined(separator: ", ")
+        case .pathOverlap(let other, let ours, let theirs):
+            "paths overlap \(other) (in flight): \(ours) ~ \(theirs)"
+        }
+    }
+}
+
+/// One row of the work queue.
+public struct QueueEntry: Hashable, Sendable {
+    public var candidate: QueueCandidate
+    public var parts: ScoreParts
+    /// nil when the issue is eligible.
+    public var reason: IneligibleReason?
+
+    public var score: Double { parts.total }
+    public var isEligible: Bool { reason == nil }
+}
+
+/// The priority work queue: eligibility and the exact score of DESIGN §4.
+public enum WorkQueue {
+    /// Eligible issues in dispatch order, then the ineligible ready ones (same order) with their reasons.
+    ///
+    /// Order: a manual `work_rank` first (ascending) ahead of all unranked issues, then score (descending), then
+    /// older first, then key.
+    public static func rank(_ snapshot: QueueSnapshot) -> [QueueEntry] {
+        let entries = snapshot.candidates.map { candidate in
+            let openBlockers = candidate.blockers.filter { !$0.isSatisfied }.sorted { $0.key < $1.key }
+            let parts = score(candidate, hasOpenBlockers: !openBlockers.isEmpty, now: snapshot.now)
+            var reason: IneligibleReason? = openBlockers.isEmpty ? nil : .blocked(by: openBlockers)
+            if reason == nil, !candidate.paths.isEmpty {
+                for other in snapshot.inFlight.sorted(by: { $0.key < $1.key }) where other.key != candidate.key {
+                    if let (ours, theirs) = PathGlob.anyOverlap(candidate.paths, other.paths) {
+                        reason = .pathOverlap(with: other.key, ours: ours, theirs: theirs)
+                        break
+                    }
+                }
+            }
+            return QueueEntry(candidate: candidate, parts: parts, reason: reason)
+        }
+        return entries.sorted(by: precedes)
+    }
+
+    /// The score of one candidate at `now`.
+    public static func score(_ candidate: QueueCandidate, hasOpenBlockers: Bool, now: Date) -> ScoreParts {
+        let ageDays = max(0, now.timeIntervalSince(candidate.createdAt)) / 86_400
+        return ScoreParts(
+            priority: candidate.priority.weight,
+            noBlockers: hasOpenBlockers ? 0 : 20,
+            age: min(ageDays * 0.5, 20),
+            blocks: 5 * Double(candidate.blocksCount)
+        )
+    }
+
+    /// The queue order: eligible before ineligible, ranked before unranked, then score, age and key.
+    static func precedes(_ a: QueueEntry, _ b: QueueEntry) -> Bool {
+        if a.isEligible != b.isEligible { return a.isEligible }
+        switch (a.candidate.workRank, b.candidate.workRank) {
+        case (let x?, let y?) where x != y: return x < y
+        case (.some, nil): return true
+        case (nil, .some): return false
+        default: break
+        }
+        if a.score != b.score { return a.score > b.score }
+        if a.candidate.createdAt != b.candidate.createdAt { return a.candidate.createdAt < b.candidate.createdAt }
+        return a.candidate.key < b.candidate.key
+    }
+}

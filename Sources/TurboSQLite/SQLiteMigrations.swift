@@ -1,0 +1,91 @@
+import GRDB
+
+/// The schema's history. Append-only: a migration that has shipped is never edited; change the schema with a new one.
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: projects, issues, dependencies, comments, work logs, events") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE projects (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        key TEXT NOT NULL UNIQUE CHECK (length(key) BETWEEN 2 AND 10),
+                        name TEXT NOT NULL,
+                        repository_path TEXT UNIQUE,
+                        base_branch TEXT NOT NULL DEFAULT 'main',
+                        next_issue_number INTEGER NOT NULL DEFAULT 1 CHECK (next_issue_number >= 1),
+                        created_at TEXT NOT NULL,
+                        updated_at TEXT NOT NULL
+                    );
+                    CREATE TABLE issues (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+                        number INTEGER NOT NULL CHECK (number >= 1),
+                        key TEXT NOT NULL UNIQUE,
+                        title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+                        description TEXT NOT NULL DEFAULT '',
+                        type TEXT NOT NULL
+                            CHECK (type IN ('feature','bug','task','enhancement','documentation','discovery')),
+                        priority TEXT NOT NULL CHECK (priority IN ('critical','high','medium','low')),
+                        status TEXT NOT NULL
+                            CHECK (status IN ('open','ready','assigned','in_progress','testing','review','closed')),
+                        capabilities TEXT NOT NULL DEFAULT '[]',
+                        paths TEXT NOT NULL DEFAULT '[]',
+                        created_by TEXT,
+                        assigned_to TEXT,
+                        work_rank INTEGER CHECK (work_rank >= 1),
+                        closed_reason TEXT CHECK (closed_reason IN ('done','merged','duplicate','wont_fix','obsolete')),
+                        created_at TEXT NOT NULL,
+                        updated_at TEXT NOT NULL,
+                        closed_at TEXT,
+                        UNIQUE (project_id, number),
+                        CHECK ((status = 'closed') = (closed_reason IS NOT NULL))
+                    );
+                    CREATE INDEX issues_project_status ON issues(project_id, status);
+                    CREATE INDEX issues_status ON issues(status);
+                    CREATE TABLE dependencies (
+                        blocker_id TEXT NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+                        blocked_id TEXT NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+                        type TEXT NOT NULL DEFAULT 'blocks',
+                        created_at TEXT NOT NULL,
+                        PRIMARY KEY (blocker_id, blocked_id),
+                        CHECK (blocker_id <> blocked_id)
+                    );
+                    CREATE INDEX dependencies_blocked ON dependencies(blocked_id);
+                    CREATE TABLE comments (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        issue_id TEXT NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+                        author TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        created_at TEXT NOT NULL
+                    );
+                    CREATE INDEX comments_issue ON comments(issue_id, created_at);
+                    CREATE TABLE work_logs (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        issue_id TEXT NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+                        started_by TEXT NOT NULL,
+                        started_at TEXT NOT NULL,
+                        ended_at TEXT,
+                        worktree_path TEXT,
+                        branch_name TEXT,
+                        commit_sha TEXT,
+                        commit_url TEXT,
+                        outcome TEXT,
+                        input_tokens INTEGER,
+                        output_tokens INTEGER,
+                        cost_usd REAL
+                    );
+                    CREATE INDEX work_logs_issue ON work_logs(issue_id, started_at);
+                    CREATE UNIQUE INDEX work_logs_one_active ON work_logs(issue_id) WHERE ended_at IS NULL;
+                    CREATE TABLE events (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        type TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        payload TEXT NOT NULL,
+                        created_at TEXT NOT NULL
+                    );
+                    """)
+        }
+        return migrator
+    }
+}
