@@ -6,7 +6,7 @@ public import TurboCore
 ///
 /// Each mutation is one IMMEDIATE write transaction (GRDB's default for writes), so check-and-set guards hold across
 /// processes too; `busy_timeout` makes concurrent CLI processes wait instead of failing.
-public struct SQLiteStore: ClosableStore {
+public struct SQLiteStore: TurboStore {
     private let writer: any DatabaseWriter
 
     /// Opens (creating if needed) the database file at `path` and migrates it to the latest schema.
@@ -43,6 +43,7 @@ public struct SQLiteStore: ClosableStore {
         try await writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
     }
 
+    /// Closes the database file. The store is unusable afterwards.
     public func close() async throws {
         if let pool = writer as? DatabasePool { try pool.close() }
     }

@@ -70,9 +70,3 @@ extension TurboStore {
         WorkQueue.rank(try await queueSnapshot(project: project))
     }
 }
-
-/// A store that holds resources (connections) and must be closed.
-public protocol ClosableStore: TurboStore {
-    /// Releases the store's connections. The store is unusable afterwards.
-    func close() async throws
-}

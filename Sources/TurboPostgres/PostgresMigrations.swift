@@ -1,0 +1,132 @@
+import Logging
+import PostgresNIO
+
+/// The schema's history, the same tables and rules as the SQLite adapter's. Append-only.
+enum PostgresMigrations {
+    static let all: [(name: String, sql: String)] = [
+        (
+            "v1: projects, issues, dependencies, comments, work logs, events",
+            """
+            CREATE TABLE projects (
+                id uuid PRIMARY KEY,
+                key text NOT NULL UNIQUE CHECK (length(key) BETWEEN 2 AND 10),
+                name text NOT NULL,
+                repository_path text UNIQUE,
+                base_branch text NOT NULL DEFAULT 'main',
+                next_issue_number integer NOT NULL DEFAULT 1 CHECK (next_issue_number >= 1),
+                created_at timestamptz NOT NULL,
+                updated_at timestamptz NOT NULL
+            );
+            CREATE TABLE issues (
+                id uuid PRIMARY KEY,
+                project_id uuid NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+                number integer NOT NULL CHECK (number >= 1),
+                key text NOT NULL UNIQUE,
+                title text NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+                description text NOT NULL DEFAULT '',
+                type text NOT NULL
+                    CHECK (type IN ('feature','bug','task','enhancement','documentation','discovery')),
+                priority text NOT NULL CHECK (priority IN ('critical','high','medium','low')),
+                status text NOT NULL
+                    CHECK (status IN ('open','ready','assigned','in_progress','testing','review','closed')),
+                capabilities text[] NOT NULL DEFAULT '{}',
+                paths text[] NOT NULL DEFAULT '{}',
+                created_by text,
+                assigned_to text,
+                work_rank integer CHECK (work_rank >= 1),
+                closed_reason text CHECK (closed_reason IN ('done','merged','duplicate','wont_fix','obsolete')),
+                created_at timestamptz NOT NULL,
+                updated_at timestamptz NOT NULL,
+                closed_at timestamptz,
+                UNIQUE (project_id, number),
+                CHECK ((status = 'closed') = (closed_reason IS NOT NULL))
+            );
+            CREATE INDEX issues_project_status ON issues(project_id, status);
+            CREATE INDEX issues_status ON issues(status);
+            CREATE TABLE dependencies (
+                blocker_id uuid NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+                blocked_id uuid NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+                type text NOT NULL DEFAULT 'blocks',
+                created_at timestamptz NOT NULL,
+                PRIMARY KEY (blocker_id, blocked_id),
+                CHECK (blocker_id <> blocked_id)
+            );
+            CREATE INDEX dependencies_blocked ON dependencies(blocked_id);
+            CREATE TABLE comments (
+                id uuid PRIMARY KEY,
+                issue_id uuid NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+                author text NOT NULL,
+                body text NOT NULL,
+                created_at timestamptz NOT NULL,
+                seq bigserial
+            );
+            CREATE INDEX comments_issue ON comments(issue_id, created_at);
+            CREATE TABLE work_logs (
+                id uuid PRIMARY KEY,
+                issue_id uuid NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+                started_by text NOT NULL,
+                started_at timestamptz NOT NULL,
+                ended_at timestamptz,
+                worktree_path text,
+                branch_name text,
+                commit_sha text,
+                commit_url text,
+                outcome text,
+                input_tokens bigint,
+                output_tokens bigint,
+                cost_usd double precision,
+                seq bigserial
+            );
+            CREATE INDEX work_logs_issue ON work_logs(issue_id, started_at);
+            CREATE UNIQUE INDEX work_logs_one_active ON work_logs(issue_id) WHERE ended_at IS NULL;
+            CREATE TABLE events (
+                id bigserial PRIMARY KEY,
+                type text NOT NULL,
+                subject text NOT NULL,
+                payload jsonb NOT NULL,
+                created_at timestamptz NOT NULL
+            );
+            """
+        )
+    ]
+
+    /// Applies the missing migrations in one transaction, serialized across processes by an advisory lock.
+    static func migrate(_ client: PostgresClient, logger: Logger) async throws -> [String] {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresLocks.migrations))", logger: logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS turbocode_migrations (
+                    name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now()
+                )
+                """, logger: logger)
+            var applied: [String] = []
+            for try await name in try await connection.query(
+                "SELECT name FROM turbocode_migrations ORDER BY applied_at, name", logger: logger
+            ).decode(String.self) {
+                applied.append(name)
+            }
+            for migration in all where !applied.contains(migration.name) {
+                logger.info("Applying migration", metadata: ["migration.name": "\(migration.name)"])
+                // The extended protocol takes one statement at a time.
+                for statement in migration.sql.split(separator: ";\n") where !statement.allSatisfy(\.isWhitespace) {
+                    try await connection.query(PostgresQuery(unsafeSQL: String(statement)), logger: logger)
+                }
+                try await connection.query(
+                    "INSERT INTO turbocode_migrations (name) VALUES (\(migration.name))", logger: logger)
+                applied.append(migration.name)
+            }
+            return applied
+        }
+    }
+}
+
+/// Advisory lock keys, one per purpose.
+enum PostgresLocks {
+    /// Held while migrating.
+    static let migrations = 742_001
+    /// Held from the event insert to commit, so events commit in id order and readers that page by id miss none.
+    static let eventLog = 742_002
+    /// Held while adding a dependency, so two concurrent additions cannot close a cycle together.
+    static let dependencyGraph = 742_003
+}
