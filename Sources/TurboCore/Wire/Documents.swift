@@ -1,0 +1,166 @@
+public import Foundation
+
+/// The JSON shape of an issue, shared by the CLI's `--json`, the REST API and MCP. snake_case; absent values are
+/// `null`, never missing.
+public struct IssueDocument: Encodable, Sendable, Hashable {
+    public var issue: Issue
+
+    public init(_ issue: Issue) { self.issue = issue }
+
+    enum CodingKeys: String, CodingKey {
+        case id, key, number, project, title, description, type, status, priority, capabilities, paths
+        case blockedBy = "blocked_by", blocks
+        case assignedTo = "assigned_to", workRank = "work_rank", createdBy = "created_by"
+        case closedReason = "closed_reason", createdAt = "created_at", updatedAt = "updated_at"
+        case closedAt = "closed_at"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(issue.id.lowercasedString, forKey: .id)
+        try c.encode(issue.key.description, forKey: .key)
+        try c.encode(issue.number, forKey: .number)
+        try c.encode(issue.key.project.rawValue, forKey: .project)
+        try c.encode(issue.title, forKey: .title)
+        try c.encode(issue.description, forKey: .description)
+        try c.encode(issue.type.rawValue, forKey: .type)
+        try c.encode(issue.status.rawValue, forKey: .status)
+        try c.encode(issue.priority.rawValue, forKey: .priority)
+        try c.encode(issue.capabilities, forKey: .capabilities)
+        try c.encode(issue.paths, forKey: .paths)
+        try c.encode(issue.blockedBy.map(\.description), forKey: .blockedBy)
+        try c.encode(issue.blocks.map(\.description), forKey: .blocks)
+        try c.encode(issue.assignedTo, forKey: .assignedTo)
+        try c.encode(issue.workRank, forKey: .workRank)
+        try c.encode(issue.createdBy, forKey: .createdBy)
+        try c.encode(issue.closedReason?.rawValue, forKey: .closedReason)
+        try c.encode(issue.createdAt, forKey: .createdAt)
+        try c.encode(issue.updatedAt, forKey: .updatedAt)
+        try c.encode(issue.closedAt, forKey: .closedAt)
+    }
+}
+
+/// The JSON shape of a project.
+public struct ProjectDocument: Encodable, Sendable, Hashable {
+    public var project: Project
+
+    public init(_ project: Project) { self.project = project }
+
+    enum CodingKeys: String, CodingKey {
+        case id, key, name, repositoryPath = "repository_path", baseBranch = "base_branch"
+        case createdAt = "created_at", updatedAt = "updated_at"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(project.id.lowercasedString, forKey: .id)
+        try c.encode(project.key.rawValue, forKey: .key)
+        try c.encode(project.name, forKey: .name)
+        try c.encode(project.repositoryPath, forKey: .repositoryPath)
+        try c.encode(project.baseBranch, forKey: .baseBranch)
+        try c.encode(project.createdAt, forKey: .createdAt)
+        try c.encode(project.updatedAt, forKey: .updatedAt)
+    }
+}
+
+/// The JSON shape of a queue row: key, score, its parts, eligibility and the reason when ineligible.
+public struct QueueEntryDocument: Encodable, Sendable, Hashable {
+    public var entry: QueueEntry
+    /// 1-based position among eligible issues; nil for ineligible ones.
+    public var position: Int?
+
+    public init(_ entry: QueueEntry, position: Int?) {
+        self.entry = entry
+        self.position = position
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case key, id, title, priority, score, scoreParts = "score_parts", eligible, reason, position
+        case workRank = "work_rank", blockedBy = "blocked_by", overlapsWith = "overlaps_with"
+    }
+
+    enum PartKeys: String, CodingKey {
+        case priority, noBlockers = "no_blockers", age, blocks
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(entry.candidate.key.description, forKey: .key)
+        try c.encode(entry.candidate.id.lowercasedString, forKey: .id)
+        try c.encode(entry.candidate.title, forKey: .title)
+        try c.encode(entry.candidate.priority.rawValue, forKey: .priority)
+        try c.encode(Self.rounded(entry.score), forKey: .score)
+        var parts = c.nestedContainer(keyedBy: PartKeys.self, forKey: .scoreParts)
+        try parts.encode(Self.rounded(entry.parts.priority), forKey: .priority)
+        try parts.encode(Self.rounded(entry.parts.noBlockers), forKey: .noBlockers)
+        try parts.encode(Self.rounded(entry.parts.age), forKey: .age)
+        try parts.encode(Self.rounded(entry.parts.blocks), forKey: .blocks)
+        try c.encode(entry.isEligible, forKey: .eligible)
+        try c.encode(entry.reason?.description, forKey: .reason)
+        try c.encode(position, forKey: .position)
+        try c.encode(entry.candidate.workRank, forKey: .workRank)
+        var openBlockers: [String] = []
+        var overlap: String?
+        switch entry.reason {
+        case .blocked(let blockers): openBlockers = blockers.map(\.key.description)
+        case .pathOverlap(let other, _, _): overlap = other.description
+        case nil: break
+        }
+        try c.encode(openBlockers, forKey: .blockedBy)
+        try c.encode(overlap, forKey: .overlapsWith)
+    }
+
+    /// Two decimals, enough to read and stable to compare.
+    static func rounded(_ value: Double) -> Double { (value * 100).rounded() / 100 }
+}
+
+/// The JSON shape of a comment.
+public struct CommentDocument: Encodable, Sendable, Hashable {
+    public var comment: Comment
+
+    public init(_ comment: Comment) { self.comment = comment }
+
+    enum CodingKeys: String, CodingKey {
+        case id, issue, author, body, createdAt = "created_at"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(comment.id.lowercasedString, forKey: .id)
+        try c.encode(comment.issueKey.description, forKey: .issue)
+        try c.encode(comment.author, forKey: .author)
+        try c.encode(comment.body, forKey: .body)
+        try c.encode(comment.createdAt, forKey: .createdAt)
+    }
+}
+
+/// The JSON shape of an issue's dependencies.
+public struct DependencyDocument: Encodable, Sendable, Hashable {
+    public var issue: IssueKey
+    public var view: DependencyView
+
+    public init(issue: IssueKey, view: DependencyView) {
+        self.issue = issue
+        self.view = view
+    }
+
+    enum CodingKeys: String, CodingKey { case issue, blockers, blocked, chain }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(issue.description, forKey: .issue)
+        try c.encode(view.blockers.map(IssueDocument.init), forKey: .blockers)
+        try c.encode(view.blocked.map(IssueDocument.init), forKey: .blocked)
+        try c.encode(view.chain.map(IssueDocument.init), forKey: .chain)
+    }
+}
+
+extension JSONEncoder {
+    /// The encoder for every JSON turboCode prints or serves: sorted keys, ISO-8601 dates.
+    public static func turbo(pretty: Bool = true) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+}
