@@ -75,15 +75,22 @@ let package = Package(
         ),
         .testTarget(
             name: "TurboPostgresTests",
-            dependencies: ["TurboPostgres", "TurboCore", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: [
+                "TurboPostgres", "TurboCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "TurboStoreConformanceTests",
-            dependencies: ["TurboApp", "TurboCore", "TurboSQLite", "TurboPostgres"],
+            dependencies: [
+                "TurboApp", "TurboCore", "TurboSQLite", "TurboPostgres", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TurboAppTests", dependencies: ["TurboApp", "TurboCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "turbocodeTests", dependencies: ["turbocode", "TurboCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "turbocodeTests", dependencies: ["turbocode", "TurboCore", "TurboPostgres", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
     ]
 )

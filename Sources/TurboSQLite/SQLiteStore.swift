@@ -61,7 +61,7 @@ public struct SQLiteStore: TurboStore {
             {
                 throw TurboError.invalidInput("the repository \(path) already belongs to project \(existing)")
             }
-            let now = Date()
+            let now = Date.storageNow()
             let project = Project(
                 id: UUID(), key: new.key, name: new.name, repositoryPath: new.repositoryPath,
                 baseBranch: new.baseBranch, createdAt: now, updatedAt: now)
@@ -116,7 +116,7 @@ public struct SQLiteStore: TurboStore {
                         """,
                     arguments: [project.id.lowercasedString])
             else { throw TurboError.projectNotFound(new.project.description) }
-            let now = Date()
+            let now = Date.storageNow()
             var issue = Issue(
                 id: UUID(), projectID: project.id, key: IssueKey(project: project.key, number: number),
                 title: new.title, description: new.description, type: new.type, priority: new.priority,
@@ -177,7 +177,7 @@ public struct SQLiteStore: TurboStore {
             var issue = try Self.fetchIssue(db, ref)
             let changed = changes.apply(to: &issue)
             guard !changed.isEmpty else { return try Self.withDependencyKeys(db, [issue])[0] }
-            issue.updatedAt = Date()
+            issue.updatedAt = Date.storageNow()
             try db.execute(
                 sql: """
                     UPDATE issues SET title = ?, description = ?, type = ?, priority = ?, capabilities = ?, paths = ?,
@@ -200,7 +200,7 @@ public struct SQLiteStore: TurboStore {
         try await write { db in
             var issue = try Self.fetchIssue(db, ref)
             let from = issue.status
-            try IssueTransition.apply(to: &issue, status: status, reason: reason, now: Date())
+            try IssueTransition.apply(to: &issue, status: status, reason: reason, now: Date.storageNow())
             try db.execute(
                 sql: """
                     UPDATE issues SET status = ?, closed_reason = ?, closed_at = ?, assigned_to = ?, updated_at = ?
@@ -255,7 +255,7 @@ public struct SQLiteStore: TurboStore {
             if let cycle = DependencyGraph.cycle(adding: blockerIssue.key, blocks: blockedIssue.key, edges: edges) {
                 throw TurboError.dependencyCycle(cycle.map(\.description))
             }
-            let now = Date()
+            let now = Date.storageNow()
             try Self.insertDependency(db, blocker: blockerIssue.id, blocked: blockedIssue.id, at: now)
             try appendEvents(db, [.dependency(.dependencyAdded, blocker: blockerIssue.key, blocked: blockedIssue.key)])
             return Dependency(blocker: blockerIssue.key, blocked: blockedIssue.key, createdAt: now)
@@ -335,7 +335,7 @@ public struct SQLiteStore: TurboStore {
         return try await write { db in
             let issue = try Self.fetchIssue(db, ref)
             let comment = Comment(
-                id: UUID(), issueID: issue.id, issueKey: issue.key, author: author, body: body, createdAt: Date())
+                id: UUID(), issueID: issue.id, issueKey: issue.key, author: author, body: body, createdAt: Date.storageNow())
             try db.execute(
                 sql: "INSERT INTO comments (id, issue_id, author, body, created_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [
@@ -370,7 +370,7 @@ public struct SQLiteStore: TurboStore {
                 throw TurboError.activeWorkLogExists(issue: issue.key.description)
             }
             let log = WorkLog(
-                id: UUID(), issueID: issue.id, issueKey: issue.key, startedBy: new.startedBy, startedAt: Date(),
+                id: UUID(), issueID: issue.id, issueKey: issue.key, startedBy: new.startedBy, startedAt: Date.storageNow(),
                 endedAt: nil, worktreePath: new.worktreePath, branchName: new.branchName, commit: nil, commitURL: nil,
                 outcome: nil, inputTokens: nil, outputTokens: nil, costUSD: nil)
             try db.execute(
@@ -399,7 +399,7 @@ public struct SQLiteStore: TurboStore {
                         """, arguments: [issue.id.lowercasedString]
                 ).map(SQLiteRows.workLog)
             else { throw TurboError.noActiveWorkLog(issue: issue.key.description) }
-            log.end(with: end, at: Date())
+            log.end(with: end, at: Date.storageNow())
             try db.execute(
                 sql: """
                     UPDATE work_logs SET ended_at = ?, outcome = ?, commit_sha = ?, commit_url = ?, input_tokens = ?,
@@ -504,7 +504,7 @@ public struct SQLiteStore: TurboStore {
                     key: try SQLiteRows.issueKey(row["key"]), status: try IssueStatus(parsing: row["status"]),
                     paths: StringArray.decode(row["paths"]))
             }
-            return QueueSnapshot(now: Date(), candidates: candidates, inFlight: inFlight)
+            return QueueSnapshot(now: Date.storageNow(), candidates: candidates, inFlight: inFlight)
         }
     }
 
@@ -539,7 +539,7 @@ extension SQLiteStore {
     }
 
     private func appendEvents(_ db: Database, _ events: [EventDraft]) throws {
-        let now = Date()
+        let now = Date.storageNow()
         for event in events {
             try db.execute(
                 sql: "INSERT INTO events (type, subject, payload, created_at) VALUES (?, ?, ?, ?)",
@@ -648,5 +648,14 @@ extension SQLiteStore {
             _ = arguments.append(contentsOf: [assignee])
         }
         return (clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "), arguments)
+    }
+}
+
+extension Date {
+    /// Now, at the millisecond precision SQLite stores: the value GRDB will read back, so that what a write returns
+    /// equals what a later read returns.
+    static func storageNow() -> Date {
+        let now = Date()
+        return Date.fromDatabaseValue(now.databaseValue) ?? now
     }
 }

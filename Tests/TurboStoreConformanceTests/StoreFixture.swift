@@ -1,0 +1,83 @@
+import Foundation
+import Logging
+import Testing
+import TurboApp
+import TurboCore
+import TurboPostgres
+
+/// The stores every conformance test runs against.
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite, postgres
+
+    var testDescription: String { rawValue }
+
+    /// The PostgreSQL server for tests, from `scripts/with-postgres.sh`.
+    static var postgresURL: DatabaseURL.PostgresSettings? {
+        guard let text = ProcessInfo.processInfo.environment["TURBOCODE_TEST_POSTGRES_URL"],
+            case .postgres(let settings) = try? DatabaseURL(parsing: text)
+        else { return nil }
+        return settings
+    }
+
+    /// SQLite always; PostgreSQL when a test server is configured, or required by `TURBOCODE_REQUIRE_POSTGRES=1`
+    /// (then a missing server fails the tests instead of skipping them).
+    static var enabled: [StoreKind] {
+        let required = ProcessInfo.processInfo.environment["TURBOCODE_REQUIRE_POSTGRES"] == "1"
+        return postgresURL != nil || required ? allCases : [.sqlite]
+    }
+}
+
+/// Runs `body` with a fresh, empty store of the given kind: a new SQLite file, or a new PostgreSQL database.
+func withFreshStore<T: Sendable>(
+    _ kind: StoreKind, _ body: @Sendable (any TurboStore) async throws -> T
+) async throws -> T {
+    let logger = {
+        var logger = Logger(label: "turbocode.tests")
+        logger.logLevel = .warning
+        return logger
+    }()
+    switch kind {
+    case .sqlite:
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("turbo-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = DatabaseURL.sqlite(path: directory.appendingPathComponent("turbocode.db").path)
+        return try await TurboApp.withStore(url, logger: logger, body)
+    case .postgres:
+        let admin = try #require(
+            StoreKind.postgresURL, "TURBOCODE_TEST_POSTGRES_URL is not set: run the tests through scripts/test.sh")
+        return try await PostgresAdmin.withTemporaryDatabase(admin: admin, logger: logger) { settings in
+            try await TurboApp.withStore(.postgres(settings), logger: logger, body)
+        }
+    }
+}
+
+/// A project `TEST` in the store.
+@discardableResult
+func makeProject(_ store: any TurboStore, key: String = "TEST") async throws -> Project {
+    try await store.createProject(NewProject(key: try ProjectKey(key), name: "Test \(key)"))
+}
+
+/// An issue in project `TEST` with the given title and options.
+@discardableResult
+func makeIssue(
+    _ store: any TurboStore, _ title: String, project: String = "TEST", priority: IssuePriority = .medium,
+    status: IssueStatus = .open, paths: [String] = [], rank: Int? = nil, blockedBy: [String] = []
+) async throws -> TurboCore.Issue {
+    try await store.createIssue(
+        NewIssue(
+            project: .key(try ProjectKey(project)), title: title, priority: priority, status: status, paths: paths,
+            workRank: rank, blockedBy: try blockedBy.map { try IssueRef(parsing: $0) }))
+}
+
+/// Parses a key in tests.
+func ref(_ text: String) throws -> IssueRef { try IssueRef(parsing: text) }
+
+/// The types of every event after `after`.
+func eventTypes(_ store: any TurboStore, after: Int64 = 0) async throws -> [String] {
+    try await store.events(after: after, limit: 10_000).map(\.type)
+}
+
+/// The id of the newest event (0 when none).
+func lastEventID(_ store: any TurboStore) async throws -> Int64 {
+    try await store.events(after: 0, limit: 10_000).last?.id ?? 0
+}
