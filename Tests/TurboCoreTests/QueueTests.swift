@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+import TurboCore
+
+@Suite struct DependencyGraphTests {
+    @Test func cycleIsNamedFromTheNewEdge() {
+        let edges = ["B": ["C"], "C": ["D"], "X": ["A"]]
+        #expect(DependencyGraph.cycle(adding: "D", blocks: "B", edges: edges) == ["D", "B", "C", "D"])
+        #expect(DependencyGraph.cycle(adding: "A", blocks: "B", edges: edges) == nil)
+        #expect(DependencyGraph.cycle(adding: "A", blocks: "A", edges: [:]) == ["A", "A"])
+    }
+
+    @Test func chainPutsBlockersFirstAndEndsWithTheIssue() {
+        // D is blocked by B and C; B by A; C by A.
+        let blockers = ["D": ["C", "B"], "B": ["A"], "C": ["A"]]
+        #expect(DependencyGraph.chain(of: "D", blockers: blockers) == ["A", "B", "C", "D"])
+        #expect(DependencyGraph.chain(of: "A", blockers: blockers) == ["A"])
+    }
+}
+
+@Suite struct PathGlobTests {
+    @Test(arguments: [
+        ("Sources/Core/**", "Sources/Core/Model.swift", true), ("Sources/Core", "Sources/Core/a/b.swift", true),
+        ("Sources/*/Models", "Sources/Core/Models/X.swift", true), ("docs/**", "Sources/**", false),
+        ("*.md", "README.md", true), ("*.md", "main.swift", false), ("Sources/A/*.swift", "Sources/B/x.swift", false),
+        ("**/*.swift", "docs/readme.md", true), ("a/b", "a/c", false), ("src/test_*.py", "src/test_x.py", true),
+    ])
+    func overlaps(lhs: String, rhs: String, expected: Bool) {
+        #expect(PathGlob.overlaps(lhs, rhs) == expected)
+        #expect(PathGlob.overlaps(rhs, lhs) == expected)
+    }
+}
+
+@Suite struct WorkQueueTests {
+    static let now = Date(timeIntervalSince1970: 100 * 86_400)
+
+    static func candidate(
+        _ key: String, _ priority: IssuePriority, ageDays: Double = 0, rank: Int? = nil, paths: [String] = [],
+        blockers: [QueueBlocker] = [], blocks: Int = 0
+    ) -> QueueCandidate {
+        QueueCandidate(
+            id: UUID(), key: IssueKey(parsing: key)!, title: key, priority: priority, capabilities: [], paths: paths,
+            workRank: rank, createdAt: now.addingTimeInterval(-ageDays * 86_400), blockers: blockers,
+            blocksCount: blocks)
+    }
+
+    @Test func scoreIsExactlyTheDesignFormula() {
+        let parts = WorkQueue.score(Self.candidate("TT-1", .high, ageDays: 10, blocks: 3), hasOpenBlockers: false, now: Self.now)
+        #expect(parts == ScoreParts(priority: 50, noBlockers: 20, age: 5, blocks: 15))
+        #expect(parts.total == 90)
+        let old = WorkQueue.score(Self.candidate("TT-2", .low, ageDays: 400), hasOpenBlockers: true, now: Self.now)
+        #expect(old == ScoreParts(priority: 10, noBlockers: 0, age: 20, blocks: 0))
+        for (priority, weight) in [(IssuePriority.critical, 100.0), (.high, 50), (.medium, 25), (.low, 10)] {
+            #expect(WorkQueue.score(Self.candidate("TT-3", priority), hasOpenBlockers: false, now: Self.now).priority == weight)
+        }
+    }
+
+    @Test func rankThenScoreThenAgeThenKey() {
+        let blocker = QueueBlocker(key: IssueKey(parsing: "TT-9")!, status: .inProgress, closedReason: nil)
+        let done = QueueBlocker(key: IssueKey(parsing: "TT-8")!, status: .closed, closedReason: .merged)
+        let snapshot = QueueSnapshot(
+            now: Self.now,
+            candidates: [
+                Self.candidate("TT-1", .medium, ageDays: 1),
+                Self.candidate("TT-2", .medium, ageDays: 1),
+                Self.candidate("TT-3", .medium, ageDays: 2),
+                Self.candidate("TT-4", .low, rank: 2),
+                Self.candidate("TT-5", .low, rank: 1),
+                Self.candidate("TT-6", .critical, blockers: [blocker]),
+                Self.candidate("TT-7", .high, blockers: [done]),
+                Self.candidate("TT-10", .critical, paths: ["src/**"]),
+            ],
+            inFlight: [InFlightIssue(key: IssueKey(parsing: "TT-9")!, status: .inProgress, paths: ["src/app.swift"])])
+        let queue = WorkQueue.rank(snapshot)
+        #expect(queue.map(\.candidate.key.description) == ["TT-5", "TT-4", "TT-7", "TT-3", "TT-1", "TT-2", "TT-10", "TT-6"])
+        #expect(queue.filter(\.isEligible).count == 6)
+        // Ineligible issues keep the same order: TT-10 (120) before TT-6 (100, no unblocked bonus).
+        #expect(queue[6].reason?.description == "paths overlap TT-9 (in flight): src/** ~ src/app.swift")
+        #expect(queue[7].reason?.description == "blocked by TT-9 (in_progress)")
+    }
+}
