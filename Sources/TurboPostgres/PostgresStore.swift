@@ -34,6 +34,7 @@ public struct PostgresStore: TurboStore {
     public static func withStore<T: Sendable>(
         _ settings: DatabaseURL.PostgresSettings, logger: Logger, _ body: @Sendable (PostgresStore) async throws -> T
     ) async throws -> T {
+        try await probe(settings, logger: logger)
         let client = makeClient(settings, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
@@ -41,6 +42,27 @@ public struct PostgresStore: TurboStore {
             let store = try await PostgresStore(client: client, logger: logger)
             return try await body(store)
         }
+    }
+
+    /// Opens and closes one connection, so that a wrong address or credentials fail at once with the server's
+    /// reason instead of the pool retrying in the background.
+    public static func probe(_ settings: DatabaseURL.PostgresSettings, logger: Logger) async throws {
+        let isLoopback = ["127.0.0.1", "localhost", "::1"].contains(settings.host)
+        var config = PostgresConnection.Configuration(
+            host: settings.host, port: settings.port, username: settings.user, password: settings.password,
+            database: settings.database, tls: isLoopback ? .disable : .prefer(try .init(configuration: .makeClientConfiguration())))
+        config.options.connectTimeout = .seconds(5)
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(configuration: config, id: 0, logger: logger)
+        } catch {
+            let reason =
+                (error as? PSQLError)?.serverInfo?[.message] ?? (error as? PSQLError)?.underlying.map { "\($0)" }
+                ?? "\(error)"
+            throw TurboError.storage(
+                "cannot connect to PostgreSQL at \(settings.host):\(settings.port) as \(settings.user): \(reason)")
+        }
+        try? await connection.close()
     }
 
     /// The names of the applied migrations, oldest first.

@@ -1,0 +1,85 @@
+import Foundation
+import Logging
+import Testing
+import TurboCore
+import TurboPostgres
+
+/// PostgreSQL specifics: migrations shared by concurrent coordinators, and numbering across separate clients.
+@Suite(.timeLimit(.minutes(2)))
+struct PostgresStoreTests {
+    static var admin: DatabaseURL.PostgresSettings? {
+        guard let text = ProcessInfo.processInfo.environment["TURBOCODE_TEST_POSTGRES_URL"],
+            case .postgres(let settings) = try? DatabaseURL(parsing: text)
+        else { return nil }
+        return settings
+    }
+
+    static var enabled: Bool {
+        admin != nil || ProcessInfo.processInfo.environment["TURBOCODE_REQUIRE_POSTGRES"] == "1"
+    }
+
+    static let logger: Logger = {
+        var logger = Logger(label: "turbocode.tests.postgres")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    @Test(.enabled(if: enabled, "needs TURBOCODE_TEST_POSTGRES_URL (scripts/with-postgres.sh)"))
+    func coordinatorsStartingTogetherMigrateOnceAndShareNumbering() async throws {
+        let admin = try #require(Self.admin)
+        try await PostgresAdmin.withTemporaryDatabase(admin: admin, logger: Self.logger) { settings in
+            // Four clients start at once, as four `turbocode serve` processes would: the advisory lock lets one
+            // migrate while the others wait, and all see the same schema.
+            let migrations = try await withThrowingTaskGroup(of: [String].self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        try await PostgresStore.withStore(settings, logger: Self.logger) { store in
+                            try await store.appliedMigrations()
+                        }
+                    }
+                }
+                return try await group.reduce(into: [[String]]()) { $0.append($1) }
+            }
+            #expect(Set(migrations.map { $0.joined(separator: "|") }).count == 1)
+            #expect(migrations.first?.count == 1)
+
+            try await PostgresStore.withStore(settings, logger: Self.logger) { store in
+                _ = try await store.createProject(NewProject(key: try ProjectKey("PG"), name: "pg"))
+            }
+            let numbers = try await withThrowingTaskGroup(of: [Int].self) { group in
+                for client in 0..<3 {
+                    group.addTask {
+                        try await PostgresStore.withStore(settings, logger: Self.logger) { store in
+                            try await withThrowingTaskGroup(of: Int.self) { inner in
+                                for index in 0..<30 {
+                                    inner.addTask {
+                                        try await store.createIssue(
+                                            NewIssue(project: .key(try ProjectKey("PG")), title: "c\(client) i\(index)")
+                                        ).number
+                                    }
+                                }
+                                return try await inner.reduce(into: [Int]()) { $0.append($1) }
+                            }
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0 += $1 }
+            }
+            #expect(numbers.sorted() == Array(1...90))
+            // Events are readable in id order with no gaps between those committed.
+            let events = try await PostgresStore.withStore(settings, logger: Self.logger) { store in
+                try await store.events(after: 0, limit: 1_000)
+            }
+            #expect(events.filter { $0.type == "issue.created" }.count == 90)
+            #expect(events.map(\.id) == events.map(\.id).sorted())
+        }
+    }
+
+    @Test(.enabled(if: enabled, "needs TURBOCODE_TEST_POSTGRES_URL (scripts/with-postgres.sh)"))
+    func unreachableServerIsAClearError() async throws {
+        let settings = DatabaseURL.PostgresSettings(host: "127.0.0.1", port: 1, user: "nobody", database: "none")
+        await #expect(throws: TurboError.self) {
+            try await PostgresStore.withStore(settings, logger: Self.logger) { _ in () }
+        }
+    }
+}

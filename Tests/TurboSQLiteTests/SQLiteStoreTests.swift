@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+import TurboCore
+import TurboSQLite
+
+/// SQLite specifics: the file, WAL, named migrations, and several connections (as several CLI processes) at once.
+@Suite(.timeLimit(.minutes(1)))
+struct SQLiteStoreTests {
+    static func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("turbo-sqlite-\(UUID().uuidString)/state/turbo.db")
+            .path
+    }
+
+    @Test func fileIsWALWithNamedMigrationsAndSurvivesReopening() async throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        let store = try SQLiteStore(path: path)
+        #expect(try await store.journalMode() == "wal")
+        #expect(try await store.appliedMigrations() == ["v1: projects, issues, dependencies, comments, work logs, events"])
+        _ = try await store.createProject(NewProject(key: try ProjectKey("DISK"), name: "disk"))
+        _ = try await store.createIssue(NewIssue(project: .key(try ProjectKey("DISK")), title: "persisted"))
+        try await store.close()
+
+        let reopened = try SQLiteStore(path: path)
+        #expect(try await reopened.issue(try IssueRef(parsing: "DISK-1")).title == "persisted")
+        #expect(try await reopened.appliedMigrations().count == 1)
+        try await reopened.close()
+    }
+
+    @Test func separateConnectionsToOneFileNumberIssuesWithoutGaps() async throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        let stores = try (0..<4).map { _ in try SQLiteStore(path: path) }
+        _ = try await stores[0].createProject(NewProject(key: try ProjectKey("MULTI"), name: "multi"))
+        let numbers = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<80 {
+                let store = stores[index % stores.count]
+                group.addTask {
+                    try await store.createIssue(NewIssue(project: .key(try ProjectKey("MULTI")), title: "i\(index)")).number
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(numbers.sorted() == Array(1...80))
+        for store in stores { try await store.close() }
+    }
+
+    @Test func unreadableFileIsAClearError() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("turbo-bad-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("not-a-db").path
+        try Data("this is not sqlite".utf8).write(to: URL(fileURLWithPath: file))
+        let error = #expect(throws: (any Error).self) { try SQLiteStore(path: file) }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("not a database"))
+    }
+}
