@@ -8,6 +8,12 @@ public struct Repository: Hashable, Sendable {
     /// The root of the checkout that contains the starting directory (a linked worktree or the main checkout).
     public var checkoutRoot: String
 
+    /// A repository from known roots.
+    public init(root: String, checkoutRoot: String) {
+        self.root = root
+        self.checkoutRoot = checkoutRoot
+    }
+
     /// `.turbocode/` in the main checkout: the database, logs and other local state.
     public var stateDirectory: String { (root as NSString).appendingPathComponent(".turbocode") }
     /// `turbocode.yaml` at the repository root.

@@ -38,7 +38,8 @@ struct GlobalOptions: ParsableArguments {
         let repository = try repository()
         let url = try TurboApp.databaseURL(option: database, repository: repository)
         var logger = Logger(label: "turbocode")
-        logger.logLevel = .warning
+        // Failures reach the user as one-line errors; the driver's background chatter stays quiet.
+        logger.logLevel = .error
         return try await TurboApp.withStore(url, logger: logger) { store in try await body(store, repository) }
     }
 

@@ -21,7 +21,9 @@ extension Turbocode {
         var name: String?
 
         func validate() throws {
-            if let key { _ = try ProjectKey(key) }
+            if let key {
+                do { _ = try ProjectKey(key) } catch { throw ValidationError(error.description) }
+            }
         }
 
         func run() async throws {

@@ -1,0 +1,167 @@
+import Foundation
+import Logging
+import Testing
+import TurboCore
+import TurboPostgres
+
+/// The `turbocode` executable, run as a user would run it, in a fresh git repository.
+struct CLI {
+    let directory: URL
+    let database: String?
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+
+        func json() throws -> Any { try JSONSerialization.jsonObject(with: Data(stdout.utf8)) }
+    }
+
+    static var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("turbocode")
+    }
+
+    @discardableResult
+    func run(_ arguments: String...) throws -> Result {
+        try run(arguments)
+    }
+
+    func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments + (database.map { ["--database", $0] } ?? [])
+        process.currentDirectoryURL = directory
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "TURBOCODE_DATABASE_URL")
+        process.environment = environment
+        let (out, err) = (Pipe(), Pipe())
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+enum Backend: String, CaseIterable, Sendable {
+    case sqlite, postgres
+
+    static var enabled: [Backend] {
+        ProcessInfo.processInfo.environment["TURBOCODE_TEST_POSTGRES_URL"] != nil
+            || ProcessInfo.processInfo.environment["TURBOCODE_REQUIRE_POSTGRES"] == "1" ? allCases : [.sqlite]
+    }
+}
+
+/// Runs `body` in a fresh repository called `webshop`, with the default SQLite file or a fresh PostgreSQL database.
+func withRepository(_ backend: Backend, _ body: @Sendable (CLI) throws -> Void) async throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("turbo-cli-\(UUID().uuidString)")
+    let repo = root.appendingPathComponent("webshop")
+    try FileManager.default.createDirectory(at: repo, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: root) }
+    let git = Process()
+    git.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    git.arguments = ["git", "init", "-q", "-b", "main", repo.path]
+    try git.run()
+    git.waitUntilExit()
+    switch backend {
+    case .sqlite:
+        try body(CLI(directory: repo, database: nil))
+    case .postgres:
+        let text = try #require(ProcessInfo.processInfo.environment["TURBOCODE_TEST_POSTGRES_URL"])
+        guard case .postgres(let admin) = try DatabaseURL(parsing: text) else { return }
+        var logger = Logger(label: "cli-tests")
+        logger.logLevel = .warning
+        try await PostgresAdmin.withTemporaryDatabase(admin: admin, logger: logger) { settings in
+            let url = "postgres://\(settings.user)@\(settings.host):\(settings.port)/\(settings.database)"
+            try body(CLI(directory: repo, database: url))
+        }
+    }
+}
+
+@Suite(.timeLimit(.minutes(2)))
+struct CLITests {
+    @Test(arguments: Backend.enabled)
+    func walkthroughInAFreshRepository(backend: Backend) async throws {
+        try await withRepository(backend) { cli in
+            let initialized = try cli.run("init", "--key", "shop")
+            #expect(initialized.status == 0, "\(initialized.stderr)")
+            #expect(initialized.stdout.contains("Created project SHOP"))
+            #expect(try cli.run("init").stdout.contains("already exists"))
+            #expect(FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("turbocode.yaml").path))
+
+            #expect(try cli.run("issue", "add", "Checkout page", "--priority", "high", "--ready").stdout == "SHOP-1\n")
+            #expect(try cli.run("issue", "add", "Payment API", "--ready", "--capability", "backend", "--path", "api/**").stdout == "SHOP-2\n")
+            #expect(try cli.run("issue", "add", "Receipts", "--ready", "--blocked-by", "shop-2", "-d", "email them").stdout == "SHOP-3\n")
+            #expect(try cli.run("dep", "add", "SHOP-2", "SHOP-1").status == 0)
+
+            let cycle = try cli.run("dep", "add", "SHOP-3", "SHOP-2")
+            #expect(cycle.status == 1)
+            #expect(cycle.stderr == "error: dependency would create a cycle: SHOP-3 → SHOP-2 → SHOP-3\n")
+
+            let list = try #require(try cli.run("issue", "list", "--json").json() as? [[String: Any]])
+            #expect(list.map { $0["key"] as? String } == ["SHOP-1", "SHOP-2", "SHOP-3"])
+            for field in [
+                "id", "key", "number", "project", "title", "description", "type", "status", "priority", "capabilities",
+                "paths", "blocked_by", "blocks", "assigned_to", "work_rank", "created_at", "updated_at",
+            ] {
+                #expect(list[0].keys.contains(field), "issue JSON lacks \(field)")
+            }
+            #expect(list[1]["blocks"] as? [String] == ["SHOP-1", "SHOP-3"])
+            #expect(list[0]["blocked_by"] as? [String] == ["SHOP-2"])
+
+            let queue = try #require(try cli.run("queue", "--json").json() as? [[String: Any]])
+            #expect(queue.map { $0["key"] as? String } == ["SHOP-2", "SHOP-1", "SHOP-3"])
+            #expect(queue.map { $0["eligible"] as? Bool } == [true, false, false])
+            let parts = try #require(queue[0]["score_parts"] as? [String: Double])
+            #expect(parts["priority"] == 25 && parts["no_blockers"] == 20 && parts["blocks"] == 10)
+            #expect(queue[0]["score"] as? Double == 55 + (parts["age"] ?? 0))
+            #expect(queue[1]["reason"] as? String == "blocked by SHOP-2 (ready)")
+            let text = try cli.run("queue").stdout
+            #expect(text.contains("Ready but not eligible:") && text.contains("blocked by SHOP-2 (ready)"))
+
+            #expect(try cli.run("issue", "close", "SHOP-2").stdout == "SHOP-2 closed (done)\n")
+            let after = try #require(try cli.run("queue", "--json").json() as? [[String: Any]])
+            #expect(after.map { $0["key"] as? String } == ["SHOP-1", "SHOP-3"])
+            #expect(after.allSatisfy { $0["eligible"] as? Bool == true })
+
+            let closedAgain = try cli.run("issue", "close", "SHOP-2")
+            #expect(closedAgain.status == 1 && closedAgain.stderr.contains("cannot go from closed to closed"))
+            #expect(try cli.run("issue", "reopen", "SHOP-2").status == 0)
+            #expect(try cli.run("issue", "comment", "SHOP-1", "Looks good").status == 0)
+            let shown = try cli.run("issue", "show", "shop-1")
+            #expect(shown.stdout.contains("SHOP-1  Checkout page") && shown.stdout.contains("Looks good"))
+            let updated = try #require(try cli.run("issue", "update", "SHOP-1", "--rank", "1", "--json").json() as? [String: Any])
+            #expect(updated["work_rank"] as? Int == 1)
+            let deps = try #require(try cli.run("dep", "show", "SHOP-3", "--json").json() as? [String: Any])
+            #expect((deps["chain"] as? [[String: Any]])?.map { $0["key"] as? String } == ["SHOP-2", "SHOP-3"])
+            #expect(try cli.run("dep", "rm", "SHOP-2", "SHOP-3").status == 0)
+            let projects = try #require(try cli.run("project", "list", "--json").json() as? [[String: Any]])
+            #expect(projects.map { $0["key"] as? String } == ["SHOP"])
+        }
+    }
+
+    @Test func refusalsExitOneAndUsageErrorsExitTwo() async throws {
+        try await withRepository(.sqlite) { cli in
+            let outside = try CLI(directory: FileManager.default.temporaryDirectory, database: nil).run("issue", "list")
+            #expect(outside.status == 1 && outside.stderr.contains("not inside a git repository"))
+            #expect(try cli.run("issue", "add", "before init").status == 1)
+            #expect(try cli.run("init").status == 0)
+            let badKey = try cli.run("init", "--key", "1X")
+            #expect(badKey.status == 2 && badKey.stderr.contains("starts with a letter"))
+            let missing = try cli.run("issue", "show", "WEB-99")
+            #expect(missing.status == 1 && missing.stderr == "error: no issue 'WEB-99'\n")
+            #expect(try cli.run("issue", "add").status == 2)
+            #expect(try cli.run("issue", "add", "x", "--priority", "urgent").status == 2)
+            #expect(try cli.run("nonsense").status == 2)
+            #expect(try cli.run("issue", "show", "not a key").status == 1)
+            let badDatabase = try cli.run(["issue", "list", "--database", "mysql://x"])
+            #expect(badDatabase.status == 1 && badDatabase.stderr.contains("invalid database URL"))
+            #expect(try cli.run("--help").status == 0)
+            #expect(try cli.run("issue", "list").stdout == "No issues.\n")
+        }
+    }
+}
