@@ -63,7 +63,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "TurboBench",
-            dependencies: ["TurboApp", "TurboCore"],
+            dependencies: [
+                "TurboApp", "TurboCore", "TurboPostgres", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Benchmarks/TurboBench",
             swiftSettings: swiftSettings
         ),
