@@ -58,7 +58,9 @@ let package = Package(
         // The thin command-line executable.
         .executableTarget(
             name: "turbocode",
-            dependencies: ["TurboApp", "TurboCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "TurboApp", "TurboCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -86,13 +88,15 @@ let package = Package(
         .testTarget(
             name: "TurboStoreConformanceTests",
             dependencies: [
-                "TurboApp", "TurboCore", "TurboSQLite", "TurboPostgres", .product(name: "Logging", package: "swift-log"),
+                "TurboApp", "TurboCore", "TurboSQLite", "TurboPostgres",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TurboAppTests", dependencies: ["TurboApp", "TurboCore"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "turbocodeTests", dependencies: ["turbocode", "TurboCore", "TurboPostgres", .product(name: "Logging", package: "swift-log")],
+            name: "turbocodeTests",
+            dependencies: ["turbocode", "TurboCore", "TurboPostgres", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
     ]
 )

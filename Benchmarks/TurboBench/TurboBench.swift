@@ -39,7 +39,8 @@ struct TurboBench {
             print("note: debug build; use `swift run -c release turbocode-bench` for representative figures")
         #endif
 
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("turbo-bench-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "turbo-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let sqlite = DatabaseURL.sqlite(path: directory.appendingPathComponent("bench.db").path)
         let sqliteResult = try await TurboApp.withStore(sqlite, logger: logger) { store in
@@ -64,7 +65,8 @@ struct TurboBench {
         for result in results {
             print(
                 result.name.padding(toLength: 12, withPad: " ", startingAt: 0)
-                    + String(format: "%11.0f  %22.0f  %9.1f ms  %6.1f ms  %d/%d", result.creationsPerSecond,
+                    + String(
+                        format: "%11.0f  %22.0f  %9.1f ms  %6.1f ms  %d/%d", result.creationsPerSecond,
                         result.concurrentCreationsPerSecond, result.queueMedianMs, result.queueP95Ms, result.eligible,
                         result.ready))
         }
@@ -75,8 +77,10 @@ struct TurboBench {
                     results[1].creationsPerSecond / results[0].creationsPerSecond,
                     results[1].queueMedianMs / results[0].queueMedianMs))
         }
-        print(String(format: "goal: queue of %d issues under 100 ms on SQLite: %@ (%.1f ms)", options.issues,
-            sqliteResult.queueMedianMs < 100 ? "met" : "NOT met", sqliteResult.queueMedianMs))
+        print(
+            String(
+                format: "goal: queue of %d issues under 100 ms on SQLite: %@ (%.1f ms)", options.issues,
+                sqliteResult.queueMedianMs < 100 ? "met" : "NOT met", sqliteResult.queueMedianMs))
     }
 
     struct Result {
@@ -112,7 +116,8 @@ struct TurboBench {
                 NewIssue(
                     project: .id(project.id), title: "Issue \(index)",
                     priority: priorities[Int(random.next() % UInt64(priorities.count))],
-                    status: roll < 7 ? .ready : .open, paths: paths, workRank: roll == 9 ? Int(random.next() % 20) + 1 : nil,
+                    status: roll < 7 ? .ready : .open, paths: paths,
+                    workRank: roll == 9 ? Int(random.next() % 20) + 1 : nil,
                     blockedBy: blockers))
             if index % progress == 0 { print("  \(name): created \(index)/\(options.issues)") }
         }
@@ -134,7 +139,8 @@ struct TurboBench {
             for worker in 0..<8 {
                 group.addTask {
                     for index in 0..<125 {
-                        _ = try await store.createIssue(NewIssue(project: .id(project.id), title: "c\(worker)-\(index)"))
+                        _ = try await store.createIssue(
+                            NewIssue(project: .id(project.id), title: "c\(worker)-\(index)"))
                     }
                 }
             }

@@ -1,8 +1,8 @@
 public import Foundation
 public import Logging
+public import TurboCore
 import TurboPostgres
 import TurboSQLite
-public import TurboCore
 
 /// The composition root: picks the store from the database URL and hands it to the caller.
 public enum TurboApp {

@@ -57,7 +57,8 @@ enum PostgresRows {
             startedAt: try cells["started_at"].decode(Date.self), endedAt: try cells["ended_at"].decode(Date?.self),
             worktreePath: try cells["worktree_path"].decode(String?.self),
             branchName: try cells["branch_name"].decode(String?.self),
-            commit: try cells["commit_sha"].decode(String?.self), commitURL: try cells["commit_url"].decode(String?.self),
+            commit: try cells["commit_sha"].decode(String?.self),
+            commitURL: try cells["commit_url"].decode(String?.self),
             outcome: try cells["outcome"].decode(String?.self).map { text throws(TurboError) in
                 try WorkOutcome(parsing: text)
             },

@@ -50,7 +50,8 @@ public struct PostgresStore: TurboStore {
         let isLoopback = ["127.0.0.1", "localhost", "::1"].contains(settings.host)
         var config = PostgresConnection.Configuration(
             host: settings.host, port: settings.port, username: settings.user, password: settings.password,
-            database: settings.database, tls: isLoopback ? .disable : .prefer(try .init(configuration: .makeClientConfiguration())))
+            database: settings.database,
+            tls: isLoopback ? .disable : .prefer(try .init(configuration: .makeClientConfiguration())))
         config.options.connectTimeout = .seconds(5)
         let connection: PostgresConnection
         do {

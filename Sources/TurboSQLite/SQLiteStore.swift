@@ -52,7 +52,8 @@ public struct SQLiteStore: TurboStore {
 
     public func createProject(_ new: NewProject) async throws -> Project {
         try await write { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM projects WHERE key = ?", arguments: [new.key.rawValue]) != nil {
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM projects WHERE key = ?", arguments: [new.key.rawValue]) != nil
+            {
                 throw TurboError.duplicateProjectKey(new.key.rawValue)
             }
             if let path = new.repositoryPath,
@@ -335,7 +336,8 @@ public struct SQLiteStore: TurboStore {
         return try await write { db in
             let issue = try Self.fetchIssue(db, ref)
             let comment = Comment(
-                id: UUID(), issueID: issue.id, issueKey: issue.key, author: author, body: body, createdAt: Date.storageNow())
+                id: UUID(), issueID: issue.id, issueKey: issue.key, author: author, body: body,
+                createdAt: Date.storageNow())
             try db.execute(
                 sql: "INSERT INTO comments (id, issue_id, author, body, created_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [
@@ -370,7 +372,8 @@ public struct SQLiteStore: TurboStore {
                 throw TurboError.activeWorkLogExists(issue: issue.key.description)
             }
             let log = WorkLog(
-                id: UUID(), issueID: issue.id, issueKey: issue.key, startedBy: new.startedBy, startedAt: Date.storageNow(),
+                id: UUID(), issueID: issue.id, issueKey: issue.key, startedBy: new.startedBy,
+                startedAt: Date.storageNow(),
                 endedAt: nil, worktreePath: new.worktreePath, branchName: new.branchName, commit: nil, commitURL: nil,
                 outcome: nil, inputTokens: nil, outputTokens: nil, costUSD: nil)
             try db.execute(

@@ -6,7 +6,9 @@ import TurboCore
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The repository to work in (default: the current directory).", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The repository to work in (default: the current directory).", valueName: "path"))
     var repo: String?
 
     @Option(
@@ -74,6 +76,8 @@ enum Output {
 /// Enum options parse with the domain's own error messages.
 struct Parsed<Value: UserParsableEnum>: ExpressibleByArgument {
     var value: Value
+
+    init(_ value: Value) { self.value = value }
 
     init?(argument: String) {
         guard let value = try? Value(parsing: argument) else { return nil }

@@ -15,10 +15,11 @@ import TurboCore
         #expect(error?.description.hasPrefix("invalid project key") == true)
     }
 
-    @Test(arguments: [
-        ("turbo code", "TC"), ("my-app", "MA"), ("turbocode", "TURBOC"), ("2fast", "FAST"), ("x", "XP"),
-        ("a b c d e f g h i j k l", "ABCDEF"), ("日本", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("turbo code", "TC"), ("my-app", "MA"), ("turbocode", "TURBOC"), ("2fast", "FAST"), ("x", "XP"),
+            ("a b c d e f g h i j k l", "ABCDEF"), ("日本", nil),
+        ] as [(String, String?)])
     func keySuggestions(name: String, expected: String?) {
         #expect(ProjectKey.suggestion(from: name)?.rawValue == expected)
     }
@@ -52,7 +53,8 @@ import TurboCore
         #expect(try DatabaseURL(parsing: "sqlite:/tmp/x.db") == .sqlite(path: "/tmp/x.db"))
         #expect(try DatabaseURL(parsing: "sqlite:db/x.db", relativeTo: "/repo") == .sqlite(path: "/repo/db/x.db"))
         let pg = try DatabaseURL(parsing: "postgres://ana:s%40cret@db.local:5433/turbo")
-        #expect(pg == .postgres(.init(host: "db.local", port: 5433, user: "ana", password: "s@cret", database: "turbo")))
+        #expect(
+            pg == .postgres(.init(host: "db.local", port: 5433, user: "ana", password: "s@cret", database: "turbo")))
         #expect(pg.description == "postgres://ana:***@db.local:5433/turbo")
         #expect(try DatabaseURL(parsing: "postgresql://u@h/d") == .postgres(.init(host: "h", user: "u", database: "d")))
         for bad in ["mysql://x", "postgres://h/db", "postgres://u@h", "postgres://u@h:0/d", "sqlite:", "db.sqlite"] {

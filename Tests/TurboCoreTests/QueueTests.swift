@@ -39,25 +39,28 @@ import TurboCore
         blockers: [QueueBlocker] = [], blocks: Int = 0
     ) -> QueueCandidate {
         QueueCandidate(
-            id: UUID(), key: IssueKey(parsing: key)!, title: key, priority: priority, capabilities: [], paths: paths,
+            id: UUID(), key: testKey(key), title: key, priority: priority, capabilities: [], paths: paths,
             workRank: rank, createdAt: now.addingTimeInterval(-ageDays * 86_400), blockers: blockers,
             blocksCount: blocks)
     }
 
     @Test func scoreIsExactlyTheDesignFormula() {
-        let parts = WorkQueue.score(Self.candidate("TT-1", .high, ageDays: 10, blocks: 3), hasOpenBlockers: false, now: Self.now)
+        let parts = WorkQueue.score(
+            Self.candidate("TT-1", .high, ageDays: 10, blocks: 3), hasOpenBlockers: false, now: Self.now)
         #expect(parts == ScoreParts(priority: 50, noBlockers: 20, age: 5, blocks: 15))
         #expect(parts.total == 90)
         let old = WorkQueue.score(Self.candidate("TT-2", .low, ageDays: 400), hasOpenBlockers: true, now: Self.now)
         #expect(old == ScoreParts(priority: 10, noBlockers: 0, age: 20, blocks: 0))
         for (priority, weight) in [(IssuePriority.critical, 100.0), (.high, 50), (.medium, 25), (.low, 10)] {
-            #expect(WorkQueue.score(Self.candidate("TT-3", priority), hasOpenBlockers: false, now: Self.now).priority == weight)
+            #expect(
+                WorkQueue.score(Self.candidate("TT-3", priority), hasOpenBlockers: false, now: Self.now).priority
+                    == weight)
         }
     }
 
     @Test func rankThenScoreThenAgeThenKey() {
-        let blocker = QueueBlocker(key: IssueKey(parsing: "TT-9")!, status: .inProgress, closedReason: nil)
-        let done = QueueBlocker(key: IssueKey(parsing: "TT-8")!, status: .closed, closedReason: .merged)
+        let blocker = QueueBlocker(key: testKey("TT-9"), status: .inProgress, closedReason: nil)
+        let done = QueueBlocker(key: testKey("TT-8"), status: .closed, closedReason: .merged)
         let snapshot = QueueSnapshot(
             now: Self.now,
             candidates: [
@@ -70,12 +73,19 @@ import TurboCore
                 Self.candidate("TT-7", .high, blockers: [done]),
                 Self.candidate("TT-10", .critical, paths: ["src/**"]),
             ],
-            inFlight: [InFlightIssue(key: IssueKey(parsing: "TT-9")!, status: .inProgress, paths: ["src/app.swift"])])
+            inFlight: [InFlightIssue(key: testKey("TT-9"), status: .inProgress, paths: ["src/app.swift"])])
         let queue = WorkQueue.rank(snapshot)
-        #expect(queue.map(\.candidate.key.description) == ["TT-5", "TT-4", "TT-7", "TT-3", "TT-1", "TT-2", "TT-10", "TT-6"])
+        #expect(
+            queue.map(\.candidate.key.description) == ["TT-5", "TT-4", "TT-7", "TT-3", "TT-1", "TT-2", "TT-10", "TT-6"])
         #expect(queue.filter(\.isEligible).count == 6)
         // Ineligible issues keep the same order: TT-10 (120) before TT-6 (100, no unblocked bonus).
         #expect(queue[6].reason?.description == "paths overlap TT-9 (in flight): src/** ~ src/app.swift")
         #expect(queue[7].reason?.description == "blocked by TT-9 (in_progress)")
     }
+}
+
+/// A key known to be valid in a test.
+func testKey(_ text: String) -> IssueKey {
+    guard let key = IssueKey(parsing: text) else { preconditionFailure("invalid test key \(text)") }
+    return key
 }

@@ -36,13 +36,17 @@ import TurboCore
         #expect(error == .invalidTransition(issue: "TT-1", from: .open, to: .review))
         #expect(error?.description == "TT-1 cannot go from open to review (from open it can go to: ready, closed)")
         #expect(issue == before)
-        #expect(throws: TurboError.self) { try IssueTransition.apply(to: &issue, status: .closed, reason: nil, now: Date()) }
-        #expect(throws: TurboError.self) { try IssueTransition.apply(to: &issue, status: .ready, reason: .done, now: Date()) }
+        #expect(throws: TurboError.self) {
+            try IssueTransition.apply(to: &issue, status: .closed, reason: nil, now: Date())
+        }
+        #expect(throws: TurboError.self) {
+            try IssueTransition.apply(to: &issue, status: .ready, reason: .done, now: Date())
+        }
     }
 
     static func issue(status: IssueStatus) -> TurboCore.Issue {
         TurboCore.Issue(
-            id: UUID(), projectID: UUID(), key: IssueKey(parsing: "TT-1")!, title: "t", description: "", type: .task,
+            id: UUID(), projectID: UUID(), key: testKey("TT-1"), title: "t", description: "", type: .task,
             priority: .medium, status: status, capabilities: [], paths: [], createdBy: nil, assignedTo: nil,
             workRank: nil, closedReason: nil, createdAt: Date(timeIntervalSince1970: 0),
             updatedAt: Date(timeIntervalSince1970: 0), closedAt: nil)
@@ -51,16 +55,18 @@ import TurboCore
 
 @Suite struct ValidationTests {
     @Test func newIssuesAreNormalized() throws {
-        let project = ProjectRef.key(try ProjectKey("T"+"T"))
+        let project = ProjectRef.key(try ProjectKey("T" + "T"))
         let issue = try NewIssue(
             project: project, title: "  Title ", capabilities: ["Swift", " swift", "C++"], paths: ["a/**", "a/**"]
         ).validated()
         #expect(issue.title == "Title" && issue.capabilities == ["swift", "c++"] && issue.paths == ["a/**"])
         for bad in [
             NewIssue(project: project, title: ""), NewIssue(project: project, title: "a\u{7}b"),
-            NewIssue(project: project, title: "x", status: .review), NewIssue(project: project, title: "x", workRank: 0),
+            NewIssue(project: project, title: "x", status: .review),
+            NewIssue(project: project, title: "x", workRank: 0),
             NewIssue(project: project, title: "x", capabilities: ["has space"]),
-            NewIssue(project: project, title: "x", paths: ["../etc"]), NewIssue(project: project, title: "x", paths: ["/abs"]),
+            NewIssue(project: project, title: "x", paths: ["../etc"]),
+            NewIssue(project: project, title: "x", paths: ["/abs"]),
         ] {
             #expect(throws: TurboError.self) { try bad.validated() }
         }

@@ -7,8 +7,10 @@ import TurboSQLite
 @Suite(.timeLimit(.minutes(1)))
 struct SQLiteStoreTests {
     static func temporaryPath() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("turbo-sqlite-\(UUID().uuidString)/state/turbo.db")
-            .path
+        FileManager.default.temporaryDirectory.appendingPathComponent(
+            "turbo-sqlite-\(UUID().uuidString)/state/turbo.db"
+        )
+        .path
     }
 
     @Test func fileIsWALWithNamedMigrationsAndSurvivesReopening() async throws {
@@ -16,7 +18,8 @@ struct SQLiteStoreTests {
         defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
         let store = try SQLiteStore(path: path)
         #expect(try await store.journalMode() == "wal")
-        #expect(try await store.appliedMigrations() == ["v1: projects, issues, dependencies, comments, work logs, events"])
+        #expect(
+            try await store.appliedMigrations() == ["v1: projects, issues, dependencies, comments, work logs, events"])
         _ = try await store.createProject(NewProject(key: try ProjectKey("DISK"), name: "disk"))
         _ = try await store.createIssue(NewIssue(project: .key(try ProjectKey("DISK")), title: "persisted"))
         try await store.close()
@@ -36,7 +39,8 @@ struct SQLiteStoreTests {
             for index in 0..<80 {
                 let store = stores[index % stores.count]
                 group.addTask {
-                    try await store.createIssue(NewIssue(project: .key(try ProjectKey("MULTI")), title: "i\(index)")).number
+                    try await store.createIssue(NewIssue(project: .key(try ProjectKey("MULTI")), title: "i\(index)"))
+                        .number
                 }
             }
             return try await group.reduce(into: [Int]()) { $0.append($1) }

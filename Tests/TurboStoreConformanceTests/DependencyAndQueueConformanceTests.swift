@@ -28,7 +28,10 @@ struct DependencyAndQueueConformanceTests {
                 try await store.removeDependency(blocker: ref("TEST-2"), blocked: ref("TEST-3"))
             }
             _ = try await store.addDependency(blocker: ref("TEST-3"), blocked: ref("TEST-1"))
-            #expect(try await eventTypes(store).suffix(4) == ["dependency.added", "dependency.added", "dependency.removed", "dependency.added"])
+            #expect(
+                try await eventTypes(store).suffix(4) == [
+                    "dependency.added", "dependency.added", "dependency.removed", "dependency.added",
+                ])
         }
     }
 
@@ -46,7 +49,8 @@ struct DependencyAndQueueConformanceTests {
             #expect(view.blocked.map(\.key.description) == ["TEST-5"])
             #expect(view.chain.map(\.key.description) == ["TEST-1", "TEST-2", "TEST-3", "TEST-4"])
             let cli = try await store.issue(ref("TEST-4"))
-            #expect(cli.blockedBy.map(\.description) == ["TEST-2", "TEST-3"] && cli.blocks.map(\.description) == ["TEST-5"])
+            #expect(
+                cli.blockedBy.map(\.description) == ["TEST-2", "TEST-3"] && cli.blocks.map(\.description) == ["TEST-5"])
         }
     }
 
@@ -60,11 +64,15 @@ struct DependencyAndQueueConformanceTests {
             try await makeIssue(store, "blocked", priority: .critical, status: .ready, blockedBy: ["TEST-3"])  // 4
             try await makeIssue(store, "not ready", priority: .critical)  // 5
             try await makeIssue(store, "wont fix blocker", priority: .low, status: .ready)  // 6
-            try await makeIssue(store, "blocked by wont fix", priority: .low, status: .ready, blockedBy: ["TEST-6"])  // 7
+            // 7
+            try await makeIssue(store, "blocked by wont fix", priority: .low, status: .ready, blockedBy: ["TEST-6"])
             _ = try await store.transition(ref("TEST-6"), to: .closed, reason: .wontFix, actor: nil)
             try await makeIssue(store, "in flight", status: .ready, paths: ["Sources/Core/**"])  // 8
-            for status in [IssueStatus.assigned, .inProgress] { _ = try await store.transition(ref("TEST-8"), to: status, reason: nil, actor: nil) }
-            try await makeIssue(store, "overlapping", priority: .high, status: .ready, paths: ["Sources/Core/Model.swift"])  // 9
+            for status in [IssueStatus.assigned, .inProgress] {
+                _ = try await store.transition(ref("TEST-8"), to: status, reason: nil, actor: nil)
+            }
+            try await makeIssue(
+                store, "overlapping", priority: .high, status: .ready, paths: ["Sources/Core/Model.swift"])  // 9
             try await makeIssue(store, "disjoint", priority: .medium, status: .ready, paths: ["docs/**"])  // 10
 
             let project = ProjectRef.key(try ProjectKey("TEST"))
@@ -80,11 +88,17 @@ struct DependencyAndQueueConformanceTests {
             let wontFix = try #require(queue.first { $0.candidate.key.description == "TEST-7" })
             #expect(wontFix.reason?.description == "blocked by TEST-6 (closed as wont_fix)")
             let overlap = try #require(queue.first { $0.candidate.key.description == "TEST-9" })
-            #expect(overlap.reason == .pathOverlap(with: try #require(IssueKey(parsing: "TEST-8")), ours: "Sources/Core/Model.swift", theirs: "Sources/Core/**"))
+            #expect(
+                overlap.reason
+                    == .pathOverlap(
+                        with: try #require(IssueKey(parsing: "TEST-8")), ours: "Sources/Core/Model.swift",
+                        theirs: "Sources/Core/**"))
             #expect(!queue.contains { $0.candidate.key.description == "TEST-5" })
 
             // Closing the blocker as done releases its dependent.
-            for status in [IssueStatus.assigned, .inProgress, .testing, .review] { _ = try await store.transition(ref("TEST-3"), to: status, reason: nil, actor: nil) }
+            for status in [IssueStatus.assigned, .inProgress, .testing, .review] {
+                _ = try await store.transition(ref("TEST-3"), to: status, reason: nil, actor: nil)
+            }
             _ = try await store.transition(ref("TEST-3"), to: .closed, reason: .done, actor: nil)
             let after = try await store.queue(project: project).filter(\.isEligible).map(\.candidate.key.description)
             // TEST-4 now scores like TEST-2 (critical, unblocked); the older issue goes first.

@@ -31,7 +31,10 @@ struct ProjectAndIssueConformanceTests {
             let first = try await makeIssue(store, "one")
             let second = try await makeIssue(store, "two")
             let other = try await makeIssue(store, "elsewhere", project: "OTHER")
-            #expect([first.key.description, second.key.description, other.key.description] == ["TEST-1", "TEST-2", "OTHER-1"])
+            #expect(
+                [first.key.description, second.key.description, other.key.description] == [
+                    "TEST-1", "TEST-2", "OTHER-1",
+                ])
             #expect(try await store.issue(ref("test-2")).id == second.id)
             #expect(try await store.issue(.id(first.id)).title == "one")
         }
@@ -91,10 +94,16 @@ struct ProjectAndIssueConformanceTests {
             let test = ProjectRef.key(try ProjectKey("TEST"))
             let highReady = try await store.issues(IssueFilter(project: test, statuses: [.ready], priority: .high))
             #expect(highReady.map(\.key.description) == ["TEST-1"])
-            #expect(try await store.issues(IssueFilter(priority: .high)).map(\.key.description) == ["OTHER-1", "TEST-1", "TEST-2"])
+            #expect(
+                try await store.issues(IssueFilter(priority: .high)).map(\.key.description) == [
+                    "OTHER-1", "TEST-1", "TEST-2",
+                ])
             #expect(try await store.issues(IssueFilter(capability: "SWIFT")).map(\.key.description) == ["TEST-3"])
             #expect(try await store.countIssues(IssueFilter(project: test)) == 3)
-            #expect(try await store.issues(IssueFilter(project: test, limit: 1, offset: 1)).map(\.key.description) == ["TEST-2"])
+            #expect(
+                try await store.issues(IssueFilter(project: test, limit: 1, offset: 1)).map(\.key.description) == [
+                    "TEST-2"
+                ])
             #expect(try await store.issues(IssueFilter(type: .bug)).isEmpty)
         }
     }
@@ -109,10 +118,13 @@ struct ProjectAndIssueConformanceTests {
             let comments = try await store.comments(of: .key(issue.key))
             #expect(comments.map(\.body) == ["first", "second"])
             #expect(comments.map(\.author) == ["user:ana", "ai:backend-1"])
-            await #expect(throws: TurboError.self) { try await store.addComment(to: .key(issue.key), author: "ana", body: " ") }
+            await #expect(throws: TurboError.self) {
+                try await store.addComment(to: .key(issue.key), author: "ana", body: " ")
+            }
 
             let log = try await store.startWorkLog(
-                on: .key(issue.key), NewWorkLog(startedBy: "ai:claude", worktreePath: "/w/test-1", branchName: "TEST-1/work"))
+                on: .key(issue.key),
+                NewWorkLog(startedBy: "ai:claude", worktreePath: "/w/test-1", branchName: "TEST-1/work"))
             #expect(log.isActive && log.worktreePath == "/w/test-1" && log.branchName == "TEST-1/work")
             await #expect(throws: TurboError.activeWorkLogExists(issue: "TEST-1")) {
                 try await store.startWorkLog(on: .key(issue.key), NewWorkLog(startedBy: "ai:other"))

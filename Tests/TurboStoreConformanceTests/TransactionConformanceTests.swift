@@ -34,9 +34,11 @@ struct TransactionConformanceTests {
                     group.addTask {
                         do {
                             if index.isMultiple(of: 2) {
-                                _ = try await store.transition(.key(issue.key), to: .assigned, reason: nil, actor: "a\(index)")
+                                _ = try await store.transition(
+                                    .key(issue.key), to: .assigned, reason: nil, actor: "a\(index)")
                             } else {
-                                _ = try await store.transition(.key(issue.key), to: .closed, reason: .obsolete, actor: nil)
+                                _ = try await store.transition(
+                                    .key(issue.key), to: .closed, reason: .obsolete, actor: nil)
                             }
                             return true
                         } catch TurboError.invalidTransition {
@@ -69,11 +71,15 @@ struct TransactionConformanceTests {
             #expect(try await makeIssue(store, "next").number == 2, "the failed creation must not consume a number")
             let afterCreate = try await lastEventID(store)
             // Invalid transitions, cycles and bad input write nothing either.
-            await #expect(throws: TurboError.self) { try await store.transition(ref("TEST-1"), to: .review, reason: nil, actor: nil) }
+            await #expect(throws: TurboError.self) {
+                try await store.transition(ref("TEST-1"), to: .review, reason: nil, actor: nil)
+            }
             _ = try await store.addDependency(blocker: ref("TEST-1"), blocked: ref("TEST-2"))
             let afterEdge = try await lastEventID(store)
             #expect(afterEdge == afterCreate + 1)
-            await #expect(throws: TurboError.self) { try await store.addDependency(blocker: ref("TEST-2"), blocked: ref("TEST-1")) }
+            await #expect(throws: TurboError.self) {
+                try await store.addDependency(blocker: ref("TEST-2"), blocked: ref("TEST-1"))
+            }
             await #expect(throws: TurboError.self) { try await makeIssue(store, String(repeating: "x", count: 201)) }
             #expect(try await lastEventID(store) == afterEdge)
             #expect(try await store.issue(ref("TEST-1")).blocks.map(\.description) == ["TEST-2"])
@@ -90,8 +96,11 @@ struct TransactionConformanceTests {
                 try await store.transition(.key(key), to: .inProgress, reason: nil, actor: nil)
             }
             #expect(invalid == .invalidTransition(issue: "TEST-1", from: .open, to: .inProgress))
-            #expect(invalid?.description.contains("open") == true && invalid?.description.contains("in_progress") == true)
-            await #expect(throws: TurboError.self) { try await store.transition(.key(key), to: .closed, reason: nil, actor: nil) }
+            #expect(
+                invalid?.description.contains("open") == true && invalid?.description.contains("in_progress") == true)
+            await #expect(throws: TurboError.self) {
+                try await store.transition(.key(key), to: .closed, reason: nil, actor: nil)
+            }
 
             for status in [IssueStatus.ready, .assigned, .inProgress, .testing, .review] {
                 _ = try await store.transition(.key(key), to: status, reason: nil, actor: "user:t")
@@ -102,7 +111,8 @@ struct TransactionConformanceTests {
             #expect(reopened.closedReason == nil && reopened.closedAt == nil)
             #expect(
                 try await eventTypes(store) == [
-                    "project.created", "issue.created", "issue.ready", "issue.assigned", "issue.started", "issue.testing",
+                    "project.created", "issue.created", "issue.ready", "issue.assigned", "issue.started",
+                    "issue.testing",
                     "issue.review", "issue.closed", "issue.reopened",
                 ])
             let closedEvent = try await store.events(after: 0, limit: 100).first { $0.type == "issue.closed" }

@@ -94,8 +94,12 @@ struct CLITests {
             #expect(FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("turbocode.yaml").path))
 
             #expect(try cli.run("issue", "add", "Checkout page", "--priority", "high", "--ready").stdout == "SHOP-1\n")
-            #expect(try cli.run("issue", "add", "Payment API", "--ready", "--capability", "backend", "--path", "api/**").stdout == "SHOP-2\n")
-            #expect(try cli.run("issue", "add", "Receipts", "--ready", "--blocked-by", "shop-2", "-d", "email them").stdout == "SHOP-3\n")
+            #expect(
+                try cli.run("issue", "add", "Payment API", "--ready", "--capability", "backend", "--path", "api/**")
+                    .stdout == "SHOP-2\n")
+            #expect(
+                try cli.run("issue", "add", "Receipts", "--ready", "--blocked-by", "shop-2", "-d", "email them").stdout
+                    == "SHOP-3\n")
             #expect(try cli.run("dep", "add", "SHOP-2", "SHOP-1").status == 0)
 
             let cycle = try cli.run("dep", "add", "SHOP-3", "SHOP-2")
@@ -134,7 +138,8 @@ struct CLITests {
             #expect(try cli.run("issue", "comment", "SHOP-1", "Looks good").status == 0)
             let shown = try cli.run("issue", "show", "shop-1")
             #expect(shown.stdout.contains("SHOP-1  Checkout page") && shown.stdout.contains("Looks good"))
-            let updated = try #require(try cli.run("issue", "update", "SHOP-1", "--rank", "1", "--json").json() as? [String: Any])
+            let updated = try #require(
+                try cli.run("issue", "update", "SHOP-1", "--rank", "1", "--json").json() as? [String: Any])
             #expect(updated["work_rank"] as? Int == 1)
             let deps = try #require(try cli.run("dep", "show", "SHOP-3", "--json").json() as? [String: Any])
             #expect((deps["chain"] as? [[String: Any]])?.map { $0["key"] as? String } == ["SHOP-2", "SHOP-3"])

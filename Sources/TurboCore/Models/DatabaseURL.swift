@@ -33,7 +33,8 @@ public enum DatabaseURL: Hashable, Sendable, CustomStringConvertible {
             guard !path.isEmpty else { throw .invalidDatabaseURL(text, reason: "sqlite: needs a file path") }
             if !path.hasPrefix("/") {
                 let directory = base ?? FileManager.default.currentDirectoryPath
-                path = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: directory, isDirectory: true))
+                path =
+                    URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: directory, isDirectory: true))
                     .standardizedFileURL.path
             }
             self = .sqlite(path: path)

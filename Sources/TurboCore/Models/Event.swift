@@ -59,8 +59,10 @@ extension EventDraft {
     public static func projectCreated(_ project: Project) -> EventDraft {
         EventDraft(
             type: .projectCreated, subject: project.key.rawValue,
-            payload: ["id": .string(project.id.lowercasedString), "key": .string(project.key.rawValue),
-                "name": .string(project.name)])
+            payload: [
+                "id": .string(project.id.lowercasedString), "key": .string(project.key.rawValue),
+                "name": .string(project.name),
+            ])
     }
 
     /// `issue.created`, with the fields a subscriber needs to act without a second read.

@@ -16,7 +16,8 @@ public struct ProjectKey: Hashable, Sendable, Comparable, CustomStringConvertibl
         guard let first = key.unicodeScalars.first, ProjectKey.letters.contains(first) else {
             throw .invalidProjectKey(input, reason: "a key starts with a letter A–Z")
         }
-        guard key.unicodeScalars.allSatisfy({ ProjectKey.letters.contains($0) || ProjectKey.digits.contains($0) }) else {
+        guard key.unicodeScalars.allSatisfy({ ProjectKey.letters.contains($0) || ProjectKey.digits.contains($0) })
+        else {
             throw .invalidProjectKey(input, reason: "a key holds only letters A–Z and digits 0–9")
         }
         self.rawValue = key

@@ -29,7 +29,8 @@ public protocol TurboStore: Sendable {
     /// Moves an issue along the state machine, guarded against concurrent changes.
     ///
     /// `closed` needs a reason; `reopen` (closed → open) clears it.
-    func transition(_ ref: IssueRef, to status: IssueStatus, reason: ClosedReason?, actor: String?) async throws -> Issue
+    func transition(_ ref: IssueRef, to status: IssueStatus, reason: ClosedReason?, actor: String?) async throws
+        -> Issue
 
     // MARK: Dependencies
 

@@ -38,8 +38,10 @@ public enum PathGlob {
         // Compare the literal text before the first and after the last wildcard of each side.
         let aPrefix = a.prefix(while: { !wildcards.contains($0) })
         let bPrefix = b.prefix(while: { !wildcards.contains($0) })
-        let aSuffix = aWild ? Substring(a.reversed().prefix(while: { !wildcards.contains($0) && $0 != "]" }).reversed()) : a
-        let bSuffix = bWild ? Substring(b.reversed().prefix(while: { !wildcards.contains($0) && $0 != "]" }).reversed()) : b
+        let aSuffix =
+            aWild ? Substring(a.reversed().prefix(while: { !wildcards.contains($0) && $0 != "]" }).reversed()) : a
+        let bSuffix =
+            bWild ? Substring(b.reversed().prefix(while: { !wildcards.contains($0) && $0 != "]" }).reversed()) : b
         let prefixesAgree = aPrefix.hasPrefix(bPrefix) || bPrefix.hasPrefix(aPrefix)
         let suffixesAgree = aSuffix.hasSuffix(bSuffix) || bSuffix.hasSuffix(aSuffix)
         return prefixesAgree && suffixesAgree

@@ -65,7 +65,10 @@ enum Format {
         table(
             ["KEY", "STATUS", "PRIORITY", "TYPE", "BLOCKED BY", "TITLE"],
             issues.map {
-                [$0.key.description, $0.status.rawValue, $0.priority.rawValue, $0.type.rawValue, keys($0.blockedBy), $0.title]
+                [
+                    $0.key.description, $0.status.rawValue, $0.priority.rawValue, $0.type.rawValue, keys($0.blockedBy),
+                    $0.title,
+                ]
             })
     }
 }

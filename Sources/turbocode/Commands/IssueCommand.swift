@@ -37,10 +37,10 @@ extension Turbocode.IssueCommand {
         var description: String = ""
 
         @Option(help: "feature, bug, task, enhancement, documentation or discovery.")
-        var type: Parsed<IssueType> = Parsed(argument: "task")!
+        var type: Parsed<IssueType> = Parsed(.task)
 
         @Option(help: "critical, high, medium or low.")
-        var priority: Parsed<IssuePriority> = Parsed(argument: "medium")!
+        var priority: Parsed<IssuePriority> = Parsed(.medium)
 
         @Option(name: .customLong("capability"), help: "A capability an agent needs for it (repeatable).")
         var capabilities: [String] = []
@@ -206,10 +206,11 @@ extension Turbocode.IssueCommand {
         @Argument(help: "The issue key or id.") var issue: String
 
         @Option(help: "done, merged, duplicate, wont_fix or obsolete.")
-        var reason: Parsed<ClosedReason> = Parsed(argument: "done")!
+        var reason: Parsed<ClosedReason> = Parsed(.done)
 
         func run() async throws {
-            try await transition(global, issue, to: .closed, reason: reason.value, verb: "closed (\(reason.value.rawValue))")
+            try await transition(
+                global, issue, to: .closed, reason: reason.value, verb: "closed (\(reason.value.rawValue))")
         }
     }
 

@@ -37,7 +37,10 @@ extension Turbocode {
                     var counts: [(IssueStatus, Int)] = []
                     for status in IssueStatus.allCases {
                         counts.append(
-                            (status, try await store.countIssues(IssueFilter(project: .id(project.id), statuses: [status]))))
+                            (
+                                status,
+                                try await store.countIssues(IssueFilter(project: .id(project.id), statuses: [status]))
+                            ))
                     }
                     return (project, counts)
                 }

@@ -40,7 +40,8 @@ extension Turbocode {
                     ["#", "KEY", "RANK", "SCORE", "PRIORITY+UNBLOCKED+AGE+BLOCKS", "TITLE"],
                     eligible.enumerated().map { index, entry in
                         [
-                            "\(index + 1)", entry.candidate.key.description, entry.candidate.workRank.map(String.init) ?? "-",
+                            "\(index + 1)", entry.candidate.key.description,
+                            entry.candidate.workRank.map(String.init) ?? "-",
                             Format.score(entry.score),
                             [entry.parts.priority, entry.parts.noBlockers, entry.parts.age, entry.parts.blocks]
                                 .map(Format.score).joined(separator: "+"),
@@ -52,7 +53,9 @@ extension Turbocode {
                 text += "\n\nReady but not eligible:\n"
                 text += Format.table(
                     ["KEY", "SCORE", "REASON"],
-                    waiting.map { [$0.candidate.key.description, Format.score($0.score), $0.reason?.description ?? ""] })
+                    waiting.map {
+                        [$0.candidate.key.description, Format.score($0.score), $0.reason?.description ?? ""]
+                    })
             }
             return text
         }
