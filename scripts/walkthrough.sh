@@ -13,7 +13,7 @@ git init -q -b main
 database=()
 [ $# -gt 0 ] && database=(--database "$1")
 
-step() { printf '\n$ turbocode %s\n' "$*"; "$turbocode" "$@" "${database[@]}"; }
+step() { printf '\n$ turbocode %s\n' "$*"; "$turbocode" "$@" ${database[@]+"${database[@]}"}; }
 
 step init --key SHOP --name "Web shop"
 step issue add "Payment API" --priority high --capability backend --path "api/**" --ready

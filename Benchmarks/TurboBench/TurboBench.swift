@@ -17,6 +17,8 @@ struct TurboBench {
         var runs = 20
         var postgres: String? = ProcessInfo.processInfo.environment["TURBOCODE_TEST_POSTGRES_URL"]
         var seed: UInt64 = 42
+        /// Where to build the SQLite database; kept afterwards for inspection. Default: a temporary file.
+        var sqlitePath: String?
     }
 
     static func main() async {
@@ -42,7 +44,7 @@ struct TurboBench {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "turbo-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let sqlite = DatabaseURL.sqlite(path: directory.appendingPathComponent("bench.db").path)
+        let sqlite = DatabaseURL.sqlite(path: options.sqlitePath ?? directory.appendingPathComponent("bench.db").path)
         let sqliteResult = try await TurboApp.withStore(sqlite, logger: logger) { store in
             try await run(store, name: "SQLite", options: options)
         }
@@ -175,8 +177,11 @@ struct TurboBench {
             case "--issues": options.issues = try number(iterator.next(), argument)
             case "--runs": options.runs = try number(iterator.next(), argument)
             case "--postgres": options.postgres = iterator.next()
+            case "--sqlite-path": options.sqlitePath = iterator.next()
             case "--help", "-h":
-                print("usage: turbocode-bench [--issues N] [--runs N] [--postgres postgres://user@host:port/db]")
+                print(
+                    "usage: turbocode-bench [--issues N] [--runs N] [--postgres postgres://user@host:port/db]"
+                        + " [--sqlite-path FILE]")
                 exit(0)
             default: throw TurboError.invalidInput("unknown argument \(argument); see --help")
             }

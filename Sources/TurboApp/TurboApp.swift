@@ -52,7 +52,15 @@ public enum TurboApp {
         _ explicit: String?, repository: Repository?, store: any TurboStore
     ) async throws -> Project {
         if let explicit { return try await store.project(try ProjectRef(parsing: explicit)) }
-        if let repository, let project = try await store.project(repositoryPath: repository.root) { return project }
+        if let repository {
+            if let project = try await store.project(repositoryPath: repository.root) { return project }
+            // A clone elsewhere sharing a PostgreSQL database: the committed configuration names the project.
+            if let key = try ProjectConfig.load(from: repository.configFile)?.project?.key,
+                let project = try? await store.project(.key(try ProjectKey(key)))
+            {
+                return project
+            }
+        }
         let all = try await store.projects()
         if all.count == 1 { return all[0] }
         if all.isEmpty {

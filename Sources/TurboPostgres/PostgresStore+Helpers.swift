@@ -4,6 +4,9 @@ import PostgresNIO
 import TurboCore
 
 extension PostgresStore {
+    /// Work log rows with their issue's key.
+    static let workLogSelect = "SELECT w.*, i.key AS issue_key FROM work_logs w JOIN issues i ON i.id = w.issue_id"
+
     /// Runs `body` in one transaction; errors are translated to ``TurboError``.
     func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await Self.translating {
@@ -38,9 +41,6 @@ extension PostgresStore {
         if let error = error as? PSQLError {
             if let message = error.serverInfo?[.message] {
                 let state = error.serverInfo?[.sqlState] ?? "?"
-                if state == "23505", message.contains("projects_key_key") {
-                    return .duplicateProjectKey(error.serverInfo?[.detail] ?? "")
-                }
                 return .storage("PostgreSQL \(state): \(message)")
             }
             return .storage("PostgreSQL: \(error.code)")

@@ -82,6 +82,17 @@ public struct PostgresStore: TurboStore {
     // MARK: Projects
 
     public func createProject(_ new: NewProject) async throws -> Project {
+        do {
+            return try await insertProject(new)
+        } catch TurboError.storage(let message) where message.contains("projects_key_key") {
+            // Lost a race with a concurrent creation of the same key: report it as the pre-check would.
+            throw TurboError.duplicateProjectKey(new.key.rawValue)
+        } catch TurboError.storage(let message) where message.contains("projects_repository_path_key") {
+            throw TurboError.invalidInput("the repository \(new.repositoryPath ?? "") already belongs to a project")
+        }
+    }
+
+    private func insertProject(_ new: NewProject) async throws -> Project {
         try await transaction { conn in
             if try await conn.exists("SELECT 1 FROM projects WHERE key = \(new.key.rawValue)", logger) {
                 throw TurboError.duplicateProjectKey(new.key.rawValue)
@@ -402,7 +413,7 @@ public struct PostgresStore: TurboStore {
             guard
                 var log = try await conn.query(
                     """
-                    SELECT w.*, i.key AS issue_key FROM work_logs w JOIN issues i ON i.id = w.issue_id
+                    \(unescaped: Self.workLogSelect)
                     WHERE w.issue_id = \(issue.id) AND w.ended_at IS NULL
                     """, logger: logger
                 ).collect().first.map(PostgresRows.workLog)
@@ -426,7 +437,7 @@ public struct PostgresStore: TurboStore {
             let issue = try await fetchIssue(conn, ref)
             return try await conn.query(
                 """
-                SELECT w.*, i.key AS issue_key FROM work_logs w JOIN issues i ON i.id = w.issue_id
+                \(unescaped: Self.workLogSelect)
                 WHERE w.issue_id = \(issue.id) ORDER BY w.started_at, w.seq
                 """, logger: logger
             ).collect().map(PostgresRows.workLog)
@@ -437,7 +448,7 @@ public struct PostgresStore: TurboStore {
         try await Self.translating {
             try await client.query(
                 """
-                SELECT w.*, i.key AS issue_key FROM work_logs w JOIN issues i ON i.id = w.issue_id
+                \(unescaped: Self.workLogSelect)
                 WHERE w.ended_at IS NULL ORDER BY w.started_at, w.seq
                 """, logger: logger
             ).collect().map(PostgresRows.workLog)

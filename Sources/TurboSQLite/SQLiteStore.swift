@@ -30,7 +30,14 @@ public struct SQLiteStore: TurboStore {
 
     init(writer: any DatabaseWriter) throws {
         self.writer = writer
-        try SQLiteMigrations.migrator.migrate(writer)
+        let migrator = SQLiteMigrations.migrator
+        do {
+            try migrator.migrate(writer)
+        } catch {
+            // Another process opening the same file may have applied the migration between GRDB's check and its
+            // transaction; that is success as long as the schema is now complete.
+            guard try writer.read({ db in try migrator.hasCompletedMigrations(db) }) else { throw error }
+        }
     }
 
     /// The names of the migrations applied to this database, oldest first.
@@ -397,7 +404,7 @@ public struct SQLiteStore: TurboStore {
                 var log = try Row.fetchOne(
                     db,
                     sql: """
-                        SELECT w.*, i.key AS issue_key FROM work_logs w JOIN issues i ON i.id = w.issue_id
+                        \(Self.workLogSelect)
                         WHERE w.issue_id = ? AND w.ended_at IS NULL
                         """, arguments: [issue.id.lowercasedString]
                 ).map(SQLiteRows.workLog)
@@ -424,7 +431,7 @@ public struct SQLiteStore: TurboStore {
             return try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT w.*, i.key AS issue_key FROM work_logs w JOIN issues i ON i.id = w.issue_id
+                    \(Self.workLogSelect)
                     WHERE w.issue_id = ? ORDER BY w.started_at, w.rowid
                     """, arguments: [issue.id.lowercasedString]
             ).map(SQLiteRows.workLog)
@@ -436,7 +443,7 @@ public struct SQLiteStore: TurboStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT w.*, i.key AS issue_key FROM work_logs w JOIN issues i ON i.id = w.issue_id
+                    \(Self.workLogSelect)
                     WHERE w.ended_at IS NULL ORDER BY w.started_at, w.rowid
                     """
             ).map(SQLiteRows.workLog)
@@ -453,61 +460,78 @@ public struct SQLiteStore: TurboStore {
                 scope = "AND c.project_id = ?"
                 arguments = [try Self.fetchProject(db, project).id.lowercasedString]
             }
+            // This runs for every scheduling decision over possibly thousands of rows: cursors instead of arrays,
+            // columns by index, keys built from the number and a per-project key, dates converted by SQLite.
+            var projectKeys: [String: ProjectKey] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, key FROM projects") {
+                projectKeys[row[0]] = try ProjectKey(row[1] as String)
+            }
+            func key(_ projectID: String, _ number: Int) throws -> IssueKey {
+                guard let project = projectKeys[projectID] else {
+                    throw TurboError.storage("issue of unknown project \(projectID)")
+                }
+                return IssueKey(project: project, number: number)
+            }
+            let epochSeconds = "(julianday(c.created_at) - 2440587.5) * 86400.0"
+
+            // Only blockers that still block (not closed as done or merged) matter to the queue.
             var blockers: [String: [QueueBlocker]] = [:]
-            for row in try Row.fetchAll(
+            let blockerRows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT d.blocked_id, b.key, b.status, b.closed_reason FROM dependencies d
+                    SELECT d.blocked_id, b.project_id, b.number, b.status, b.closed_reason FROM dependencies d
                     JOIN issues c ON c.id = d.blocked_id JOIN issues b ON b.id = d.blocker_id
                     WHERE c.status = 'ready' \(scope)
+                        AND NOT (b.status = 'closed' AND b.closed_reason IN ('done', 'merged'))
                     """, arguments: arguments)
-            {
-                blockers[row["blocked_id"], default: []].append(
-                    QueueBlocker(
-                        key: try SQLiteRows.issueKey(row["key"]), status: try IssueStatus(parsing: row["status"]),
-                        closedReason: try (row["closed_reason"] as String?).map { text throws(TurboError) in
-                            try ClosedReason(parsing: text)
-                        }))
+            while let row = try blockerRows.next() {
+                let status = try IssueStatus(parsing: row[3])
+                let reason = try (row[4] as String?).map { text throws(TurboError) in try ClosedReason(parsing: text) }
+                blockers[row[0], default: []].append(
+                    QueueBlocker(key: try key(row[1], row[2]), status: status, closedReason: reason))
             }
             var blocksCount: [String: Int] = [:]
-            for row in try Row.fetchAll(
+            let countRows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT d.blocker_id, COUNT(*) AS n FROM dependencies d
+                    SELECT d.blocker_id, COUNT(*) FROM dependencies d
                     JOIN issues c ON c.id = d.blocker_id JOIN issues x ON x.id = d.blocked_id
                     WHERE c.status = 'ready' AND x.status <> 'closed' \(scope)
                     GROUP BY d.blocker_id
                     """, arguments: arguments)
-            {
-                blocksCount[row["blocker_id"]] = row["n"]
-            }
-            let candidates = try Row.fetchAll(
+            while let row = try countRows.next() { blocksCount[row[0]] = row[1] }
+
+            var candidates: [QueueCandidate] = []
+            let candidateRows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT c.id, c.key, c.title, c.priority, c.capabilities, c.paths, c.work_rank, c.created_at
+                    SELECT c.id, c.project_id, c.number, c.title, c.priority, c.capabilities, c.paths, c.work_rank,
+                        \(epochSeconds)
                     FROM issues c WHERE c.status = 'ready' \(scope)
-                    """, arguments: arguments
-            ).map { row in
-                let id: String = row["id"]
-                return QueueCandidate(
-                    id: try SQLiteRows.uuid(row, "id"), key: try SQLiteRows.issueKey(row["key"]), title: row["title"],
-                    priority: try IssuePriority(parsing: row["priority"]),
-                    capabilities: StringArray.decode(row["capabilities"]), paths: StringArray.decode(row["paths"]),
-                    workRank: row["work_rank"], createdAt: row["created_at"], blockers: blockers[id] ?? [],
-                    blocksCount: blocksCount[id] ?? 0)
+                    """, arguments: arguments)
+            while let row = try candidateRows.next() {
+                let id: String = row[0]
+                guard let uuid = UUID(uuidString: id) else { throw TurboError.storage("malformed id '\(id)'") }
+                candidates.append(
+                    QueueCandidate(
+                        id: uuid, key: try key(row[1], row[2]), title: row[3],
+                        priority: try IssuePriority(parsing: row[4]), capabilities: StringArray.decode(row[5]),
+                        paths: StringArray.decode(row[6]), workRank: row[7],
+                        createdAt: Date(timeIntervalSince1970: row[8]), blockers: blockers[id] ?? [],
+                        blocksCount: blocksCount[id] ?? 0))
             }
             let inFlight = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT c.key, c.status, c.paths FROM issues c
+                    SELECT c.project_id, c.number, c.status, c.paths FROM issues c
                     WHERE c.status IN ('assigned', 'in_progress', 'testing', 'review') AND c.paths <> '[]' \(scope)
                     """, arguments: arguments
             ).map { row in
                 InFlightIssue(
-                    key: try SQLiteRows.issueKey(row["key"]), status: try IssueStatus(parsing: row["status"]),
-                    paths: StringArray.decode(row["paths"]))
+                    key: try key(row[0], row[1]), status: try IssueStatus(parsing: row[2]),
+                    paths: StringArray.decode(row[3]))
             }
-            return QueueSnapshot(now: Date.storageNow(), candidates: candidates, inFlight: inFlight)
+            return QueueSnapshot(now: Date(), candidates: candidates, inFlight: inFlight)
         }
     }
 
@@ -524,6 +548,9 @@ public struct SQLiteStore: TurboStore {
 // MARK: - Helpers
 
 extension SQLiteStore {
+    /// Work log rows with their issue's key.
+    static let workLogSelect = "SELECT w.*, i.key AS issue_key FROM work_logs w JOIN issues i ON i.id = w.issue_id"
+
     /// Runs a write transaction, translating SQLite failures into ``TurboError/storage(_:)``.
     private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {

@@ -27,7 +27,7 @@ struct GlobalOptions: ParsableArguments {
         if let repo {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: repo, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw TurboError.invalidInput("--repo \(repo) is not a directory")
+                throw ValidationError("--repo \(repo) is not a directory")
             }
         }
         return try? Repository.locate(from: start)

@@ -32,7 +32,7 @@ struct Turbocode: AsyncParsableCommand {
             }
         } catch let error as TurboError {
             Output.error(error.description)
-            Foundation.exit(1)
+            Foundation.exit(error.isUsageError ? 2 : 1)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
@@ -46,6 +46,16 @@ struct Turbocode: AsyncParsableCommand {
                 Output.error(fullMessage(for: error))
                 Foundation.exit(1)
             }
+        }
+    }
+}
+
+extension TurboError {
+    /// Errors in what the user typed (a malformed key, reference, value or URL), as opposed to a refused operation.
+    var isUsageError: Bool {
+        switch self {
+        case .invalidIssueReference, .invalidProjectKey, .invalidValue, .invalidDatabaseURL: true
+        default: false
         }
     }
 }

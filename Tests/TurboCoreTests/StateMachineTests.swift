@@ -6,7 +6,7 @@ import TurboCore
     /// Every pair of states: exactly the edges of DESIGN §3 are allowed.
     @Test func onlyTheDesignedTransitionsAreAllowed() {
         let allowed: Set<String> = [
-            "open>ready", "open>closed", "ready>open", "ready>assigned", "ready>closed", "assigned>in_progress",
+            "open>ready", "open>closed", "ready>assigned", "ready>closed", "assigned>in_progress",
             "assigned>ready", "in_progress>testing", "in_progress>ready", "testing>in_progress", "testing>review",
             "review>in_progress", "review>closed", "closed>open",
         ]

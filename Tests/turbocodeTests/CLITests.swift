@@ -162,11 +162,19 @@ struct CLITests {
             #expect(try cli.run("issue", "add").status == 2)
             #expect(try cli.run("issue", "add", "x", "--priority", "urgent").status == 2)
             #expect(try cli.run("nonsense").status == 2)
-            #expect(try cli.run("issue", "show", "not a key").status == 1)
+            #expect(try cli.run("issue", "show", "not a key").status == 2)
+            #expect(try cli.run("issue", "list", "--repo", "/nonexistent").status == 2)
             let badDatabase = try cli.run(["issue", "list", "--database", "mysql://x"])
-            #expect(badDatabase.status == 1 && badDatabase.stderr.contains("invalid database URL"))
+            #expect(badDatabase.status == 2 && badDatabase.stderr.contains("invalid database URL"))
             #expect(try cli.run("--help").status == 0)
             #expect(try cli.run("issue", "list").stdout == "No issues.\n")
+            #expect(try cli.run("issue", "add", "first").stdout == "WEBSHO-1\n")
+            #expect(try cli.run("issue", "comment", "WEBSHO-1", "first words").status == 0)
+            let reopenOpen = try cli.run("issue", "reopen", "WEBSHO-1")
+            #expect(reopenOpen.status == 1 && reopenOpen.stderr.contains("cannot go from open to open"))
+            let shown = try #require(try cli.run("issue", "show", "WEBSHO-1", "--json").json() as? [String: Any])
+            #expect((shown["comments"] as? [[String: Any]])?.map { $0["body"] as? String } == ["first words"])
+
         }
     }
 }

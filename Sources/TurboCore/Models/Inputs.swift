@@ -199,7 +199,9 @@ public enum IssueValidation {
     public static func title(_ raw: String) throws(TurboError) -> String {
         let title = raw.trimmingWhitespace()
         guard !title.isEmpty else { throw .invalidInput("an issue needs a non-empty title") }
-        guard title.count <= 200 else { throw .invalidInput("a title has at most 200 characters (got \(title.count))") }
+        // Counted in code points, as the databases' length() does.
+        let length = title.unicodeScalars.count
+        guard length <= 200 else { throw .invalidInput("a title has at most 200 characters (got \(length))") }
         guard !title.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw .invalidInput("a title cannot contain control characters")
         }

@@ -9,6 +9,11 @@ public protocol UserParsableEnum: RawRepresentable, CaseIterable, Sendable, Hash
 extension UserParsableEnum {
     /// Parses case-insensitively; `-` and `_` are interchangeable (`wont-fix` = `wont_fix`).
     public init(parsing text: String) throws(TurboError) {
+        // Stored values are already canonical: skip the normalization, which is hot when reading many rows.
+        if let value = Self(rawValue: text) {
+            self = value
+            return
+        }
         let normalized = text.trimmingWhitespace().lowercased().replacingOccurrences(of: "-", with: "_")
         guard let value = Self(rawValue: normalized) else {
             throw .invalidValue(field: Self.fieldName, value: text, allowed: Self.allCases.map(\.rawValue))

@@ -5,7 +5,8 @@
 /// ```
 /// with the side paths of the diagram: a lease that expires or is released sends `assigned`/`in_progress` back to
 /// `ready`, failed verification sends `testing` back to `in_progress`, requested changes send `review` back to
-/// `in_progress`, and `reopen` sends `closed` back to `open`.
+/// `in_progress`, and `reopen` sends `closed` back to `open`. An issue nobody has started (`open` or `ready`) can be
+/// closed directly, for example as `wont_fix` or `duplicate`.
 public enum IssueStatus: String, UserParsableEnum {
     case open, ready, assigned
     case inProgress = "in_progress"
@@ -24,7 +25,7 @@ public enum IssueStatus: String, UserParsableEnum {
     public static func allowedTargets(from: IssueStatus) -> [IssueStatus] {
         switch from {
         case .open: [.ready, .closed]
-        case .ready: [.open, .assigned, .closed]
+        case .ready: [.assigned, .closed]
         case .assigned: [.inProgress, .ready]
         case .inProgress: [.testing, .ready]
         case .testing: [.inProgress, .review]

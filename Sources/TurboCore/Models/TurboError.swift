@@ -77,7 +77,7 @@ public enum TurboError: Error, Hashable, Sendable, CustomStringConvertible {
         case .noActiveWorkLog(let issue):
             "\(issue) has no active work log"
         case .ambiguousProject(let keys):
-            "several projects exist (\(keys.joined(separator: ", "))); name one with --project"
+            "several projects exist (\(keys.joined(separator: ", "))); name the project (--project KEY)"
         case .invalidDatabaseURL(let url, let reason):
             "invalid database URL '\(url)': \(reason)"
         case .notARepository(let path):

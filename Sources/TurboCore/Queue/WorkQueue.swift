@@ -81,7 +81,7 @@ public struct ScoreParts: Hashable, Sendable {
     public var noBlockers: Double
     /// `min(age_days * 0.5, 20)`.
     public var age: Double
-    /// 5 per issue it blocks.
+    /// 5 per issue it blocks that is not closed.
     public var blocks: Double
 
     /// The sum of the parts.
@@ -149,7 +149,38 @@ public enum WorkQueue {
             }
             return QueueEntry(candidate: candidate, parts: parts, reason: reason)
         }
-        return entries.sorted(by: precedes)
+        // Sort small keys rather than the entries themselves: thousands of swaps of large structs cost more than
+        // the comparisons.
+        let keys = entries.map(SortKey.init)
+        return keys.indices.sorted { keys[$0] < keys[$1] }.map { entries[$0] }
+    }
+
+    /// The queue order as plain values: eligible first, ranked before unranked (by rank), higher score, older, key.
+    struct SortKey: Comparable {
+        var ineligible: Bool
+        var unranked: Bool
+        var rank: Int
+        var negativeScore: Double
+        var createdAt: Date
+        var key: IssueKey
+
+        init(_ entry: QueueEntry) {
+            ineligible = !entry.isEligible
+            unranked = entry.candidate.workRank == nil
+            rank = entry.candidate.workRank ?? 0
+            negativeScore = -entry.score
+            createdAt = entry.candidate.createdAt
+            key = entry.candidate.key
+        }
+
+        static func < (a: SortKey, b: SortKey) -> Bool {
+            if a.ineligible != b.ineligible { return !a.ineligible }
+            if a.unranked != b.unranked { return !a.unranked }
+            if a.rank != b.rank { return a.rank < b.rank }
+            if a.negativeScore != b.negativeScore { return a.negativeScore < b.negativeScore }
+            if a.createdAt != b.createdAt { return a.createdAt < b.createdAt }
+            return a.key < b.key
+        }
     }
 
     /// The score of one candidate at `now`.
@@ -161,19 +192,5 @@ public enum WorkQueue {
             age: min(ageDays * 0.5, 20),
             blocks: 5 * Double(candidate.blocksCount)
         )
-    }
-
-    /// The queue order: eligible before ineligible, ranked before unranked, then score, age and key.
-    static func precedes(_ a: QueueEntry, _ b: QueueEntry) -> Bool {
-        if a.isEligible != b.isEligible { return a.isEligible }
-        switch (a.candidate.workRank, b.candidate.workRank) {
-        case (let x?, let y?) where x != y: return x < y
-        case (.some, nil): return true
-        case (nil, .some): return false
-        default: break
-        }
-        if a.score != b.score { return a.score > b.score }
-        if a.candidate.createdAt != b.candidate.createdAt { return a.candidate.createdAt < b.candidate.createdAt }
-        return a.candidate.key < b.candidate.key
     }
 }

@@ -4,15 +4,20 @@ public import Foundation
 /// `null`, never missing.
 public struct IssueDocument: Encodable, Sendable, Hashable {
     public var issue: Issue
+    /// Included (as `comments`) when given.
+    public var comments: [Comment]?
 
-    public init(_ issue: Issue) { self.issue = issue }
+    public init(_ issue: Issue, comments: [Comment]? = nil) {
+        self.issue = issue
+        self.comments = comments
+    }
 
     enum CodingKeys: String, CodingKey {
         case id, key, number, project, title, description, type, status, priority, capabilities, paths
         case blockedBy = "blocked_by", blocks
         case assignedTo = "assigned_to", workRank = "work_rank", createdBy = "created_by"
         case closedReason = "closed_reason", createdAt = "created_at", updatedAt = "updated_at"
-        case closedAt = "closed_at"
+        case closedAt = "closed_at", comments
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -37,18 +42,24 @@ public struct IssueDocument: Encodable, Sendable, Hashable {
         try c.encode(issue.createdAt, forKey: .createdAt)
         try c.encode(issue.updatedAt, forKey: .updatedAt)
         try c.encode(issue.closedAt, forKey: .closedAt)
+        if let comments { try c.encode(comments.map(CommentDocument.init), forKey: .comments) }
     }
 }
 
 /// The JSON shape of a project.
 public struct ProjectDocument: Encodable, Sendable, Hashable {
     public var project: Project
+    /// Included (as `issue_counts`, status → count) when given.
+    public var issueCounts: [IssueStatus: Int]?
 
-    public init(_ project: Project) { self.project = project }
+    public init(_ project: Project, issueCounts: [IssueStatus: Int]? = nil) {
+        self.project = project
+        self.issueCounts = issueCounts
+    }
 
     enum CodingKeys: String, CodingKey {
         case id, key, name, repositoryPath = "repository_path", baseBranch = "base_branch"
-        case createdAt = "created_at", updatedAt = "updated_at"
+        case createdAt = "created_at", updatedAt = "updated_at", issueCounts = "issue_counts"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -60,6 +71,10 @@ public struct ProjectDocument: Encodable, Sendable, Hashable {
         try c.encode(project.baseBranch, forKey: .baseBranch)
         try c.encode(project.createdAt, forKey: .createdAt)
         try c.encode(project.updatedAt, forKey: .updatedAt)
+        if let issueCounts {
+            try c.encode(
+                Dictionary(uniqueKeysWithValues: issueCounts.map { ($0.key.rawValue, $0.value) }), forKey: .issueCounts)
+        }
     }
 }
 
@@ -149,9 +164,9 @@ public struct DependencyDocument: Encodable, Sendable, Hashable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(issue.description, forKey: .issue)
-        try c.encode(view.blockers.map(IssueDocument.init), forKey: .blockers)
-        try c.encode(view.blocked.map(IssueDocument.init), forKey: .blocked)
-        try c.encode(view.chain.map(IssueDocument.init), forKey: .chain)
+        try c.encode(view.blockers.map { IssueDocument($0) }, forKey: .blockers)
+        try c.encode(view.blocked.map { IssueDocument($0) }, forKey: .blocked)
+        try c.encode(view.chain.map { IssueDocument($0) }, forKey: .chain)
     }
 }
 

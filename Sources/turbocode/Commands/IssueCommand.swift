@@ -108,7 +108,7 @@ extension Turbocode.IssueCommand {
                         capability: capability))
             }
             try global.emit(
-                issues.map(IssueDocument.init), text: issues.isEmpty ? "No issues." : Format.issueTable(issues))
+                issues.map { IssueDocument($0) }, text: issues.isEmpty ? "No issues." : Format.issueTable(issues))
         }
     }
 
@@ -124,7 +124,7 @@ extension Turbocode.IssueCommand {
             let (found, comments) = try await global.withStore { store, _ in
                 (try await store.issue(ref), try await store.comments(of: ref))
             }
-            try global.emit(IssueDocument(found), text: Format.issue(found, comments: comments))
+            try global.emit(IssueDocument(found, comments: comments), text: Format.issue(found, comments: comments))
         }
     }
 

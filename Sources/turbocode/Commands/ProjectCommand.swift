@@ -14,7 +14,7 @@ extension Turbocode {
             func run() async throws {
                 let projects = try await global.withStore { store, _ in try await store.projects() }
                 try global.emit(
-                    projects.map(ProjectDocument.init),
+                    projects.map { ProjectDocument($0) },
                     text: projects.isEmpty
                         ? "No projects. Run 'turbocode init' in a git repository."
                         : Format.table(
@@ -50,11 +50,11 @@ extension Turbocode {
                     repository:  \(project.repositoryPath ?? "-")
                     base branch: \(project.baseBranch)
                     created:     \(Format.date(project.createdAt))
-                    issues:      
                     """
-                text += counts.filter { $0.1 > 0 }.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
-                if counts.allSatisfy({ $0.1 == 0 }) { text += "none" }
-                try global.emit(ProjectDocument(project), text: text)
+                let nonEmpty = counts.filter { $0.1 > 0 }.map { "\($0.1) \($0.0)" }
+                text += "\nissues:      " + (nonEmpty.isEmpty ? "none" : nonEmpty.joined(separator: ", "))
+                try global.emit(
+                    ProjectDocument(project, issueCounts: Dictionary(uniqueKeysWithValues: counts)), text: text)
             }
         }
     }

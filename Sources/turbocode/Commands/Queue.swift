@@ -8,7 +8,7 @@ extension Turbocode {
             abstract: "The work queue: eligible issues in order with their scores, then blocked ones with the reason.",
             discussion: """
                 score = priority (critical 100, high 50, medium 25, low 10) + 20 with no open blockers \
-                + min(age in days × 0.5, 20) + 5 × issues it blocks. A manual work rank comes first; ties go to \
+                + min(age in days × 0.5, 20) + 5 × open issues it blocks. A manual work rank comes first; ties go to \
                 the older issue, then the key.
                 """)
         @OptionGroup var global: GlobalOptions
