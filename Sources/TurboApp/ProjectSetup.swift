@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import TurboCore
 
 /// `turbocode init`: the project for a repository, its state directory and its configuration file.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import TurboCore
 
 /// The git repository turboCode works on, found from a directory inside it.

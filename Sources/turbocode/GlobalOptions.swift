@@ -84,6 +84,8 @@ struct Parsed<Value: UserParsableEnum>: ExpressibleByArgument {
         self.value = value
     }
 
+    var defaultValueDescription: String { value.rawValue }
+
     static var allValueStrings: [String] { Value.allCases.map(\.rawValue) }
     static var defaultCompletionKind: CompletionKind { .list(allValueStrings) }
 }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Where the store lives: `sqlite:PATH` or `postgres://user[:password]@host[:port]/db`.
 public enum DatabaseURL: Hashable, Sendable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What `createProject` needs.
 public struct NewProject: Sendable, Hashable {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A JSON document, for event payloads whose shape depends on the event type.
 public enum JSONValue: Hashable, Sendable, Codable {

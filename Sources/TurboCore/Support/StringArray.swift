@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// JSON text for the short string lists (capabilities, paths) stored in a text column.
 public enum StringArray {

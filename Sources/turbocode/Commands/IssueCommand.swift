@@ -36,10 +36,10 @@ extension Turbocode.IssueCommand {
         @Option(name: [.short, .customLong("description")], help: "A longer description.")
         var description: String = ""
 
-        @Option(help: "feature, bug, task, enhancement, documentation or discovery.")
+        @Option(help: "The kind of work.")
         var type: Parsed<IssueType> = Parsed(.task)
 
-        @Option(help: "critical, high, medium or low.")
+        @Option(help: "How urgent it is; the queue weighs critical 100, high 50, medium 25, low 10.")
         var priority: Parsed<IssuePriority> = Parsed(.medium)
 
         @Option(name: .customLong("capability"), help: "A capability an agent needs for it (repeatable).")
@@ -205,7 +205,7 @@ extension Turbocode.IssueCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The issue key or id.") var issue: String
 
-        @Option(help: "done, merged, duplicate, wont_fix or obsolete.")
+        @Option(help: "Why it is closed; only done and merged release the issues it blocks.")
         var reason: Parsed<ClosedReason> = Parsed(.done)
 
         func run() async throws {
