@@ -161,7 +161,9 @@ extension PostgresConnection {
     }
 
     /// The first column of the first row, if any.
-    func first<T: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: T.Type, _ logger: Logger) async throws -> T? {
+    func first<T: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: T.Type, _ logger: Logger) async throws
+        -> T?
+    {
         for try await value in try await self.query(query, logger: logger).decode(T.self) { return value }
         return nil
     }
