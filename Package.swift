@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", exact: "1.0.2"),
     ],
     targets: [
         // Domain: entities, state machine, keys, scoring, dependency graph, ports. Foundation and Logging only.
@@ -43,6 +44,12 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // git: worktrees, status, branch rules, merge simulation, conflict prediction.
+        .target(
+            name: "TurboGit",
+            dependencies: ["TurboCore", .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: swiftSettings
         ),
         // Composition root: configuration, database selection, wiring.
@@ -93,6 +100,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "TurboGitTests", dependencies: ["TurboGit", "TurboCore"], swiftSettings: swiftSettings),
         .testTarget(name: "TurboAppTests", dependencies: ["TurboApp", "TurboCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "turbocodeTests",

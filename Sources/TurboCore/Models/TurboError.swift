@@ -23,6 +23,12 @@ public enum TurboError: Error, Hashable, Sendable, CustomStringConvertible {
     case invalidDatabaseURL(String, reason: String)
     case notARepository(String)
     case storage(String)
+    /// A worktree holds work that removing it would lose.
+    case worktreeHasWork(path: String, uncommitted: [String], unmergedCommits: [String])
+    /// A path or branch exists but does not belong to the issue; it is never overwritten.
+    case notOurs(String)
+    /// A git command failed.
+    case git(String)
 
     /// The broad class of a failure, used by transports to choose a status code.
     public enum Kind: String, Sendable {
@@ -34,12 +40,12 @@ public enum TurboError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .projectNotFound, .issueNotFound, .dependencyNotFound, .noActiveWorkLog: .notFound
         case .duplicateProjectKey, .invalidTransition, .dependencyCycle, .duplicateDependency, .activeWorkLogExists,
-            .ambiguousProject:
+            .ambiguousProject, .worktreeHasWork, .notOurs:
             .conflict
         case .invalidProjectKey, .invalidIssueReference, .invalidValue, .invalidInput, .selfDependency,
             .invalidDatabaseURL, .notARepository:
             .invalid
-        case .storage: .storage
+        case .storage, .git: .storage
         }
     }
 
@@ -84,7 +90,26 @@ public enum TurboError: Error, Hashable, Sendable, CustomStringConvertible {
             "\(path) is not inside a git repository"
         case .storage(let message):
             "storage error: \(message)"
+        case .worktreeHasWork(let path, let uncommitted, let commits):
+            "\(path) holds work that would be lost: "
+                + [
+                    uncommitted.isEmpty
+                        ? nil
+                        : "\(uncommitted.count) uncommitted file(s) (\(Self.list(uncommitted)))",
+                    commits.isEmpty ? nil : "\(commits.count) unmerged commit(s) (\(Self.list(commits)))",
+                ].compactMap { $0 }.joined(separator: " and ") + "; commit and merge it, or use --force"
+        case .notOurs(let what):
+            "\(what) exists and does not belong to this issue; it is left untouched"
+        case .git(let message):
+            "git: \(message)"
         }
+    }
+}
+
+extension TurboError {
+    /// Up to five items, then how many more.
+    static func list(_ items: [String]) -> String {
+        items.prefix(5).joined(separator: ", ") + (items.count > 5 ? ", … \(items.count - 5) more" : "")
     }
 }
 

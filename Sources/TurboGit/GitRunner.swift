@@ -1,0 +1,93 @@
+import Foundation
+import Subprocess
+import Synchronization
+
+/// What a git command printed and how it ended.
+public struct GitOutput: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+}
+
+/// A git command that ended with an exit code it was not allowed to.
+public struct GitCommandError: Error, CustomStringConvertible, Sendable {
+    public var arguments: [String]
+    public var status: Int32
+    public var stderr: String
+
+    public var description: String {
+        let message = stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+        return "git \(arguments.joined(separator: " ")) failed (exit \(status))"
+            + (message.isEmpty ? "" : ": \(message.split(separator: "\n").prefix(3).joined(separator: " / "))")
+    }
+}
+
+/// Runs git safely: argv arrays only, no terminal prompts, hooks disabled, a fixed locale, bounded output.
+///
+/// Callers put `--end-of-options` before revisions and paths; nothing here goes through a shell.
+public struct GitRunner: Sendable {
+    /// Accumulated wall time and count of git processes, for benchmarks that compare against git alone.
+    public final class Statistics: Sendable {
+        private let totals = Mutex<(count: Int, duration: Duration)>((0, .zero))
+
+        public init() {}
+
+        /// How many git processes ran and how long they took in total.
+        public var snapshot: (count: Int, duration: Duration) { totals.withLock { $0 } }
+
+        func record(_ duration: Duration) {
+            totals.withLock {
+                $0.count += 1
+                $0.duration += duration
+            }
+        }
+    }
+
+    /// Options placed before every subcommand: no hooks in agent-writable trees, paths printed verbatim.
+    static let safetyOptions = ["-c", "core.hooksPath=/dev/null", "-c", "core.quotePath=off", "-c", "color.ui=never"]
+
+    public let statistics: Statistics?
+
+    public init(statistics: Statistics? = nil) {
+        self.statistics = statistics
+    }
+
+    /// Runs `git ARGUMENTS` in `directory`; throws ``GitCommandError`` for an exit code outside `allowedExitCodes`.
+    @discardableResult
+    public func run(_ arguments: [String], in directory: String, allowedExitCodes: Set<Int32> = [0]) async throws
+        -> GitOutput
+    {
+        let start = ContinuousClock.now
+        let result = try await Subprocess.run(
+            .name("git"),
+            arguments: Arguments(["-C", directory] + Self.safetyOptions + arguments),
+            environment: .inherit.updating([
+                "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0", "GIT_ASKPASS": "",
+                "SSH_ASKPASS": "",
+            ]),
+            output: .string(limit: 256 << 20),
+            error: .string(limit: 4 << 20)
+        )
+        statistics?.record(ContinuousClock.now - start)
+        let status: Int32
+        switch result.terminationStatus {
+        case .exited(let code): status = code
+        case .signaled(let signal): status = 128 + signal
+        }
+        let output = GitOutput(
+            status: status, stdout: result.standardOutput ?? "", stderr: result.standardError ?? "")
+        guard allowedExitCodes.contains(status) else {
+            throw GitCommandError(arguments: arguments, status: status, stderr: output.stderr)
+        }
+        return output
+    }
+}
+
+extension String {
+    /// The fields of NUL-separated output, without the empty field after a trailing NUL.
+    func nulSeparated() -> [String] {
+        var fields = split(separator: "\0", omittingEmptySubsequences: false).map(String.init)
+        if fields.last == "" { fields.removeLast() }
+        return fields
+    }
+}
