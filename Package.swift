@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "turbocode", targets: ["turbocode"]),
         .executable(name: "turbocode-bench", targets: ["TurboBench"]),
+        .executable(name: "turbocode-conflict-bench", targets: ["ConflictBench"]),
         .library(name: "TurboCore", targets: ["TurboCore"]),
     ],
     dependencies: [
@@ -76,6 +77,12 @@ let package = Package(
                 "TurboApp", "TurboCore", "TurboPostgres", .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/TurboBench",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ConflictBench",
+            dependencies: ["TurboGit", "TurboCore"],
+            path: "Benchmarks/ConflictBench",
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TurboCoreTests", dependencies: ["TurboCore"], swiftSettings: swiftSettings),

@@ -20,8 +20,13 @@ public struct ConflictPredictor: Sendable {
     public typealias Cache = [String: [String]]
 
     public let repository: GitRepository
+    /// How many git processes run at once while collecting changed files.
+    public let concurrency: Int
 
-    public init(repository: GitRepository) { self.repository = repository }
+    public init(repository: GitRepository, concurrency: Int = 4) {
+        self.repository = repository
+        self.concurrency = max(1, concurrency)
+    }
 
     /// The branch of each issue against `baseBranch` and every pair of branches against each other.
     ///
@@ -52,7 +57,7 @@ public struct ConflictPredictor: Sendable {
                     )
                 }
             }
-            for _ in 0..<4 { addNext() }
+            for _ in 0..<concurrency { addNext() }
             while let (issue, ours, theirs) = try await group.next() {
                 changed[issue] = ours
                 baseChanged[issue] = theirs

@@ -1,5 +1,5 @@
 public import Foundation
-public import TurboCore
+import TurboCore
 
 /// One entry of `git worktree list --porcelain -z`.
 public struct GitWorktreeEntry: Hashable, Sendable {
