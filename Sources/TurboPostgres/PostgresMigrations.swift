@@ -87,7 +87,34 @@ enum PostgresMigrations {
                 created_at timestamptz NOT NULL
             );
             """
-        )
+        ),
+        (
+            "v2: worktrees and predicted conflicts",
+            """
+            CREATE TABLE worktrees (
+                id uuid PRIMARY KEY,
+                issue_id uuid NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+                path text NOT NULL,
+                branch text NOT NULL,
+                base_commit text NOT NULL,
+                created_at timestamptz NOT NULL,
+                removed_at timestamptz
+            );
+            CREATE UNIQUE INDEX worktrees_one_active ON worktrees(issue_id) WHERE removed_at IS NULL;
+            CREATE UNIQUE INDEX worktrees_active_path ON worktrees(path) WHERE removed_at IS NULL;
+            CREATE TABLE conflicts (
+                id uuid PRIMARY KEY,
+                project_id uuid NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+                issue_id uuid NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+                other_issue_id uuid REFERENCES issues(id) ON DELETE CASCADE,
+                commits text[] NOT NULL,
+                paths text[] NOT NULL,
+                detected_at timestamptz NOT NULL,
+                resolved_at timestamptz
+            );
+            CREATE INDEX conflicts_active ON conflicts(project_id) WHERE resolved_at IS NULL;
+            """
+        ),
     ]
 
     /// Applies the missing migrations in one transaction, serialized across processes by an advisory lock.

@@ -86,6 +86,33 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("v2: worktrees and predicted conflicts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE worktrees (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        issue_id TEXT NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+                        path TEXT NOT NULL,
+                        branch TEXT NOT NULL,
+                        base_commit TEXT NOT NULL,
+                        created_at TEXT NOT NULL,
+                        removed_at TEXT
+                    );
+                    CREATE UNIQUE INDEX worktrees_one_active ON worktrees(issue_id) WHERE removed_at IS NULL;
+                    CREATE UNIQUE INDEX worktrees_active_path ON worktrees(path) WHERE removed_at IS NULL;
+                    CREATE TABLE conflicts (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+                        issue_id TEXT NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+                        other_issue_id TEXT REFERENCES issues(id) ON DELETE CASCADE,
+                        commits TEXT NOT NULL,
+                        paths TEXT NOT NULL,
+                        detected_at TEXT NOT NULL,
+                        resolved_at TEXT
+                    );
+                    CREATE INDEX conflicts_active ON conflicts(project_id) WHERE resolved_at IS NULL;
+                    """)
+        }
         return migrator
     }
 }

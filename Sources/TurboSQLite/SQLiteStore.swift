@@ -552,7 +552,7 @@ extension SQLiteStore {
     static let workLogSelect = "SELECT w.*, i.key AS issue_key FROM work_logs w JOIN issues i ON i.id = w.issue_id"
 
     /// Runs a write transaction, translating SQLite failures into ``TurboError/storage(_:)``.
-    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await writer.write(body)
         } catch let error as DatabaseError {
@@ -560,7 +560,7 @@ extension SQLiteStore {
         }
     }
 
-    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await writer.read(body)
         } catch let error as DatabaseError {
@@ -568,7 +568,7 @@ extension SQLiteStore {
         }
     }
 
-    private func appendEvents(_ db: Database, _ events: [EventDraft]) throws {
+    func appendEvents(_ db: Database, _ events: [EventDraft]) throws {
         let now = Date.storageNow()
         for event in events {
             try db.execute(

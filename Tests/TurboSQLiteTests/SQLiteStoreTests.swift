@@ -19,14 +19,17 @@ struct SQLiteStoreTests {
         let store = try SQLiteStore(path: path)
         #expect(try await store.journalMode() == "wal")
         #expect(
-            try await store.appliedMigrations() == ["v1: projects, issues, dependencies, comments, work logs, events"])
+            try await store.appliedMigrations() == [
+                "v1: projects, issues, dependencies, comments, work logs, events",
+                "v2: worktrees and predicted conflicts",
+            ])
         _ = try await store.createProject(NewProject(key: try ProjectKey("DISK"), name: "disk"))
         _ = try await store.createIssue(NewIssue(project: .key(try ProjectKey("DISK")), title: "persisted"))
         try await store.close()
 
         let reopened = try SQLiteStore(path: path)
         #expect(try await reopened.issue(try IssueRef(parsing: "DISK-1")).title == "persisted")
-        #expect(try await reopened.appliedMigrations().count == 1)
+        #expect(try await reopened.appliedMigrations().count == 2)
         try await reopened.close()
     }
 

@@ -17,6 +17,10 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
     case commentAdded = "comment.added"
     case workLogStarted = "worklog.started"
     case workLogEnded = "worklog.ended"
+    case worktreeCreated = "worktree.created"
+    case worktreeRemoved = "worktree.removed"
+    case conflictDetected = "conflict.detected"
+    case conflictResolved = "conflict.resolved"
 }
 
 /// A row of the event log: the outbox that WebSocket, webhooks and readers consume.
@@ -128,6 +132,30 @@ extension EventDraft {
         if let outcome = log.outcome { payload["outcome"] = .string(outcome.rawValue) }
         if let commit = log.commit { payload["commit"] = .string(commit) }
         return EventDraft(type: type, subject: log.issueKey.description, payload: .object(payload))
+    }
+}
+
+extension EventDraft {
+    /// `worktree.created` / `worktree.removed`.
+    public static func worktree(_ type: EventType, _ record: WorktreeRecord, reason: String? = nil) -> EventDraft {
+        var payload: [String: JSONValue] = [
+            "issue": .string(record.issueKey.description), "path": .string(record.path),
+            "branch": .string(record.branch), "base_commit": .string(record.baseCommit),
+        ]
+        if let reason { payload["reason"] = .string(reason) }
+        return EventDraft(type: type, subject: record.issueKey.description, payload: .object(payload))
+    }
+
+    /// `conflict.detected` / `conflict.resolved`.
+    public static func conflict(_ type: EventType, _ record: ConflictRecord) -> EventDraft {
+        EventDraft(
+            type: type, subject: record.issue.description,
+            payload: [
+                "issue": .string(record.issue.description),
+                "other": record.other.map { .string($0.description) } ?? .null,
+                "commits": .array(record.commits.map(JSONValue.string)),
+                "paths": .array(record.paths.map(JSONValue.string)),
+            ])
     }
 }
 

@@ -56,6 +56,24 @@ public protocol TurboStore: Sendable {
     /// Every active work session, oldest first.
     func activeWorkLogs() async throws -> [WorkLog]
 
+    // MARK: Worktrees and conflicts
+
+    /// Records an issue's new worktree, fills the active work log's path and branch, writes `worktree.created`.
+    /// Recording the same path again returns the existing record.
+    func recordWorktree(of ref: IssueRef, path: String, branch: String, baseCommit: String) async throws
+        -> WorktreeRecord
+    /// The issue's active worktree, if any.
+    func worktree(of ref: IssueRef) async throws -> WorktreeRecord?
+    /// Every active worktree (of one project when given), by issue key.
+    func activeWorktrees(project: ProjectRef?) async throws -> [WorktreeRecord]
+    /// Marks the issue's active worktree removed and writes `worktree.removed` with the reason.
+    func markWorktreeRemoved(of ref: IssueRef, reason: String) async throws -> WorktreeRecord
+    /// Replaces the predicted conflicts of a project with `current` (conflicting pairs only): new pairs write
+    /// `conflict.detected`, pairs that no longer conflict write `conflict.resolved`.
+    func replaceConflicts(project: ProjectRef, current: [ConflictRecord]) async throws -> ConflictChanges
+    /// The conflicts currently predicted (of one project when given).
+    func conflicts(project: ProjectRef?) async throws -> [ConflictRecord]
+
     // MARK: Queue and events
 
     /// The ready issues, their blockers and the in-flight issues of a project (all projects when nil), read in one
