@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "TurboApp",
             dependencies: [
-                "TurboCore", "TurboSQLite", "TurboPostgres",
+                "TurboCore", "TurboSQLite", "TurboPostgres", "TurboGit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -67,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "turbocode",
             dependencies: [
-                "TurboApp", "TurboCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "TurboApp", "TurboCore", "TurboGit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -10,11 +10,23 @@ public struct ProjectConfig: Hashable, Sendable, Decodable {
         public var name: String?
     }
 
+    /// The `worktrees:` section.
+    public struct WorktreesSection: Hashable, Sendable, Decodable {
+        /// Where worktrees go (default `~/worktrees`); relative to the repository root when relative.
+        public var root: String?
+        public var copy: [String]?
+        public var setup: [String]?
+        public var teardown: [String]?
+        /// Seconds each setup or teardown command may take (default 600).
+        public var timeout: Int?
+    }
+
     public var project: ProjectSection?
     public var baseBranch: String?
+    public var worktrees: WorktreesSection?
 
     enum CodingKeys: String, CodingKey {
-        case project
+        case project, worktrees
         case baseBranch = "base_branch"
     }
 
@@ -44,6 +56,16 @@ public struct ProjectConfig: Hashable, Sendable, Decodable {
         # The branch issue branches are cut from and merged back into.
         base_branch: \(yamlScalar(baseBranch))
 
+        # Each issue gets its own git worktree: <root>/<project>-<issue>, on branch <ISSUE-KEY>/<title slug>.
+        worktrees:
+          root: ~/worktrees
+          # Files copied from this checkout into each new worktree (globs from the repository root).
+          copy: [".env*"]
+          # Commands run in each new worktree (e.g. installing dependencies), and before one is removed.
+          setup: []
+          teardown: []
+          timeout: 600   # seconds per command
+
         """
     }
 
@@ -51,8 +73,9 @@ public struct ProjectConfig: Hashable, Sendable, Decodable {
         (try? Yams.serialize(node: .scalar(.init(text))).trimmingCharacters(in: .newlines)) ?? "\"\(text)\""
     }
 
-    init(project: ProjectSection? = nil, baseBranch: String? = nil) {
+    init(project: ProjectSection? = nil, baseBranch: String? = nil, worktrees: WorktreesSection? = nil) {
         self.project = project
         self.baseBranch = baseBranch
+        self.worktrees = worktrees
     }
 }

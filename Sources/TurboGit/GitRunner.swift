@@ -75,7 +75,7 @@ public struct GitRunner: Sendable {
         case .signaled(let signal): status = 128 + signal
         }
         let output = GitOutput(
-            status: status, stdout: result.standardOutput ?? "", stderr: result.standardError ?? "")
+            status: status, stdout: result.standardOutput, stderr: result.standardError)
         guard allowedExitCodes.contains(status) else {
             throw GitCommandError(arguments: arguments, status: status, stderr: output.stderr)
         }

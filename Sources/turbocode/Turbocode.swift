@@ -18,7 +18,10 @@ struct Turbocode: AsyncParsableCommand {
             Exit codes: 0 success, 1 refused operation (reason on stderr), 2 usage error.
             """,
         version: "0.1.0",
-        subcommands: [Init.self, ProjectCommand.self, IssueCommand.self, DepCommand.self, Queue.self]
+        subcommands: [
+            Init.self, ProjectCommand.self, IssueCommand.self, DepCommand.self, Queue.self, WorktreeCommand.self,
+            Conflicts.self,
+        ]
     )
 
     /// Parses and runs, mapping failures to the documented exit codes: 1 for a refused operation, 2 for usage.

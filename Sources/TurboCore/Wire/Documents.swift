@@ -179,3 +179,43 @@ extension JSONEncoder {
         return encoder
     }
 }
+
+/// The JSON shape of a worktree record.
+public struct WorktreeDocument: Encodable, Sendable, Hashable {
+    public var record: WorktreeRecord
+
+    public init(_ record: WorktreeRecord) { self.record = record }
+
+    enum CodingKeys: String, CodingKey {
+        case id, issue, path, branch, baseCommit = "base_commit", createdAt = "created_at", removedAt = "removed_at"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(record.id.lowercasedString, forKey: .id)
+        try c.encode(record.issueKey.description, forKey: .issue)
+        try c.encode(record.path, forKey: .path)
+        try c.encode(record.branch, forKey: .branch)
+        try c.encode(record.baseCommit, forKey: .baseCommit)
+        try c.encode(record.createdAt, forKey: .createdAt)
+        try c.encode(record.removedAt, forKey: .removedAt)
+    }
+}
+
+/// The JSON shape of a predicted conflict; `other` is null for the base branch.
+public struct ConflictDocument: Encodable, Sendable, Hashable {
+    public var record: ConflictRecord
+
+    public init(_ record: ConflictRecord) { self.record = record }
+
+    enum CodingKeys: String, CodingKey { case issue, other, commits, paths, detectedAt = "detected_at" }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(record.issue.description, forKey: .issue)
+        try c.encode(record.other?.description, forKey: .other)
+        try c.encode(record.commits, forKey: .commits)
+        try c.encode(record.paths, forKey: .paths)
+        try c.encode(record.detectedAt, forKey: .detectedAt)
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+public import TurboCore
+public import TurboGit
+
+/// Issue worktrees for one repository: git, provisioning and the store together.
+public struct WorktreeService: Sendable {
+    public let store: any TurboStore
+    public let repository: Repository
+    public let worktrees: Worktrees
+    public let plan: ProvisioningPlan
+
+    /// The service for `repository`, configured from its `turbocode.yaml`.
+    public init(store: any TurboStore, repository: Repository, runner: GitRunner = GitRunner()) throws {
+        let config = try ProjectConfig.load(from: repository.configFile)
+        let section = config?.worktrees
+        self.store = store
+        self.repository = repository
+        self.worktrees = Worktrees(
+            repository: GitRepository(root: repository.root, runner: runner),
+            layout: WorktreeLayout(root: section?.root ?? "~/worktrees", relativeTo: repository.root))
+        self.plan = ProvisioningPlan(
+            copy: section?.copy ?? [], setup: section?.setup ?? [], teardown: section?.teardown ?? [],
+            timeout: .seconds(section?.timeout ?? 600))
+    }
+
+    /// What `create` did.
+    public struct Created: Sendable {
+        public var record: WorktreeRecord
+        public var created: Bool
+        public var copied: [String]
+        public var setup: [CommandRun]
+        /// Where the setup commands' output was kept, when any ran.
+        public var setupLog: String?
+    }
+
+    /// Creates (or returns) the issue's worktree, provisions a new one, and records it.
+    ///
+    /// When a setup command fails, the fresh worktree is removed again (it holds no work yet) and nothing is
+    /// recorded; the error carries the command's output.
+    public func create(_ ref: IssueRef) async throws -> Created {
+        let issue = try await store.issue(ref)
+        let project = try await store.project(.id(issue.projectID))
+        let worktree = try await worktrees.create(for: issue.key, title: issue.title, baseBranch: project.baseBranch)
+        guard worktree.created else {
+            let record = try await store.recordWorktree(
+                of: .id(issue.id), path: worktree.path, branch: worktree.branch, baseCommit: worktree.baseCommit)
+            return Created(record: record, created: false, copied: [], setup: [], setupLog: nil)
+        }
+        var copied: [String] = []
+        var runs: [CommandRun] = []
+        var log: String?
+        do {
+            copied = try Provisioner.copyFiles(plan.copy, from: repository.root, to: worktree.path)
+            runs = try await Provisioner.run(plan.setup, in: worktree.path, timeout: plan.timeout, stopOnFailure: true)
+            log = try keepLog(runs, issue: issue.key, kind: "setup")
+            if let failed = runs.first(where: { !$0.succeeded }) {
+                let tail = failed.output.split(separator: "\n").suffix(20).joined(separator: "\n")
+                throw TurboError.invalidInput(
+                    "setup command '\(failed.command)' "
+                        + (failed.timedOut ? "timed out after \(plan.timeout)" : "failed (exit \(failed.status ?? -1))")
+                        + "; the new worktree was removed (output in \(log ?? "-"))"
+                        + (tail.isEmpty ? "" : ":\n\(tail)"))
+            }
+        } catch {
+            try? await worktrees.repository.removeWorktree(path: worktree.path, force: true)
+            _ = try? await worktrees.repository.deleteBranchIfMerged(worktree.branch, base: worktree.baseCommit)
+            throw error
+        }
+        let record = try await store.recordWorktree(
+            of: .id(issue.id), path: worktree.path, branch: worktree.branch, baseCommit: worktree.baseCommit)
+        return Created(record: record, created: true, copied: copied, setup: runs, setupLog: log)
+    }
+
+    /// Writes the commands' output to `.turbocode/logs/<ISSUE>/<kind>-<time>.log`; nil when nothing ran.
+    func keepLog(_ runs: [CommandRun], issue: IssueKey, kind: String) throws -> String? {
+        guard !runs.isEmpty else { return nil }
+        let directory = (repository.stateDirectory as NSString).appendingPathComponent("logs/\(issue)")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let stamp = Int(Date().timeIntervalSince1970 * 1000)
+        let path = (directory as NSString).appendingPathComponent("\(kind)-\(stamp).log")
+        let text = runs.map { run in
+            "$ \(run.command)\n\(run.output)"
+                + (run.timedOut ? "[timed out]\n" : "[exit \(run.status.map(String.init) ?? "signal")]\n")
+        }.joined(separator: "\n")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// The issue worktree's git status; nil when it has none.
+    public func status(_ ref: IssueRef) async throws -> WorktreeStatus? {
+        let issue = try await store.issue(ref)
+        let project = try await store.project(.id(issue.projectID))
+        return try await worktrees.status(of: issue.key, baseBranch: project.baseBranch)
+    }
+
+    /// Runs teardown, removes the worktree (refusing work unless `force`), deletes a merged branch, records it.
+    /// Returns whether the branch was deleted and the teardown runs.
+    public func remove(_ ref: IssueRef, force: Bool) async throws -> (branchDeleted: Bool, teardown: [CommandRun]) {
+        let issue = try await store.issue(ref)
+        let project = try await store.project(.id(issue.projectID))
+        guard let entry = try await worktrees.find(issue.key), let branch = entry.branch else {
+            if try await store.worktree(of: .id(issue.id)) != nil {
+                _ = try await store.markWorktreeRemoved(of: .id(issue.id), reason: "missing")
+                return (false, [])
+            }
+            throw TurboError.invalidInput("\(issue.key) has no worktree")
+        }
+        if !force {
+            // Check before teardown touches anything.
+            let status = try await worktrees.repository.status(
+                path: entry.path, branch: branch, base: project.baseBranch)
+            let commits = try await worktrees.repository.unmergedCommits(branch: branch, base: project.baseBranch)
+            if !status.isClean || !commits.isEmpty {
+                throw TurboError.worktreeHasWork(
+                    path: entry.path, uncommitted: status.uncommitted.map { String($0.dropFirst(3)) },
+                    unmergedCommits: commits)
+            }
+        }
+        let teardown = try await Provisioner.run(
+            plan.teardown, in: entry.path, timeout: plan.timeout, stopOnFailure: false)
+        _ = try keepLog(teardown, issue: issue.key, kind: "teardown")
+        let deleted = try await worktrees.remove(issue.key, baseBranch: project.baseBranch, force: true)
+        if try await store.worktree(of: .id(issue.id)) != nil {
+            _ = try await store.markWorktreeRemoved(of: .id(issue.id), reason: force ? "forced" : "removed")
+        }
+        return (deleted, teardown)
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Logging
+import Testing
+import TurboApp
+import TurboCore
+import TurboGit
+
+/// Worktrees through the service: provisioning, records and events, reconciliation after a crash.
+@Suite(.timeLimit(.minutes(1)))
+struct WorktreeServiceTests {
+    /// A repository with a project, a worktree root beside it and the given `worktrees:` configuration.
+    static func withService(
+        worktreesYAML: String, _ body: @Sendable (WorktreeService, GitSandbox) async throws -> Void
+    ) async throws {
+        let sandbox = try GitSandbox(name: "svc")
+        defer { sandbox.remove() }
+        let root = sandbox.root.deletingLastPathComponent().appendingPathComponent("wt").path
+        try "project:\n  key: SVC\nbase_branch: trunk\nworktrees:\n  root: \(root)\n\(worktreesYAML)".write(
+            to: sandbox.root.appendingPathComponent("turbocode.yaml"), atomically: true, encoding: .utf8)
+        try "TOKEN=1\n".write(to: sandbox.root.appendingPathComponent(".env.local"), atomically: true, encoding: .utf8)
+        let repository = try Repository.locate(from: sandbox.root.path)
+        try await TurboApp.withStore(repository.defaultDatabase, logger: Logger(label: "test")) { store in
+            _ = try await ProjectSetup.initialize(repository: repository, key: nil, name: nil, store: store)
+            _ = try await store.createIssue(NewIssue(project: .key(try ProjectKey("SVC")), title: "First task"))
+            try await body(try WorktreeService(store: store, repository: repository), sandbox)
+        }
+    }
+
+    @Test func creationProvisionsRecordsAndEmitsAnEvent() async throws {
+        try await Self.withService(worktreesYAML: "  copy: ['.env*']\n  setup: ['echo ready > provisioned.txt']\n") {
+            service, _ in
+            let created = try await service.create(try IssueRef(parsing: "SVC-1"))
+            #expect(created.created && created.copied == [".env.local"] && created.setup.first?.succeeded == true)
+            #expect(
+                try String(contentsOfFile: created.record.path + "/provisioned.txt", encoding: .utf8) == "ready\n")
+            #expect(created.record.branch == "SVC-1/first-task")
+            let log = try String(contentsOfFile: try #require(created.setupLog), encoding: .utf8)
+            #expect(log.contains("$ echo ready > provisioned.txt") && log.contains("[exit 0]"))
+            let again = try await service.create(try IssueRef(parsing: "svc-1"))
+            #expect(!again.created && again.record.id == created.record.id)
+            let events = try await service.store.events(after: 0, limit: 100).map(\.type)
+            #expect(events.filter { $0 == "worktree.created" }.count == 1)
+        }
+    }
+
+    @Test func failedSetupLeavesNoWorktreeAndNoRecord() async throws {
+        try await Self.withService(worktreesYAML: "  setup: ['echo broken dependency >&2; exit 3']\n") {
+            service, sandbox in
+            let error = await #expect(throws: TurboError.self) {
+                try await service.create(try IssueRef(parsing: "SVC-1"))
+            }
+            #expect(error?.description.contains("failed (exit 3)") == true)
+            #expect(error?.description.contains("broken dependency") == true)
+            let path = service.worktrees.layout.path(for: try #require(IssueKey(parsing: "SVC-1")))
+            #expect(!FileManager.default.fileExists(atPath: path))
+            #expect(try await service.store.worktree(of: try IssueRef(parsing: "SVC-1")) == nil)
+            #expect(try sandbox.git("branch", "--list", "SVC-1/*") == "")
+        }
+    }
+
+    @Test func pruneRepairsOrphansBothWaysWithoutDeletingWork() async throws {
+        try await Self.withService(worktreesYAML: "") { service, sandbox in
+            _ = try await service.store.createIssue(NewIssue(project: .key(try ProjectKey("SVC")), title: "Second"))
+            let first = try await service.create(try IssueRef(parsing: "SVC-1"))
+            // A worktree made by hand for SVC-2 (the database never heard of it), and SVC-1's directory deleted.
+            let manual = service.worktrees.layout.path(for: try #require(IssueKey(parsing: "SVC-2")))
+            try sandbox.git("worktree", "add", "-q", "-b", "SVC-2/second", manual, "trunk")
+            try FileManager.default.removeItem(atPath: first.record.path)
+            let stray = service.worktrees.layout.root + "/svc-notes"
+            try FileManager.default.createDirectory(atPath: stray, withIntermediateDirectories: true)
+
+            let result = try await service.prune()
+            #expect(result.missing.map(\.issueKey.description) == ["SVC-1"])
+            #expect(result.adopted.map(\.path) == [manual])
+            #expect(result.strayDirectories == [stray])
+            #expect(FileManager.default.fileExists(atPath: stray) && FileManager.default.fileExists(atPath: manual))
+            #expect(try sandbox.git("branch", "--list", "SVC-1/*").contains("SVC-1/first-task"))
+            let again = try await service.prune()
+            #expect(again.missing.isEmpty && again.adopted.isEmpty)
+        }
+    }
+
+    @Test func conflictsAreStoredAndResolvedAsBranchesMove() async throws {
+        try await Self.withService(worktreesYAML: "") { service, _ in
+            _ = try await service.store.createIssue(NewIssue(project: .key(try ProjectKey("SVC")), title: "Second"))
+            var paths: [String] = []
+            for key in ["SVC-1", "SVC-2"] {
+                let created = try await service.create(try IssueRef(parsing: key))
+                try "\(key)\n".write(toFile: created.record.path + "/shared.txt", atomically: true, encoding: .utf8)
+                let git = GitRunner()
+                try await git.run(["add", "-A"], in: created.record.path)
+                try await git.run(
+                    ["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", key], in: created.record.path)
+                paths.append(created.record.path)
+            }
+            let (conflicts, changes) = try await service.predictConflicts()
+            #expect(conflicts.map(\.pairKey) == ["SVC-1~SVC-2"] && conflicts.first?.paths == ["shared.txt"])
+            #expect(changes.detected.count == 1)
+            // SVC-2 drops its change: the conflict is resolved.
+            let git = GitRunner()
+            try await git.run(
+                ["-c", "user.email=t@t", "-c", "user.name=t", "revert", "--no-edit", "HEAD"], in: paths[1])
+            let (after, resolved) = try await service.predictConflicts()
+            #expect(after.isEmpty && resolved.resolved.map(\.pairKey) == ["SVC-1~SVC-2"])
+        }
+    }
+}
