@@ -6,6 +6,7 @@ import TurboGit
 /// some of them shared (and a few conflicting). Prints the prediction's wall time next to the time spent in git.
 ///
 ///     swift run -c release turbocode-conflict-bench [--files 10000] [--branches 50] [--per-branch 20]
+///     swift run -c release turbocode-conflict-bench --spawn-only   # cost of starting git, against a shell
 @main
 struct ConflictBench {
     static func main() async {
@@ -21,6 +22,15 @@ struct ConflictBench {
         var files = 10_000
         var branchCount = 50
         var perBranch = 20
+        if arguments.first == "--spawn-only" {
+            let runner = GitRunner()
+            let start = ContinuousClock.now
+            for _ in 0..<200 { try await runner.run(["--version"], in: "/") }
+            print(String(format: "GitRunner: %.2f ms per git --version", seconds(ContinuousClock.now - start) * 5))
+            let shell = try await replay(Array(repeating: ["git", "--version"], count: 200), in: "/tmp")
+            print(String(format: "sh: %.2f ms per git --version", shell * 5))
+            return
+        }
         var iterator = arguments.makeIterator()
         while let argument = iterator.next() {
             let value = iterator.next().flatMap(Int.init)
@@ -30,7 +40,8 @@ struct ConflictBench {
             case ("--per-branch", let value?) where value >= 2: perBranch = value
             default:
                 throw TurboError.invalidInput(
-                    "usage: turbocode-conflict-bench [--files N≥100] [--branches N≥2] [--per-branch N≥2]")
+                    "usage: turbocode-conflict-bench [--files N≥100] [--branches N≥2] [--per-branch N≥2] | --spawn-only"
+                )
             }
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("turbo-conflicts-\(UUID())")
@@ -77,6 +88,9 @@ struct ConflictBench {
         }
         try await git("checkout", "-q", "main")
         print(String(format: "  built in %.1f s", seconds(ContinuousClock.now - buildStart)))
+        // One untimed pass so that git's object files are in the page cache for every timed run below.
+        _ = try await ConflictPredictor(repository: GitRepository(root: root)).predict(
+            branches: branches, baseBranch: "main")
 
         for concurrency in [1, 4] {
             let statistics = GitRunner.Statistics()
@@ -95,7 +109,13 @@ struct ConflictBench {
                     format: "  wall %.3f s; git processes %d, their summed time %.3f s", wall,
                     statistics.snapshot.count, gitTime))
             if concurrency == 1 {
-                print(String(format: "  overhead over git alone: %.1f %%", (wall - gitTime) / gitTime * 100))
+                // The same git commands, one after another from a shell script: git alone.
+                let shellSeconds = try await replay(statistics.commands, in: directory.path)
+                print(
+                    String(
+                        format:
+                            "  the same %d git commands from a shell script: %.3f s; overhead over git alone: %.1f %%",
+                        statistics.commands.count, shellSeconds, (wall - shellSeconds) / shellSeconds * 100))
             }
             print("  overlapping pairs checked with merge-tree: \(results.count), conflicting: \(conflicting.count)")
             print("  goal: under 2 s: \(wall < 2 ? "met" : "NOT met")")
@@ -106,6 +126,21 @@ struct ConflictBench {
                 String(
                     format: "  again with nothing moved (cached merges): %.3f s", seconds(ContinuousClock.now - again)))
         }
+    }
+
+    /// Runs the commands from a `sh` script and returns its wall time.
+    static func replay(_ commands: [[String]], in directory: String) async throws -> Double {
+        func quoted(_ word: String) -> String { "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let script = commands.map { $0.map(quoted).joined(separator: " ") + " >/dev/null 2>&1" }.joined(separator: "\n")
+        let path = (directory as NSString).appendingPathComponent("replay.sh")
+        try script.write(toFile: path, atomically: true, encoding: .utf8)
+        let start = ContinuousClock.now
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = [path]
+        try process.run()
+        process.waitUntilExit()
+        return seconds(ContinuousClock.now - start)
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -1,5 +1,4 @@
 import Foundation
-import Subprocess
 import Synchronization
 
 /// What a git command printed and how it ended.
@@ -28,20 +27,36 @@ public struct GitCommandError: Error, CustomStringConvertible, Sendable {
 public struct GitRunner: Sendable {
     /// Accumulated wall time and count of git processes, for benchmarks that compare against git alone.
     public final class Statistics: Sendable {
-        private let totals = Mutex<(count: Int, duration: Duration)>((0, .zero))
+        private let totals = Mutex<(count: Int, duration: Duration, commands: [[String]])>((0, .zero, []))
 
         public init() {}
 
         /// How many git processes ran and how long they took in total.
-        public var snapshot: (count: Int, duration: Duration) { totals.withLock { $0 } }
+        public var snapshot: (count: Int, duration: Duration) { totals.withLock { ($0.count, $0.duration) } }
 
-        func record(_ duration: Duration) {
+        /// The full argv of every git process, in the order they finished.
+        public var commands: [[String]] { totals.withLock { $0.commands } }
+
+        func record(_ duration: Duration, arguments: [String]) {
             totals.withLock {
                 $0.count += 1
                 $0.duration += duration
+                $0.commands.append(["git"] + arguments)
             }
         }
     }
+
+    /// The process environment with prompts, pagers and locale pinned down.
+    static let environment: [String: String] = {
+        var environment = ProcessInfo.processInfo.environment
+        for (key, value) in [
+            "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": "",
+            "GIT_PAGER": "cat",
+        ] {
+            environment[key] = value
+        }
+        return environment
+    }()
 
     /// Options placed before every subcommand: no hooks in agent-writable trees, paths printed verbatim.
     static let safetyOptions = ["-c", "core.hooksPath=/dev/null", "-c", "core.quotePath=off", "-c", "color.ui=never"]
@@ -58,24 +73,19 @@ public struct GitRunner: Sendable {
         -> GitOutput
     {
         let start = ContinuousClock.now
-        let result = try await Subprocess.run(
-            .name("git"),
-            arguments: Arguments(["-C", directory] + Self.safetyOptions + arguments),
-            environment: .inherit.updating([
-                "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0", "GIT_ASKPASS": "",
-                "SSH_ASKPASS": "",
-            ]),
-            output: .string(limit: 256 << 20),
-            error: .string(limit: 4 << 20)
-        )
-        statistics?.record(ContinuousClock.now - start)
-        let status: Int32
-        switch result.terminationStatus {
-        case .exited(let code): status = code
-        case .signaled(let signal): status = 128 + signal
+        let argv = ["git", "-C", directory] + Self.safetyOptions + arguments
+        // Blocking spawn-and-read on a dispatch thread, not on the cooperative pool.
+        let result = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Result { try Spawn.run(argv, environment: Self.environment, limit: 256 << 20) })
+            }
         }
+        statistics?.record(ContinuousClock.now - start, arguments: Array(argv.dropFirst()))
         let output = GitOutput(
-            status: status, stdout: result.standardOutput, stderr: result.standardError)
+            status: result.status, stdout: String(decoding: result.stdout, as: UTF8.self),
+            stderr: String(decoding: result.stderr, as: UTF8.self))
+        let status = result.status
         guard allowedExitCodes.contains(status) else {
             throw GitCommandError(arguments: arguments, status: status, stderr: output.stderr)
         }

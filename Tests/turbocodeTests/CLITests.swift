@@ -178,3 +178,53 @@ struct CLITests {
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct WorktreeCLITests {
+    @Test func worktreeLifecycleAndConflictsFromTheCommandLine() async throws {
+        try await withRepository(.sqlite) { cli in
+            let root = cli.directory.deletingLastPathComponent().appendingPathComponent("trees").path
+            try "project:\n  key: WT\nworktrees:\n  root: \(root)\n".write(
+                to: cli.directory.appendingPathComponent("turbocode.yaml"), atomically: true, encoding: .utf8)
+            func git(_ arguments: String..., in directory: String) throws {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                process.arguments = ["git", "-C", directory, "-c", "user.email=t@t", "-c", "user.name=t"] + arguments
+                try process.run()
+                process.waitUntilExit()
+                #expect(process.terminationStatus == 0, "git \(arguments)")
+            }
+            try "base\n".write(
+                to: cli.directory.appendingPathComponent("shared.txt"), atomically: true, encoding: .utf8)
+            try git("add", "-A", in: cli.directory.path)
+            try git("commit", "-qm", "base", in: cli.directory.path)
+            #expect(try cli.run("init").status == 0)
+            #expect(try cli.run("issue", "add", "Left").stdout == "WT-1\n")
+            #expect(try cli.run("issue", "add", "Right").stdout == "WT-2\n")
+
+            let created = try #require(try cli.run("worktree", "create", "WT-1", "--json").json() as? [String: Any])
+            #expect(created["path"] as? String == root + "/wt-wt-1" && created["branch"] as? String == "WT-1/left")
+            #expect(try cli.run("worktree", "create", "WT-2").status == 0)
+            for (key, text) in [("1", "left\n"), ("2", "right\n")] {
+                let path = root + "/wt-wt-\(key)"
+                try text.write(toFile: path + "/shared.txt", atomically: true, encoding: .utf8)
+                try git("commit", "-qam", "change \(key)", in: path)
+            }
+            let conflicts = try #require(try cli.run("conflicts", "--json").json() as? [[String: Any]])
+            #expect(conflicts.count == 1 && conflicts.first?["paths"] as? [String] == ["shared.txt"])
+            #expect(conflicts.first?["issue"] as? String == "WT-1" && conflicts.first?["other"] as? String == "WT-2")
+
+            let status = try #require(try cli.run("worktree", "status", "WT-1", "--json").json() as? [String: Any])
+            #expect(status["ahead"] as? Int == 1 && (status["uncommitted"] as? [String])?.isEmpty == true)
+            let refused = try cli.run("worktree", "remove", "WT-1")
+            #expect(refused.status == 1 && refused.stderr.contains("1 unmerged commit(s)"))
+            #expect(FileManager.default.fileExists(atPath: root + "/wt-wt-1/shared.txt"))
+            #expect(try cli.run("worktree", "remove", "WT-1", "--force").status == 0)
+            let list = try #require(try cli.run("worktree", "list", "--json").json() as? [[String: Any]])
+            #expect(list.map { $0["issue"] as? String } == ["WT-2"])
+            #expect(try cli.run("conflicts").stdout == "No conflicts predicted.\nresolved: WT-1 ~ WT-2\n")
+            #expect(try cli.run("worktree", "prune").stdout == "Database and worktrees agree.\n")
+            #expect(try cli.run("worktree", "status", "WT-1").status == 1)
+        }
+    }
+}

@@ -79,11 +79,11 @@ extension Turbocode {
                     throw TurboError.invalidInput("\(issue.uppercased()) has no worktree")
                 }
                 var lines = [
-                    "path:       \(status.path)", "branch:     \(status.branch)",
-                    "base:       \(status.baseCommit.prefix(12))",
-                    "ahead:      \(status.ahead) commit(s)", "behind:     \(status.behind) commit(s)",
-                    "last commit: \(status.lastCommitAt.map(Format.date) ?? "-")",
-                    "uncommitted: \(status.uncommitted.count) file(s)"
+                    "path:         \(status.path)", "branch:       \(status.branch)",
+                    "base:         \(status.baseCommit.prefix(12))",
+                    "ahead:        \(status.ahead) commit(s)", "behind:       \(status.behind) commit(s)",
+                    "last commit:  \(status.lastCommitAt.map(Format.date) ?? "-")",
+                    "uncommitted:  \(status.uncommitted.count) file(s)"
                         + (status.oldestUncommittedChangeAt.map { ", oldest change \(Format.date($0))" } ?? ""),
                 ]
                 lines += status.uncommitted.map { "  \($0)" }
