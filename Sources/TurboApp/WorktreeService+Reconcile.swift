@@ -59,13 +59,12 @@ extension WorktreeService {
         let project = try await TurboApp.resolveProject(nil, repository: repository, store: store)
         let records = try await store.activeWorktrees(project: .id(project.id))
         let branches = Dictionary(records.map { ($0.issueKey, $0.branch) }, uniquingKeysWith: { first, _ in first })
-        // Pairs whose commits did not move keep their stored result.
-        var cache: ConflictPredictor.Cache = [:]
-        for stored in try await store.conflicts(project: .id(project.id)) where stored.commits.count == 2 {
-            cache["\(stored.commits[0]) \(stored.commits[1])"] = stored.paths
-        }
-        let (predicted, _) = try await ConflictPredictor(repository: worktrees.repository)
+        // Pairs whose commits did not move keep their stored result, clean or not.
+        let cache = try await store.mergeChecks(project: .id(project.id))
+        let (predicted, updated) = try await ConflictPredictor(repository: worktrees.repository)
             .predict(branches: branches, baseBranch: project.baseBranch, cache: cache)
+        let used = Set(predicted.map { $0.commits.joined(separator: " ") })
+        try await store.saveMergeChecks(project: .id(project.id), updated.filter { used.contains($0.key) })
         let conflicting = predicted.filter { !$0.paths.isEmpty }.map {
             ConflictRecord(issue: $0.issue, other: $0.other, commits: $0.commits, paths: $0.paths, detectedAt: Date())
         }

@@ -115,6 +115,17 @@ enum PostgresMigrations {
             CREATE INDEX conflicts_active ON conflicts(project_id) WHERE resolved_at IS NULL;
             """
         ),
+        (
+            "v3: merge simulation cache",
+            """
+            CREATE TABLE merge_checks (
+                project_id uuid NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+                pair text NOT NULL,
+                paths text[] NOT NULL,
+                PRIMARY KEY (project_id, pair)
+            );
+            """
+        ),
     ]
 
     /// Applies the missing migrations in one transaction, serialized across processes by an advisory lock.

@@ -116,6 +116,31 @@ extension PostgresStore {
         }
     }
 
+    public func mergeChecks(project: ProjectRef) async throws -> [String: [String]] {
+        try await connection { conn in
+            let projectID = try await fetchProject(conn, project).id
+            var checks: [String: [String]] = [:]
+            for try await (pair, paths) in try await conn.query(
+                "SELECT pair, paths FROM merge_checks WHERE project_id = \(projectID)", logger: logger
+            ).decode((String, [String]).self) {
+                checks[pair] = paths
+            }
+            return checks
+        }
+    }
+
+    public func saveMergeChecks(project: ProjectRef, _ checks: [String: [String]]) async throws {
+        try await transaction { conn in
+            let projectID = try await fetchProject(conn, project).id
+            try await conn.query("DELETE FROM merge_checks WHERE project_id = \(projectID)", logger: logger)
+            for (pair, paths) in checks {
+                try await conn.query(
+                    "INSERT INTO merge_checks (project_id, pair, paths) VALUES (\(projectID), \(pair), \(paths))",
+                    logger: logger)
+            }
+        }
+    }
+
     func activeWorktree(_ conn: PostgresConnection, _ issueID: UUID) async throws -> WorktreeRecord? {
         try await conn.query(
             "\(unescaped: Self.worktreeSelect) WHERE w.issue_id = \(issueID) AND w.removed_at IS NULL", logger: logger

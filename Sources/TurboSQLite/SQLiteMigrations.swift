@@ -113,6 +113,17 @@ enum SQLiteMigrations {
                     CREATE INDEX conflicts_active ON conflicts(project_id) WHERE resolved_at IS NULL;
                     """)
         }
+        migrator.registerMigration("v3: merge simulation cache") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE merge_checks (
+                        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+                        pair TEXT NOT NULL,
+                        paths TEXT NOT NULL,
+                        PRIMARY KEY (project_id, pair)
+                    );
+                    """)
+        }
         return migrator
     }
 }

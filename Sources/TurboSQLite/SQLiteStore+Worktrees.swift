@@ -117,6 +117,31 @@ extension SQLiteStore {
         }
     }
 
+    public func mergeChecks(project: ProjectRef) async throws -> [String: [String]] {
+        try await read { db in
+            let projectID = try Self.fetchProject(db, project).id.lowercasedString
+            var checks: [String: [String]] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT pair, paths FROM merge_checks WHERE project_id = ?", arguments: [projectID])
+            {
+                checks[row[0]] = StringArray.decode(row[1])
+            }
+            return checks
+        }
+    }
+
+    public func saveMergeChecks(project: ProjectRef, _ checks: [String: [String]]) async throws {
+        try await write { db in
+            let projectID = try Self.fetchProject(db, project).id.lowercasedString
+            try db.execute(sql: "DELETE FROM merge_checks WHERE project_id = ?", arguments: [projectID])
+            for (pair, paths) in checks {
+                try db.execute(
+                    sql: "INSERT INTO merge_checks (project_id, pair, paths) VALUES (?, ?, ?)",
+                    arguments: [projectID, pair, StringArray.encode(paths)])
+            }
+        }
+    }
+
     static func activeWorktree(_ db: Database, _ issueID: UUID) throws -> WorktreeRecord? {
         try Row.fetchOne(
             db, sql: "\(worktreeSelect) WHERE w.issue_id = ? AND w.removed_at IS NULL",

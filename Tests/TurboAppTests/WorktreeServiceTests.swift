@@ -96,6 +96,13 @@ struct WorktreeServiceTests {
             let (conflicts, changes) = try await service.predictConflicts()
             #expect(conflicts.map(\.pairKey) == ["SVC-1~SVC-2"] && conflicts.first?.paths == ["shared.txt"])
             #expect(changes.detected.count == 1)
+            // Nothing moved: the stored simulations answer, no merge-tree runs.
+            let statistics = GitRunner.Statistics()
+            let counting = try WorktreeService(
+                store: service.store, repository: service.repository, runner: GitRunner(statistics: statistics))
+            let (same, _) = try await counting.predictConflicts()
+            #expect(same.map(\.pairKey) == ["SVC-1~SVC-2"])
+            #expect(!statistics.commands.contains { $0.contains("merge-tree") })
             // SVC-2 drops its change: the conflict is resolved.
             let git = GitRunner()
             try await git.run(

@@ -70,4 +70,20 @@ struct WorktreeConformanceTests {
                 ])
         }
     }
+
+    @Test(arguments: StoreKind.enabled)
+    func mergeChecksAreReplacedPerProject(kind: StoreKind) async throws {
+        try await withFreshStore(kind) { store in
+            try await makeProject(store)
+            try await makeProject(store, key: "OTHER")
+            let test = ProjectRef.key(try ProjectKey("TEST"))
+            let other = ProjectRef.key(try ProjectKey("OTHER"))
+            try await store.saveMergeChecks(project: test, ["a b": [], "a c": ["x.swift"]])
+            try await store.saveMergeChecks(project: other, ["d e": ["y"]])
+            #expect(try await store.mergeChecks(project: test) == ["a b": [], "a c": ["x.swift"]])
+            try await store.saveMergeChecks(project: test, ["a c": ["x.swift"]])
+            #expect(try await store.mergeChecks(project: test) == ["a c": ["x.swift"]])
+            #expect(try await store.mergeChecks(project: other) == ["d e": ["y"]])
+        }
+    }
 }

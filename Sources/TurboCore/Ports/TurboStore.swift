@@ -73,6 +73,11 @@ public protocol TurboStore: Sendable {
     func replaceConflicts(project: ProjectRef, current: [ConflictRecord]) async throws -> ConflictChanges
     /// The conflicts currently predicted (of one project when given).
     func conflicts(project: ProjectRef?) async throws -> [ConflictRecord]
+    /// Merge simulations of a project by `left-commit right-commit`, clean ones included (empty paths), so a pair
+    /// is simulated again only when one side moves.
+    func mergeChecks(project: ProjectRef) async throws -> [String: [String]]
+    /// Replaces the project's stored merge simulations.
+    func saveMergeChecks(project: ProjectRef, _ checks: [String: [String]]) async throws
 
     // MARK: Queue and events
 
