@@ -16,7 +16,7 @@ git add README.md && git -c user.name=demo -c user.email=demo@example.invalid co
 database=()
 [ $# -gt 0 ] && database=(--database "$1")
 
-step() { printf '\n$ turbocode %s\n' "$*"; "$turbocode" "$@" ${database[@]+"${database[@]}"}; }
+step() { printf '\n$ turbocode'; printf ' %q' "$@"; printf '\n'; "$turbocode" "$@" ${database[@]+"${database[@]}"}; }
 
 step init --key SHOP --name "Web shop"
 # Keep the demo's worktrees next to the repository instead of ~/worktrees.
