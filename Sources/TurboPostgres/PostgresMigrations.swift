@@ -126,6 +126,22 @@ enum PostgresMigrations {
             );
             """
         ),
+        (
+            "v4: API tokens",
+            """
+            CREATE TABLE tokens (
+                id uuid PRIMARY KEY,
+                role text NOT NULL CHECK (role IN ('admin', 'agent')),
+                agent_id text,
+                name text,
+                token_hash text NOT NULL UNIQUE,
+                prefix text NOT NULL,
+                created_at timestamptz NOT NULL,
+                revoked_at timestamptz,
+                CHECK ((role = 'agent') = (agent_id IS NOT NULL))
+            );
+            """
+        ),
     ]
 
     /// Applies the missing migrations in one transaction, serialized across processes by an advisory lock.

@@ -124,6 +124,22 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("v4: API tokens") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE tokens (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        role TEXT NOT NULL CHECK (role IN ('admin', 'agent')),
+                        agent_id TEXT,
+                        name TEXT,
+                        token_hash TEXT NOT NULL UNIQUE,
+                        prefix TEXT NOT NULL,
+                        created_at TEXT NOT NULL,
+                        revoked_at TEXT,
+                        CHECK ((role = 'agent') = (agent_id IS NOT NULL))
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -67,6 +67,11 @@ enum Output {
         FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
     }
 
+    /// A remark for the person at the terminal, on stderr so that stdout stays machine-readable.
+    static func note(_ text: String) {
+        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
     static func json(_ value: some Encodable) throws {
         let data = try JSONEncoder.turbo().encode(value)
         FileHandle.standardOutput.write(data + Data("\n".utf8))

@@ -21,6 +21,8 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
     case worktreeRemoved = "worktree.removed"
     case conflictDetected = "conflict.detected"
     case conflictResolved = "conflict.resolved"
+    case tokenCreated = "token.created"
+    case tokenRevoked = "token.revoked"
 }
 
 /// A row of the event log: the outbox that WebSocket, webhooks and readers consume.
@@ -155,6 +157,18 @@ extension EventDraft {
                 "other": record.other.map { .string($0.description) } ?? .null,
                 "commits": .array(record.commits.map(JSONValue.string)),
                 "paths": .array(record.paths.map(JSONValue.string)),
+            ])
+    }
+}
+
+extension EventDraft {
+    /// `token.created` / `token.revoked`: the prefix and role, never the secret or its hash.
+    public static func token(_ type: EventType, _ token: APIToken) -> EventDraft {
+        EventDraft(
+            type: type, subject: token.agentID ?? token.prefix,
+            payload: [
+                "id": .string(token.id.lowercasedString), "role": .string(token.role.rawValue),
+                "prefix": .string(token.prefix), "agent": token.agentID.map(JSONValue.string) ?? .null,
             ])
     }
 }

@@ -79,6 +79,18 @@ public protocol TurboStore: Sendable {
     /// Replaces the project's stored merge simulations.
     func saveMergeChecks(project: ProjectRef, _ checks: [String: [String]]) async throws
 
+    // MARK: Tokens
+
+    /// Stores a token by the SHA-256 of its secret and writes `token.created` (without the secret).
+    func createToken(role: TokenRole, agentID: String?, name: String?, hash: String, prefix: String) async throws
+        -> APIToken
+    /// Every token, newest first, revoked ones included.
+    func tokens() async throws -> [APIToken]
+    /// Revokes a token named by id or by its prefix; writes `token.revoked`.
+    func revokeToken(_ idOrPrefix: String) async throws -> APIToken
+    /// The active token whose secret hashes to `hash`, if any.
+    func token(hash: String) async throws -> APIToken?
+
     // MARK: Queue and events
 
     /// The ready issues, their blockers and the in-flight issues of a project (all projects when nil), read in one
