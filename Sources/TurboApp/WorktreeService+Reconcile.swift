@@ -24,12 +24,14 @@ extension WorktreeService {
             try await repository.runner.run(["worktree", "prune"], in: repository.root)
             entries = try await repository.worktrees()
         }
-        let known = Set(entries.map(\.path))
-        for record in try await store.activeWorktrees(project: .id(project.id)) where !known.contains(record.path) {
+        let known = Set(entries.map { WorktreeLayout.canonical($0.path) })
+        for record in try await store.activeWorktrees(project: .id(project.id))
+        where !known.contains(WorktreeLayout.canonical(record.path)) {
             result.missing.append(try await store.markWorktreeRemoved(of: .id(record.issueID), reason: "missing"))
         }
-        // Issue worktrees git knows about (branch KEY-n/…) that have no record.
-        for entry in entries {
+        // Issue worktrees git knows about (branch KEY-n/…) that have no record; never the main checkout.
+        let main = WorktreeLayout.canonical(self.repository.root)
+        for entry in entries where WorktreeLayout.canonical(entry.path) != main {
             guard let branch = entry.branch, let slash = branch.firstIndex(of: "/"),
                 let key = IssueKey(parsing: String(branch[..<slash])), key.project == project.key,
                 let issue = try? await store.issue(.key(key)), try await store.worktree(of: .id(issue.id)) == nil,
@@ -49,7 +51,7 @@ extension WorktreeService {
         result.strayDirectories = names.filter { $0.hasPrefix(prefix) }.map {
             (root as NSString).appendingPathComponent($0)
         }
-        .filter { !known.contains($0) }.sorted()
+        .filter { !known.contains(WorktreeLayout.canonical($0)) }.sorted()
         return result
     }
 

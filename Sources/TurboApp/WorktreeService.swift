@@ -119,7 +119,8 @@ public struct WorktreeService: Sendable {
         let teardown = try await Provisioner.run(
             plan.teardown, in: entry.path, timeout: plan.timeout, stopOnFailure: false)
         _ = try keepLog(teardown, issue: issue.key, kind: "teardown")
-        let deleted = try await worktrees.remove(issue.key, baseBranch: project.baseBranch, force: true)
+        // git checks cleanliness again at removal time: work written after our check (or by teardown) stops it.
+        let deleted = try await worktrees.remove(issue.key, baseBranch: project.baseBranch, force: force)
         if try await store.worktree(of: .id(issue.id)) != nil {
             _ = try await store.markWorktreeRemoved(of: .id(issue.id), reason: force ? "forced" : "removed")
         }

@@ -128,7 +128,7 @@ public struct GitRepository: Sendable {
             }
             uncommitted.append(entry)
             // Renames and copies carry their source path as the next field.
-            if let code = entry.first, code == "R" || code == "C" { skipNext = true }
+            if entry.prefix(2).contains(where: { $0 == "R" || $0 == "C" }) { skipNext = true }
         }
         let lastCommit = try await runner.run(["log", "-1", "--format=%ct", "--end-of-options", head], in: root)
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)

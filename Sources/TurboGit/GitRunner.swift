@@ -49,6 +49,13 @@ public struct GitRunner: Sendable {
     /// The process environment with prompts, pagers and locale pinned down.
     static let environment: [String: String] = {
         var environment = ProcessInfo.processInfo.environment
+        // Variables that would point git at another repository or index (set when running inside a git hook).
+        for key in [
+            "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY",
+            "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_CEILING_DIRECTORIES", "GIT_PREFIX",
+        ] {
+            environment.removeValue(forKey: key)
+        }
         for (key, value) in [
             "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": "",
             "GIT_PAGER": "cat",
@@ -59,7 +66,10 @@ public struct GitRunner: Sendable {
     }()
 
     /// Options placed before every subcommand: no hooks in agent-writable trees, paths printed verbatim.
-    static let safetyOptions = ["-c", "core.hooksPath=/dev/null", "-c", "core.quotePath=off", "-c", "color.ui=never"]
+    static let safetyOptions = [
+        "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "core.quotePath=off", "-c",
+        "color.ui=never",
+    ]
 
     public let statistics: Statistics?
 

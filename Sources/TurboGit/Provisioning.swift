@@ -80,19 +80,29 @@ public enum Provisioner {
     }
 
     static func runOne(_ command: String, in directory: String, timeout: Duration) async throws -> CommandRun {
-        try await withThrowingTaskGroup(of: CommandRun?.self) { group in
+        // Output goes to a file: no limit can kill the command, and what it printed survives a timeout.
+        let logFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "turbocode-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: logFile) }
+        let (status, timedOut) = try await withThrowingTaskGroup(of: (Int32?, Bool)?.self) { group in
             group.addTask {
                 var options = PlatformOptions()
-                options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(2))]
+                // Its own session, so that stopping it stops what it started (npm, compilers…) too.
+                options.createSession = true
+                options.teardownSequence = [
+                    .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .seconds(2)),
+                    .send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .seconds(1)),
+                ]
                 let result = try await Subprocess.run(
-                    .name("sh"), arguments: ["-c", "cd \"$0\" && exec /bin/sh -c \"$1\"", directory, command],
-                    platformOptions: options, output: .string(limit: 1 << 20), error: .combinedWithOutput)
-                let status: Int32? =
-                    switch result.terminationStatus {
-                    case .exited(let code): code
-                    case .signaled: nil
-                    }
-                return CommandRun(command: command, status: status, timedOut: false, output: result.standardOutput)
+                    .name("sh"),
+                    arguments: [
+                        "-c", "cd \"$0\" && exec /bin/sh -c \"$1\" > \"$2\" 2>&1", directory, command, logFile.path,
+                    ],
+                    platformOptions: options, output: .discarded, error: .discarded)
+                switch result.terminationStatus {
+                case .exited(let code): return (code, false)
+                case .signaled: return (nil, false)
+                }
             }
             group.addTask {
                 try await Task.sleep(for: timeout)
@@ -100,7 +110,17 @@ public enum Provisioner {
             }
             let first = try await group.next() ?? nil
             group.cancelAll()
-            return first ?? CommandRun(command: command, status: nil, timedOut: true, output: "")
+            return first ?? (nil, true)
         }
+        return CommandRun(command: command, status: status, timedOut: timedOut, output: tail(of: logFile.path))
+    }
+
+    /// The last MiB of a file, as text.
+    static func tail(of path: String, limit: Int = 1 << 20) -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return "" }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        try? handle.seek(toOffset: size > UInt64(limit) ? size - UInt64(limit) : 0)
+        return String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -10,6 +11,8 @@ import Foundation
 /// `poll`, `waitpid`. Measured here at about 2.5 ms per git call against about 6 ms through swift-subprocess, which
 /// matters when conflict prediction runs hundreds of them.
 enum Spawn {
+    private static let spawnLock = Mutex(())
+
     struct Result {
         var status: Int32
         var stdout: Data
@@ -24,12 +27,6 @@ enum Spawn {
     static func run(_ arguments: [String], environment: [String: String], limit: Int) throws -> Result {
         var outPipe: [Int32] = [0, 0]
         var errPipe: [Int32] = [0, 0]
-        guard pipe(&outPipe) == 0 else { throw Failure(description: "pipe: \(String(cString: strerror(errno)))") }
-        guard pipe(&errPipe) == 0 else {
-            close(outPipe[0])
-            close(outPipe[1])
-            throw Failure(description: "pipe: \(String(cString: strerror(errno)))")
-        }
         #if canImport(Glibc)
             var actions = posix_spawn_file_actions_t()
         #else
@@ -38,9 +35,23 @@ enum Spawn {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        for fd in [outPipe[0], outPipe[1], errPipe[0], errPipe[1]] { posix_spawn_file_actions_addclose(&actions, fd) }
+        // The child starts with no blocked signals and default handlers: the calling dispatch thread blocks some,
+        // and git must still stop on Ctrl-C or SIGTERM.
+        #if canImport(Glibc)
+            var attributes = posix_spawnattr_t()
+        #else
+            var attributes: posix_spawnattr_t?
+        #endif
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -49,7 +60,21 @@ enum Spawn {
             for pointer in envp { free(pointer) }
         }
         var pid: pid_t = 0
-        let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, argv, envp)
+        // Pipes are made close-on-exec and the child spawned under one lock, so that git processes started at
+        // the same time never inherit each other's pipe ends (a reader would wait for a sibling's exit to see EOF).
+        // dup2 in the child clears the flag on its own stdout and stderr.
+        let spawned: Int32 = try spawnLock.withLock { _ in
+            guard pipe(&outPipe) == 0 else { throw Failure(description: "pipe: \(String(cString: strerror(errno)))") }
+            guard pipe(&errPipe) == 0 else {
+                close(outPipe[0])
+                close(outPipe[1])
+                throw Failure(description: "pipe: \(String(cString: strerror(errno)))")
+            }
+            for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+            posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+            return posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
+        }
         close(outPipe[1])
         close(errPipe[1])
         guard spawned == 0 else {
@@ -83,7 +108,11 @@ enum Spawn {
         close(outPipe[0])
         close(errPipe[0])
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else {
+                throw Failure(description: "waitpid: \(String(cString: strerror(errno)))")
+            }
+        }
         let exitCode: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         return Result(status: exitCode, stdout: out, stderr: err)
     }

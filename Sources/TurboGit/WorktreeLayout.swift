@@ -16,7 +16,20 @@ public struct WorktreeLayout: Hashable, Sendable {
             expanded = FileManager.default.homeDirectoryForCurrentUser.path + expanded.dropFirst()
         }
         if !expanded.hasPrefix("/") { expanded = (base as NSString).appendingPathComponent(expanded) }
-        self.root = URL(fileURLWithPath: expanded).standardizedFileURL.path
+        self.root = Self.canonical(expanded)
+    }
+
+    /// The path with `.`/`..` removed and symlinks resolved as far as it exists, as git prints worktree paths.
+    public static func canonical(_ path: String) -> String {
+        var existing = URL(fileURLWithPath: path).standardizedFileURL
+        var rest: [String] = []
+        while !FileManager.default.fileExists(atPath: existing.path), existing.path != "/" {
+            rest.insert(existing.lastPathComponent, at: 0)
+            existing.deleteLastPathComponent()
+        }
+        var resolved = existing.resolvingSymlinksInPath()
+        for component in rest { resolved.appendPathComponent(component) }
+        return resolved.path
     }
 
     /// The worktree directory of an issue.

@@ -35,7 +35,10 @@ public struct Worktrees: Sendable {
                 baseCommit: try await mergeBase(existing.branch ?? "HEAD", baseBranch), created: false)
         }
         let entries = try await repository.worktrees()
-        if entries.contains(where: { $0.path == path }) || FileManager.default.fileExists(atPath: path) {
+        let canonicalPath = WorktreeLayout.canonical(path)
+        if entries.contains(where: { WorktreeLayout.canonical($0.path) == canonicalPath })
+            || FileManager.default.fileExists(atPath: path)
+        {
             throw TurboError.notOurs("the path \(path)")
         }
         guard let baseCommit = try await repository.commit(baseBranch) else {
@@ -54,15 +57,26 @@ public struct Worktrees: Sendable {
     }
 
     /// The worktree git has for the issue: at the issue's path, or on one of the issue's branches elsewhere.
+    ///
+    /// The main checkout is never an issue's worktree, whatever branch it is on.
     public func find(_ issue: IssueKey) async throws -> GitWorktreeEntry? {
-        let path = layout.path(for: issue)
+        let path = WorktreeLayout.canonical(layout.path(for: issue))
         let prefix = "\(issue.description)/"
-        let entries = try await repository.worktrees()
-        if let atPath = entries.first(where: { $0.path == path }) {
-            guard atPath.branch?.hasPrefix(prefix) == true else { throw TurboError.notOurs("the worktree at \(path)") }
+        let entries = try await linkedWorktrees()
+        if let atPath = entries.first(where: { WorktreeLayout.canonical($0.path) == path }) {
+            // A detached HEAD (an agent in the middle of a rebase) at the issue's own path is still the issue's.
+            guard atPath.branch == nil || atPath.branch?.hasPrefix(prefix) == true else {
+                throw TurboError.notOurs("the worktree at \(path)")
+            }
             return atPath
         }
         return entries.first { $0.branch?.hasPrefix(prefix) == true }
+    }
+
+    /// Every worktree except the main checkout.
+    public func linkedWorktrees() async throws -> [GitWorktreeEntry] {
+        let main = WorktreeLayout.canonical(repository.root)
+        return try await repository.worktrees().filter { !$0.isBare && WorktreeLayout.canonical($0.path) != main }
     }
 
     /// The issue worktree's status against `baseBranch`; nil when it has none.
