@@ -41,7 +41,10 @@ public struct WorktreeService: Sendable {
         let issue = try await store.issue(ref)
         let project = try await store.project(.id(issue.projectID))
         let worktree = try await worktrees.create(for: issue.key, title: issue.title, baseBranch: project.baseBranch)
-        guard worktree.created else {
+        // A worktree whose provisioning never finished (a crash or Ctrl-C in between) is provisioned again.
+        let marker = try await provisioningMarker(worktree.path)
+        let unfinished = !worktree.created && FileManager.default.fileExists(atPath: marker)
+        guard worktree.created || unfinished else {
             let record = try await store.recordWorktree(
                 of: .id(issue.id), path: worktree.path, branch: worktree.branch, baseCommit: worktree.baseCommit)
             return Created(record: record, created: false, copied: [], setup: [], setupLog: nil)
@@ -50,6 +53,7 @@ public struct WorktreeService: Sendable {
         var runs: [CommandRun] = []
         var log: String?
         do {
+            try Data().write(to: URL(fileURLWithPath: marker))
             copied = try Provisioner.copyFiles(plan.copy, from: repository.root, to: worktree.path)
             runs = try await Provisioner.run(plan.setup, in: worktree.path, timeout: plan.timeout, stopOnFailure: true)
             log = try keepLog(runs, issue: issue.key, kind: "setup")
@@ -58,17 +62,28 @@ public struct WorktreeService: Sendable {
                 throw TurboError.invalidInput(
                     "setup command '\(failed.command)' "
                         + (failed.timedOut ? "timed out after \(plan.timeout)" : "failed (exit \(failed.status ?? -1))")
-                        + "; the new worktree was removed (output in \(log ?? "-"))"
+                        + (unfinished ? "" : "; the new worktree was removed") + " (output in \(log ?? "-"))"
                         + (tail.isEmpty ? "" : ":\n\(tail)"))
             }
         } catch {
-            try? await worktrees.repository.removeWorktree(path: worktree.path, force: true)
-            _ = try? await worktrees.repository.deleteBranchIfMerged(worktree.branch, base: worktree.baseCommit)
+            // Only a worktree made just now is removed: one found again may hold someone's work by now.
+            if worktree.created {
+                try? await worktrees.repository.removeWorktree(path: worktree.path, force: true)
+                _ = try? await worktrees.repository.deleteBranchIfMerged(worktree.branch, base: worktree.baseCommit)
+            }
             throw error
         }
+        try? FileManager.default.removeItem(atPath: marker)
         let record = try await store.recordWorktree(
             of: .id(issue.id), path: worktree.path, branch: worktree.branch, baseCommit: worktree.baseCommit)
         return Created(record: record, created: true, copied: copied, setup: runs, setupLog: log)
+    }
+
+    /// A file in the worktree's private git directory that exists while provisioning runs.
+    public func provisioningMarker(_ path: String) async throws -> String {
+        let gitDir = try await worktrees.repository.runner.run(["rev-parse", "--absolute-git-dir"], in: path).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        return (gitDir as NSString).appendingPathComponent("turbocode-provisioning")
     }
 
     /// Writes the commands' output to `.turbocode/logs/<ISSUE>/<kind>-<time>.log`; nil when nothing ran.

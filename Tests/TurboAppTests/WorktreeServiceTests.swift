@@ -112,3 +112,24 @@ struct WorktreeServiceTests {
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct InterruptedProvisioningTests {
+    @Test func aWorktreeLeftHalfProvisionedIsProvisionedAgain() async throws {
+        try await WorktreeServiceTests.withService(worktreesYAML: "  setup: ['echo ok > provisioned.txt']\n") {
+            service, _ in
+            // As after a crash between `git worktree add` and the end of provisioning: git has it, the marker is set.
+            let issue = try #require(IssueKey(parsing: "SVC-1"))
+            let made = try await service.worktrees.create(for: issue, title: "First task", baseBranch: "trunk")
+            let marker = try await service.provisioningMarker(made.path)
+            try Data().write(to: URL(fileURLWithPath: marker))
+
+            let created = try await service.create(.key(issue))
+            #expect(created.setup.count == 1 && created.record.path == made.path)
+            #expect(FileManager.default.fileExists(atPath: made.path + "/provisioned.txt"))
+            #expect(!FileManager.default.fileExists(atPath: marker))
+            let again = try await service.create(.key(issue))
+            #expect(again.setup.isEmpty && !again.created)
+        }
+    }
+}
