@@ -49,14 +49,17 @@ extension PostgresStore {
     }
 
     func appendEvents(_ conn: PostgresConnection, _ events: [EventDraft], now: Date) async throws {
+        guard !events.isEmpty else { return }
         try await conn.query("SELECT pg_advisory_xact_lock(\(PostgresLocks.eventLog))", logger: logger)
-        for event in events {
-            try await conn.query(
-                """
-                INSERT INTO events (type, subject, payload, created_at)
-                VALUES (\(event.type.rawValue), \(event.subject), \(event.payloadJSON)::jsonb, \(now))
-                """, logger: logger)
-        }
+        // One round trip for all of them; WITH ORDINALITY keeps their order, and so their ids.
+        try await conn.query(
+            """
+            INSERT INTO events (type, subject, payload, created_at)
+            SELECT e.type, e.subject, e.payload::jsonb, \(now)
+            FROM unnest(\(events.map(\.type.rawValue))::text[], \(events.map(\.subject))::text[],
+                \(events.map(\.payloadJSON))::text[]) WITH ORDINALITY AS e(type, subject, payload, n)
+            ORDER BY e.n
+            """, logger: logger)
     }
 
     func fetchProject(_ conn: PostgresConnection, _ ref: ProjectRef) async throws -> Project {

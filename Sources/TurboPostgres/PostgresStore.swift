@@ -141,21 +141,34 @@ public struct PostgresStore: TurboStore {
     public func createIssue(_ new: NewIssue) async throws -> Issue {
         let new = try new.validated()
         return try await transaction { conn in
-            let project = try await fetchProject(conn, new.project)
+            // One statement finds the project, takes the next number and reads the clock. The row lock on the
+            // project serializes numbering; the number is used only if the transaction commits.
+            let claim: PostgresQuery =
+                switch new.project {
+                case .key(let key):
+                    """
+                    UPDATE projects SET next_issue_number = next_issue_number + 1 WHERE key = \(key.rawValue)
+                    RETURNING id, key, next_issue_number - 1, now()
+                    """
+                case .id(let id):
+                    """
+                    UPDATE projects SET next_issue_number = next_issue_number + 1 WHERE id = \(id)
+                    RETURNING id, key, next_issue_number - 1, now()
+                    """
+                }
+            var claimed: (UUID, String, Int, Date)?
+            for try await row in try await conn.query(claim, logger: logger).decode((UUID, String, Int, Date).self) {
+                claimed = row
+            }
+            guard let (projectID, projectKey, number, now) = claimed else {
+                throw TurboError.projectNotFound(new.project.description)
+            }
+            let project = (id: projectID, key: try ProjectKey(projectKey))
             var blockers: [Issue] = []
             for ref in new.blockedBy {
                 let blocker = try await fetchIssue(conn, ref)
                 if !blockers.contains(where: { $0.id == blocker.id }) { blockers.append(blocker) }
             }
-            // The row lock on the project serializes numbering; the number is used only if the transaction commits.
-            guard
-                let number = try await conn.first(
-                    """
-                    UPDATE projects SET next_issue_number = next_issue_number + 1
-                    WHERE id = \(project.id) RETURNING next_issue_number - 1
-                    """, as: Int.self, logger)
-            else { throw TurboError.projectNotFound(new.project.description) }
-            let now = try await conn.now(logger)
             let issue = Issue(
                 id: UUID(), projectID: project.id, key: IssueKey(project: project.key, number: number),
                 title: new.title, description: new.description, type: new.type, priority: new.priority,
