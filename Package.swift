@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", exact: "1.0.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
     ],
     targets: [
         // Domain: entities, state machine, keys, scoring, dependency graph, ports. Foundation and Logging only.
@@ -52,6 +53,15 @@ let package = Package(
         .target(
             name: "TurboGit",
             dependencies: ["TurboCore", .product(name: "Subprocess", package: "swift-subprocess")],
+            swiftSettings: swiftSettings
+        ),
+        // The REST API (Hummingbird).
+        .target(
+            name: "TurboHTTP",
+            dependencies: [
+                "TurboCore", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Composition root: configuration, database selection, wiring.
@@ -110,6 +120,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TurboGitTests", dependencies: ["TurboGit", "TurboCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TurboHTTPTests",
+            dependencies: [
+                "TurboHTTP", "TurboCore", "TurboSQLite", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "TurboAppTests", dependencies: ["TurboApp", "TurboCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "turbocodeTests",

@@ -1,0 +1,35 @@
+public import Hummingbird
+public import TurboCore
+
+/// Bearer-token authentication: every mutating call needs an admin token; on a non-loopback address every call
+/// does. An unknown or revoked token is 401 even on an open route.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    /// Looks a presented secret up; nil when unknown.
+    let authenticate: @Sendable (String) async throws -> APIToken?
+    /// Whether reads need a token too (the server listens beyond loopback).
+    let requireTokenForReads: Bool
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+        async throws -> Response
+    {
+        var context = context
+        if request.uri.path == "/healthz" { return try await next(request, context) }
+        if let header = request.headers[.authorization] {
+            guard header.hasPrefix("Bearer "), let token = try await authenticate(String(header.dropFirst(7))) else {
+                throw APIError(.unauthorized, code: "unauthorized", message: "unknown or revoked token")
+            }
+            context.token = token
+        }
+        let isRead = request.method == .get || request.method == .head
+        if context.token == nil, !isRead || requireTokenForReads {
+            throw APIError(
+                .unauthorized, code: "unauthorized", message: "this call needs 'Authorization: Bearer <token>'")
+        }
+        if !isRead, context.token?.role != .admin {
+            throw APIError(.forbidden, code: "forbidden", message: "this call needs an admin token")
+        }
+        return try await next(request, context)
+    }
+}

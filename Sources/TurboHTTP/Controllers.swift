@@ -1,0 +1,209 @@
+import Foundation
+public import Hummingbird
+public import TurboCore
+
+/// The REST routes under `/api/v1` for projects, issues, comments, dependencies, work logs, the queue and events.
+struct APIController: Sendable {
+    let store: any TurboStore
+
+    func register(on router: Router<AppRequestContext>) {
+        let api = router.group("api/v1")
+        api.get("projects") { _, _ in Reply(try await store.projects().map { ProjectDocument($0) }) }
+        api.post("projects", use: createProject)
+        api.get("projects/:project") { _, context in
+            Reply(
+                ProjectDocument(try await store.project(try ProjectRef(parsing: context.parameters.require("project"))))
+            )
+        }
+
+        api.get("issues", use: listIssues)
+        api.post("issues", use: createIssue)
+        api.get("issues/:issue") { _, context in Reply(IssueDocument(try await store.issue(try Self.issue(context)))) }
+        api.patch("issues/:issue", use: patchIssue)
+        api.post("issues/:issue/ready") { _, context in try await transition(context, to: .ready, reason: nil) }
+        api.post("issues/:issue/reopen") { _, context in try await transition(context, to: .open, reason: nil) }
+        api.post("issues/:issue/close") { request, context in
+            let body = try await Self.optionalBody(CloseRequest.self, request, context)
+            return try await transition(
+                context, to: .closed, reason: try ClosedReason(parsing: body?.reason ?? ClosedReason.done.rawValue))
+        }
+
+        api.get("issues/:issue/comments") { _, context in
+            Reply(try await store.comments(of: try Self.issue(context)).map { CommentDocument($0) })
+        }
+        api.post("issues/:issue/comments") { request, context in
+            let body = try await request.decode(as: CommentRequest.self, context: context)
+            let comment = try await store.addComment(
+                to: try Self.issue(context), author: body.author ?? Self.actor(context), body: body.body)
+            return EditedResponse(status: .created, response: Reply(CommentDocument(comment)))
+        }
+
+        api.get("issues/:issue/dependencies") { _, context in
+            let ref = try Self.issue(context)
+            let issue = try await store.issue(ref)
+            return Reply(DependencyDocument(issue: issue.key, view: try await store.dependencies(of: ref)))
+        }
+        api.post("issues/:issue/dependencies") { request, context in
+            let body = try await request.decode(as: DependencyRequest.self, context: context)
+            let edge = try await store.addDependency(
+                blocker: try IssueRef(parsing: body.blocker), blocked: Self.issue(context))
+            return EditedResponse(
+                status: .created,
+                response: Reply(EdgeReply(blocker: edge.blocker.description, blocked: edge.blocked.description)))
+        }
+        api.delete("issues/:issue/dependencies/:blocker") { _, context in
+            try await store.removeDependency(
+                blocker: try IssueRef(parsing: context.parameters.require("blocker")), blocked: Self.issue(context))
+            return HTTPResponse.Status.noContent
+        }
+
+        api.get("issues/:issue/work-logs") { _, context in
+            Reply(try await store.workLogs(of: try Self.issue(context)).map { WorkLogDocument(log: $0) })
+        }
+        api.get("work-logs") { request, _ in
+            guard request.uri.queryParameters.get("active") == "true" else {
+                throw APIError(.badRequest, code: "malformed_request", message: "only ?active=true is supported")
+            }
+            return Reply(try await store.activeWorkLogs().map { WorkLogDocument(log: $0) })
+        }
+
+        api.get("queue") { request, _ in
+            let project = try request.uri.queryParameters.get("project").map { try ProjectRef(parsing: $0) }
+            var position = 0
+            return Reply(
+                try await store.queue(project: project).map { entry in
+                    if entry.isEligible { position += 1 }
+                    return QueueEntryDocument(entry, position: entry.isEligible ? position : nil)
+                })
+        }
+        api.get("events") { request, _ in
+            let after = try Self.integer(request, "after", default: 0, range: 0...Int.max)
+            let limit = try Self.integer(request, "limit", default: 100, range: 1...1_000)
+            return Reply(try await store.events(after: Int64(after), limit: limit).map { EventDocument(event: $0) })
+        }
+    }
+
+    @Sendable func createProject(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<
+        Reply<ProjectDocument>
+    > {
+        let body = try await request.decode(as: CreateProjectRequest.self, context: context)
+        let key = try ProjectKey(body.key)
+        let project = try await store.createProject(
+            NewProject(
+                key: key, name: body.name ?? key.rawValue, repositoryPath: body.repositoryPath,
+                baseBranch: body.baseBranch ?? "main"))
+        return EditedResponse(
+            status: .created, headers: [.location: "/api/v1/projects/\(project.key)"],
+            response: Reply(ProjectDocument(project)))
+    }
+
+    @Sendable func listIssues(_ request: Request, context: AppRequestContext) async throws -> Reply<Page<IssueDocument>>
+    {
+        let query = request.uri.queryParameters
+        let limit = try Self.integer(request, "limit", default: 100, range: 1...1_000)
+        let offset = try Self.integer(request, "offset", default: 0, range: 0...Int.max)
+        var filter = IssueFilter(
+            project: try query.get("project").map { try ProjectRef(parsing: $0) },
+            statuses: try query.getAll("status").map { try IssueStatus(parsing: $0) },
+            priority: try query.get("priority").map { try IssuePriority(parsing: $0) },
+            type: try query.get("type").map { try IssueType(parsing: $0) }, capability: query.get("capability"))
+        if filter.statuses?.isEmpty == true { filter.statuses = nil }
+        let total = try await store.countIssues(filter)
+        filter.limit = limit
+        filter.offset = offset
+        let issues = try await store.issues(filter)
+        return Reply(Page(items: issues.map { IssueDocument($0) }, total: total, limit: limit, offset: offset))
+    }
+
+    @Sendable func createIssue(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<
+        Reply<IssueDocument>
+    > {
+        let body = try await request.decode(as: CreateIssueRequest.self, context: context)
+        let project: ProjectRef
+        if let named = body.project {
+            project = try ProjectRef(parsing: named)
+        } else {
+            let all = try await store.projects()
+            guard all.count == 1 else {
+                throw all.isEmpty
+                    ? TurboError.invalidInput("no project exists yet")
+                    : TurboError.ambiguousProject(all.map(\.key.rawValue))
+            }
+            project = .id(all[0].id)
+        }
+        let issue = try await store.createIssue(
+            NewIssue(
+                project: project, title: body.title, description: body.description ?? "",
+                type: try body.type.map { try IssueType(parsing: $0) } ?? .task,
+                priority: try body.priority.map { try IssuePriority(parsing: $0) } ?? .medium,
+                status: try body.status.map { try IssueStatus(parsing: $0) } ?? .open,
+                capabilities: body.capabilities ?? [], paths: body.paths ?? [],
+                createdBy: try body.createdBy.map { try IssueValidation.actor($0) } ?? Self.actor(context),
+                workRank: body.workRank, blockedBy: try (body.blockedBy ?? []).map { try IssueRef(parsing: $0) }))
+        return EditedResponse(
+            status: .created, headers: [.location: "/api/v1/issues/\(issue.key)"], response: Reply(IssueDocument(issue))
+        )
+    }
+
+    @Sendable func patchIssue(_ request: Request, context: AppRequestContext) async throws -> Reply<IssueDocument> {
+        let body = try await request.decode(as: PatchIssueRequest.self, context: context)
+        return Reply(IssueDocument(try await store.updateIssue(try Self.issue(context), body.changes)))
+    }
+
+    func transition(_ context: AppRequestContext, to status: IssueStatus, reason: ClosedReason?) async throws
+        -> Reply<IssueDocument>
+    {
+        Reply(
+            IssueDocument(
+                try await store.transition(
+                    try Self.issue(context), to: status, reason: reason, actor: Self.actor(context))))
+    }
+
+    static func issue(_ context: AppRequestContext) throws -> IssueRef {
+        try IssueRef(parsing: try context.parameters.require("issue"))
+    }
+
+    /// The acting person or agent, from the token.
+    static func actor(_ context: AppRequestContext) -> String {
+        guard let token = context.token else { return "user:api" }
+        return token.role == .agent ? "ai:\(token.agentID ?? "agent")" : "user:\(token.name ?? "admin")"
+    }
+
+    static func integer(_ request: Request, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text = request.uri.queryParameters.get(name) else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw APIError(
+                .badRequest, code: "malformed_request",
+                message: "'\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    /// A JSON body that may be absent.
+    static func optionalBody<T: Decodable>(_ type: T.Type, _ request: Request, _ context: AppRequestContext)
+        async throws -> T?
+    {
+        var request = request
+        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        guard buffer.readableBytes > 0 else { return nil }
+        return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+    }
+}
+
+/// The router of the API: errors as JSON, token authentication, the routes, `/healthz`.
+///
+/// `authenticate` maps a presented bearer secret to its token (nil when unknown or revoked).
+public func buildRouter(
+    store: any TurboStore, authenticate: @escaping @Sendable (String) async throws -> APIToken?,
+    requireTokenForReads: Bool
+) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.get("healthz") { _, _ in HTTPResponse.Status.ok }
+    router.addMiddleware {
+        ErrorMiddleware()
+        AuthMiddleware(
+            authenticate: authenticate, requireTokenForReads: requireTokenForReads)
+    }
+    APIController(store: store).register(on: router)
+    return router
+}
