@@ -68,9 +68,10 @@ let package = Package(
         .target(
             name: "TurboApp",
             dependencies: [
-                "TurboCore", "TurboSQLite", "TurboPostgres", "TurboGit",
+                "TurboCore", "TurboSQLite", "TurboPostgres", "TurboGit", "TurboHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
