@@ -1,5 +1,5 @@
-public import Hummingbird
-public import TurboCore
+import Hummingbird
+import TurboCore
 
 /// Bearer-token authentication: every mutating call needs an admin token; on a non-loopback address every call
 /// does. An unknown or revoked token is 401 even on an open route.
