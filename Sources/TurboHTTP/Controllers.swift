@@ -20,6 +20,10 @@ struct APIController: Sendable {
         api.post("issues", use: createIssue)
         api.get("issues/:issue") { _, context in Reply(IssueDocument(try await store.issue(try Self.issue(context)))) }
         api.patch("issues/:issue", use: patchIssue)
+        api.delete("issues/:issue") { _, context in
+            _ = try await store.deleteIssue(try Self.issue(context))
+            return HTTPResponse.Status.noContent
+        }
         api.post("issues/:issue/ready") { _, context in try await transition(context, to: .ready, reason: nil) }
         api.post("issues/:issue/reopen") { _, context in try await transition(context, to: .open, reason: nil) }
         api.post("issues/:issue/close") { request, context in

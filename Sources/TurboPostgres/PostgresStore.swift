@@ -239,6 +239,23 @@ public struct PostgresStore: TurboStore {
         }
     }
 
+    public func deleteIssue(_ ref: IssueRef) async throws -> Issue {
+        try await transaction { conn in
+            let fetched = try await fetchIssue(conn, ref, lock: true)
+            let issue = try await withDependencyKeys(conn, [fetched])[0]
+            try IssueTransition.checkDeletable(issue, hasWorktree: try await activeWorktree(conn, issue.id) != nil)
+            try await conn.query("DELETE FROM issues WHERE id = \(issue.id)", logger: logger)
+            try await appendEvents(
+                conn,
+                [
+                    EventDraft(
+                        type: .issueDeleted, subject: issue.key.description,
+                        payload: ["id": .string(issue.id.lowercasedString), "key": .string(issue.key.description)])
+                ], now: try await conn.now(logger))
+            return issue
+        }
+    }
+
     public func transition(
         _ ref: IssueRef, to status: IssueStatus, reason: ClosedReason?, actor: String?
     ) async throws -> Issue {

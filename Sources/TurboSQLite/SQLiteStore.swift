@@ -202,6 +202,22 @@ public struct SQLiteStore: TurboStore {
         }
     }
 
+    public func deleteIssue(_ ref: IssueRef) async throws -> Issue {
+        try await write { db in
+            let issue = try Self.withDependencyKeys(db, [try Self.fetchIssue(db, ref)])[0]
+            try IssueTransition.checkDeletable(issue, hasWorktree: try Self.activeWorktree(db, issue.id) != nil)
+            try db.execute(sql: "DELETE FROM issues WHERE id = ?", arguments: [issue.id.lowercasedString])
+            try appendEvents(
+                db,
+                [
+                    EventDraft(
+                        type: .issueDeleted, subject: issue.key.description,
+                        payload: ["id": .string(issue.id.lowercasedString), "key": .string(issue.key.description)])
+                ])
+            return issue
+        }
+    }
+
     public func transition(
         _ ref: IssueRef, to status: IssueStatus, reason: ClosedReason?, actor: String?
     ) async throws -> Issue {

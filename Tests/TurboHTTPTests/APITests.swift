@@ -120,6 +120,10 @@ struct APITests {
                 #expect(events.allSatisfy { $0["id"] != nil && $0["payload"] != nil && $0["created_at"] != nil })
             }
             try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/api/v1/issues/SHOP-2", method: .delete, headers: Self.adminHeaders) {
+                #expect($0.status == .noContent)
+            }
+            try await client.execute(uri: "/api/v1/issues/SHOP-2", method: .get) { #expect($0.status == .notFound) }
         }
     }
 

@@ -12,6 +12,7 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
     case issueInReview = "issue.review"
     case issueClosed = "issue.closed"
     case issueReopened = "issue.reopened"
+    case issueDeleted = "issue.deleted"
     case dependencyAdded = "dependency.added"
     case dependencyRemoved = "dependency.removed"
     case commentAdded = "comment.added"

@@ -26,6 +26,9 @@ public protocol TurboStore: Sendable {
     func countIssues(_ filter: IssueFilter) async throws -> Int
     /// Changes fields (not the status); writes `issue.updated` when something changed.
     func updateIssue(_ ref: IssueRef, _ changes: IssueChanges) async throws -> Issue
+    /// Deletes an issue nobody is working on (open, ready or closed) with its comments, work logs and edges;
+    /// writes `issue.deleted`. Its number is never reused.
+    func deleteIssue(_ ref: IssueRef) async throws -> Issue
     /// Moves an issue along the state machine, guarded against concurrent changes.
     ///
     /// `closed` needs a reason; `reopen` (closed → open) clears it.
