@@ -53,7 +53,8 @@ struct APIController: Sendable {
                 blocker: try IssueRef(parsing: body.blocker), blocked: Self.issue(context))
             return EditedResponse(
                 status: .created,
-                response: Reply(EdgeReply(blocker: edge.blocker.description, blocked: edge.blocked.description)))
+                response: Reply(
+                    DependencyEdgeDocument(blocker: edge.blocker.description, blocked: edge.blocked.description)))
         }
         api.delete("issues/:issue/dependencies/:blocker") { _, context in
             try await store.removeDependency(

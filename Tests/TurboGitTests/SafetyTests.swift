@@ -51,12 +51,22 @@ import TurboGit
     }
 
     @Test func hostileKeysNeverBecomeKeys() {
+        // Checked independently of the validators: ^[A-Z][A-Z0-9]{1,9}$ and ^<that>-[1-9][0-9]*$.
+        func isProjectKey(_ text: Substring) -> Bool {
+            guard let first = text.first, ("A"..."Z").contains(first), (2...10).contains(text.count) else {
+                return false
+            }
+            return text.allSatisfy { ("A"..."Z").contains($0) || ("0"..."9").contains($0) }
+        }
         for text in Self.hostile + Self.randomTitles(count: 300) {
             if let parsed = IssueKey(parsing: text) {
-                // Whatever parses is made of letters, digits and one dash.
-                #expect(parsed.description.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
+                let parts = parsed.description.split(separator: "-", omittingEmptySubsequences: false)
+                #expect(parts.count == 2 && isProjectKey(parts[0]), "\(parsed)")
+                #expect(parts.count == 2 && parts[1].first != "0" && parts[1].allSatisfy { ("0"..."9").contains($0) })
             }
-            #expect((try? ProjectKey(text)).map { !$0.rawValue.hasPrefix("-") } ?? true)
+            if let key = try? ProjectKey(text) {
+                #expect(isProjectKey(Substring(key.rawValue)), "\(key)")
+            }
         }
     }
 

@@ -9,13 +9,6 @@ extension Turbocode {
             discussion: "A blocker is finished when it is closed as done or merged. Cycles are refused.",
             subcommands: [Add.self, Remove.self, Show.self])
 
-        /// `dep add|rm --json`.
-        struct Edge: Encodable {
-            var blocker: String
-            var blocked: String
-            var removed: Bool
-        }
-
         struct Add: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "BLOCKER blocks BLOCKED.")
             @OptionGroup var global: GlobalOptions
@@ -28,7 +21,7 @@ extension Turbocode {
                     try await store.addDependency(blocker: blockerRef, blocked: blockedRef)
                 }
                 try global.emit(
-                    Edge(
+                    DependencyEdgeDocument(
                         blocker: dependency.blocker.description, blocked: dependency.blocked.description, removed: false
                     ),
                     text: "\(dependency.blocker) blocks \(dependency.blocked)")
@@ -48,7 +41,8 @@ extension Turbocode {
                     try await store.removeDependency(blocker: blockerRef, blocked: blockedRef)
                 }
                 try global.emit(
-                    Edge(blocker: blockerRef.description, blocked: blockedRef.description, removed: true),
+                    DependencyEdgeDocument(
+                        blocker: blockerRef.description, blocked: blockedRef.description, removed: true),
                     text: "\(blockerRef) no longer blocks \(blockedRef)")
             }
         }
