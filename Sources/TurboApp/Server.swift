@@ -1,10 +1,13 @@
 import Foundation
 import Hummingbird
 public import Logging
+import ServiceLifecycle
 public import TurboCore
-import TurboHTTP
+public import TurboHTTP
+import TurboPostgres
 
-/// `turbocode serve`: the REST API on one Hummingbird server, shut down gracefully on SIGINT/SIGTERM.
+/// `turbocode serve`: the REST API and the event WebSocket on one Hummingbird server, shut down gracefully on
+/// SIGINT/SIGTERM.
 public enum Server {
     /// Whether `host` only accepts connections from this machine.
     public static func isLoopback(_ host: String) -> Bool {
@@ -30,16 +33,63 @@ public enum Server {
         return path
     }
 
-    /// Serves until a signal asks it to stop; in-flight requests finish first.
-    public static func run(
-        store: any TurboStore, host: String, port: Int, logger: Logger, onReady: @escaping @Sendable (Int) -> Void
-    ) async throws {
-        let router = buildRouter(
+    /// How `serve` runs.
+    public struct Options: Sendable {
+        public var host = "127.0.0.1"
+        public var port = 7420
+        /// Per-token (or per-address, for anonymous reads) request budget; nil for none.
+        public var rateLimit: RateLimit? = RateLimit(requestsPerSecond: 100)
+        /// The longest wait before events written by another process reach WebSocket clients.
+        public var pollInterval: Duration = .milliseconds(25)
+
+        public init() {}
+    }
+
+    /// The API's configuration for a store and repository: token authentication against the store, worktree
+    /// operations when there is a repository.
+    public static func configuration(
+        store: any TurboStore, repository: Repository?, options: Options, logger: Logger
+    ) throws -> APIConfiguration {
+        let worktrees = try repository.map { repository in
+            let service = try WorktreeService(store: store, repository: repository)
+            return WorktreeOperations(
+                status: { ref in try await service.status(ref) },
+                remove: { ref, force in try await service.remove(ref, force: force).branchDeleted })
+        }
+        return APIConfiguration(
             store: store, authenticate: { secret in try await TokenService.authenticate(secret, store: store) },
-            requireTokenForReads: !isLoopback(host))
-        let app = Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "turbocode"),
-            onServerRunning: { channel in onReady(channel.localAddress?.port ?? port) }, logger: logger)
+            requireTokenForReads: !isLoopback(options.host), worktrees: worktrees,
+            feed: EventFeed(store: store, pollInterval: options.pollInterval, logger: logger),
+            rateLimit: options.rateLimit)
+    }
+
+    /// Serves until a signal asks it to stop; in-flight requests finish first, WebSocket clients are closed.
+    public static func run(
+        store: any TurboStore, database: DatabaseURL, repository: Repository?, options: Options, logger: Logger,
+        onReady: @escaping @Sendable (Int) -> Void
+    ) async throws {
+        let configuration = try configuration(store: store, repository: repository, options: options, logger: logger)
+        var services: [any Service] = []
+        if case .postgres(let settings) = database {
+            // Commits by other processes and machines wake the feed at once; polling stays as the safety net.
+            let feed = configuration.feed
+            services.append(
+                ClosureService {
+                    await PostgresEventWakeups.listen(settings, logger: logger) { feed.wake() }
+                })
+        }
+        let app = buildApplication(
+            configuration, address: .hostname(options.host, port: options.port), logger: logger, services: services,
+            onServerRunning: { port in onReady(port ?? options.port) })
         try await app.runService()
+    }
+}
+
+/// A service that runs a closure until the group shuts down.
+struct ClosureService: Service {
+    let body: @Sendable () async -> Void
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await body() }
     }
 }

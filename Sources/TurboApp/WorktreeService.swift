@@ -118,7 +118,7 @@ public struct WorktreeService: Sendable {
                 _ = try await store.markWorktreeRemoved(of: .id(issue.id), reason: "missing")
                 return (false, [])
             }
-            throw TurboError.invalidInput("\(issue.key) has no worktree")
+            throw TurboError.noWorktree(issue.key.description)
         }
         if !force {
             // Check before teardown touches anything.

@@ -1,5 +1,5 @@
 public import Foundation
-import TurboCore
+public import TurboCore
 
 /// One entry of `git worktree list --porcelain -z`.
 public struct GitWorktreeEntry: Hashable, Sendable {
@@ -9,25 +9,6 @@ public struct GitWorktreeEntry: Hashable, Sendable {
     public var branch: String?
     public var isBare: Bool
     public var isPrunable: Bool
-}
-
-/// A worktree's state as git sees it.
-public struct WorktreeStatus: Hashable, Sendable {
-    public var path: String
-    public var branch: String
-    public var head: String
-    public var baseCommit: String
-    /// Commits on the branch that the base does not have.
-    public var ahead: Int
-    /// Commits on the base that the branch does not have.
-    public var behind: Int
-    /// Paths from `git status --porcelain -z`, with their two-letter status (`" M src/a.swift"`).
-    public var uncommitted: [String]
-    public var lastCommitAt: Date?
-    /// Modification time of the oldest uncommitted file still on disk.
-    public var oldestUncommittedChangeAt: Date?
-
-    public var isClean: Bool { uncommitted.isEmpty }
 }
 
 /// The result of simulating a merge with `git merge-tree --write-tree`.

@@ -90,7 +90,7 @@ public struct Worktrees: Sendable {
     @discardableResult
     public func remove(_ issue: IssueKey, baseBranch: String, force: Bool) async throws -> Bool {
         guard let entry = try await find(issue), let branch = entry.branch else {
-            throw TurboError.invalidInput("\(issue) has no worktree")
+            throw TurboError.noWorktree(issue.description)
         }
         if !force {
             let status = try await repository.status(path: entry.path, branch: branch, base: baseBranch)

@@ -8,11 +8,14 @@ public struct APIError: HTTPResponseError, Sendable {
     public var status: HTTPResponse.Status
     public var code: String
     public var message: String
+    /// Seconds until a retry may succeed (`Retry-After`), for 429.
+    public var retryAfter: Int?
 
-    public init(_ status: HTTPResponse.Status, code: String, message: String) {
+    public init(_ status: HTTPResponse.Status, code: String, message: String, retryAfter: Int? = nil) {
         self.status = status
         self.code = code
         self.message = message
+        self.retryAfter = retryAfter
     }
 
     /// The status and code of a domain failure.
@@ -22,7 +25,8 @@ public struct APIError: HTTPResponseError, Sendable {
             case .invalidTransition: "invalid_transition"
             case .dependencyCycle: "dependency_cycle"
             case .duplicateProjectKey, .duplicateDependency: "duplicate"
-            case .projectNotFound, .issueNotFound, .dependencyNotFound, .noActiveWorkLog: "not_found"
+            case .projectNotFound, .issueNotFound, .dependencyNotFound, .noActiveWorkLog, .noWorktree: "not_found"
+            case .worktreeHasWork: "worktree_has_work"
             case .invalidIssueReference, .invalidProjectKey: "malformed_reference"
             default: error.kind.rawValue
             }
@@ -48,7 +52,7 @@ public struct APIError: HTTPResponseError, Sendable {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let data = try JSONEncoder().encode(Body(error: .init(code: code, message: message)))
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
-        if status == .tooManyRequests { headers[.retryAfter] = "1" }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -1,14 +1,19 @@
 public import Hummingbird
+import NIOCore
 public import TurboCore
 
-/// The request context of the API: Hummingbird's core storage plus the caller's token once authenticated.
+/// The request context of the API: Hummingbird's core storage plus the caller's address and, once authenticated,
+/// token.
 public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The bearer token the request presented, when valid.
     public var token: APIToken?
+    /// The peer's IP address (the rate limit's key for anonymous calls).
+    public let remoteAddress: String?
 
-    public init(source: Source) {
+    public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// Request bodies up to 1 MiB; larger ones get 413.

@@ -1,10 +1,11 @@
 import Foundation
-public import Hummingbird
-public import TurboCore
+import Hummingbird
+import TurboCore
 
 /// The REST routes under `/api/v1` for projects, issues, comments, dependencies, work logs, the queue and events.
 struct APIController: Sendable {
-    let store: any TurboStore
+    let configuration: APIConfiguration
+    var store: any TurboStore { configuration.store }
 
     func register(on router: Router<AppRequestContext>) {
         let api = router.group("api/v1")
@@ -85,6 +86,44 @@ struct APIController: Sendable {
             let after = try Self.integer(request, "after", default: 0, range: 0...Int.max)
             let limit = try Self.integer(request, "limit", default: 100, range: 1...1_000)
             return Reply(try await store.events(after: Int64(after), limit: limit).map { EventDocument(event: $0) })
+        }
+        api.get("events/ws") { _, _ -> Response in
+            // Reached only by requests that are not WebSocket upgrades.
+            throw APIError(
+                .upgradeRequired, code: "upgrade_required",
+                message: "this is a WebSocket endpoint: connect with 'Upgrade: websocket'")
+        }
+
+        api.get("worktrees") { request, _ in
+            let project = try request.uri.queryParameters.get("project").map { try ProjectRef(parsing: $0) }
+            return Reply(try await store.activeWorktrees(project: project).map { WorktreeDocument($0) })
+        }
+        api.get("worktrees/:issue") { _, context in
+            let ref = try Self.issue(context)
+            guard let record = try await store.worktree(of: ref), record.removedAt == nil else {
+                throw TurboError.noWorktree(try await store.issue(ref).key.description)
+            }
+            let status = try await configuration.worktrees?.status(ref)
+            return Reply(WorktreeDetailDocument(record: record, status: status))
+        }
+        api.delete("worktrees/:issue") { request, context in
+            guard let worktrees = configuration.worktrees else {
+                throw APIError(
+                    .conflict, code: "no_repository",
+                    message: "this server was started without a repository and cannot remove worktrees")
+            }
+            let force = try Self.boolean(request, "force")
+            let deleted = try await worktrees.remove(try Self.issue(context), force)
+            return Reply(WorktreeRemovalDocument(removed: true, branchDeleted: deleted))
+        }
+        api.get("conflicts") { request, _ in
+            let project = try request.uri.queryParameters.get("project").map { try ProjectRef(parsing: $0) }
+            return Reply(try await store.conflicts(project: project).map { ConflictDocument($0) })
+        }
+        api.get("openapi.json") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPI.json)))
         }
     }
 
@@ -184,6 +223,14 @@ struct APIController: Sendable {
         return number
     }
 
+    static func boolean(_ request: Request, _ name: String) throws -> Bool {
+        switch request.uri.queryParameters.get(name) {
+        case nil, "false", "0": return false
+        case "true", "1", "": return true
+        default: throw APIError(.badRequest, code: "malformed_request", message: "'\(name)' must be true or false")
+        }
+    }
+
     /// A JSON body that may be absent.
     static func optionalBody<T: Decodable>(_ type: T.Type, _ request: Request, _ context: AppRequestContext)
         async throws -> T?
@@ -193,22 +240,4 @@ struct APIController: Sendable {
         guard buffer.readableBytes > 0 else { return nil }
         return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
     }
-}
-
-/// The router of the API: errors as JSON, token authentication, the routes, `/healthz`.
-///
-/// `authenticate` maps a presented bearer secret to its token (nil when unknown or revoked).
-public func buildRouter(
-    store: any TurboStore, authenticate: @escaping @Sendable (String) async throws -> APIToken?,
-    requireTokenForReads: Bool
-) -> Router<AppRequestContext> {
-    let router = Router(context: AppRequestContext.self)
-    router.get("healthz") { _, _ in HTTPResponse.Status.ok }
-    router.addMiddleware {
-        ErrorMiddleware()
-        AuthMiddleware(
-            authenticate: authenticate, requireTokenForReads: requireTokenForReads)
-    }
-    APIController(store: store).register(on: router)
-    return router
 }

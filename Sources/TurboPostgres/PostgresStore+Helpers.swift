@@ -50,7 +50,10 @@ extension PostgresStore {
 
     func appendEvents(_ conn: PostgresConnection, _ events: [EventDraft], now: Date) async throws {
         guard !events.isEmpty else { return }
-        try await conn.query("SELECT pg_advisory_xact_lock(\(PostgresLocks.eventLog))", logger: logger)
+        // The notification goes out at commit and wakes the servers tailing the log (`EventWakeups`).
+        try await conn.query(
+            "SELECT pg_advisory_xact_lock(\(PostgresLocks.eventLog)), pg_notify(\(PostgresLocks.eventChannel), '')",
+            logger: logger)
         // One round trip for all of them; WITH ORDINALITY keeps their order, and so their ids.
         try await conn.query(
             """

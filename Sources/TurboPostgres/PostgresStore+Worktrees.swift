@@ -57,7 +57,7 @@ extension PostgresStore {
         try await transaction { conn in
             let issue = try await fetchIssue(conn, ref, lock: true)
             guard var record = try await activeWorktree(conn, issue.id) else {
-                throw TurboError.invalidInput("\(issue.key) has no worktree")
+                throw TurboError.noWorktree(issue.key.description)
             }
             let now = try await conn.now(logger)
             record.removedAt = now

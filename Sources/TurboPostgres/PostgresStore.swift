@@ -47,15 +47,10 @@ public struct PostgresStore: TurboStore {
     /// Opens and closes one connection, so that a wrong address or credentials fail at once with the server's
     /// reason instead of the pool retrying in the background.
     public static func probe(_ settings: DatabaseURL.PostgresSettings, logger: Logger) async throws {
-        let isLoopback = ["127.0.0.1", "localhost", "::1"].contains(settings.host)
-        var config = PostgresConnection.Configuration(
-            host: settings.host, port: settings.port, username: settings.user, password: settings.password,
-            database: settings.database,
-            tls: isLoopback ? .disable : .prefer(try .init(configuration: .makeClientConfiguration())))
-        config.options.connectTimeout = .seconds(5)
         let connection: PostgresConnection
         do {
-            connection = try await PostgresConnection.connect(configuration: config, id: 0, logger: logger)
+            connection = try await PostgresConnection.connect(
+                configuration: try connectionConfiguration(settings), id: 0, logger: logger)
         } catch {
             let reason =
                 (error as? PSQLError)?.serverInfo?[.message] ?? (error as? PSQLError)?.underlying.map { "\($0)" }
@@ -64,6 +59,19 @@ public struct PostgresStore: TurboStore {
                 "cannot connect to PostgreSQL at \(settings.host):\(settings.port) as \(settings.user): \(reason)")
         }
         try? await connection.close()
+    }
+
+    /// The settings of a single connection outside the pool (no TLS on loopback, `prefer` elsewhere).
+    static func connectionConfiguration(_ settings: DatabaseURL.PostgresSettings) throws
+        -> PostgresConnection.Configuration
+    {
+        let isLoopback = ["127.0.0.1", "localhost", "::1"].contains(settings.host)
+        var config = PostgresConnection.Configuration(
+            host: settings.host, port: settings.port, username: settings.user, password: settings.password,
+            database: settings.database,
+            tls: isLoopback ? .disable : .prefer(try .init(configuration: .makeClientConfiguration())))
+        config.options.connectTimeout = .seconds(5)
+        return config
     }
 
     /// The names of the applied migrations, oldest first.
@@ -557,6 +565,13 @@ public struct PostgresStore: TurboStore {
                 WHERE id > \(after) ORDER BY id LIMIT \(limit)
                 """, logger: logger
             ).collect().map(PostgresRows.event)
+        }
+    }
+
+    public func latestEventID() async throws -> Int64 {
+        try await Self.translating {
+            let rows = try await client.query("SELECT COALESCE(MAX(id), 0)::int8 FROM events", logger: logger).collect()
+            return try rows.first?.decode(Int64.self) ?? 0
         }
     }
 }

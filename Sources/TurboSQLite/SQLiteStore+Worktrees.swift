@@ -56,7 +56,7 @@ extension SQLiteStore {
         try await write { db in
             let issue = try Self.fetchIssue(db, ref)
             guard var record = try Self.activeWorktree(db, issue.id) else {
-                throw TurboError.invalidInput("\(issue.key) has no worktree")
+                throw TurboError.noWorktree(issue.key.description)
             }
             record.removedAt = Date.storageNow()
             try db.execute(

@@ -559,6 +559,10 @@ public struct SQLiteStore: TurboStore {
             ).map(SQLiteRows.event)
         }
     }
+
+    public func latestEventID() async throws -> Int64 {
+        try await read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM events") ?? 0 }
+    }
 }
 
 // MARK: - Helpers

@@ -12,21 +12,30 @@ struct APITests {
     static let admin = "tc_admin_test-secret"
     static let agent = "tc_agent_test-secret"
 
-    /// An app on a fresh in-memory store with one admin and one agent token.
-    static func withApp(
-        requireTokenForReads: Bool = false,
-        _ body: @Sendable (any TestClientProtocol, any TurboStore) async throws -> Void
-    ) async throws {
-        let store = try SQLiteStore.inMemory()
+    /// The API's configuration on `store` with one admin and one agent token (secrets ``admin`` and ``agent``).
+    static func configuration(
+        store: any TurboStore, requireTokenForReads: Bool = false, rateLimit: RateLimit? = nil,
+        feed: EventFeed? = nil
+    ) async throws -> APIConfiguration {
         let adminToken = try await store.createToken(
             role: .admin, agentID: nil, name: "t", hash: "a", prefix: "tc_admin_tes")
         let agentToken = try await store.createToken(
             role: .agent, agentID: "backend-1", name: nil, hash: "b", prefix: "tc_agent_tes")
-        let router = buildRouter(
+        return APIConfiguration(
             store: store,
             authenticate: { secret in secret == admin ? adminToken : secret == agent ? agentToken : nil },
-            requireTokenForReads: requireTokenForReads)
-        let app = Application(router: router)
+            requireTokenForReads: requireTokenForReads, feed: feed, rateLimit: rateLimit)
+    }
+
+    /// An app on a fresh in-memory store, tested in process.
+    static func withApp(
+        requireTokenForReads: Bool = false, rateLimit: RateLimit? = nil,
+        _ body: @Sendable (any TestClientProtocol, any TurboStore) async throws -> Void
+    ) async throws {
+        let store = try SQLiteStore.inMemory()
+        let configuration = try await configuration(
+            store: store, requireTokenForReads: requireTokenForReads, rateLimit: rateLimit)
+        let app = Application(router: buildRouter(configuration))
         try await app.test(.router) { client in try await body(client, store) }
     }
 

@@ -82,4 +82,31 @@ struct PostgresStoreTests {
             try await PostgresStore.withStore(settings, logger: Self.logger) { _ in () }
         }
     }
+
+    /// A commit that writes events notifies every listener at once, also an EventFeed in another process; a commit
+    /// that writes none does not.
+    @Test(.enabled(if: enabled, "needs TURBOCODE_TEST_POSTGRES_URL (scripts/with-postgres.sh)"))
+    func eventCommitsWakeListeners() async throws {
+        let admin = try #require(Self.admin)
+        try await PostgresAdmin.withTemporaryDatabase(admin: admin, logger: Self.logger) { settings in
+            try await PostgresStore.withStore(settings, logger: Self.logger) { store in
+                let (wakeups, continuation) = AsyncStream<Void>.makeStream()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        await PostgresEventWakeups.listen(settings, logger: Self.logger) { continuation.yield() }
+                    }
+                    var iterator = wakeups.makeAsyncIterator()
+                    // The first wake-up comes once listening, so nothing written after it can be missed.
+                    await iterator.next()
+                    // A read writes no event and sends no notification; the next wake-up is the project's.
+                    _ = try await store.projects()
+                    _ = try await store.createProject(NewProject(key: try ProjectKey("NOTE"), name: "Notify"))
+                    await iterator.next()
+                    let events = try await store.events(after: 0, limit: 10)
+                    #expect(events.map(\.type) == ["project.created"])
+                    group.cancelAll()
+                }
+            }
+        }
+    }
 }

@@ -19,6 +19,8 @@ public enum TurboError: Error, Hashable, Sendable, CustomStringConvertible {
     case dependencyNotFound(blocker: String, blocked: String)
     case activeWorkLogExists(issue: String)
     case noActiveWorkLog(issue: String)
+    /// The issue has no (active) worktree.
+    case noWorktree(String)
     case ambiguousProject([String])
     case invalidDatabaseURL(String, reason: String)
     case notARepository(String)
@@ -38,7 +40,7 @@ public enum TurboError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The broad class of this failure.
     public var kind: Kind {
         switch self {
-        case .projectNotFound, .issueNotFound, .dependencyNotFound, .noActiveWorkLog: .notFound
+        case .projectNotFound, .issueNotFound, .dependencyNotFound, .noActiveWorkLog, .noWorktree: .notFound
         case .duplicateProjectKey, .invalidTransition, .dependencyCycle, .duplicateDependency, .activeWorkLogExists,
             .ambiguousProject, .worktreeHasWork, .notOurs:
             .conflict
@@ -82,6 +84,8 @@ public enum TurboError: Error, Hashable, Sendable, CustomStringConvertible {
             "\(issue) already has an active work log"
         case .noActiveWorkLog(let issue):
             "\(issue) has no active work log"
+        case .noWorktree(let issue):
+            "\(issue) has no worktree"
         case .ambiguousProject(let keys):
             "several projects exist (\(keys.joined(separator: ", "))); name the project (--project KEY)"
         case .invalidDatabaseURL(let url, let reason):

@@ -79,3 +79,37 @@ extension ConflictChanges {
         return (detected, resolved, changed)
     }
 }
+
+/// A worktree's state as git sees it.
+public struct WorktreeStatus: Hashable, Sendable {
+    public var path: String
+    public var branch: String
+    public var head: String
+    public var baseCommit: String
+    /// Commits on the branch that the base does not have.
+    public var ahead: Int
+    /// Commits on the base that the branch does not have.
+    public var behind: Int
+    /// Paths from `git status --porcelain -z`, with their two-letter status (`" M src/a.swift"`).
+    public var uncommitted: [String]
+    public var lastCommitAt: Date?
+    /// Modification time of the oldest uncommitted file still on disk.
+    public var oldestUncommittedChangeAt: Date?
+
+    public var isClean: Bool { uncommitted.isEmpty }
+
+    public init(
+        path: String, branch: String, head: String, baseCommit: String, ahead: Int, behind: Int,
+        uncommitted: [String], lastCommitAt: Date?, oldestUncommittedChangeAt: Date?
+    ) {
+        self.path = path
+        self.branch = branch
+        self.head = head
+        self.baseCommit = baseCommit
+        self.ahead = ahead
+        self.behind = behind
+        self.uncommitted = uncommitted
+        self.lastCommitAt = lastCommitAt
+        self.oldestUncommittedChangeAt = oldestUncommittedChangeAt
+    }
+}

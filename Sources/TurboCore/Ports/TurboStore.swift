@@ -101,6 +101,8 @@ public protocol TurboStore: Sendable {
     func queueSnapshot(project: ProjectRef?) async throws -> QueueSnapshot
     /// Events with an id greater than `after`, oldest first.
     func events(after: Int64, limit: Int) async throws -> [Event]
+    /// The id of the newest event, 0 when the log is empty.
+    func latestEventID() async throws -> Int64
 }
 
 extension TurboStore {

@@ -3,16 +3,21 @@ import Foundation
 import Logging
 import TurboApp
 import TurboCore
+import TurboHTTP
 
 extension Turbocode {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run the coordinator's REST API (work in progress: WebSocket, metrics and rate limits follow).",
+            abstract: "Run the coordinator: the REST API, the live event stream over WebSocket and /metrics.",
             discussion: """
-                Serves /api/v1 and /healthz on 127.0.0.1:7420 by default. Every mutating call needs an admin token \
-                ('Authorization: Bearer …'); bound to any other address, every call but /healthz needs a token. On \
-                first start an admin token is created and written to .turbocode/admin-token (mode 0600). Stops \
-                gracefully on SIGINT or SIGTERM.
+                Serves /api/v1 (OpenAPI description at /api/v1/openapi.json), the WebSocket /api/v1/events/ws, \
+                /healthz and /metrics (Prometheus) on 127.0.0.1:7420 by default. Every mutating call needs an admin \
+                token ('Authorization: Bearer …'); bound to any other address, every call but /healthz needs a \
+                token. On first start an admin token is created and written to .turbocode/admin-token (mode 0600). \
+                Each token (or address, for anonymous reads) gets --rate-limit requests per second with bursts of \
+                twice that; over it, 429 with Retry-After. Logs one line per request on stderr with its request id \
+                (also sent back as X-Request-Id). Stops gracefully on SIGINT or SIGTERM: in-flight requests finish, \
+                WebSocket clients get close code 1001.
                 """)
         @OptionGroup var global: GlobalOptions
 
@@ -20,25 +25,43 @@ extension Turbocode {
 
         @Option(help: "The port (default: $TURBOCODE_PORT, else 7420; 0 picks a free one).") var port: Int?
 
+        @Option(help: "Requests per second per token or address; 0 turns the limit off.")
+        var rateLimit: Double = 100
+
+        @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error or critical.")
+        var logLevel: String = "info"
+
         func validate() throws {
             if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0–65535") }
             if port == nil, let text = ProcessInfo.processInfo.environment["TURBOCODE_PORT"], Int(text) == nil {
                 throw ValidationError("TURBOCODE_PORT must be a port number")
             }
+            guard rateLimit >= 0, rateLimit.isFinite else { throw ValidationError("--rate-limit must be 0 or more") }
+            guard Logger.Level(rawValue: logLevel) != nil else {
+                throw ValidationError(
+                    "--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
         }
 
         func run() async throws {
-            let port = port ?? ProcessInfo.processInfo.environment["TURBOCODE_PORT"].flatMap(Int.init) ?? 7420
-            let host = host
+            var options = Server.Options()
+            options.host = host
+            options.port = port ?? ProcessInfo.processInfo.environment["TURBOCODE_PORT"].flatMap(Int.init) ?? 7420
+            options.rateLimit = rateLimit > 0 ? RateLimit(requestsPerSecond: rateLimit) : nil
             var logger = Logger(label: "turbocode.serve")
-            logger.logLevel = .info
+            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
             let serverLogger = logger
+            let serverOptions = options
+            let database = try TurboApp.databaseURL(option: global.database, repository: try global.repository())
             try await global.withStore { store, repository in
                 if let written = try await Server.ensureAdminToken(repository: repository, store: store) {
                     Output.note("Created an admin token in \(written)")
                 }
-                try await Server.run(store: store, host: host, port: port, logger: serverLogger) { bound in
-                    Output.note("turbocode serving on http://\(host):\(bound)")
+                try await Server.run(
+                    store: store, database: database, repository: repository, options: serverOptions,
+                    logger: serverLogger
+                ) { bound in
+                    Output.note("turbocode serving on http://\(serverOptions.host):\(bound)")
                 }
             }
         }

@@ -76,7 +76,7 @@ extension Turbocode {
             func run() async throws {
                 let ref = try IssueRef(parsing: issue)
                 guard let status = try await WorktreeCommand.withService(global, { try await $0.status(ref) }) else {
-                    throw TurboError.invalidInput("\(issue.uppercased()) has no worktree")
+                    throw TurboError.noWorktree(issue.uppercased())
                 }
                 var lines = [
                     "path:         \(status.path)", "branch:       \(status.branch)",
@@ -87,7 +87,7 @@ extension Turbocode {
                         + (status.oldestUncommittedChangeAt.map { ", oldest change \(Format.date($0))" } ?? ""),
                 ]
                 lines += status.uncommitted.map { "  \($0)" }
-                try global.emit(StatusDocument(status), text: lines.joined(separator: "\n"))
+                try global.emit(WorktreeStatusDocument(status), text: lines.joined(separator: "\n"))
             }
         }
 
@@ -109,7 +109,8 @@ extension Turbocode {
                     "Removed the worktree of \(issue.uppercased())" + (deleted ? " and its merged branch" : "")
                 ]
                 lines += teardown.filter { !$0.succeeded }.map { "warning: teardown '\($0.command)' failed" }
-                try global.emit(["removed": true, "branch_deleted": deleted], text: lines.joined(separator: "\n"))
+                try global.emit(
+                    WorktreeRemovalDocument(removed: true, branchDeleted: deleted), text: lines.joined(separator: "\n"))
             }
         }
 
@@ -158,45 +159,6 @@ extension Turbocode {
             lines += changes.resolved.map { "resolved: \($0.issue) ~ \($0.other?.description ?? "base")" }
             try global.emit(conflicts.map { ConflictDocument($0) }, text: lines.joined(separator: "\n"))
         }
-    }
-}
-
-/// `worktree status --json`.
-struct StatusDocument: Encodable {
-    var path, branch, head, baseCommit: String
-    var ahead, behind: Int
-    var uncommitted: [String]
-    var lastCommitAt, oldestUncommittedChangeAt: Date?
-
-    init(_ status: WorktreeStatus) {
-        path = status.path
-        branch = status.branch
-        head = status.head
-        baseCommit = status.baseCommit
-        ahead = status.ahead
-        behind = status.behind
-        uncommitted = status.uncommitted
-        lastCommitAt = status.lastCommitAt
-        oldestUncommittedChangeAt = status.oldestUncommittedChangeAt
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case path, branch, head, ahead, behind, uncommitted
-        case baseCommit = "base_commit", lastCommitAt = "last_commit_at"
-        case oldestUncommittedChangeAt = "oldest_uncommitted_change_at"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(path, forKey: .path)
-        try c.encode(branch, forKey: .branch)
-        try c.encode(head, forKey: .head)
-        try c.encode(baseCommit, forKey: .baseCommit)
-        try c.encode(ahead, forKey: .ahead)
-        try c.encode(behind, forKey: .behind)
-        try c.encode(uncommitted, forKey: .uncommitted)
-        try c.encode(lastCommitAt, forKey: .lastCommitAt)
-        try c.encode(oldestUncommittedChangeAt, forKey: .oldestUncommittedChangeAt)
     }
 }
 

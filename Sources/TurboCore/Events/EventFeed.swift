@@ -1,0 +1,170 @@
+public import Foundation
+public import Logging
+
+/// Tails the event log once for the whole process and fans every new event out to its subscribers.
+///
+/// The log is the source of truth: the feed pages it by id (`events(after:limit:)`), so events written by any
+/// process on the same database reach subscribers, in id order. It looks when woken (``wake()``: a local write,
+/// a PostgreSQL notification) and at least every `pollInterval`.
+///
+/// Each subscriber has a bounded buffer of `capacity` events. One that falls further behind is dropped (its stream
+/// ends and ``endReason(of:)`` says `.tooSlow`) instead of slowing the others; it reconnects with the last id it
+/// saw and replays the rest from the log.
+public actor EventFeed {
+    /// A subscriber's live events.
+    public struct Subscription: Sendable {
+        public let id: UUID
+        /// Every event with an id above ``position``, in id order, until the subscriber is dropped or the feed stops.
+        public let events: AsyncStream<Event>
+        /// The newest event id the feed had published when the subscription began: older events come from the log.
+        public let position: Int64
+    }
+
+    /// Why a subscription's stream ended.
+    public enum EndReason: Sendable, Hashable {
+        /// Its buffer overflowed: the consumer was slower than the log.
+        case tooSlow
+        /// The feed stopped (the server is shutting down).
+        case stopped
+    }
+
+    let store: any TurboStore
+    let logger: Logger
+    /// The longest wait between two looks at the log.
+    public nonisolated let pollInterval: Duration
+    /// Events buffered per subscriber before it counts as too slow.
+    public nonisolated let capacity: Int
+    /// Events read per query.
+    let pageSize = 500
+
+    /// The id of the newest event published; nil until first read.
+    public private(set) var position: Int64?
+    private var subscribers: [UUID: AsyncStream<Event>.Continuation] = [:]
+    private var ended: [UUID: EndReason] = [:]
+    private var isPolling = false
+    private var pollAgain = false
+    private var isStopped = false
+    /// Subscribers dropped for being too slow since the feed began.
+    public private(set) var droppedSubscribers = 0
+    private nonisolated let wakeups: AsyncStream<Void>
+    private nonisolated let wakeupContinuation: AsyncStream<Void>.Continuation
+
+    public init(
+        store: any TurboStore, pollInterval: Duration = .milliseconds(25), capacity: Int = 4096,
+        logger: Logger = Logger(label: "turbocode.events")
+    ) {
+        self.store = store
+        self.pollInterval = pollInterval
+        self.capacity = max(1, capacity)
+        self.logger = logger
+        (wakeups, wakeupContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// The number of live subscribers.
+    public var subscriberCount: Int { subscribers.count }
+
+    /// Asks the running feed to look at the log now. Cheap; many calls coalesce into one look.
+    public nonisolated func wake() { wakeupContinuation.yield() }
+
+    /// Starts a subscription at the feed's current position.
+    public func subscribe() async throws -> Subscription {
+        let position = try await currentPosition()
+        let (stream, continuation) = AsyncStream<Event>.makeStream(bufferingPolicy: .bufferingOldest(capacity))
+        let id = UUID()
+        if isStopped {
+            ended[id] = .stopped
+            continuation.finish()
+        } else {
+            subscribers[id] = continuation
+        }
+        return Subscription(id: id, events: stream, position: position)
+    }
+
+    /// Ends a subscription; call it when the consumer goes away.
+    public func unsubscribe(_ id: UUID) {
+        subscribers.removeValue(forKey: id)?.finish()
+        ended.removeValue(forKey: id)
+    }
+
+    /// Why the subscription's stream ended; nil while it is live (or after ``unsubscribe(_:)``).
+    public func endReason(of id: UUID) -> EndReason? { ended[id] }
+
+    /// Reads the log past the current position and publishes what it finds. Concurrent calls coalesce.
+    public func poll() async throws {
+        if isPolling {
+            pollAgain = true
+            return
+        }
+        isPolling = true
+        defer { isPolling = false }
+        repeat {
+            pollAgain = false
+            var after = try await currentPosition()
+            while true {
+                let events = try await store.events(after: after, limit: pageSize)
+                publish(events)
+                guard let last = events.last else { break }
+                after = last.id
+                position = last.id
+                if events.count < pageSize { break }
+            }
+        } while pollAgain
+    }
+
+    /// Tails the log until cancelled, then ends every subscription with `.stopped`.
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            let interval = pollInterval
+            let continuation = wakeupContinuation
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    continuation.yield()
+                }
+            }
+            for await _ in wakeups {
+                do {
+                    try await poll()
+                } catch is CancellationError {
+                    break
+                } catch {
+                    logger.warning("reading the event log failed", metadata: ["error": "\(error)"])
+                }
+            }
+            group.cancelAll()
+        }
+        stop()
+    }
+
+    /// Ends every subscription with `.stopped`; later subscriptions end at once.
+    public func stop() {
+        isStopped = true
+        for (id, continuation) in subscribers {
+            ended[id] = .stopped
+            continuation.finish()
+        }
+        subscribers.removeAll()
+    }
+
+    private func currentPosition() async throws -> Int64 {
+        if let position { return position }
+        let latest = try await store.latestEventID()
+        // Another call may have set it while this one waited.
+        if let position { return position }
+        position = latest
+        return latest
+    }
+
+    private func publish(_ events: [Event]) {
+        for event in events {
+            for (id, continuation) in subscribers {
+                if case .dropped = continuation.yield(event) {
+                    subscribers[id] = nil
+                    ended[id] = .tooSlow
+                    droppedSubscribers += 1
+                    continuation.finish()
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+public import Hummingbird
+import HummingbirdWebSocket
+public import Logging
+import NIOCore
+public import ServiceLifecycle
+public import TurboCore
+
+/// What the API needs from the git side, as closures so this module stays free of git.
+public struct WorktreeOperations: Sendable {
+    /// The git status of an issue's worktree; nil when it has none.
+    public var status: @Sendable (IssueRef) async throws -> WorktreeStatus?
+    /// Removes an issue's worktree (refusing work unless `force`); returns whether the branch was deleted.
+    public var remove: @Sendable (IssueRef, _ force: Bool) async throws -> Bool
+
+    public init(
+        status: @escaping @Sendable (IssueRef) async throws -> WorktreeStatus?,
+        remove: @escaping @Sendable (IssueRef, _ force: Bool) async throws -> Bool
+    ) {
+        self.status = status
+        self.remove = remove
+    }
+}
+
+/// Everything the API is built from.
+public struct APIConfiguration: Sendable {
+    public var store: any TurboStore
+    /// Maps a presented bearer secret to its token; nil when unknown or revoked.
+    public var authenticate: @Sendable (String) async throws -> APIToken?
+    /// Whether reads need a token too (the server listens beyond loopback).
+    public var requireTokenForReads: Bool
+    /// Worktree inspection and removal; nil when the server has no repository.
+    public var worktrees: WorktreeOperations?
+    /// The tail of the event log that WebSocket clients follow.
+    public var feed: EventFeed
+    /// Per-caller request budget; nil for none.
+    public var rateLimit: RateLimit?
+    public var metrics: APIMetrics
+
+    public init(
+        store: any TurboStore, authenticate: @escaping @Sendable (String) async throws -> APIToken?,
+        requireTokenForReads: Bool, worktrees: WorktreeOperations? = nil, feed: EventFeed? = nil,
+        rateLimit: RateLimit? = RateLimit(requestsPerSecond: 100), metrics: APIMetrics = APIMetrics()
+    ) {
+        self.store = store
+        self.authenticate = authenticate
+        self.requireTokenForReads = requireTokenForReads
+        self.worktrees = worktrees
+        self.feed = feed ?? EventFeed(store: store)
+        self.rateLimit = rateLimit
+        self.metrics = metrics
+    }
+}
+
+/// The HTTP router: request ids, metrics and logs; errors as JSON; token authentication; the rate limit; the
+/// routes under `/api/v1`; `/healthz` and `/metrics`.
+public func buildRouter(_ configuration: APIConfiguration) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.addMiddleware {
+        RequestObservationMiddleware(metrics: configuration.metrics, feed: configuration.feed)
+        ErrorMiddleware()
+        AuthMiddleware(
+            authenticate: configuration.authenticate, requireTokenForReads: configuration.requireTokenForReads)
+    }
+    if let limit = configuration.rateLimit {
+        router.addMiddleware { RateLimitMiddleware(limiter: RateLimiter(limit)) }
+    }
+    router.get("healthz") { _, _ in HTTPResponse.Status.ok }
+    router.get("metrics") { _, _ in
+        let text = try await configuration.metrics.scrape(store: configuration.store, feed: configuration.feed)
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+    APIController(configuration: configuration).register(on: router)
+    return router
+}
+
+/// The router that only WebSocket upgrade requests reach.
+public func buildWebSocketRouter(_ configuration: APIConfiguration) -> Router<WebSocketContext> {
+    let router = Router(context: WebSocketContext.self)
+    router.addMiddleware { ErrorMiddleware() }
+    EventSocket(configuration: configuration).register(on: router)
+    return router
+}
+
+/// The whole server: both routers on one listener, the event feed as a service that stops with the server.
+public func buildApplication(
+    _ configuration: APIConfiguration, address: BindAddress, logger: Logger, services: [any Service] = [],
+    onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(configuration),
+        server: .http1WebSocketUpgrade(webSocketRouter: buildWebSocketRouter(configuration)),
+        configuration: .init(address: address, serverName: "turbocode"),
+        services: [EventFeedService(feed: configuration.feed)] + services,
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) }, logger: logger)
+}
+
+/// Runs the feed for as long as the service group does.
+struct EventFeedService: Service {
+    let feed: EventFeed
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await feed.run() }
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+public import Hummingbird
+public import HummingbirdWebSocket
+import Logging
+import NIOWebSocket
+import TurboCore
+
+/// The request context of WebSocket upgrades.
+public struct WebSocketContext: RequestContext, WebSocketRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let webSocket: WebSocketHandlerReference<Self>
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.webSocket = .init()
+    }
+}
+
+/// `GET /api/v1/events/ws?after=ID`: every event after `ID` from the log, then every new one as it commits, one JSON
+/// text message each. Without `after` it starts with the next event. Reconnecting with the last id seen misses
+/// nothing and repeats nothing, because events commit in id order and the stream skips ids it has sent.
+struct EventSocket: Sendable {
+    let configuration: APIConfiguration
+    /// Close code for a client that fell too far behind: "try again later".
+    static let tooSlow = WebSocketErrorCode.unknown(1013)
+
+    enum Ending: Sendable {
+        case clientLeft, writeFailed, feedEnded
+    }
+
+    func register(on router: Router<WebSocketContext>) {
+        router.ws("api/v1/events/ws", shouldUpgrade: shouldUpgrade, onUpgrade: stream)
+    }
+
+    /// Authenticates (header or `?token=`, since browsers cannot set headers on a WebSocket) and checks `after`
+    /// before upgrading, so failures are ordinary JSON errors.
+    @Sendable func shouldUpgrade(_ request: Request, context: WebSocketContext) async throws -> RouterShouldUpgrade {
+        let presented: String? =
+            if let header = request.headers[.authorization] {
+                header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : ""
+            } else {
+                request.uri.queryParameters.get("token")
+            }
+        if let presented {
+            guard try await configuration.authenticate(presented) != nil else {
+                throw APIError(.unauthorized, code: "unauthorized", message: "unknown or revoked token")
+            }
+        } else if configuration.requireTokenForReads {
+            throw APIError(
+                .unauthorized, code: "unauthorized",
+                message: "this call needs 'Authorization: Bearer <token>' or '?token=<token>'")
+        }
+        _ = try Self.after(request)
+        return .upgrade([:])
+    }
+
+    static func after(_ request: Request) throws -> Int64? {
+        guard let text = request.uri.queryParameters.get("after") else { return nil }
+        guard let id = Int64(text), id >= 0 else {
+            throw APIError(.badRequest, code: "malformed_request", message: "'after' must be an event id (0 or more)")
+        }
+        return id
+    }
+
+    @Sendable func stream(
+        inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
+        context: WebSocketRouterContext<WebSocketContext>
+    ) async throws {
+        let feed = configuration.feed
+        let store = configuration.store
+        let subscription = try await feed.subscribe()
+        let start = (try? Self.after(context.request)) ?? nil
+        let ending = await withTaskGroup(of: Ending.self) { group in
+            group.addTask {
+                // Drains what the client sends (nothing is expected); ends when it closes.
+                _ = try? await inbound.messages(maxSize: 1 << 16).reduce(0) { count, _ in count + 1 }
+                return .clientLeft
+            }
+            group.addTask {
+                let encoder = JSONEncoder.turbo(pretty: false)
+                var cursor = start ?? subscription.position
+                do {
+                    // Replay from the log up to where the live stream begins; the stream covers the rest.
+                    while cursor < subscription.position {
+                        let page = try await store.events(after: cursor, limit: 500)
+                        for event in page {
+                            try await outbound.write(.text(try Self.text(event, encoder)))
+                            cursor = event.id
+                        }
+                        if page.count < 500 { break }
+                    }
+                    for await event in subscription.events where event.id > cursor {
+                        try await outbound.write(.text(try Self.text(event, encoder)))
+                        cursor = event.id
+                    }
+                    return .feedEnded
+                } catch {
+                    return .writeFailed
+                }
+            }
+            let first = await group.next() ?? .clientLeft
+            group.cancelAll()
+            return first
+        }
+        let reason = await feed.endReason(of: subscription.id)
+        await feed.unsubscribe(subscription.id)
+        guard case .feedEnded = ending else { return }
+        switch reason {
+        case .tooSlow:
+            configuration.metrics.recordDroppedSubscriber()
+            context.logger.notice("closing a WebSocket client that fell behind the event log")
+            try? await outbound.close(Self.tooSlow, reason: "too slow; reconnect with ?after=<last id seen>")
+        case .stopped, nil:
+            try? await outbound.close(.goingAway, reason: "server shutting down")
+        }
+    }
+
+    static func text(_ event: Event, _ encoder: JSONEncoder) throws -> String {
+        String(decoding: try encoder.encode(EventDocument(event: event)), as: UTF8.self)
+    }
+}

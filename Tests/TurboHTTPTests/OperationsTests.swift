@@ -1,0 +1,112 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import TurboCore
+import TurboHTTP
+import TurboSQLite
+
+/// Rate limits, metrics, request ids and the OpenAPI document.
+@Suite(.timeLimit(.minutes(1)))
+struct OperationsTests {
+    @Test func aCallerOverItsBudgetGets429WithRetryAfterAndOthersAreUnaffected() async throws {
+        try await APITests.withApp(rateLimit: RateLimit(requestsPerSecond: 0.5, burst: 2)) { client, _ in
+            for _ in 0..<2 {
+                let response = try await client.execute(uri: "/api/v1/projects", method: .get)
+                #expect(response.status == .ok)
+            }
+            let limited = try await client.execute(uri: "/api/v1/projects", method: .get)
+            #expect(limited.status == .tooManyRequests)
+            #expect(try APITests.errorCode(limited) == "rate_limited")
+            // Half a request per second: the next one is two seconds away.
+            #expect(limited.headers[.retryAfter] == "2")
+            // A token has a budget of its own, and the probes are never limited.
+            let withToken = try await client.execute(
+                uri: "/api/v1/projects", method: .get, headers: [.authorization: "Bearer \(APITests.admin)"])
+            #expect(withToken.status == .ok)
+            for _ in 0..<3 {
+                let health = try await client.execute(uri: "/healthz", method: .get)
+                #expect(health.status == .ok)
+            }
+        }
+    }
+
+    @Test func metricsCountRequestsByRouteAndReportDomainGauges() async throws {
+        try await APITests.withApp { client, store in
+            let project = try await store.createProject(NewProject(key: try ProjectKey("MET"), name: "Metrics"))
+            _ = try await store.createIssue(NewIssue(project: .id(project.id), title: "One", status: .ready))
+            _ = try await store.createIssue(NewIssue(project: .id(project.id), title: "Two"))
+            let read = try await client.execute(uri: "/api/v1/issues/MET-1", method: .get)
+            #expect(read.status == .ok)
+            let requestID = try #require(read.headers[.init("X-Request-Id")!])
+            #expect(!requestID.isEmpty)
+            let missing = try await client.execute(uri: "/api/v1/issues/MET-99", method: .get)
+            #expect(missing.status == .notFound && missing.headers[.init("X-Request-Id")!] != requestID)
+
+            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            #expect(metrics.status == .ok)
+            #expect(metrics.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+            let text = String(buffer: metrics.body)
+            let lines = Set(text.split(separator: "\n").map(String.init))
+            #expect(
+                lines.contains(
+                    #"turbocode_http_requests_total{method="GET",route="/api/v1/issues/{issue}",status="200"} 1"#))
+            #expect(
+                lines.contains(
+                    #"turbocode_http_requests_total{method="GET",route="/api/v1/issues/{issue}",status="404"} 1"#))
+            #expect(text.contains("turbocode_http_request_duration_seconds_bucket{"))
+            #expect(lines.contains(#"turbocode_issues{status="ready"} 1.0"#))
+            #expect(lines.contains(#"turbocode_issues{status="open"} 1.0"#))
+            #expect(lines.contains("turbocode_queue_depth 1.0"))
+            #expect(lines.contains("turbocode_live_leases 0.0"))
+            #expect(lines.contains("turbocode_open_conflicts 0.0"))
+            #expect(lines.contains(#"turbocode_agents{status="working"} 0.0"#))
+        }
+    }
+
+    @Test func aPlainGetOnTheWebSocketPathIsTold426() async throws {
+        try await APITests.withApp { client, _ in
+            let response = try await client.execute(uri: "/api/v1/events/ws", method: .get)
+            #expect(response.status == .upgradeRequired)
+            #expect(try APITests.errorCode(response) == "upgrade_required")
+        }
+    }
+
+    /// Every route of both routers appears in the OpenAPI document with its method, and the document names no
+    /// route that does not exist.
+    @Test func theOpenAPIDocumentDescribesEveryRoute() async throws {
+        let store = try SQLiteStore.inMemory()
+        let configuration = try await APITests.configuration(store: store)
+        let routes =
+            buildRouter(configuration).routes.map { ($0.method.rawValue, $0.path.description) }
+            + buildWebSocketRouter(configuration).routes.map { ($0.method.rawValue, $0.path.description) }
+        let registered = Set(routes.map { "\($0.0) \(Self.openAPIPath($0.1))" })
+        #expect(registered.count >= 28)
+
+        let app = Application(router: buildRouter(configuration))
+        try await app.test(.router) { client in
+            let response = try await client.execute(uri: "/api/v1/openapi.json", method: .get)
+            #expect(response.status == .ok)
+            let document = try #require(
+                try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+            #expect(document["openapi"] as? String == "3.1.0")
+            let paths = try #require(document["paths"] as? [String: [String: Any]])
+            var described = Set<String>()
+            for (path, item) in paths {
+                for method in item.keys where ["get", "post", "put", "patch", "delete", "head"].contains(method) {
+                    described.insert("\(method.uppercased()) \(path)")
+                }
+            }
+            #expect(registered.subtracting(described).sorted() == [], "routes missing from the OpenAPI document")
+            #expect(described.subtracting(registered).sorted() == [], "documented routes that do not exist")
+        }
+    }
+
+    /// `/api/v1/issues/:issue` → `/api/v1/issues/{issue}`.
+    static func openAPIPath(_ path: String) -> String {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map { part in
+            part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+}
