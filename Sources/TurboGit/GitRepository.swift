@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import TurboCore
 
 /// One entry of `git worktree list --porcelain -z`.

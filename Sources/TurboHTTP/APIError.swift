@@ -27,6 +27,7 @@ public struct APIError: HTTPResponseError, Sendable {
             case .duplicateProjectKey, .duplicateDependency: "duplicate"
             case .projectNotFound, .issueNotFound, .dependencyNotFound, .noActiveWorkLog, .noWorktree: "not_found"
             case .worktreeHasWork: "worktree_has_work"
+            case .conflictingState: "conflicting_state"
             case .invalidIssueReference, .invalidProjectKey: "malformed_reference"
             default: error.kind.rawValue
             }

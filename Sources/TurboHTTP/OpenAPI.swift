@@ -309,7 +309,7 @@ enum OpenAPI {
               "delete": {
                 "operationId": "deleteIssue",
                 "summary": "Delete an issue",
-                "description": "Refused (today 422 invalid) while someone works on it or while it has a worktree.",
+                "description": "409 conflicting_state while someone works on it or while it has a worktree.",
                 "tags": ["issues"],
                 "security": [{"bearer": []}],
                 "responses": {
@@ -319,7 +319,6 @@ enum OpenAPI {
                   "403": {"$ref": "#/components/responses/Forbidden"},
                   "404": {"$ref": "#/components/responses/NotFound"},
                   "409": {"$ref": "#/components/responses/Conflict"},
-                  "422": {"$ref": "#/components/responses/UnprocessableContent"},
                   "429": {"$ref": "#/components/responses/TooManyRequests"},
                   "500": {"$ref": "#/components/responses/InternalError"}
                 }

@@ -140,6 +140,9 @@ struct APITests {
         try await Self.withApp { client, store in
             _ = try await store.createProject(NewProject(key: try ProjectKey("AB"), name: "ab"))
             _ = try await store.createIssue(NewIssue(project: .key(try ProjectKey("AB")), title: "one"))
+            _ = try await store.createIssue(
+                NewIssue(project: .key(try ProjectKey("AB")), title: "busy", status: .ready))
+            _ = try await store.transition(try IssueRef(parsing: "AB-2"), to: .assigned, reason: nil, actor: nil)
             let before = try await store.events(after: 0, limit: 1_000).count
             let cases: [(String, HTTPRequest.Method, [String: Any]?, HTTPResponse.Status, String)] = [
                 ("/api/v1/issues/AB-99", .get, nil, .notFound, "not_found"),
@@ -153,6 +156,7 @@ struct APITests {
                 ("/api/v1/issues", .post, ["titel": "typo"], .badRequest, "malformed_request"),
                 ("/api/v1/issues?limit=0", .get, nil, .badRequest, "malformed_request"),
                 ("/api/v1/nothing-here", .get, nil, .notFound, "not_found"),
+                ("/api/v1/issues/AB-2", .delete, nil, .conflict, "conflicting_state"),
             ]
             for (uri, method, body, status, code) in cases {
                 try await client.execute(
@@ -168,7 +172,7 @@ struct APITests {
                 #expect($0.status == .contentTooLarge)
             }
             #expect(try await store.events(after: 0, limit: 1_000).count == before)
-            #expect(try await store.countIssues(IssueFilter()) == 1)
+            #expect(try await store.countIssues(IssueFilter()) == 2)
         }
     }
 

@@ -32,10 +32,10 @@ extension IssueTransition {
     /// Refuses deleting an issue someone is working on, or one with an active worktree.
     public static func checkDeletable(_ issue: Issue, hasWorktree: Bool) throws(TurboError) {
         guard !issue.status.isInFlight else {
-            throw .invalidInput("\(issue.key) is \(issue.status); only open, ready or closed issues can be deleted")
+            throw .conflictingState("\(issue.key) is \(issue.status); only open, ready or closed issues can be deleted")
         }
         guard !hasWorktree else {
-            throw .invalidInput("\(issue.key) has a worktree; remove it first ('turbocode worktree remove')")
+            throw .conflictingState("\(issue.key) has a worktree; remove it first ('turbocode worktree remove')")
         }
     }
 }

@@ -19,6 +19,8 @@ public enum TurboError: Error, Hashable, Sendable, CustomStringConvertible {
     case dependencyNotFound(blocker: String, blocked: String)
     case activeWorkLogExists(issue: String)
     case noActiveWorkLog(issue: String)
+    /// The request is valid but the current state of what it names forbids it (the message says why).
+    case conflictingState(String)
     /// The issue has no (active) worktree.
     case noWorktree(String)
     case ambiguousProject([String])
@@ -42,7 +44,7 @@ public enum TurboError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .projectNotFound, .issueNotFound, .dependencyNotFound, .noActiveWorkLog, .noWorktree: .notFound
         case .duplicateProjectKey, .invalidTransition, .dependencyCycle, .duplicateDependency, .activeWorkLogExists,
-            .ambiguousProject, .worktreeHasWork, .notOurs:
+            .ambiguousProject, .worktreeHasWork, .notOurs, .conflictingState:
             .conflict
         case .invalidProjectKey, .invalidIssueReference, .invalidValue, .invalidInput, .selfDependency,
             .invalidDatabaseURL, .notARepository:
@@ -84,6 +86,8 @@ public enum TurboError: Error, Hashable, Sendable, CustomStringConvertible {
             "\(issue) already has an active work log"
         case .noActiveWorkLog(let issue):
             "\(issue) has no active work log"
+        case .conflictingState(let message):
+            message
         case .noWorktree(let issue):
             "\(issue) has no worktree"
         case .ambiguousProject(let keys):
