@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "turbocode", targets: ["turbocode"]),
         .executable(name: "turbocode-bench", targets: ["TurboBench"]),
         .executable(name: "turbocode-conflict-bench", targets: ["ConflictBench"]),
+        .executable(name: "turbocode-server-bench", targets: ["ServerBench"]),
         .library(name: "TurboCore", targets: ["TurboCore"]),
     ],
     dependencies: [
@@ -95,6 +96,9 @@ let package = Package(
             dependencies: [
                 "TurboApp", "TurboCore", "TurboGit", "TurboHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -104,6 +108,20 @@ let package = Package(
                 "TurboApp", "TurboCore", "TurboPostgres", .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/TurboBench",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ServerBench",
+            dependencies: [
+                "TurboApp", "TurboCore", "TurboHTTP", "TurboSQLite", .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            path: "Benchmarks/ServerBench",
             swiftSettings: swiftSettings
         ),
         .executableTarget(

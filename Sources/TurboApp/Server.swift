@@ -14,6 +14,18 @@ public enum Server {
         ["127.0.0.1", "::1", "localhost"].contains(host) || host.hasPrefix("127.")
     }
 
+    /// Where `serve` leaves the admin token it creates: `.turbocode/admin-token`.
+    public static func adminTokenPath(_ repository: Repository) -> String {
+        (repository.stateDirectory as NSString).appendingPathComponent("admin-token")
+    }
+
+    /// The admin token `serve` wrote for this repository, if any.
+    public static func readAdminToken(_ repository: Repository) -> String? {
+        guard let text = try? String(contentsOfFile: adminTokenPath(repository), encoding: .utf8) else { return nil }
+        let secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return secret.isEmpty ? nil : secret
+    }
+
     /// Makes sure an admin token exists: when none is active, creates one and writes it to `.turbocode/admin-token`
     /// (mode 0600) for the CLI to read. Returns the file's path when it wrote one.
     public static func ensureAdminToken(repository: Repository?, store: any TurboStore) async throws -> String? {
@@ -25,7 +37,7 @@ public enum Server {
         }
         let (secret, _) = try await TokenService.create(role: .admin, agentID: nil, name: "serve", store: store)
         try ProjectSetup.prepareStateDirectory(repository)
-        let path = (repository.stateDirectory as NSString).appendingPathComponent("admin-token")
+        let path = adminTokenPath(repository)
         guard
             FileManager.default.createFile(
                 atPath: path, contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600])

@@ -89,9 +89,9 @@ struct EventSocket: Sendable {
                         }
                         if page.count < 500 { break }
                     }
-                    for await event in subscription.events where event.id > cursor {
-                        try await outbound.write(.text(try Self.text(event, encoder)))
-                        cursor = event.id
+                    for await published in subscription.events where published.event.id > cursor {
+                        try await outbound.write(.text(published.json))
+                        cursor = published.event.id
                     }
                     return .feedEnded
                 } catch {

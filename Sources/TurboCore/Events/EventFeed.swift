@@ -11,11 +11,18 @@ public import Logging
 /// ends and ``endReason(of:)`` says `.tooSlow`) instead of slowing the others; it reconnects with the last id it
 /// saw and replays the rest from the log.
 public actor EventFeed {
+    /// An event as published: the row and its JSON document (``EventDocument``), encoded once for every subscriber.
+    public struct Published: Sendable {
+        public let event: Event
+        /// One line of compact JSON.
+        public let json: String
+    }
+
     /// A subscriber's live events.
     public struct Subscription: Sendable {
         public let id: UUID
         /// Every event with an id above ``position``, in id order, until the subscriber is dropped or the feed stops.
-        public let events: AsyncStream<Event>
+        public let events: AsyncStream<Published>
         /// The newest event id the feed had published when the subscription began: older events come from the log.
         public let position: Int64
     }
@@ -39,7 +46,7 @@ public actor EventFeed {
 
     /// The id of the newest event published; nil until first read.
     public private(set) var position: Int64?
-    private var subscribers: [UUID: AsyncStream<Event>.Continuation] = [:]
+    private var subscribers: [UUID: AsyncStream<Published>.Continuation] = [:]
     private var ended: [UUID: EndReason] = [:]
     private var isPolling = false
     private var pollAgain = false
@@ -69,7 +76,7 @@ public actor EventFeed {
     /// Starts a subscription at the feed's current position.
     public func subscribe() async throws -> Subscription {
         let position = try await currentPosition()
-        let (stream, continuation) = AsyncStream<Event>.makeStream(bufferingPolicy: .bufferingOldest(capacity))
+        let (stream, continuation) = AsyncStream<Published>.makeStream(bufferingPolicy: .bufferingOldest(capacity))
         let id = UUID()
         if isStopped {
             ended[id] = .stopped
@@ -156,9 +163,20 @@ public actor EventFeed {
     }
 
     private func publish(_ events: [Event]) {
-        for event in events {
+        guard !subscribers.isEmpty else { return }
+        let encoder = JSONEncoder.turbo(pretty: false)
+        let batch = events.compactMap { event -> Published? in
+            do {
+                let json = String(decoding: try encoder.encode(EventDocument(event: event)), as: UTF8.self)
+                return Published(event: event, json: json)
+            } catch {
+                logger.error("cannot encode event \(event.id)", metadata: ["error": "\(error)"])
+                return nil
+            }
+        }
+        for published in batch {
             for (id, continuation) in subscribers {
-                if case .dropped = continuation.yield(event) {
+                if case .dropped = continuation.yield(published) {
                     subscribers[id] = nil
                     ended[id] = .tooSlow
                     droppedSubscribers += 1
