@@ -96,11 +96,12 @@ struct RequestObservationMiddleware: RouterMiddleware {
         metrics.recordRequest(
             method: request.method.rawValue, route: route, status: response.status.code, duration: duration)
         let level: Logger.Level = response.status.code >= 500 ? .error : .info
+        let milliseconds = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         context.logger.log(
-            level: level, "\(request.method) \(request.uri.path) \(response.status.code)",
+            level: level, "request",
             metadata: [
-                "duration_ms":
-                    "\(Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)"
+                "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
+                "duration_ms": "\((milliseconds * 1000).rounded() / 1000)",
             ])
         return response
     }

@@ -89,7 +89,8 @@ struct ServeTests {
 
             let (status, log) = server.terminate()
             #expect(status == 0, "\(log)")
-            #expect(log.contains("POST /api/v1/issues 201") && log.contains("hb.request.id="))
+            let line = log.split(separator: "\n").first { $0.contains("method=POST") && $0.contains("status=201") }
+            #expect(line?.contains("hb.request.id=") == true && line?.contains("path=/api/v1/issues") == true)
         }
     }
 }
