@@ -75,12 +75,14 @@ struct APIController: Sendable {
 
         api.get("queue") { request, _ in
             let project = try request.uri.queryParameters.get("project").map { try ProjectRef(parsing: $0) }
+            let limit = try Self.integer(request, "limit", default: 1_000, range: 1...1_000)
+            let entries = try await store.queue(project: project)
             var position = 0
-            return Reply(
-                try await store.queue(project: project).map { entry in
-                    if entry.isEligible { position += 1 }
-                    return QueueEntryDocument(entry, position: entry.isEligible ? position : nil)
-                })
+            let documents = entries.prefix(limit).map { entry in
+                if entry.isEligible { position += 1 }
+                return QueueEntryDocument(entry, position: entry.isEligible ? position : nil)
+            }
+            return EditedResponse(headers: [.totalCount: String(entries.count)], response: Reply(Array(documents)))
         }
         api.get("events") { request, _ in
             let after = try Self.integer(request, "after", default: 0, range: 0...Int.max)

@@ -110,4 +110,6 @@ struct RequestObservationMiddleware: RouterMiddleware {
 extension HTTPField.Name {
     /// `X-Request-Id`: a valid token, so the failable initializer cannot fail.
     static let requestID = Self("X-Request-Id") ?? .via
+    /// `X-Total-Count`: the length of a list before its limit.
+    static let totalCount = Self("X-Total-Count") ?? .via
 }

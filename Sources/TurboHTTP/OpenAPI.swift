@@ -622,10 +622,24 @@ enum OpenAPI {
                 "operationId": "getQueue",
                 "summary": "Get the work queue",
                 "tags": ["queue"],
-                "parameters": [{"$ref": "#/components/parameters/ProjectFilter"}],
+                "parameters": [
+                  {"$ref": "#/components/parameters/ProjectFilter"},
+                  {
+                    "name": "limit",
+                    "in": "query",
+                    "description": "At most this many entries, from the front of the queue.",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 1000}
+                  }
+                ],
                 "responses": {
                   "200": {
                     "description": "Eligible issues in order, then the ready issues that wait.",
+                    "headers": {
+                      "X-Total-Count": {
+                        "description": "Entries in the whole queue, before the limit.",
+                        "schema": {"type": "integer"}
+                      }
+                    },
                     "content": {
                       "application/json": {
                         "schema": {

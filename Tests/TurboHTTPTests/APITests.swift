@@ -100,6 +100,12 @@ struct APITests {
                 let queue = try #require(try Self.decode(response) as? [[String: Any]])
                 #expect(queue.map { $0["key"] as? String } == ["SHOP-1", "SHOP-2"])
                 #expect(queue.map { $0["eligible"] as? Bool } == [true, false])
+                #expect(response.headers[.init("X-Total-Count")!] == "2")
+            }
+            try await client.execute(uri: "/api/v1/queue?limit=1", method: .get) { response in
+                let queue = try #require(try Self.decode(response) as? [[String: Any]])
+                #expect(queue.map { $0["key"] as? String } == ["SHOP-1"])
+                #expect(response.headers[.init("X-Total-Count")!] == "2")
             }
             try await client.execute(
                 uri: "/api/v1/issues/SHOP-2/comments", method: .post, headers: Self.adminHeaders,
