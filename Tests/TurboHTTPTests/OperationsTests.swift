@@ -111,3 +111,40 @@ struct OperationsTests {
         return "/" + parts.joined(separator: "/")
     }
 }
+
+/// The routes the round-trip test does not reach: one project by key, reopening, and work logs.
+@Suite(.timeLimit(.minutes(1)))
+struct RemainingRouteTests {
+    @Test func projectByKeyReopenAndWorkLogs() async throws {
+        try await APITests.withApp { client, store in
+            let project = try await store.createProject(NewProject(key: try ProjectKey("WL"), name: "Work logs"))
+            let issue = try await store.createIssue(NewIssue(project: .id(project.id), title: "Logged", status: .ready))
+            _ = try await store.startWorkLog(
+                on: .id(issue.id),
+                NewWorkLog(startedBy: "ai:backend-1", worktreePath: "/tmp/wl-1", branchName: "WL-1/x"))
+
+            let byKey = try await client.execute(uri: "/api/v1/projects/wl", method: .get)
+            let byID = try await client.execute(uri: "/api/v1/projects/\(project.id.uuidString)", method: .get)
+            let document = try #require(try APITests.decode(byKey) as? [String: Any])
+            #expect(byKey.status == .ok && document["key"] as? String == "WL" && byID.status == .ok)
+
+            let logs = try await client.execute(uri: "/api/v1/issues/WL-1/work-logs", method: .get)
+            let list = try #require(try APITests.decode(logs) as? [[String: Any]])
+            #expect(list.map { $0["started_by"] as? String } == ["ai:backend-1"])
+            #expect(list.first?["is_active"] as? Bool == true && list.first?["branch_name"] as? String == "WL-1/x")
+            let active = try await client.execute(uri: "/api/v1/work-logs?active=true", method: .get)
+            #expect((try APITests.decode(active) as? [[String: Any]])?.count == 1)
+            let everything = try await client.execute(uri: "/api/v1/work-logs", method: .get)
+            #expect(everything.status == .badRequest)
+
+            let closed = try await client.execute(
+                uri: "/api/v1/issues/WL-1/close", method: .post, headers: APITests.adminHeaders,
+                body: try APITests.json(["reason": "wont_fix"]))
+            #expect((try APITests.decode(closed) as? [String: Any])?["closed_reason"] as? String == "wont_fix")
+            let reopened = try await client.execute(
+                uri: "/api/v1/issues/WL-1/reopen", method: .post, headers: APITests.adminHeaders)
+            let reopenedIssue = try #require(try APITests.decode(reopened) as? [String: Any])
+            #expect(reopened.status == .ok && reopenedIssue["status"] as? String == "open")
+        }
+    }
+}
