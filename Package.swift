@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
@@ -77,6 +78,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The MCP server agents call: tool schemas and handlers over ports, stdio and Streamable HTTP glue.
+        .target(
+            name: "TurboMCP",
+            dependencies: [
+                "TurboCore", "TurboApp", "TurboHTTP", .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Composition root: configuration, database selection, wiring.
         .target(
             name: "TurboApp",
@@ -94,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "turbocode",
             dependencies: [
-                "TurboApp", "TurboCore", "TurboGit", "TurboHTTP",
+                "TurboApp", "TurboCore", "TurboGit", "TurboHTTP", "TurboMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

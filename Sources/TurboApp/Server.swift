@@ -1,5 +1,5 @@
 import Foundation
-import Hummingbird
+public import Hummingbird
 public import Logging
 import ServiceLifecycle
 public import TurboCore
@@ -78,9 +78,10 @@ public enum Server {
     /// Serves until a signal asks it to stop; in-flight requests finish first, WebSocket clients are closed.
     public static func run(
         store: any TurboStore, database: DatabaseURL, repository: Repository?, options: Options, logger: Logger,
-        onReady: @escaping @Sendable (Int) -> Void
+        extraRoutes: [@Sendable (Router<AppRequestContext>) -> Void] = [], onReady: @escaping @Sendable (Int) -> Void
     ) async throws {
-        let configuration = try configuration(store: store, repository: repository, options: options, logger: logger)
+        var configuration = try configuration(store: store, repository: repository, options: options, logger: logger)
+        configuration.extraRoutes = extraRoutes
         var services: [any Service] = []
         if case .postgres(let settings) = database {
             // Commits by other processes and machines wake the feed at once; polling stays as the safety net.

@@ -28,6 +28,7 @@ public struct APIError: HTTPResponseError, Sendable {
             case .projectNotFound, .issueNotFound, .dependencyNotFound, .noActiveWorkLog, .noWorktree: "not_found"
             case .worktreeHasWork: "worktree_has_work"
             case .conflictingState: "conflicting_state"
+            case .staleLease: "stale_lease"
             case .invalidIssueReference, .invalidProjectKey: "malformed_reference"
             default: error.kind.rawValue
             }

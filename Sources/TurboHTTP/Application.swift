@@ -36,6 +36,8 @@ public struct APIConfiguration: Sendable {
     /// Per-caller request budget; nil for none.
     public var rateLimit: RateLimit?
     public var metrics: APIMetrics
+    /// Adds routes served by other modules (MCP's `/mcp`), with the same middleware.
+    public var extraRoutes: [@Sendable (Router<AppRequestContext>) -> Void] = []
 
     public init(
         store: any TurboStore, authenticate: @escaping @Sendable (String) async throws -> APIToken?,
@@ -73,6 +75,7 @@ public func buildRouter(_ configuration: APIConfiguration) -> Router<AppRequestC
             body: .init(byteBuffer: ByteBuffer(string: text)))
     }
     APIController(configuration: configuration).register(on: router)
+    for mount in configuration.extraRoutes { mount(router) }
     return router
 }
 

@@ -2,7 +2,7 @@ import Hummingbird
 import TurboCore
 
 /// Bearer-token authentication: every mutating call needs an admin token; on a non-loopback address every call
-/// does. An unknown or revoked token is 401 even on an open route.
+/// does. `/mcp` takes any valid token, admin or agent. An unknown or revoked token is 401 even on an open route.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
@@ -21,6 +21,14 @@ struct AuthMiddleware: RouterMiddleware {
                 throw APIError(.unauthorized, code: "unauthorized", message: "unknown or revoked token")
             }
             context.token = token
+        }
+        if request.uri.path == "/mcp" {
+            // MCP: any valid token (agents use theirs); the tools decide what the caller may do.
+            guard context.token != nil else {
+                throw APIError(
+                    .unauthorized, code: "unauthorized", message: "/mcp needs 'Authorization: Bearer <token>'")
+            }
+            return try await next(request, context)
         }
         let isRead = request.method == .get || request.method == .head
         if context.token == nil, !isRead || requireTokenForReads {

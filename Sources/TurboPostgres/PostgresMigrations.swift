@@ -142,6 +142,24 @@ enum PostgresMigrations {
             );
             """
         ),
+        (
+            "v5: leases",
+            """
+            CREATE TABLE leases (
+                id uuid PRIMARY KEY,
+                issue_id uuid NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+                agent_id text NOT NULL,
+                epoch integer NOT NULL CHECK (epoch >= 1),
+                acquired_at timestamptz NOT NULL,
+                heartbeat_at timestamptz NOT NULL,
+                expires_at timestamptz NOT NULL,
+                released_at timestamptz,
+                release_reason text,
+                UNIQUE (issue_id, epoch)
+            );
+            CREATE UNIQUE INDEX leases_one_live_per_issue ON leases(issue_id) WHERE released_at IS NULL;
+            """
+        ),
     ]
 
     /// Applies the missing migrations in one transaction, serialized across processes by an advisory lock.

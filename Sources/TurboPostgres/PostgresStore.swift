@@ -269,19 +269,32 @@ public struct PostgresStore: TurboStore {
     ) async throws -> Issue {
         try await transaction { conn in
             // The row lock makes a concurrent transition wait, then re-read the new status and fail its guard.
-            var issue = try await fetchIssue(conn, ref, lock: true)
-            let from = issue.status
+            let issue = try await fetchIssue(conn, ref, lock: true)
             let now = try await conn.now(logger)
-            try IssueTransition.apply(to: &issue, status: status, reason: reason, now: now)
-            try await conn.query(
+            let moved = try await move(conn, issue, to: status, reason: reason, now: now)
+            try await appendEvents(conn, [.transition(moved, from: issue.status, actor: actor)], now: now)
+            return try await withDependencyKeys(conn, [moved])[0]
+        }
+    }
+
+    /// Moves `issue` to `status` inside the caller's transaction, which holds its row lock (guarded: it must still be
+    /// in its status).
+    func move(_ conn: PostgresConnection, _ issue: Issue, to status: IssueStatus, reason: ClosedReason?, now: Date)
+        async throws -> Issue
+    {
+        var issue = issue
+        let from = issue.status
+        try IssueTransition.apply(to: &issue, status: status, reason: reason, now: now)
+        guard
+            try await conn.exists(
                 """
                 UPDATE issues SET status = \(issue.status.rawValue), closed_reason = \(issue.closedReason?.rawValue),
                     closed_at = \(issue.closedAt), assigned_to = \(issue.assignedTo), updated_at = \(now)
                 WHERE id = \(issue.id) AND status = \(from.rawValue)
-                """, logger: logger)
-            try await appendEvents(conn, [.transition(issue, from: from, actor: actor)], now: now)
-            return try await withDependencyKeys(conn, [issue])[0]
-        }
+                RETURNING 1
+                """, logger)
+        else { throw TurboError.invalidTransition(issue: issue.key.description, from: from, to: status) }
+        return issue
     }
 
     // MARK: Dependencies
@@ -397,16 +410,24 @@ public struct PostgresStore: TurboStore {
         return try await transaction { conn in
             let issue = try await fetchIssue(conn, ref)
             let now = try await conn.now(logger)
-            let comment = Comment(
-                id: UUID(), issueID: issue.id, issueKey: issue.key, author: author, body: body, createdAt: now)
-            try await conn.query(
-                """
-                INSERT INTO comments (id, issue_id, author, body, created_at)
-                VALUES (\(comment.id), \(issue.id), \(author), \(body), \(now))
-                """, logger: logger)
+            let comment = try await insertComment(conn, issue, author: author, body: body, now: now)
             try await appendEvents(conn, [.commentAdded(comment)], now: now)
             return comment
         }
+    }
+
+    /// Adds a (validated) comment inside the caller's transaction.
+    func insertComment(_ conn: PostgresConnection, _ issue: Issue, author: String, body: String, now: Date)
+        async throws -> Comment
+    {
+        let comment = Comment(
+            id: UUID(), issueID: issue.id, issueKey: issue.key, author: author, body: body, createdAt: now)
+        try await conn.query(
+            """
+            INSERT INTO comments (id, issue_id, author, body, created_at)
+            VALUES (\(comment.id), \(issue.id), \(author), \(body), \(now))
+            """, logger: logger)
+        return comment
     }
 
     public func comments(of ref: IssueRef) async throws -> [Comment] {
@@ -425,49 +446,69 @@ public struct PostgresStore: TurboStore {
         let new = try new.validated()
         return try await transaction { conn in
             let issue = try await fetchIssue(conn, ref, lock: true)
-            if try await conn.exists(
-                "SELECT 1 FROM work_logs WHERE issue_id = \(issue.id) AND ended_at IS NULL", logger)
-            {
-                throw TurboError.activeWorkLogExists(issue: issue.key.description)
-            }
             let now = try await conn.now(logger)
-            let log = WorkLog(
-                id: UUID(), issueID: issue.id, issueKey: issue.key, startedBy: new.startedBy, startedAt: now,
-                endedAt: nil, worktreePath: new.worktreePath, branchName: new.branchName, commit: nil, commitURL: nil,
-                outcome: nil, inputTokens: nil, outputTokens: nil, costUSD: nil)
-            try await conn.query(
-                """
-                INSERT INTO work_logs (id, issue_id, started_by, started_at, worktree_path, branch_name)
-                VALUES (\(log.id), \(issue.id), \(log.startedBy), \(now), \(log.worktreePath), \(log.branchName))
-                """, logger: logger)
+            let log = try await insertWorkLog(conn, issue, new, now: now)
             try await appendEvents(conn, [.workLog(.workLogStarted, log)], now: now)
             return log
         }
     }
 
+    /// Starts a (validated) work log inside the caller's transaction, which holds the issue's row lock; refuses a
+    /// second active one.
+    func insertWorkLog(_ conn: PostgresConnection, _ issue: Issue, _ new: NewWorkLog, now: Date) async throws
+        -> WorkLog
+    {
+        if try await conn.exists(
+            "SELECT 1 FROM work_logs WHERE issue_id = \(issue.id) AND ended_at IS NULL", logger)
+        {
+            throw TurboError.activeWorkLogExists(issue: issue.key.description)
+        }
+        let log = WorkLog(
+            id: UUID(), issueID: issue.id, issueKey: issue.key, startedBy: new.startedBy, startedAt: now,
+            endedAt: nil, worktreePath: new.worktreePath, branchName: new.branchName, commit: nil, commitURL: nil,
+            outcome: nil, inputTokens: nil, outputTokens: nil, costUSD: nil)
+        try await conn.query(
+            """
+            INSERT INTO work_logs (id, issue_id, started_by, started_at, worktree_path, branch_name)
+            VALUES (\(log.id), \(issue.id), \(log.startedBy), \(now), \(log.worktreePath), \(log.branchName))
+            """, logger: logger)
+        return log
+    }
+
     public func endWorkLog(on ref: IssueRef, _ end: WorkLogEnd) async throws -> WorkLog {
         try await transaction { conn in
             let issue = try await fetchIssue(conn, ref, lock: true)
-            guard
-                var log = try await conn.query(
-                    """
-                    \(unescaped: Self.workLogSelect)
-                    WHERE w.issue_id = \(issue.id) AND w.ended_at IS NULL
-                    """, logger: logger
-                ).collect().first.map(PostgresRows.workLog)
-            else { throw TurboError.noActiveWorkLog(issue: issue.key.description) }
             let now = try await conn.now(logger)
-            log.end(with: end, at: now)
-            try await conn.query(
-                """
-                UPDATE work_logs SET ended_at = \(now), outcome = \(log.outcome?.rawValue), commit_sha = \(log.commit),
-                    commit_url = \(log.commitURL), input_tokens = \(log.inputTokens),
-                    output_tokens = \(log.outputTokens), cost_usd = \(log.costUSD)
-                WHERE id = \(log.id)
-                """, logger: logger)
+            guard let log = try await endActiveWorkLog(conn, issue, end, now: now) else {
+                throw TurboError.noActiveWorkLog(issue: issue.key.description)
+            }
             try await appendEvents(conn, [.workLog(.workLogEnded, log)], now: now)
             return log
         }
+    }
+
+    /// Ends the issue's active work log inside the caller's transaction, which holds the issue's row lock; nil when
+    /// there is none.
+    func endActiveWorkLog(_ conn: PostgresConnection, _ issue: Issue, _ end: WorkLogEnd, now: Date) async throws
+        -> WorkLog?
+    {
+        guard
+            var log = try await conn.query(
+                """
+                \(unescaped: Self.workLogSelect)
+                WHERE w.issue_id = \(issue.id) AND w.ended_at IS NULL
+                """, logger: logger
+            ).collect().first.map(PostgresRows.workLog)
+        else { return nil }
+        log.end(with: end, at: now)
+        try await conn.query(
+            """
+            UPDATE work_logs SET ended_at = \(now), outcome = \(log.outcome?.rawValue), commit_sha = \(log.commit),
+                commit_url = \(log.commitURL), input_tokens = \(log.inputTokens),
+                output_tokens = \(log.outputTokens), cost_usd = \(log.costUSD)
+            WHERE id = \(log.id)
+            """, logger: logger)
+        return log
     }
 
     public func workLogs(of ref: IssueRef) async throws -> [WorkLog] {

@@ -140,6 +140,24 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("v5: leases") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE leases (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        issue_id TEXT NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+                        agent_id TEXT NOT NULL,
+                        epoch INTEGER NOT NULL CHECK (epoch >= 1),
+                        acquired_at TEXT NOT NULL,
+                        heartbeat_at TEXT NOT NULL,
+                        expires_at TEXT NOT NULL,
+                        released_at TEXT,
+                        release_reason TEXT,
+                        UNIQUE (issue_id, epoch)
+                    );
+                    CREATE UNIQUE INDEX leases_one_live_per_issue ON leases(issue_id) WHERE released_at IS NULL;
+                    """)
+        }
         return migrator
     }
 }

@@ -222,24 +222,31 @@ public struct SQLiteStore: TurboStore {
         _ ref: IssueRef, to status: IssueStatus, reason: ClosedReason?, actor: String?
     ) async throws -> Issue {
         try await write { db in
-            var issue = try Self.fetchIssue(db, ref)
-            let from = issue.status
-            try IssueTransition.apply(to: &issue, status: status, reason: reason, now: Date.storageNow())
-            try db.execute(
-                sql: """
-                    UPDATE issues SET status = ?, closed_reason = ?, closed_at = ?, assigned_to = ?, updated_at = ?
-                    WHERE id = ? AND status = ?
-                    """,
-                arguments: [
-                    issue.status.rawValue, issue.closedReason?.rawValue, issue.closedAt, issue.assignedTo,
-                    issue.updatedAt, issue.id.lowercasedString, from.rawValue,
-                ])
-            guard db.changesCount == 1 else {
-                throw TurboError.invalidTransition(issue: issue.key.description, from: from, to: status)
-            }
-            try appendEvents(db, [.transition(issue, from: from, actor: actor)])
-            return try Self.withDependencyKeys(db, [issue])[0]
+            let issue = try Self.fetchIssue(db, ref)
+            let moved = try Self.move(db, issue, to: status, reason: reason)
+            try appendEvents(db, [.transition(moved, from: issue.status, actor: actor)])
+            return try Self.withDependencyKeys(db, [moved])[0]
         }
+    }
+
+    /// Moves `issue` to `status` inside the caller's transaction (guarded: it must still be in its status).
+    static func move(_ db: Database, _ issue: Issue, to status: IssueStatus, reason: ClosedReason?) throws -> Issue {
+        var issue = issue
+        let from = issue.status
+        try IssueTransition.apply(to: &issue, status: status, reason: reason, now: Date.storageNow())
+        try db.execute(
+            sql: """
+                UPDATE issues SET status = ?, closed_reason = ?, closed_at = ?, assigned_to = ?, updated_at = ?
+                WHERE id = ? AND status = ?
+                """,
+            arguments: [
+                issue.status.rawValue, issue.closedReason?.rawValue, issue.closedAt, issue.assignedTo,
+                issue.updatedAt, issue.id.lowercasedString, from.rawValue,
+            ])
+        guard db.changesCount == 1 else {
+            throw TurboError.invalidTransition(issue: issue.key.description, from: from, to: status)
+        }
+        return issue
     }
 
     // MARK: Dependencies
@@ -357,18 +364,21 @@ public struct SQLiteStore: TurboStore {
         let body = body.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !body.isEmpty else { throw TurboError.invalidInput("a comment needs a non-empty body") }
         return try await write { db in
-            let issue = try Self.fetchIssue(db, ref)
-            let comment = Comment(
-                id: UUID(), issueID: issue.id, issueKey: issue.key, author: author, body: body,
-                createdAt: Date.storageNow())
-            try db.execute(
-                sql: "INSERT INTO comments (id, issue_id, author, body, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [
-                    comment.id.lowercasedString, issue.id.lowercasedString, author, body, comment.createdAt,
-                ])
+            let comment = try Self.insertComment(db, try Self.fetchIssue(db, ref), author: author, body: body)
             try appendEvents(db, [.commentAdded(comment)])
             return comment
         }
+    }
+
+    /// Adds a (validated) comment inside the caller's transaction.
+    static func insertComment(_ db: Database, _ issue: Issue, author: String, body: String) throws -> Comment {
+        let comment = Comment(
+            id: UUID(), issueID: issue.id, issueKey: issue.key, author: author, body: body, createdAt: Date.storageNow()
+        )
+        try db.execute(
+            sql: "INSERT INTO comments (id, issue_id, author, body, created_at) VALUES (?, ?, ?, ?, ?)",
+            arguments: [comment.id.lowercasedString, issue.id.lowercasedString, author, body, comment.createdAt])
+        return comment
     }
 
     public func comments(of ref: IssueRef) async throws -> [Comment] {
@@ -387,58 +397,71 @@ public struct SQLiteStore: TurboStore {
     public func startWorkLog(on ref: IssueRef, _ new: NewWorkLog) async throws -> WorkLog {
         let new = try new.validated()
         return try await write { db in
-            let issue = try Self.fetchIssue(db, ref)
-            if try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM work_logs WHERE issue_id = ? AND ended_at IS NULL",
-                arguments: [issue.id.lowercasedString]) != nil
-            {
-                throw TurboError.activeWorkLogExists(issue: issue.key.description)
-            }
-            let log = WorkLog(
-                id: UUID(), issueID: issue.id, issueKey: issue.key, startedBy: new.startedBy,
-                startedAt: Date.storageNow(),
-                endedAt: nil, worktreePath: new.worktreePath, branchName: new.branchName, commit: nil, commitURL: nil,
-                outcome: nil, inputTokens: nil, outputTokens: nil, costUSD: nil)
-            try db.execute(
-                sql: """
-                    INSERT INTO work_logs (id, issue_id, started_by, started_at, worktree_path, branch_name)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    log.id.lowercasedString, issue.id.lowercasedString, log.startedBy, log.startedAt,
-                    log.worktreePath, log.branchName,
-                ])
+            let log = try Self.insertWorkLog(db, try Self.fetchIssue(db, ref), new)
             try appendEvents(db, [.workLog(.workLogStarted, log)])
             return log
         }
     }
 
+    /// Starts a work log inside the caller's transaction; refuses a second active one.
+    static func insertWorkLog(_ db: Database, _ issue: Issue, _ new: NewWorkLog) throws -> WorkLog {
+        if try Bool.fetchOne(
+            db, sql: "SELECT 1 FROM work_logs WHERE issue_id = ? AND ended_at IS NULL",
+            arguments: [issue.id.lowercasedString]) != nil
+        {
+            throw TurboError.activeWorkLogExists(issue: issue.key.description)
+        }
+        let log = WorkLog(
+            id: UUID(), issueID: issue.id, issueKey: issue.key, startedBy: new.startedBy,
+            startedAt: Date.storageNow(),
+            endedAt: nil, worktreePath: new.worktreePath, branchName: new.branchName, commit: nil, commitURL: nil,
+            outcome: nil, inputTokens: nil, outputTokens: nil, costUSD: nil)
+        try db.execute(
+            sql: """
+                INSERT INTO work_logs (id, issue_id, started_by, started_at, worktree_path, branch_name)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                log.id.lowercasedString, issue.id.lowercasedString, log.startedBy, log.startedAt,
+                log.worktreePath, log.branchName,
+            ])
+        return log
+    }
+
     public func endWorkLog(on ref: IssueRef, _ end: WorkLogEnd) async throws -> WorkLog {
         try await write { db in
             let issue = try Self.fetchIssue(db, ref)
-            guard
-                var log = try Row.fetchOne(
-                    db,
-                    sql: """
-                        \(Self.workLogSelect)
-                        WHERE w.issue_id = ? AND w.ended_at IS NULL
-                        """, arguments: [issue.id.lowercasedString]
-                ).map(SQLiteRows.workLog)
-            else { throw TurboError.noActiveWorkLog(issue: issue.key.description) }
-            log.end(with: end, at: Date.storageNow())
-            try db.execute(
-                sql: """
-                    UPDATE work_logs SET ended_at = ?, outcome = ?, commit_sha = ?, commit_url = ?, input_tokens = ?,
-                        output_tokens = ?, cost_usd = ?
-                    WHERE id = ?
-                    """,
-                arguments: [
-                    log.endedAt, log.outcome?.rawValue, log.commit, log.commitURL, log.inputTokens, log.outputTokens,
-                    log.costUSD, log.id.lowercasedString,
-                ])
+            guard let log = try Self.endActiveWorkLog(db, issue, end) else {
+                throw TurboError.noActiveWorkLog(issue: issue.key.description)
+            }
             try appendEvents(db, [.workLog(.workLogEnded, log)])
             return log
         }
+    }
+
+    /// Ends the issue's active work log inside the caller's transaction; nil when there is none.
+    static func endActiveWorkLog(_ db: Database, _ issue: Issue, _ end: WorkLogEnd) throws -> WorkLog? {
+        guard
+            var log = try Row.fetchOne(
+                db,
+                sql: """
+                    \(Self.workLogSelect)
+                    WHERE w.issue_id = ? AND w.ended_at IS NULL
+                    """, arguments: [issue.id.lowercasedString]
+            ).map(SQLiteRows.workLog)
+        else { return nil }
+        log.end(with: end, at: Date.storageNow())
+        try db.execute(
+            sql: """
+                UPDATE work_logs SET ended_at = ?, outcome = ?, commit_sha = ?, commit_url = ?, input_tokens = ?,
+                    output_tokens = ?, cost_usd = ?
+                WHERE id = ?
+                """,
+            arguments: [
+                log.endedAt, log.outcome?.rawValue, log.commit, log.commitURL, log.inputTokens, log.outputTokens,
+                log.costUSD, log.id.lowercasedString,
+            ])
+        return log
     }
 
     public func workLogs(of ref: IssueRef) async throws -> [WorkLog] {

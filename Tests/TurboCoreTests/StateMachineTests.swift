@@ -7,7 +7,8 @@ import TurboCore
     @Test func onlyTheDesignedTransitionsAreAllowed() {
         let allowed: Set<String> = [
             "open>ready", "open>closed", "ready>assigned", "ready>closed", "assigned>in_progress",
-            "assigned>ready", "in_progress>testing", "in_progress>ready", "testing>in_progress", "testing>review",
+            "assigned>ready", "assigned>open", "in_progress>testing", "in_progress>ready", "in_progress>open",
+            "testing>in_progress", "testing>review",
             "review>in_progress", "review>closed", "closed>open",
         ]
         for from in IssueStatus.allCases {

@@ -24,6 +24,10 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
     case conflictResolved = "conflict.resolved"
     case tokenCreated = "token.created"
     case tokenRevoked = "token.revoked"
+    case leaseAcquired = "lease.acquired"
+    case leaseReleased = "lease.released"
+    case issueProgress = "issue.progress"
+    case issueBlocked = "issue.blocked"
 }
 
 /// A row of the event log: the outbox that WebSocket, webhooks and readers consume.
@@ -177,4 +181,27 @@ extension EventDraft {
 extension UUID {
     /// The canonical lower-case text form used in storage, JSON and events.
     public var lowercasedString: String { uuidString.lowercased() }
+}
+
+extension EventDraft {
+    /// `lease.acquired` / `lease.released`.
+    public static func lease(_ type: EventType, _ lease: Lease) -> EventDraft {
+        var payload: [String: JSONValue] = [
+            "id": .string(lease.id.lowercasedString), "issue": .string(lease.issueKey.description),
+            "agent": .string(lease.agentID), "epoch": .number(Double(lease.epoch)),
+        ]
+        if let reason = lease.releaseReason { payload["reason"] = .string(reason) }
+        return EventDraft(type: type, subject: lease.issueKey.description, payload: .object(payload))
+    }
+
+    /// `issue.progress`: what an agent says it has done so far.
+    public static func progress(_ lease: Lease, message: String, percent: Int?) -> EventDraft {
+        EventDraft(
+            type: .issueProgress, subject: lease.issueKey.description,
+            payload: [
+                "issue": .string(lease.issueKey.description), "agent": .string(lease.agentID),
+                "epoch": .number(Double(lease.epoch)), "message": .string(message),
+                "percent": percent.map { .number(Double($0)) } ?? .null,
+            ])
+    }
 }

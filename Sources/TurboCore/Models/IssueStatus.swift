@@ -5,8 +5,9 @@
 /// ```
 /// with the side paths of the diagram: a lease that expires or is released sends `assigned`/`in_progress` back to
 /// `ready`, failed verification sends `testing` back to `in_progress`, requested changes send `review` back to
-/// `in_progress`, and `reopen` sends `closed` back to `open`. An issue nobody has started (`open` or `ready`) can be
-/// closed directly, for example as `wont_fix` or `duplicate`.
+/// `in_progress`, `reopen` sends `closed` back to `open`, and an agent that reports the work blocked sends
+/// `assigned`/`in_progress` back to `open`, out of the queue until someone makes it ready again. An issue nobody has
+/// started (`open` or `ready`) can be closed directly, for example as `wont_fix` or `duplicate`.
 public enum IssueStatus: String, UserParsableEnum {
     case open, ready, assigned
     case inProgress = "in_progress"
@@ -26,8 +27,8 @@ public enum IssueStatus: String, UserParsableEnum {
         switch from {
         case .open: [.ready, .closed]
         case .ready: [.assigned, .closed]
-        case .assigned: [.inProgress, .ready]
-        case .inProgress: [.testing, .ready]
+        case .assigned: [.inProgress, .ready, .open]
+        case .inProgress: [.testing, .ready, .open]
         case .testing: [.inProgress, .review]
         case .review: [.inProgress, .closed]
         case .closed: [.open]

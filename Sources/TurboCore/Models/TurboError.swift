@@ -19,6 +19,8 @@ public enum TurboError: Error, Hashable, Sendable, CustomStringConvertible {
     case dependencyNotFound(blocker: String, blocked: String)
     case activeWorkLogExists(issue: String)
     case noActiveWorkLog(issue: String)
+    /// An agent write under a lease that is no longer (or never was) the live one: nothing changed.
+    case staleLease(issue: String, reason: String)
     /// The request is valid but the current state of what it names forbids it (the message says why).
     case conflictingState(String)
     /// The issue has no (active) worktree.
@@ -44,7 +46,7 @@ public enum TurboError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .projectNotFound, .issueNotFound, .dependencyNotFound, .noActiveWorkLog, .noWorktree: .notFound
         case .duplicateProjectKey, .invalidTransition, .dependencyCycle, .duplicateDependency, .activeWorkLogExists,
-            .ambiguousProject, .worktreeHasWork, .notOurs, .conflictingState:
+            .ambiguousProject, .worktreeHasWork, .notOurs, .conflictingState, .staleLease:
             .conflict
         case .invalidProjectKey, .invalidIssueReference, .invalidValue, .invalidInput, .selfDependency,
             .invalidDatabaseURL, .notARepository:
@@ -88,6 +90,8 @@ public enum TurboError: Error, Hashable, Sendable, CustomStringConvertible {
             "\(issue) has no active work log"
         case .conflictingState(let message):
             message
+        case .staleLease(let issue, let reason):
+            "\(issue): \(reason); nothing was changed"
         case .noWorktree(let issue):
             "\(issue) has no worktree"
         case .ambiguousProject(let keys):

@@ -94,6 +94,30 @@ public protocol TurboStore: Sendable {
     /// The active token whose secret hashes to `hash`, if any.
     func token(hash: String) async throws -> APIToken?
 
+    // MARK: Leases
+
+    /// Grants `agent` the lease on a `ready` issue whose blockers are all finished, in one transaction: the epoch is
+    /// one more than the issue's last, the issue becomes `assigned` to `agent`, and `issue.assigned` and
+    /// `lease.acquired` are written. An unreleased lease that has expired is released first (`expired`).
+    func acquireLease(on ref: IssueRef, agent: String, ttl: Duration) async throws -> (issue: Issue, lease: Lease)
+    /// The issue's unreleased lease, expired or not.
+    func currentLease(of ref: IssueRef) async throws -> Lease?
+    /// Extends the live lease named by `epoch` (held by `agent`, unless nil for an admin) to `ttl` from now; with
+    /// `progress`, also writes `issue.progress`. A stale epoch throws ``TurboError/staleLease(issue:reason:)``.
+    func renewLease(
+        on ref: IssueRef, agent: String?, epoch: Int, ttl: Duration, progress: String?, percent: Int?
+    ) async throws -> Lease
+    /// Under the live lease, in one transaction: `assigned` → `in_progress` and a work log with the worktree.
+    func startLeasedWork(
+        on ref: IssueRef, agent: String?, epoch: Int, worktreePath: String?, branch: String?
+    ) async throws -> (issue: Issue, log: WorkLog)
+    /// Under the live lease, in one transaction: the issue moves to `status` (`open` writes `issue.blocked`), the
+    /// active work log ends with `end`, `comment` is added by the lease's holder, the lease is released (`reason`).
+    func finishLease(
+        on ref: IssueRef, agent: String?, epoch: Int, status: IssueStatus, end: WorkLogEnd, comment: String?,
+        reason: String
+    ) async throws -> (issue: Issue, lease: Lease)
+
     // MARK: Queue and events
 
     /// The ready issues, their blockers and the in-flight issues of a project (all projects when nil), read in one

@@ -353,3 +353,28 @@ public struct DependencyEdgeDocument: Encodable, Sendable, Hashable {
         self.removed = removed
     }
 }
+
+/// A lease as JSON: what an agent needs to keep it (`epoch`, `expires_at`).
+public struct LeaseDocument: Encodable, Sendable, Hashable {
+    public var lease: Lease
+
+    public init(_ lease: Lease) { self.lease = lease }
+
+    enum CodingKeys: String, CodingKey {
+        case id, issue, agent, epoch, acquiredAt = "acquired_at", heartbeatAt = "heartbeat_at"
+        case expiresAt = "expires_at", releasedAt = "released_at", releaseReason = "release_reason"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(lease.id.lowercasedString, forKey: .id)
+        try c.encode(lease.issueKey.description, forKey: .issue)
+        try c.encode(lease.agentID, forKey: .agent)
+        try c.encode(lease.epoch, forKey: .epoch)
+        try c.encode(lease.acquiredAt, forKey: .acquiredAt)
+        try c.encode(lease.heartbeatAt, forKey: .heartbeatAt)
+        try c.encode(lease.expiresAt, forKey: .expiresAt)
+        try c.encode(lease.releasedAt, forKey: .releasedAt)
+        try c.encode(lease.releaseReason, forKey: .releaseReason)
+    }
+}

@@ -4,6 +4,7 @@ import Logging
 import TurboApp
 import TurboCore
 import TurboHTTP
+import TurboMCP
 
 extension Turbocode {
     struct Serve: AsyncParsableCommand {
@@ -11,7 +12,8 @@ extension Turbocode {
             abstract: "Run the coordinator: the REST API, the live event stream over WebSocket and /metrics.",
             discussion: """
                 Serves /api/v1 (OpenAPI description at /api/v1/openapi.json), the WebSocket /api/v1/events/ws, \
-                /healthz and /metrics (Prometheus) on 127.0.0.1:7420 by default. Every mutating call needs an admin \
+                MCP over Streamable HTTP at /mcp (any valid token, admin or agent), /healthz and /metrics \
+                (Prometheus) on 127.0.0.1:7420 by default. Every mutating call needs an admin \
                 token ('Authorization: Bearer …'); bound to any other address, every call but /healthz needs a \
                 token. On first start an admin token is created and written to .turbocode/admin-token (mode 0600). \
                 Each token (or address, for anonymous reads) gets --rate-limit requests per second with bursts of \
@@ -57,9 +59,13 @@ extension Turbocode {
                 if let written = try await Server.ensureAdminToken(repository: repository, store: store) {
                     Output.note("Created an admin token in \(written)")
                 }
+                let mcp = MCPHTTPEndpoint(
+                    tools: try TurboTools(store: store, repository: repository),
+                    version: Turbocode.configuration.version, loopbackOnly: Server.isLoopback(serverOptions.host),
+                    logger: serverLogger)
                 try await Server.run(
                     store: store, database: database, repository: repository, options: serverOptions,
-                    logger: serverLogger
+                    logger: serverLogger, extraRoutes: [{ router in mcp.register(on: router) }]
                 ) { bound in
                     Output.note("turbocode serving on http://\(serverOptions.host):\(bound)")
                 }

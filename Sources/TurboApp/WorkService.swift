@@ -1,0 +1,135 @@
+import Foundation
+public import TurboCore
+
+/// An agent's work on an issue, under a lease: claim or start (lease, worktree, work log), heartbeat, progress,
+/// report blocked, submit. Every write after the start names the lease's epoch and is refused once the lease is no
+/// longer the live one.
+public struct WorkService: Sendable {
+    public let store: any TurboStore
+    public let worktrees: WorktreeService
+    /// How long a lease lives without a heartbeat.
+    public var ttl: Duration
+
+    public init(worktrees: WorktreeService, ttl: Duration = LeaseDefaults.ttl) {
+        self.store = worktrees.store
+        self.worktrees = worktrees
+        self.ttl = ttl
+    }
+
+    /// What starting work produced.
+    public struct Started: Sendable {
+        public var issue: Issue
+        public var lease: Lease
+        public var worktree: WorktreeRecord
+        public var log: WorkLog
+        /// False when an earlier lease's worktree (with its commits) was reused.
+        public var createdWorktree: Bool
+    }
+
+    /// Leases the issue to `agent`, creates (or reuses) its worktree and starts the work log with the worktree's
+    /// path and branch. Refuses an issue that is not eligible (not ready, blocked, or overlapping in-flight paths).
+    public func start(_ ref: IssueRef, agent: String) async throws -> Started {
+        let issue = try await store.issue(ref)
+        if issue.status == .ready,
+            let entry = try await store.queue(project: .id(issue.projectID)).first(where: {
+                $0.candidate.id == issue.id
+            }),
+            let reason = entry.reason
+        {
+            throw TurboError.conflictingState("\(issue.key) is not eligible: \(reason)")
+        }
+        let (_, lease) = try await store.acquireLease(on: .id(issue.id), agent: agent, ttl: ttl)
+        let created: WorktreeService.Created
+        do {
+            created = try await worktrees.create(.id(issue.id))
+        } catch {
+            // Give the issue back rather than leave it assigned to nobody working.
+            _ = try? await store.finishLease(
+                on: .id(issue.id), agent: agent, epoch: lease.epoch, status: .ready,
+                end: WorkLogEnd(outcome: .failed), comment: nil, reason: "worktree failed")
+            throw error
+        }
+        let (started, log) = try await store.startLeasedWork(
+            on: .id(issue.id), agent: agent, epoch: lease.epoch, worktreePath: created.record.path,
+            branch: created.record.branch)
+        return Started(
+            issue: started, lease: lease, worktree: created.record, log: log, createdWorktree: created.created)
+    }
+
+    /// Starts work on the best eligible issue for an agent with `capabilities` (nil: any issue): the first in queue
+    /// order whose required capabilities the agent has. Nil when nothing fits. Another agent winning a race for an
+    /// issue moves on to the next.
+    public func claimNext(agent: String, capabilities: [String]?, project: ProjectRef?) async throws -> Started? {
+        let have = capabilities.map { Set($0.map { $0.lowercased() }) }
+        for entry in try await store.queue(project: project) where entry.isEligible {
+            if let have, !Set(entry.candidate.capabilities.map { $0.lowercased() }).isSubset(of: have) { continue }
+            do {
+                return try await start(.id(entry.candidate.id), agent: agent)
+            } catch TurboError.conflictingState {
+                continue
+            }
+        }
+        return nil
+    }
+
+    /// Keeps the lease alive; with `message`, records progress (`issue.progress`).
+    public func heartbeat(
+        _ ref: IssueRef, agent: String?, epoch: Int, message: String? = nil, percent: Int? = nil
+    ) async throws -> Lease {
+        if let percent, !(0...100).contains(percent) {
+            throw TurboError.invalidInput("percent must be 0–100, not \(percent)")
+        }
+        let message = message?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let message, message.isEmpty { throw TurboError.invalidInput("a progress report needs a message") }
+        return try await store.renewLease(
+            on: ref, agent: agent, epoch: epoch, ttl: ttl, progress: message, percent: percent)
+    }
+
+    /// The agent cannot go on: the issue goes back to `open` (out of the queue until someone makes it ready), the
+    /// reason becomes a comment, the lease is released; the worktree and branch stay.
+    public func reportBlocked(_ ref: IssueRef, agent: String?, epoch: Int, reason: String) async throws -> Issue {
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else { throw TurboError.invalidInput("say why the work is blocked") }
+        return try await store.finishLease(
+            on: ref, agent: agent, epoch: epoch, status: .open, end: WorkLogEnd(outcome: .released),
+            comment: "Blocked: \(reason)", reason: "blocked"
+        ).issue
+    }
+
+    /// What a submission produced.
+    public struct Submitted: Sendable {
+        public var issue: Issue
+        public var head: String
+        public var commits: Int
+    }
+
+    /// Hands the work in for verification: refuses a branch without commits beyond the base and a worktree with
+    /// uncommitted files (naming them); otherwise the issue moves to `testing`, the work log ends as `submitted`
+    /// with the head commit, the lease is released. Returns at once: verification runs later.
+    public func submit(_ ref: IssueRef, agent: String?, epoch: Int, commitURL: String?) async throws -> Submitted {
+        let issue = try await store.issue(ref)
+        // Fence before looking at git, so a stale writer learns that first.
+        guard let lease = try await store.currentLease(of: .id(issue.id)) else {
+            throw TurboError.staleLease(issue: issue.key.description, reason: "there is no live lease")
+        }
+        try lease.check(agent: agent, epoch: epoch, now: Date())
+        guard let status = try await worktrees.status(.id(issue.id)) else {
+            throw TurboError.noWorktree(issue.key.description)
+        }
+        guard status.ahead > 0 else {
+            throw TurboError.conflictingState(
+                "\(issue.key): the branch \(status.branch) has no commits beyond the base; commit your work first")
+        }
+        guard status.isClean else {
+            throw TurboError.conflictingState(
+                "\(issue.key): \(status.uncommitted.count) uncommitted file(s) in \(status.path) "
+                    + "(\(status.uncommitted.prefix(5).map { String($0.dropFirst(3)) }.joined(separator: ", "))); "
+                    + "commit or discard them first")
+        }
+        let (submitted, _) = try await store.finishLease(
+            on: .id(issue.id), agent: agent, epoch: epoch, status: .testing,
+            end: WorkLogEnd(outcome: .submitted, commit: status.head, commitURL: commitURL), comment: nil,
+            reason: "submitted")
+        return Submitted(issue: submitted, head: status.head, commits: status.ahead)
+    }
+}
