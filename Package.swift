@@ -188,6 +188,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "TurboMCPTests",
+            dependencies: [
+                "TurboMCP", "TurboApp", "TurboCore", "TurboGit", .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "turbocodeTests",
             dependencies: ["turbocode", "TurboCore", "TurboPostgres", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),

@@ -1,0 +1,187 @@
+import Foundation
+import Logging
+import MCP
+import Testing
+import TurboApp
+import TurboCore
+import TurboGit
+import TurboMCP
+
+/// A git repository with one commit on `main`, a turboCode project `MCP` and a worktree root beside it.
+struct Sandbox {
+    let root: URL
+    let repository: Repository
+
+    init() async throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("tc-mcp-\(UUID().uuidString)")
+        root = base.appendingPathComponent("shop")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let git = GitRunner()
+        try await git.run(["init", "-q", "-b", "main"], in: root.path)
+        try "project:\n  key: MCP\nworktrees:\n  root: \(base.appendingPathComponent("wt").path)\n".write(
+            to: root.appendingPathComponent("turbocode.yaml"), atomically: true, encoding: .utf8)
+        try "# shop\n".write(to: root.appendingPathComponent("README.md"), atomically: true, encoding: .utf8)
+        try await git.run(["add", "-A"], in: root.path)
+        try await git.run(["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "init"], in: root.path)
+        repository = try Repository.locate(from: root.path)
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+}
+
+/// The tools through a real MCP client over the SDK's in-memory transport.
+@Suite(.timeLimit(.minutes(1)))
+struct MCPToolTests {
+    /// A client connected to a server whose tools act for `caller`, on a fresh repository and SQLite database.
+    static func withClient(
+        caller: MCPCaller = .agent("backend-1"),
+        _ body: @Sendable (Client, any TurboStore, Sandbox) async throws -> Void
+    ) async throws {
+        let sandbox = try await Sandbox()
+        defer { sandbox.remove() }
+        try await TurboApp.withStore(sandbox.repository.defaultDatabase, logger: Logger(label: "test")) { store in
+            _ = try await ProjectSetup.initialize(repository: sandbox.repository, key: nil, name: nil, store: store)
+            let tools = try TurboTools(store: store, repository: sandbox.repository)
+            let server = await TurboMCPServer.make(tools: tools, caller: caller, version: "test")
+            let (clientTransport, serverTransport) = await InMemoryTransport.createConnectedPair()
+            try await server.start(transport: serverTransport)
+            let client = Client(name: "tests", version: "1")
+            _ = try await client.connect(transport: clientTransport)
+            try await body(client, store, sandbox)
+            await client.disconnect()
+            await server.stop()
+        }
+    }
+
+    static func call(_ client: Client, _ name: String, _ arguments: [String: Value] = [:]) async throws
+        -> CallTool.Result
+    {
+        try await client.callTool(name: name, arguments: arguments).value
+    }
+
+    static func text(_ result: CallTool.Result) -> String {
+        result.content.compactMap { if case .text(let text, _, _) = $0 { text } else { nil } }.joined()
+    }
+
+    @Test func toolsAreListedWithObjectSchemas() async throws {
+        try await Self.withClient { client, _, _ in
+            let (tools, _) = try await client.listTools()
+            let names = Set(tools.map(\.name))
+            for name in [
+                "get_issue", "list_issues", "create_issue", "update_issue", "add_comment", "get_issue_comments",
+                "get_next_issue", "get_work_queue", "start_work_on_issue", "submit_issue_for_review",
+                "list_worktrees", "get_worktree_status", "add_blocker", "remove_blocker", "get_blocking_issues",
+                "get_blocked_issues", "list_projects", "get_project", "claim_next_issue", "heartbeat",
+                "report_progress", "report_blocked", "get_conflicts",
+            ] {
+                #expect(names.contains(name), "\(name)")
+            }
+            #expect(tools.count == 23)
+            for tool in tools {
+                #expect(tool.inputSchema.objectValue?["type"] == "object", "\(tool.name)")
+                #expect(tool.description?.isEmpty == false, "\(tool.name)")
+            }
+        }
+    }
+
+    @Test func issuesByKeyOrUUIDAndBadArgumentsAreToolErrors() async throws {
+        try await Self.withClient { client, store, _ in
+            let created = try await Self.call(
+                client, "create_issue",
+                ["title": "Search page", "description": "Full-text search", "type": "feature", "priority": "high"])
+            #expect(created.isError == false)
+            #expect(created.structuredContent?.objectValue?["key"] == "MCP-1")
+            #expect(created.structuredContent?.objectValue?["created_by"] == "ai:backend-1")
+            let issue = try await store.issue(.key(try #require(IssueKey(parsing: "MCP-1"))))
+            for reference in ["mcp-1", issue.id.uuidString] {
+                let fetched = try await Self.call(client, "get_issue", ["issue_id": .string(reference)])
+                #expect(fetched.isError == false && fetched.structuredContent?.objectValue?["title"] == "Search page")
+            }
+            let failures: [(String, [String: Value], String)] = [
+                ("get_issue", ["issue_id": "MCP-99"], "MCP-99"),
+                ("get_issue", ["issue_id": "not a key"], "not a key"),
+                ("get_issue", [:], "needs 'issue_id'"),
+                ("get_issue", ["issue_id": 12], "must be a string"),
+                ("get_issue", ["issue_id": "MCP-1", "verbose": true], "does not take 'verbose'"),
+                ("create_issue", ["title": "x", "description": "", "type": "epic", "priority": "high"], "epic"),
+                ("update_issue", ["issue_id": "MCP-1", "status": "review"], "open"),
+                ("heartbeat", ["issue_id": "MCP-1", "epoch": 1], "no live lease"),
+                ("add_blocker", ["blocking_issue_id": "MCP-1", "blocked_issue_id": "MCP-1"], "MCP-1"),
+            ]
+            for (tool, arguments, fragment) in failures {
+                let result = try await Self.call(client, tool, arguments)
+                #expect(result.isError == true, "\(tool) \(arguments)")
+                #expect(Self.text(result).contains(fragment), "\(tool): \(Self.text(result))")
+            }
+            // A refused status change leaves the other fields alone too.
+            #expect(try await store.issue(.id(issue.id)).status == .open)
+            await #expect(throws: (any Error).self) { _ = try await Self.call(client, "no_such_tool") }
+        }
+    }
+
+    @Test func claimProgressAndSubmitOnARealRepository() async throws {
+        try await Self.withClient { client, store, _ in
+            let project = try await store.projects()[0]
+            _ = try await store.createIssue(
+                NewIssue(project: .id(project.id), title: "Web only", status: .ready, capabilities: ["web"]))
+            _ = try await store.createIssue(
+                NewIssue(project: .id(project.id), title: "Swift work", status: .ready, capabilities: ["swift"]))
+            let claimed = try await Self.call(client, "claim_next_issue", ["capabilities": ["swift", "backend"]])
+            let work = try #require(claimed.structuredContent?.objectValue, "\(Self.text(claimed))")
+            #expect(work["issue"]?.objectValue?["key"] == "MCP-2" && work["epoch"] == 1)
+            let path = try #require(work["worktree_path"]?.stringValue)
+            #expect(work["branch_name"]?.stringValue?.hasPrefix("MCP-2/") == true)
+            #expect(FileManager.default.fileExists(atPath: path))
+
+            // Nothing committed yet: submission is refused, saying so.
+            let early = try await Self.call(client, "submit_issue_for_review", ["issue_id": "MCP-2", "epoch": 1])
+            #expect(early.isError == true && Self.text(early).contains("no commits beyond the base"))
+
+            try "print(\"hi\")\n".write(toFile: path + "/main.swift", atomically: true, encoding: .utf8)
+            let dirty = try await Self.call(client, "get_worktree_status", ["worktree_path": .string(path)])
+            #expect(dirty.structuredContent?.objectValue?["status"]?.objectValue?["uncommitted"]?.arrayValue?.count == 1)
+            try await GitRunner().run(["add", "-A"], in: path)
+            try await GitRunner().run(["-c", "user.email=a@a", "-c", "user.name=a", "commit", "-qm", "hi"], in: path)
+
+            let beat = try await Self.call(client, "heartbeat", ["issue_id": "mcp-2", "epoch": 1])
+            #expect(beat.isError == false && beat.structuredContent?.objectValue?["epoch"] == 1)
+            let stale = try await Self.call(client, "heartbeat", ["issue_id": "MCP-2", "epoch": 7])
+            #expect(stale.isError == true && Self.text(stale).contains("stale"))
+            let progress = try await Self.call(
+                client, "report_progress", ["issue_id": "MCP-2", "message": "greeting printed", "percent": 80])
+            #expect(progress.isError == false)
+
+            let submitted = try await Self.call(client, "submit_issue_for_review", ["issue_id": "MCP-2"])
+            #expect(submitted.isError == false, "\(Self.text(submitted))")
+            let status = submitted.structuredContent?.objectValue?["issue"]?.objectValue?["status"]
+            #expect(status == "testing" && submitted.structuredContent?.objectValue?["commits"] == 1)
+            #expect(try await store.currentLease(of: .key(try #require(IssueKey(parsing: "MCP-2")))) == nil)
+            let log = try await store.workLogs(of: .key(try #require(IssueKey(parsing: "MCP-2")))).first
+            #expect(log?.outcome == .submitted && log?.worktreePath == path && log?.commit?.count == 40)
+
+            // Only web work is left: this agent has no match.
+            let none = try await Self.call(client, "claim_next_issue", ["capabilities": ["swift"]])
+            #expect(none.structuredContent?.objectValue?["issue"] == .null)
+        }
+    }
+
+    @Test func aPersonNamesTheAgentAndReportsBlocked() async throws {
+        try await Self.withClient(caller: .person("ana")) { client, store, _ in
+            let project = try await store.projects()[0]
+            _ = try await store.createIssue(NewIssue(project: .id(project.id), title: "Flaky", status: .ready))
+            let anonymous = try await Self.call(client, "claim_next_issue")
+            #expect(anonymous.isError == true && Self.text(anonymous).contains("agent identity"))
+            let started = try await Self.call(
+                client, "start_work_on_issue", ["issue_id": "MCP-1", "started_by": "ai:claude"])
+            #expect(started.structuredContent?.objectValue?["lease"]?.objectValue?["agent"] == "claude")
+            let blocked = try await Self.call(
+                client, "report_blocked", ["issue_id": "MCP-1", "reason": "the staging database is down"])
+            #expect(blocked.structuredContent?.objectValue?["status"] == "open")
+            let comments = try await Self.call(client, "get_issue_comments", ["issue_id": "MCP-1"])
+            let first = comments.structuredContent?.objectValue?["comments"]?.arrayValue?.first?.objectValue
+            #expect(first?["body"] == "Blocked: the staging database is down" && first?["author"] == "ai:claude")
+            let worktrees = try await Self.call(client, "list_worktrees")
+            #expect(worktrees.structuredContent?.objectValue?["worktrees"]?.arrayValue?.count == 1)
+        }
+    }
+}
