@@ -139,7 +139,8 @@ struct MCPToolTests {
 
             try "print(\"hi\")\n".write(toFile: path + "/main.swift", atomically: true, encoding: .utf8)
             let dirty = try await Self.call(client, "get_worktree_status", ["worktree_path": .string(path)])
-            #expect(dirty.structuredContent?.objectValue?["status"]?.objectValue?["uncommitted"]?.arrayValue?.count == 1)
+            #expect(
+                dirty.structuredContent?.objectValue?["status"]?.objectValue?["uncommitted"]?.arrayValue?.count == 1)
             try await GitRunner().run(["add", "-A"], in: path)
             try await GitRunner().run(["-c", "user.email=a@a", "-c", "user.name=a", "commit", "-qm", "hi"], in: path)
 
