@@ -40,9 +40,10 @@ public struct TurboTools: Sendable {
         CallTool.Result(content: [.text(text: message, annotations: nil, _meta: nil)], isError: true)
     }
 
-    /// The JSON text (pretty, sorted keys) and the same value as `structuredContent`.
+    /// The JSON text (compact, sorted keys: an agent's context is precious) and the same value as
+    /// `structuredContent`.
     static func result(_ value: some Encodable) throws -> CallTool.Result {
-        let data = try JSONEncoder.turbo().encode(value)
+        let data = try JSONEncoder.turbo(pretty: false).encode(value)
         let structured = try JSONDecoder().decode(Value.self, from: data)
         return try CallTool.Result(
             content: [.text(text: String(decoding: data, as: UTF8.self), annotations: nil, _meta: nil)],
