@@ -93,26 +93,29 @@ struct EventSocket: Sendable {
                         try await outbound.write(.text(published.json))
                         cursor = published.event.id
                     }
-                    return .feedEnded
                 } catch {
                     return .writeFailed
                 }
+                // The feed ended this subscription. Close from here: the client answers the close, which ends the
+                // reader above; waiting for the reader first would wait for a client that waits for us.
+                switch await feed.endReason(of: subscription.id) {
+                case .tooSlow:
+                    configuration.metrics.recordDroppedSubscriber()
+                    context.logger.notice("closing a WebSocket client that fell behind the event log")
+                    try? await outbound.close(Self.tooSlow, reason: "too slow; reconnect with ?after=<last id seen>")
+                case .stopped, nil:
+                    try? await outbound.close(.goingAway, reason: "server shutting down")
+                }
+                return .feedEnded
             }
+            // Whichever ends first (the client left, a write failed, or the feed ended and the close went out),
+            // the other has nothing left to do.
             let first = await group.next() ?? .clientLeft
             group.cancelAll()
             return first
         }
-        let reason = await feed.endReason(of: subscription.id)
         await feed.unsubscribe(subscription.id)
-        guard case .feedEnded = ending else { return }
-        switch reason {
-        case .tooSlow:
-            configuration.metrics.recordDroppedSubscriber()
-            context.logger.notice("closing a WebSocket client that fell behind the event log")
-            try? await outbound.close(Self.tooSlow, reason: "too slow; reconnect with ?after=<last id seen>")
-        case .stopped, nil:
-            try? await outbound.close(.goingAway, reason: "server shutting down")
-        }
+        context.logger.debug("event stream ended", metadata: ["ending": "\(ending)"])
     }
 
     static func text(_ event: Event, _ encoder: JSONEncoder) throws -> String {

@@ -3,6 +3,7 @@ import HTTPTypes
 public import Hummingbird
 public import Logging
 import MCP
+import ServiceLifecycle
 import TurboCore
 public import TurboHTTP
 
@@ -78,7 +79,14 @@ public actor MCPHTTPEndpoint {
             return Response(
                 status: status, headers: fields,
                 body: ResponseBody { writer in
-                    for try await chunk in events { try await writer.write(ByteBuffer(bytes: chunk)) }
+                    // An SSE stream can stay open for as long as the session (and a client cannot send its DELETE
+                    // once the listener closes): end every session when the server shuts down, which ends the
+                    // streams, or graceful shutdown would wait for them forever.
+                    try await withGracefulShutdownHandler {
+                        for try await chunk in events { try await writer.write(ByteBuffer(bytes: chunk)) }
+                    } onGracefulShutdown: {
+                        Task { await self.closeAll() }
+                    }
                     try await writer.finish(nil)
                 })
         default:

@@ -2,6 +2,9 @@
 
     client_flow.py stdio --turbocode BIN --repo DIR [--database URL] --token SECRET
     client_flow.py http --url http://127.0.0.1:PORT/mcp --token SECRET --repo DIR
+    client_flow.py hold --url http://127.0.0.1:PORT/mcp --token SECRET --repo DIR
+
+`hold` opens a session, prints "connected" and keeps it open until the server goes away (for shutdown tests).
 
 The repository must hold a turboCode project with one ready issue and nothing else in flight. The script lists the
 tools and checks their input schemas, reads an issue by key and by UUID, checks that bad arguments come back as tool
@@ -129,7 +132,7 @@ async def flow(session, findings):
 
 async def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("transport", choices=["stdio", "http"])
+    parser.add_argument("transport", choices=["stdio", "http", "hold"])
     parser.add_argument("--turbocode")
     parser.add_argument("--repo", required=True)
     parser.add_argument("--database")
@@ -147,6 +150,19 @@ async def main():
             async with stdio_client(parameters) as (read, write):
                 async with ClientSession(read, write) as session:
                     await flow(session, findings)
+        elif options.transport == "hold":
+            headers = {"Authorization": f"Bearer {options.token}"}
+            try:
+                async with httpx2.AsyncClient(headers=headers, timeout=30) as http:
+                    async with streamable_http_client(options.url, http_client=http) as (read, write, *_):
+                        async with ClientSession(read, write) as session:
+                            await session.initialize()
+                            await session.list_tools()
+                            print("connected", flush=True)
+                            await asyncio.sleep(120)
+            except BaseException:  # the server went away, as the test intends
+                pass
+            return 0
         else:
             headers = {"Authorization": f"Bearer {options.token}"}
             async with httpx2.AsyncClient(headers=headers, timeout=30) as http:

@@ -34,16 +34,11 @@ struct CLI {
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "TURBOCODE_DATABASE_URL")
         process.environment = environment
-        let (out, err) = (Pipe(), Pipe())
-        process.standardOutput = out
-        process.standardError = err
+        let output = try ProcessOutput()
+        output.attach(process)
         try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+        return Result(status: process.terminationStatus, stdout: output.stdoutText, stderr: output.stderrText)
     }
 }
 
@@ -56,8 +51,18 @@ enum Backend: String, CaseIterable, Sendable {
     }
 }
 
+/// Runs blocking work (waiting for processes) on a thread of its own, so it never holds one of the few threads of
+/// Swift's cooperative pool that the other tests, running in parallel, need.
+func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try body() }) }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+}
+
 /// Runs `body` in a fresh repository called `webshop`, with the default SQLite file or a fresh PostgreSQL database.
-func withRepository(_ backend: Backend, _ body: @Sendable (CLI) throws -> Void) async throws {
+func withRepository(_ backend: Backend, _ body: @escaping @Sendable (CLI) throws -> Void) async throws {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("turbo-cli-\(UUID().uuidString)")
     let repo = root.appendingPathComponent("webshop")
     try FileManager.default.createDirectory(at: repo, withIntermediateDirectories: true)
@@ -69,7 +74,7 @@ func withRepository(_ backend: Backend, _ body: @Sendable (CLI) throws -> Void) 
     git.waitUntilExit()
     switch backend {
     case .sqlite:
-        try body(CLI(directory: repo, database: nil))
+        try await offCooperativePool { try body(CLI(directory: repo, database: nil)) }
     case .postgres:
         let text = try #require(ProcessInfo.processInfo.environment["TURBOCODE_TEST_POSTGRES_URL"])
         guard case .postgres(let admin) = try DatabaseURL(parsing: text) else { return }
@@ -77,7 +82,7 @@ func withRepository(_ backend: Backend, _ body: @Sendable (CLI) throws -> Void) 
         logger.logLevel = .warning
         try await PostgresAdmin.withTemporaryDatabase(admin: admin, logger: logger) { settings in
             let url = "postgres://\(settings.user)@\(settings.host):\(settings.port)/\(settings.database)"
-            try body(CLI(directory: repo, database: url))
+            try await offCooperativePool { try body(CLI(directory: repo, database: url)) }
         }
     }
 }

@@ -47,13 +47,11 @@ struct MCPPythonTests {
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "TURBOCODE_DATABASE_URL")
         process.environment = environment
-        let (out, err) = (Pipe(), Pipe())
-        process.standardOutput = out
-        process.standardError = err
+        let output = try ProcessOutput()
+        output.attach(process)
         try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        let (stdout, stderr) = (output.stdoutText, output.stderrText)
         let line = stdout.split(separator: "\n").last.map(String.init) ?? ""
         let findings = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
         #expect(process.terminationStatus == 0, "\(stdout)\n\(stderr.suffix(3000))")
@@ -74,12 +72,21 @@ struct MCPPythonTests {
                         + (cli.database.map { ["--database", $0] } ?? []))
             case .http:
                 let server = try Background(cli, ["serve", "--port", "0", "--log-level", "warning"])
-                let ready = try #require(server.line(from: server.stderr) { $0.contains("serving on http://") })
+                let ready = try #require(server.line(from: .stderr) { $0.contains("serving on http://") })
                 let port = try #require(ready.split(separator: ":").last.flatMap { Int($0) })
                 findings = try Self.runClient(
                     ["http", "--url", "http://127.0.0.1:\(port)/mcp", "--repo", cli.directory.path, "--token", token])
+                // A client that keeps its session (and its SSE stream) open does not hold up a graceful stop.
+                let holder = try Background(
+                    python: try #require(Self.python),
+                    [
+                        Self.script, "hold", "--url", "http://127.0.0.1:\(port)/mcp", "--repo", cli.directory.path,
+                        "--token", token,
+                    ])
+                #expect(holder.line(from: .stdout) { $0 == "connected" } != nil)
                 let (status, log) = server.terminate()
                 #expect(status == 0, "\(log)")
+                holder.kill()
             }
             #expect(findings["failure"] == nil, "\(findings)")
             #expect(findings["tools"] as? Int == 23 && findings["submitted"] as? String == "PY-1")

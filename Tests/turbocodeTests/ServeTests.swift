@@ -1,51 +1,64 @@
 import Foundation
 import Testing
 
-/// A long-running `turbocode` process whose output is read as it comes.
+/// A long-running process whose output (in files, see ``ProcessOutput``) is read as it comes.
 final class Background: @unchecked Sendable {
-    let process = Process()
-    let stdout = Pipe()
-    let stderr = Pipe()
-    private var buffered: [ObjectIdentifier: String] = [:]
+    enum Stream { case stdout, stderr }
 
-    init(_ cli: CLI, _ arguments: [String]) throws {
-        process.executableURL = CLI.executable
-        process.arguments = arguments + (cli.database.map { ["--database", $0] } ?? [])
-        process.currentDirectoryURL = cli.directory
+    let process = Process()
+    let output: ProcessOutput
+    private var consumed: [Stream: Int] = [:]
+
+    convenience init(_ cli: CLI, _ arguments: [String]) throws {
+        try self.init(
+            executable: CLI.executable, arguments + (cli.database.map { ["--database", $0] } ?? []),
+            directory: cli.directory)
+    }
+
+    /// A Python script run with the test interpreter.
+    convenience init(python: String, _ arguments: [String]) throws {
+        try self.init(executable: URL(fileURLWithPath: python), arguments, directory: nil)
+    }
+
+    init(executable: URL, _ arguments: [String], directory: URL?) throws {
+        output = try ProcessOutput()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "TURBOCODE_DATABASE_URL")
         process.environment = environment
-        process.standardOutput = stdout
-        process.standardError = stderr
+        output.attach(process)
         try process.run()
     }
 
-    /// Reads `pipe` until a line satisfies `match`; returns that line (nil at end of output).
-    func line(from pipe: Pipe, where match: (String) -> Bool) -> String? {
-        let key = ObjectIdentifier(pipe)
+    /// Waits for a complete line of `stream` that satisfies `match` and returns it; nil once the process has exited
+    /// without writing one.
+    func line(from stream: Stream, where match: (String) -> Bool) -> String? {
         while true {
-            var text = buffered[key, default: ""]
-            while let newline = text.firstIndex(of: "\n") {
-                let line = String(text[..<newline])
-                text = String(text[text.index(after: newline)...])
-                buffered[key] = text
-                if match(line) { return line }
+            let exited = !process.isRunning
+            let text = stream == .stdout ? output.stdoutText : output.stderrText
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+            for (index, line) in lines.enumerated() where index >= consumed[stream, default: 0] {
+                consumed[stream] = index + 1
+                if match(String(line)) { return String(line) }
             }
-            let data = pipe.fileHandleForReading.availableData
-            if data.isEmpty { return nil }
-            buffered[key, default: ""] += String(decoding: data, as: UTF8.self)
+            if exited { return nil }
+            usleep(20_000)
         }
     }
 
-    /// Sends SIGTERM and waits; returns the exit status and the rest of stderr.
+    /// Ends a helper process at once (SIGKILL): for clients whose exit the test does not examine.
+    func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Sends SIGTERM and waits; returns the exit status and the whole of stderr.
     func terminate() -> (status: Int32, stderr: String) {
         process.terminate()
-        let rest = stderr.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (
-            process.terminationStatus,
-            buffered[ObjectIdentifier(stderr), default: ""] + String(decoding: rest, as: UTF8.self)
-        )
+        return (process.terminationStatus, output.stderrText)
     }
 }
 
@@ -58,7 +71,7 @@ struct ServeTests {
         try await withRepository(backend) { cli in
             #expect(try cli.run("init", "--key", "SHOP").status == 0)
             let server = try Background(cli, ["serve", "--port", "0"])
-            let ready = try #require(server.line(from: server.stderr) { $0.contains("turbocode serving on http://") })
+            let ready = try #require(server.line(from: .stderr) { $0.contains("turbocode serving on http://") })
             let port = try #require(ready.split(separator: ":").last.flatMap { Int($0) })
             let tokenFile = cli.directory.appendingPathComponent(".turbocode/admin-token").path
             let attributes = try FileManager.default.attributesOfItem(atPath: tokenFile)
@@ -71,10 +84,10 @@ struct ServeTests {
                 "api", "POST", "/issues", "-d", #"{"title": "Search page", "priority": "high"}"#, "--server", url)
             #expect(created.status == 0, "\(created.stderr)")
             #expect((try created.json() as? [String: Any])?["key"] as? String == "SHOP-1")
-            let followed = try #require(follower.line(from: follower.stdout) { $0.contains("issue.created") })
+            let followed = try #require(follower.line(from: .stdout) { $0.contains("issue.created") })
             let event = try JSONSerialization.jsonObject(with: Data(followed.utf8)) as? [String: Any]
             #expect(event?["subject"] as? String == "SHOP-1")
-            _ = follower.terminate()
+            follower.kill()
 
             let read = try cli.run("api", "GET", "/api/v1/issues/shop-1", "--server", url)
             let title = (try read.json() as? [String: Any])?["title"] as? String
