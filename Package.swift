@@ -90,6 +90,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Webhooks: Standard Webhooks signatures, the SSRF guard, the retry schedule.
+        .target(
+            name: "TurboWebhooks",
+            dependencies: ["TurboCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // Composition root: configuration, database selection, wiring.
         .target(
             name: "TurboApp",
@@ -188,6 +194,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "TurboWebhooksTests", dependencies: ["TurboWebhooks", "TurboCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TurboMCPTests",
             dependencies: [
