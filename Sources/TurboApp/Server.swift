@@ -53,6 +53,8 @@ public enum Server {
         public var rateLimit: RateLimit? = RateLimit(requestsPerSecond: 100)
         /// The longest wait before events written by another process reach WebSocket clients.
         public var pollInterval: Duration = .milliseconds(25)
+        /// How often expired leases are looked for.
+        public var leaseSweep: Duration = .seconds(5)
 
         public init() {}
     }
@@ -82,10 +84,27 @@ public enum Server {
     ) async throws {
         var configuration = try configuration(store: store, repository: repository, options: options, logger: logger)
         configuration.extraRoutes = extraRoutes
-        var services: [any Service] = []
+        // The lease reaper: expired leases are released and their issues go back to the queue.
+        let feed = configuration.feed
+        var services: [any Service] = [
+            ClosureService {
+                while !Task.isCancelled {
+                    do {
+                        let expired = try await store.expireLeases()
+                        if !expired.isEmpty {
+                            feed.wake()
+                            logger.notice(
+                                "leases expired", metadata: ["issues": "\(expired.map(\.issueKey.description))"])
+                        }
+                    } catch {
+                        logger.warning("expiring leases failed", metadata: ["error": "\(error)"])
+                    }
+                    try? await Task.sleep(for: options.leaseSweep)
+                }
+            }
+        ]
         if case .postgres(let settings) = database {
             // Commits by other processes and machines wake the feed at once; polling stays as the safety net.
-            let feed = configuration.feed
             services.append(
                 ClosureService {
                     await PostgresEventWakeups.listen(settings, logger: logger) { feed.wake() }

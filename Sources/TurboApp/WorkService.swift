@@ -1,5 +1,6 @@
 import Foundation
 public import TurboCore
+import TurboGit
 
 /// An agent's work on an issue, under a lease: claim or start (lease, worktree, work log), heartbeat, progress,
 /// report blocked, submit. Every write after the start names the lease's epoch and is refused once the lease is no
@@ -29,7 +30,14 @@ public struct WorkService: Sendable {
     /// Leases the issue to `agent`, creates (or reuses) its worktree and starts the work log with the worktree's
     /// path and branch. Refuses an issue that is not eligible (not ready, blocked, or overlapping in-flight paths).
     public func start(_ ref: IssueRef, agent: String) async throws -> Started {
+        _ = try await store.expireLeases()
         let issue = try await store.issue(ref)
+        let project = try await TurboApp.resolveProject(nil, repository: worktrees.repository, store: store)
+        guard issue.projectID == project.id else {
+            throw TurboError.conflictingState(
+                "\(issue.key) belongs to another project; this coordinator works in \(project.key)'s repository "
+                    + "(\(worktrees.repository.root))")
+        }
         if issue.status == .ready,
             let entry = try await store.queue(project: .id(issue.projectID)).first(where: {
                 $0.candidate.id == issue.id
@@ -38,28 +46,34 @@ public struct WorkService: Sendable {
         {
             throw TurboError.conflictingState("\(issue.key) is not eligible: \(reason)")
         }
-        let (_, lease) = try await store.acquireLease(on: .id(issue.id), agent: agent, ttl: ttl)
-        let created: WorktreeService.Created
+        // The first lease covers provisioning too (setup commands may run up to their timeout), then shrinks to
+        // the normal TTL once the work has started.
+        var (_, lease) = try await store.acquireLease(
+            on: .id(issue.id), agent: agent, ttl: ttl + worktrees.plan.timeout)
         do {
-            created = try await worktrees.create(.id(issue.id))
+            let created = try await worktrees.create(.id(issue.id))
+            let (started, log) = try await store.startLeasedWork(
+                on: .id(issue.id), agent: agent, epoch: lease.epoch, worktreePath: created.record.path,
+                branch: created.record.branch)
+            lease = try await store.renewLease(
+                on: .id(issue.id), agent: agent, epoch: lease.epoch, ttl: ttl, progress: nil, percent: nil)
+            return Started(
+                issue: started, lease: lease, worktree: created.record, log: log, createdWorktree: created.created)
         } catch {
-            // Give the issue back rather than leave it assigned to nobody working.
+            // Give the issue back rather than leave it assigned to nobody working; the worktree (if any) stays
+            // for the next lease.
             _ = try? await store.finishLease(
                 on: .id(issue.id), agent: agent, epoch: lease.epoch, status: .ready,
-                end: WorkLogEnd(outcome: .failed), comment: nil, reason: "worktree failed")
+                end: WorkLogEnd(outcome: .failed), comment: nil, reason: "start failed")
             throw error
         }
-        let (started, log) = try await store.startLeasedWork(
-            on: .id(issue.id), agent: agent, epoch: lease.epoch, worktreePath: created.record.path,
-            branch: created.record.branch)
-        return Started(
-            issue: started, lease: lease, worktree: created.record, log: log, createdWorktree: created.created)
     }
 
     /// Starts work on the best eligible issue for an agent with `capabilities` (nil: any issue): the first in queue
     /// order whose required capabilities the agent has. Nil when nothing fits. Another agent winning a race for an
     /// issue moves on to the next.
     public func claimNext(agent: String, capabilities: [String]?, project: ProjectRef?) async throws -> Started? {
+        _ = try await store.expireLeases()
         let have = capabilities.map { Set($0.map { $0.lowercased() }) }
         for entry in try await store.queue(project: project) where entry.isEligible {
             if let have, !Set(entry.candidate.capabilities.map { $0.lowercased() }).isSubset(of: have) { continue }
@@ -112,7 +126,8 @@ public struct WorkService: Sendable {
         guard let lease = try await store.currentLease(of: .id(issue.id)) else {
             throw TurboError.staleLease(issue: issue.key.description, reason: "there is no live lease")
         }
-        try lease.check(agent: agent, epoch: epoch, now: Date())
+        // Expiry is judged by the store, on the database clock, when the submission is written.
+        try lease.check(agent: agent, epoch: epoch, now: .distantPast)
         guard let status = try await worktrees.status(.id(issue.id)) else {
             throw TurboError.noWorktree(issue.key.description)
         }

@@ -22,7 +22,8 @@ struct AuthMiddleware: RouterMiddleware {
             }
             context.token = token
         }
-        if request.uri.path == "/mcp" {
+        // The router ignores empty segments ("/mcp/", "//mcp"), so compare the normalized path.
+        if request.uri.path.split(separator: "/") == ["mcp"] {
             // MCP: any valid token (agents use theirs); the tools decide what the caller may do.
             guard context.token != nil else {
                 throw APIError(

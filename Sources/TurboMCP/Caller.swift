@@ -1,3 +1,4 @@
+import Foundation
 public import TurboCore
 
 /// Who is calling the tools: an agent (from an agent token, `TURBOCODE_TOKEN` or `--agent`), or a person with full
@@ -25,4 +26,16 @@ public struct MCPCaller: Sendable, Hashable {
         self.agentID = agentID
         self.actor = actor
     }
+}
+
+/// The leases one MCP session obtained (issue → epoch), so a work tool called without an epoch uses this session's,
+/// never whatever lease is live now: an old process of the same agent cannot hand in a newer run's work.
+public actor SessionLeases {
+    private var epochs: [UUID: Int] = [:]
+
+    public init() {}
+
+    func record(issue: UUID, epoch: Int) { epochs[issue] = epoch }
+
+    func epoch(of issue: UUID) -> Int? { epochs[issue] }
 }

@@ -29,6 +29,8 @@ public actor MCPHTTPEndpoint {
     let version: String
     let loopbackOnly: Bool
     let idleTimeout: Duration
+    /// Open sessions per token; opening one more closes that token's least recently used.
+    let sessionsPerToken = 16
     let logger: Logger
     private var sessions: [String: Session] = [:]
 
@@ -59,7 +61,8 @@ public actor MCPHTTPEndpoint {
         }
         var request = request
         let body = try await request.collectBody(upTo: context.maxUploadSize)
-        var headers: [String: String] = [:]
+        // HTTP/1's Host header travels as the :authority pseudo-header; the SDK's origin check reads "Host".
+        var headers: [String: String] = request.head.authority.map { ["Host": $0] } ?? [:]
         for field in request.headers {
             let name = field.name.canonicalName
             headers[name] = headers[name].map { "\($0), \(field.value)" } ?? field.value
@@ -134,6 +137,11 @@ public actor MCPHTTPEndpoint {
         }
         let answer = await transport.handleRequest(request)
         if answer.statusCode < 300 {
+            let mine = sessions.filter { $0.value.tokenID == token.id }
+            if mine.count >= sessionsPerToken, let oldest = mine.min(by: { $0.value.lastSeen < $1.value.lastSeen }) {
+                sessions[oldest.key] = nil
+                await oldest.value.server.stop()
+            }
             sessions[id] = Session(server: server, transport: transport, tokenID: token.id, lastSeen: .now)
         } else {
             await server.stop()

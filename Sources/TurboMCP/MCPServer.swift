@@ -18,8 +18,9 @@ public enum TurboMCPServer {
             name: "turbocode", version: version, title: "turboCode", instructions: instructions,
             capabilities: .init(tools: .init(listChanged: false)))
         await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: ToolCatalogue.tools) }
+        let leases = SessionLeases()
         await server.withMethodHandler(CallTool.self) { params in
-            try await tools.call(params.name, arguments: params.arguments, caller: caller)
+            try await tools.call(params.name, arguments: params.arguments, caller: caller, session: leases)
         }
         return server
     }

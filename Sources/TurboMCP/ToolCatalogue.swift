@@ -68,7 +68,8 @@ public enum ToolCatalogue {
                 ], required: ["title", "description", "type", "priority"])),
         writing(
             "update_issue",
-            "Changes an issue's fields; a status change follows the state machine (closing means done).",
+            "Changes an issue's fields. Status changes are triage only: open ↔ ready, closing an issue nobody started "
+                + "(people only) and reopening; work moves through the work tools.",
             schema(
                 [
                     "issue_id": issueID, "title": ["type": "string", "minLength": 1, "maxLength": 200],
@@ -139,7 +140,7 @@ public enum ToolCatalogue {
                 ["blocking_issue_id": issueID, "blocked_issue_id": issueID],
                 required: ["blocking_issue_id", "blocked_issue_id"])),
         writing(
-            "remove_blocker", "Removes a blocker.",
+            "remove_blocker", "Removes a blocker (people only).",
             schema(
                 ["blocking_issue_id": issueID, "blocked_issue_id": issueID],
                 required: ["blocking_issue_id", "blocked_issue_id"]), idempotent: false),
@@ -186,10 +187,10 @@ public enum ToolCatalogue {
             schema(
                 ["issue_id": issueID, "reason": ["type": "string", "minLength": 1], "epoch": optionalEpoch],
                 required: ["issue_id", "reason"])),
-        readOnly(
+        writing(
             "get_conflicts",
             "Predicted merge conflicts between the in-flight branches and with the base, refreshed now.",
-            schema(["issue_id": issueID])),
+            schema(["issue_id": issueID]), idempotent: true),
     ]
 
     /// The names each tool accepts.

@@ -19,13 +19,15 @@ public struct TurboTools: Sendable {
 
     /// Runs a tool. Domain failures and bad arguments are results with `isError: true` and a message the agent can
     /// act on; only an unknown tool is a protocol error.
-    public func call(_ name: String, arguments: [String: Value]?, caller: MCPCaller) async throws -> CallTool.Result {
+    public func call(
+        _ name: String, arguments: [String: Value]?, caller: MCPCaller, session: SessionLeases = SessionLeases()
+    ) async throws -> CallTool.Result {
         guard let allowed = ToolCatalogue.parameters[name] else {
             throw MCPError.invalidParams("unknown tool '\(name)'")
         }
         do {
             let arguments = try ToolArguments(arguments, tool: name, allowed: allowed)
-            let value = try await run(name, arguments, caller: caller)
+            let value = try await run(name, arguments, caller: caller, session: session)
             return try Self.result(value)
         } catch let error as TurboError {
             return Self.failure(error.description)
@@ -59,7 +61,9 @@ public struct TurboTools: Sendable {
 
     // MARK: Dispatch
 
-    func run(_ name: String, _ arguments: ToolArguments, caller: MCPCaller) async throws -> any Encodable {
+    func run(_ name: String, _ arguments: ToolArguments, caller: MCPCaller, session: SessionLeases) async throws
+        -> any Encodable
+    {
         switch name {
         case "get_issue":
             let ref = try arguments.issue("issue_id")
@@ -79,8 +83,8 @@ public struct TurboTools: Sendable {
                 issue: issue.key.description, comments: try await store.comments(of: ref).map(CommentDocument.init))
         case "get_next_issue": return try await nextIssue()
         case "get_work_queue": return try await workQueue(arguments)
-        case "start_work_on_issue": return try await startWork(arguments, caller: caller)
-        case "claim_next_issue": return try await claimNext(arguments, caller: caller)
+        case "start_work_on_issue": return try await startWork(arguments, caller: caller, session: session)
+        case "claim_next_issue": return try await claimNext(arguments, caller: caller, session: session)
         case "heartbeat":
             let ref = try arguments.issue("issue_id")
             let lease = try await requireWork(name).heartbeat(
@@ -90,16 +94,16 @@ public struct TurboTools: Sendable {
             let ref = try arguments.issue("issue_id")
             let work = try requireWork(name)
             let lease = try await work.heartbeat(
-                ref, agent: caller.agentID, epoch: try await epoch(arguments, ref, caller: caller),
+                ref, agent: caller.agentID, epoch: try await epoch(arguments, ref, caller: caller, session: session),
                 message: try arguments.requiredString("message"), percent: try arguments.integer("percent"))
             return LeaseDocument(lease)
         case "report_blocked":
             let ref = try arguments.issue("issue_id")
             let issue = try await requireWork(name).reportBlocked(
-                ref, agent: caller.agentID, epoch: try await epoch(arguments, ref, caller: caller),
+                ref, agent: caller.agentID, epoch: try await epoch(arguments, ref, caller: caller, session: session),
                 reason: try arguments.requiredString("reason"))
             return IssueDocument(issue)
-        case "submit_issue_for_review": return try await submit(arguments, caller: caller)
+        case "submit_issue_for_review": return try await submit(arguments, caller: caller, session: session)
         case "list_worktrees": return try await listWorktrees(arguments)
         case "get_worktree_status": return try await worktreeStatus(arguments)
         case "add_blocker":
@@ -107,6 +111,11 @@ public struct TurboTools: Sendable {
                 blocker: try arguments.issue("blocking_issue_id"), blocked: try arguments.issue("blocked_issue_id"))
             return DependencyEdgeDocument(blocker: edge.blocker.description, blocked: edge.blocked.description)
         case "remove_blocker":
+            // An agent could otherwise unblock its own issue; dropping a dependency is a person's decision.
+            guard caller.agentID == nil else {
+                throw TurboError.invalidInput(
+                    "remove_blocker is for people; if a blocker is wrong, say so with add_comment or report_blocked")
+            }
             let blocker = try arguments.issue("blocking_issue_id")
             let blocked = try arguments.issue("blocked_issue_id")
             try await store.removeDependency(blocker: blocker, blocked: blocked)
@@ -186,12 +195,20 @@ public struct TurboTools: Sendable {
         changes.description = try arguments.string("description")
         changes.priority = try arguments.string("priority").map { try IssuePriority(parsing: $0) }
         changes.type = try arguments.string("type").map { try IssueType(parsing: $0) }
-        if arguments.values.keys.contains("assignee") { changes.assignedTo = .some(try arguments.string("assignee")) }
+        if arguments.values.keys.contains("assignee") {
+            guard caller.agentID == nil else {
+                throw TurboError.invalidInput("update_issue: agents do not assign issues; use claim_next_issue")
+            }
+            changes.assignedTo = .some(try arguments.string("assignee"))
+        }
         let status = try arguments.string("status").map { try IssueStatus(parsing: $0) }
         var issue = try await store.issue(ref)
         // Check the move before writing anything, so a refused status leaves the fields untouched too.
-        if let status, status != issue.status, !issue.status.canTransition(to: status) {
-            throw TurboError.invalidTransition(issue: issue.key.description, from: issue.status, to: status)
+        if let status, status != issue.status {
+            guard issue.status.canTransition(to: status) else {
+                throw TurboError.invalidTransition(issue: issue.key.description, from: issue.status, to: status)
+            }
+            try Self.checkStatusChange(issue, to: status, caller: caller)
         }
         if changes != IssueChanges() { issue = try await store.updateIssue(.id(issue.id), changes) }
         if let status, status != issue.status {
@@ -199,6 +216,23 @@ public struct TurboTools: Sendable {
                 .id(issue.id), to: status, reason: status == .closed ? .done : nil, actor: caller.actor)
         }
         return IssueDocument(issue)
+    }
+
+    /// update_issue only triages (open ↔ ready, closing what nobody started, reopening); work moves go through the
+    /// work tools and review, so "done" is verified, never claimed. Agents may not close issues at all.
+    static func checkStatusChange(_ issue: Issue, to status: IssueStatus, caller: MCPCaller) throws {
+        let triage: Set<IssueStatus> = [.open, .ready]
+        let allowed =
+            (triage.contains(issue.status) && triage.contains(status))
+            || (triage.contains(issue.status) && status == .closed && caller.agentID == nil)
+            || (issue.status == .closed && status == .open)
+        guard allowed else {
+            throw TurboError.invalidInput(
+                "update_issue cannot move \(issue.key) from \(issue.status) to \(status): "
+                    + (status == .closed && caller.agentID != nil
+                        ? "agents do not close issues; submit_issue_for_review hands work in"
+                        : "work moves through start_work_on_issue, submit_issue_for_review, report_blocked and review"))
+        }
     }
 
     func nextIssue() async throws -> NextIssueDocument {
@@ -243,17 +277,27 @@ public struct TurboTools: Sendable {
         return try APIToken.validatedAgentID(named.hasPrefix("ai:") ? String(named.dropFirst(3)) : named)
     }
 
-    /// The epoch named, else the live lease's (still fenced by the caller's agent).
-    func epoch(_ arguments: ToolArguments, _ ref: IssueRef, caller: MCPCaller) async throws -> Int {
+    /// The epoch named, else the one this session obtained for the issue; a person (no agent identity) may fall back
+    /// to the live lease's.
+    func epoch(_ arguments: ToolArguments, _ ref: IssueRef, caller: MCPCaller, session: SessionLeases) async throws
+        -> Int
+    {
         if let epoch = try arguments.integer("epoch") { return epoch }
+        let issue = try await store.issue(ref)
+        if let epoch = await session.epoch(of: issue.id) { return epoch }
+        if caller.agentID != nil {
+            throw TurboError.invalidInput(
+                "pass the epoch you got when the work started on \(issue.key) (this session did not start it)")
+        }
         guard let lease = try await store.currentLease(of: ref) else {
-            let issue = try await store.issue(ref)
             throw TurboError.staleLease(issue: issue.key.description, reason: "there is no live lease on it")
         }
         return lease.epoch
     }
 
-    func startWork(_ arguments: ToolArguments, caller: MCPCaller) async throws -> StartedWorkDocument {
+    func startWork(_ arguments: ToolArguments, caller: MCPCaller, session: SessionLeases) async throws
+        -> StartedWorkDocument
+    {
         let work = try requireWork("start_work_on_issue")
         if let path = try arguments.string("project_path") {
             let named = try? Repository.locate(from: (path as NSString).expandingTildeInPath)
@@ -265,10 +309,14 @@ public struct TurboTools: Sendable {
             }
         }
         let agent = try agent(named: try arguments.requiredString("started_by"), caller: caller, tool: "start_work")
-        return StartedWorkDocument(try await work.start(try arguments.issue("issue_id"), agent: agent), ttl: work.ttl)
+        let started = try await work.start(try arguments.issue("issue_id"), agent: agent)
+        await session.record(issue: started.issue.id, epoch: started.lease.epoch)
+        return StartedWorkDocument(started, ttl: work.ttl)
     }
 
-    func claimNext(_ arguments: ToolArguments, caller: MCPCaller) async throws -> ClaimDocument {
+    func claimNext(_ arguments: ToolArguments, caller: MCPCaller, session: SessionLeases) async throws
+        -> ClaimDocument
+    {
         let work = try requireWork("claim_next_issue")
         let agent = try agent(named: try arguments.string("agent_id"), caller: caller, tool: "claim_next_issue")
         let project: ProjectRef =
@@ -279,18 +327,22 @@ public struct TurboTools: Sendable {
             }
         let started = try await work.claimNext(
             agent: agent, capabilities: try arguments.strings("capabilities"), project: project)
+        if let started { await session.record(issue: started.issue.id, epoch: started.lease.epoch) }
         return ClaimDocument(
             work: started.map { StartedWorkDocument($0, ttl: work.ttl) },
             message: started == nil ? "No eligible issue matches your capabilities now." : nil)
     }
 
-    func submit(_ arguments: ToolArguments, caller: MCPCaller) async throws -> SubmittedDocument {
+    func submit(_ arguments: ToolArguments, caller: MCPCaller, session: SessionLeases) async throws
+        -> SubmittedDocument
+    {
         let work = try requireWork("submit_issue_for_review")
         let ref = try arguments.issue("issue_id")
-        let submitted = try await work.submit(
-            ref, agent: caller.agentID, epoch: try await epoch(arguments, ref, caller: caller),
-            commitURL: try arguments.string("commit_url"))
+        // Every argument is checked before anything is written.
+        let commitURL = try arguments.string("commit_url")
         _ = try arguments.bool("cleanup_worktree")
+        let epoch = try await epoch(arguments, ref, caller: caller, session: session)
+        let submitted = try await work.submit(ref, agent: caller.agentID, epoch: epoch, commitURL: commitURL)
         return SubmittedDocument(
             issue: IssueDocument(submitted.issue), head: submitted.head, commits: submitted.commits,
             message:

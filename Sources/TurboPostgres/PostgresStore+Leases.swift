@@ -155,6 +155,52 @@ extension PostgresStore {
         }
     }
 
+    public func expireLeases() async throws -> [Lease] {
+        // Candidates first, then one transaction per issue under its row lock, re-checked there: a heartbeat that
+        // lands in between keeps its lease.
+        let candidates = try await Self.translating {
+            try await client.query(
+                "SELECT issue_id FROM leases WHERE released_at IS NULL AND expires_at <= now()", logger: logger
+            ).collect().map { try $0.decode(UUID.self) }
+        }
+        var released: [Lease] = []
+        for issueID in candidates {
+            let lease: Lease? = try await transaction { conn in
+                let issue = try await fetchIssue(conn, .id(issueID), lock: true)
+                let now = try await conn.now(logger)
+                guard let lease = try await currentLease(conn, issue), lease.expiresAt <= now else { return nil }
+                var events: [EventDraft] = []
+                if issue.status == .assigned || issue.status == .inProgress {
+                    let moved = try await move(conn, issue, to: .ready, reason: nil, now: now)
+                    events.append(.transition(moved, from: issue.status, actor: nil))
+                    if let log = try await endActiveWorkLog(conn, moved, WorkLogEnd(outcome: .expired), now: now) {
+                        events.append(.workLog(.workLogEnded, log))
+                    }
+                }
+                let ended = try await release(conn, lease, reason: "expired", now: now)
+                events.append(.lease(.leaseReleased, ended))
+                try await appendEvents(conn, events, now: now)
+                return ended
+            }
+            if let lease { released.append(lease) }
+        }
+        return released
+    }
+
+    /// Ends the work on an issue that left its leased states: ends the active work log and releases the lease.
+    func endLeasedWork(_ conn: PostgresConnection, _ issue: Issue, outcome: WorkOutcome, reason: String, now: Date)
+        async throws -> [EventDraft]
+    {
+        var events: [EventDraft] = []
+        if let log = try await endActiveWorkLog(conn, issue, WorkLogEnd(outcome: outcome), now: now) {
+            events.append(.workLog(.workLogEnded, log))
+        }
+        if let lease = try await currentLease(conn, issue) {
+            events.append(.lease(.leaseReleased, try await release(conn, lease, reason: reason, now: now)))
+        }
+        return events
+    }
+
     /// `ai:<agent>` for an agent id, the id itself when it already names a person or agent (`user:ana`).
     static func actor(_ agent: String) -> String {
         agent.hasPrefix("user:") || agent.hasPrefix("ai:") ? agent : "ai:\(agent)"

@@ -272,7 +272,12 @@ public struct PostgresStore: TurboStore {
             let issue = try await fetchIssue(conn, ref, lock: true)
             let now = try await conn.now(logger)
             let moved = try await move(conn, issue, to: status, reason: reason, now: now)
-            try await appendEvents(conn, [.transition(moved, from: issue.status, actor: actor)], now: now)
+            var events: [EventDraft] = [.transition(moved, from: issue.status, actor: actor)]
+            if issue.status.endsLease(movingTo: status) {
+                events += try await endLeasedWork(
+                    conn, moved, outcome: .released, reason: "released by \(actor ?? "user")", now: now)
+            }
+            try await appendEvents(conn, events, now: now)
             return try await withDependencyKeys(conn, [moved])[0]
         }
     }

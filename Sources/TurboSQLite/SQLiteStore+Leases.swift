@@ -56,6 +56,50 @@ extension SQLiteStore {
         }
     }
 
+    public func expireLeases() async throws -> [Lease] {
+        try await write { db in
+            let now = Date.storageNow()
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT l.*, i.key AS issue_key FROM leases l JOIN issues i ON i.id = l.issue_id
+                    WHERE l.released_at IS NULL AND l.expires_at <= ? ORDER BY l.expires_at
+                    """, arguments: [now])
+            var released: [Lease] = []
+            var events: [EventDraft] = []
+            for row in rows {
+                let lease = try Self.lease(row, try SQLiteRows.issueKey(row["issue_key"]))
+                let issue = try Self.fetchIssue(db, .id(lease.issueID))
+                if issue.status == .assigned || issue.status == .inProgress {
+                    let moved = try Self.move(db, issue, to: .ready, reason: nil)
+                    events.append(.transition(moved, from: issue.status, actor: nil))
+                    if let log = try Self.endActiveWorkLog(db, moved, WorkLogEnd(outcome: .expired)) {
+                        events.append(.workLog(.workLogEnded, log))
+                    }
+                }
+                let ended = try Self.release(db, lease, reason: "expired", now: now)
+                events.append(.lease(.leaseReleased, ended))
+                released.append(ended)
+            }
+            try appendEvents(db, events)
+            return released
+        }
+    }
+
+    /// Ends the work on an issue that left its leased states: releases the lease and ends the active work log.
+    static func endLeasedWork(_ db: Database, _ issue: Issue, outcome: WorkOutcome, reason: String) throws
+        -> [EventDraft]
+    {
+        var events: [EventDraft] = []
+        if let log = try endActiveWorkLog(db, issue, WorkLogEnd(outcome: outcome)) {
+            events.append(.workLog(.workLogEnded, log))
+        }
+        if let lease = try currentLease(db, issue) {
+            events.append(.lease(.leaseReleased, try release(db, lease, reason: reason, now: Date.storageNow())))
+        }
+        return events
+    }
+
     public func currentLease(of ref: IssueRef) async throws -> Lease? {
         try await read { db in try Self.currentLease(db, try Self.fetchIssue(db, ref)) }
     }

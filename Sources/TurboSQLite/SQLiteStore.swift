@@ -224,7 +224,12 @@ public struct SQLiteStore: TurboStore {
         try await write { db in
             let issue = try Self.fetchIssue(db, ref)
             let moved = try Self.move(db, issue, to: status, reason: reason)
-            try appendEvents(db, [.transition(moved, from: issue.status, actor: actor)])
+            var events: [EventDraft] = [.transition(moved, from: issue.status, actor: actor)]
+            if issue.status.endsLease(movingTo: status) {
+                events += try Self.endLeasedWork(
+                    db, moved, outcome: .released, reason: "released by \(actor ?? "user")")
+            }
+            try appendEvents(db, events)
             return try Self.withDependencyKeys(db, [moved])[0]
         }
     }

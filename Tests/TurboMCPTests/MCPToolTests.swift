@@ -133,6 +133,10 @@ struct MCPToolTests {
             #expect(work["branch_name"]?.stringValue?.hasPrefix("MCP-2/") == true)
             #expect(FileManager.default.fileExists(atPath: path))
 
+            // A mistyped argument refuses the whole call before anything is written.
+            let typo = try await Self.call(
+                client, "submit_issue_for_review", ["issue_id": "MCP-2", "cleanup_worktree": "true"])
+            #expect(typo.isError == true && Self.text(typo).contains("true or false"))
             // Nothing committed yet: submission is refused, saying so.
             let early = try await Self.call(client, "submit_issue_for_review", ["issue_id": "MCP-2", "epoch": 1])
             #expect(early.isError == true && Self.text(early).contains("no commits beyond the base"))
@@ -160,6 +164,14 @@ struct MCPToolTests {
             let log = try await store.workLogs(of: .key(try #require(IssueKey(parsing: "MCP-2")))).first
             #expect(log?.outcome == .submitted && log?.worktreePath == path && log?.commit?.count == 40)
 
+            // Agents triage, but do not move work, close issues or drop blockers.
+            let escalate = try await Self.call(client, "update_issue", ["issue_id": "MCP-2", "status": "review"])
+            #expect(escalate.isError == true && Self.text(escalate).contains("work moves through"))
+            let close = try await Self.call(client, "update_issue", ["issue_id": "MCP-1", "status": "closed"])
+            #expect(close.isError == true && Self.text(close).contains("agents do not close issues"))
+            let unblock = try await Self.call(
+                client, "remove_blocker", ["blocking_issue_id": "MCP-1", "blocked_issue_id": "MCP-2"])
+            #expect(unblock.isError == true && Self.text(unblock).contains("for people"))
             // Only web work is left: this agent has no match.
             let none = try await Self.call(client, "claim_next_issue", ["capabilities": ["swift"]])
             #expect(none.structuredContent?.objectValue?["issue"] == .null)

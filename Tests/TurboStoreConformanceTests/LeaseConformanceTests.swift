@@ -78,14 +78,17 @@ struct LeaseConformanceTests {
             await #expect(throws: TurboError.self) {
                 try await store.acquireLease(on: ref("TEST-3"), agent: "a", ttl: .seconds(60))
             }
-            // A lease that lapses (zero TTL) is dead: its holder is fenced, and once the issue is ready again the
-            // next lease has epoch 2.
+            // A lease that lapses (zero TTL) is dead: its holder is fenced; the reaper releases it and puts the issue
+            // back in the queue, and the next lease has epoch 2.
             let first = try await store.acquireLease(on: ref("TEST-1"), agent: "a", ttl: .zero).lease
             await #expect(throws: TurboError.self) {
                 try await store.renewLease(
                     on: ref("TEST-1"), agent: "a", epoch: 1, ttl: .seconds(60), progress: nil, percent: nil)
             }
-            _ = try await store.transition(ref("TEST-1"), to: .ready, reason: nil, actor: "user:ops")
+            let expired = try await store.expireLeases()
+            #expect(expired.map(\.epoch) == [1] && expired.first?.releaseReason == "expired")
+            #expect(try await store.issue(ref("TEST-1")).status == .ready)
+            #expect(try await store.expireLeases().isEmpty)
             let second = try await store.acquireLease(on: ref("TEST-1"), agent: "b", ttl: .seconds(60)).lease
             #expect(first.epoch == 1 && second.epoch == 2 && second.agentID == "b")
             let events = try await store.events(after: 0, limit: 1_000).filter { $0.type.hasPrefix("lease.") }
@@ -101,6 +104,16 @@ struct LeaseConformanceTests {
             let comment = try await store.comments(of: ref("TEST-1")).last
             #expect(comment?.author == "ai:b" && comment?.body == "Blocked: the staging database is down")
             #expect(try await eventTypes(store).contains("issue.blocked"))
+
+            // A person taking an issue away from its agent ends the lease and the work log with it.
+            _ = try await store.transition(ref("TEST-1"), to: .ready, reason: nil, actor: "user:ops")
+            let third = try await store.acquireLease(on: ref("TEST-1"), agent: "c", ttl: .seconds(60)).lease
+            _ = try await store.startLeasedWork(on: ref("TEST-1"), agent: "c", epoch: 3, worktreePath: nil, branch: nil)
+            _ = try await store.transition(ref("TEST-1"), to: .ready, reason: nil, actor: "user:ops")
+            let afterRelease = try await store.currentLease(of: ref("TEST-1"))
+            #expect(third.epoch == 3 && afterRelease == nil)
+            #expect(try await store.activeWorkLogs().isEmpty)
+            #expect(try await store.acquireLease(on: ref("TEST-1"), agent: "d", ttl: .seconds(60)).lease.epoch == 4)
         }
     }
 

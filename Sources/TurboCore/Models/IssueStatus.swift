@@ -57,3 +57,10 @@ public enum IssueStatus: String, UserParsableEnum {
 extension IssueStatus: CustomStringConvertible {
     public var description: String { rawValue }
 }
+
+extension IssueStatus {
+    /// Whether moving from `self` to `target` takes the issue away from the agent holding its lease.
+    public func endsLease(movingTo target: IssueStatus) -> Bool {
+        (self == .assigned || self == .inProgress) && target != .inProgress && target != .testing
+    }
+}

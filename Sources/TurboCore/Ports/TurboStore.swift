@@ -31,7 +31,8 @@ public protocol TurboStore: Sendable {
     func deleteIssue(_ ref: IssueRef) async throws -> Issue
     /// Moves an issue along the state machine, guarded against concurrent changes.
     ///
-    /// `closed` needs a reason; `reopen` (closed → open) clears it.
+    /// `closed` needs a reason; `reopen` (closed → open) clears it. Taking an issue out of `assigned`/`in_progress`
+    /// for anything but further work releases its lease and ends its work log in the same transaction.
     func transition(_ ref: IssueRef, to status: IssueStatus, reason: ClosedReason?, actor: String?) async throws
         -> Issue
 
@@ -100,6 +101,10 @@ public protocol TurboStore: Sendable {
     /// one more than the issue's last, the issue becomes `assigned` to `agent`, and `issue.assigned` and
     /// `lease.acquired` are written. An unreleased lease that has expired is released first (`expired`).
     func acquireLease(on ref: IssueRef, agent: String, ttl: Duration) async throws -> (issue: Issue, lease: Lease)
+    /// Releases every lease past its expiry (`expired`) and, in the same transaction per issue, ends the active work
+    /// log (`expired`) and sends `assigned`/`in_progress` issues back to `ready`; worktrees and branches stay.
+    /// Returns the released leases.
+    func expireLeases() async throws -> [Lease]
     /// The issue's unreleased lease, expired or not.
     func currentLease(of ref: IssueRef) async throws -> Lease?
     /// Extends the live lease named by `epoch` (held by `agent`, unless nil for an admin) to `ttl` from now; with

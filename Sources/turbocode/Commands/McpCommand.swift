@@ -16,9 +16,9 @@ extension Turbocode {
                 protocol. The work tools act for the agent of $TURBOCODE_TOKEN (an agent token), else for --agent, \
                 else for you as the local user (then start_work_on_issue's started_by names the agent).
 
-                  claude mcp add turbocode -- turbocode mcp
-                  codex mcp add turbocode -- turbocode mcp
-                  gemini mcp add turbocode turbocode mcp
+                  claude mcp add turbocode -- turbocode mcp --agent claude
+                  codex mcp add turbocode -- turbocode mcp --agent codex
+                  gemini mcp add turbocode turbocode mcp --agent gemini
 
                 A running 'turbocode serve' offers the same tools over Streamable HTTP at /mcp.
                 """)
