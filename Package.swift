@@ -93,14 +93,19 @@ let package = Package(
         // Webhooks: Standard Webhooks signatures, the SSRF guard, the retry schedule.
         .target(
             name: "TurboWebhooks",
-            dependencies: ["TurboCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "TurboCore", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Composition root: configuration, database selection, wiring.
         .target(
             name: "TurboApp",
             dependencies: [
-                "TurboCore", "TurboSQLite", "TurboPostgres", "TurboGit", "TurboHTTP",
+                "TurboCore", "TurboSQLite", "TurboPostgres", "TurboGit", "TurboHTTP", "TurboWebhooks",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -195,7 +200,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "TurboWebhooksTests", dependencies: ["TurboWebhooks", "TurboCore"], swiftSettings: swiftSettings),
+            name: "TurboWebhooksTests",
+            dependencies: [
+                "TurboWebhooks", "TurboCore", "TurboSQLite", .product(name: "Logging", package: "swift-log"),
+            ], swiftSettings: swiftSettings),
         .testTarget(
             name: "TurboMCPTests",
             dependencies: [

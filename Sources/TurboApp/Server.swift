@@ -5,6 +5,7 @@ import ServiceLifecycle
 public import TurboCore
 public import TurboHTTP
 import TurboPostgres
+import TurboWebhooks
 
 /// `turbocode serve`: the REST API and the event WebSocket on one Hummingbird server, shut down gracefully on
 /// SIGINT/SIGTERM.
@@ -53,6 +54,8 @@ public enum Server {
         public var rateLimit: RateLimit? = RateLimit(requestsPerSecond: 100)
         /// The longest wait before events written by another process reach WebSocket clients.
         public var pollInterval: Duration = .milliseconds(25)
+        /// How often the webhook outbox is looked at.
+        public var webhookPoll: Duration = .milliseconds(100)
         /// How often expired leases are looked for.
         public var leaseSweep: Duration = .seconds(5)
 
@@ -103,6 +106,9 @@ public enum Server {
                 }
             }
         ]
+        // Webhook delivery from the event log (the outbox).
+        let dispatcher = WebhookDispatcher(store: store, logger: logger, pollInterval: options.webhookPoll)
+        services.append(ClosureService { await dispatcher.run() })
         if case .postgres(let settings) = database {
             // Commits by other processes and machines wake the feed at once; polling stays as the safety net.
             services.append(

@@ -25,7 +25,8 @@ public struct APIError: HTTPResponseError, Sendable {
             case .invalidTransition: "invalid_transition"
             case .dependencyCycle: "dependency_cycle"
             case .duplicateProjectKey, .duplicateDependency: "duplicate"
-            case .projectNotFound, .issueNotFound, .dependencyNotFound, .noActiveWorkLog, .noWorktree: "not_found"
+            case .projectNotFound, .issueNotFound, .dependencyNotFound, .noActiveWorkLog, .noWorktree, .webhookNotFound:
+                "not_found"
             case .worktreeHasWork: "worktree_has_work"
             case .conflictingState: "conflicting_state"
             case .staleLease: "stale_lease"

@@ -160,6 +160,44 @@ enum PostgresMigrations {
             CREATE UNIQUE INDEX leases_one_live_per_issue ON leases(issue_id) WHERE released_at IS NULL;
             """
         ),
+        (
+            "v6: webhooks",
+            """
+            CREATE TABLE webhooks (
+                id uuid PRIMARY KEY,
+                url text NOT NULL,
+                events text[] NOT NULL DEFAULT '{}',
+                description text,
+                secret text NOT NULL,
+                previous_secret text,
+                previous_secret_expires_at timestamptz,
+                allow_private boolean NOT NULL DEFAULT false,
+                enabled boolean NOT NULL DEFAULT true,
+                disabled_reason text,
+                cursor bigint NOT NULL DEFAULT 0,
+                failing_since timestamptz,
+                created_at timestamptz NOT NULL,
+                updated_at timestamptz NOT NULL
+            );
+            CREATE TABLE webhook_deliveries (
+                id uuid PRIMARY KEY,
+                webhook_id uuid NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+                event_id bigint NOT NULL,
+                event_type text NOT NULL,
+                status text NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
+                attempts integer NOT NULL DEFAULT 0,
+                next_attempt_at timestamptz,
+                last_attempt_at timestamptz,
+                response_status integer,
+                response_body text,
+                error text,
+                created_at timestamptz NOT NULL,
+                delivered_at timestamptz,
+                UNIQUE (webhook_id, event_id)
+            );
+            CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at);
+            """
+        ),
     ]
 
     /// Applies the missing migrations in one transaction, serialized across processes by an advisory lock.

@@ -158,6 +158,44 @@ enum SQLiteMigrations {
                     CREATE UNIQUE INDEX leases_one_live_per_issue ON leases(issue_id) WHERE released_at IS NULL;
                     """)
         }
+        migrator.registerMigration("v6: webhooks") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE webhooks (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        url TEXT NOT NULL,
+                        events TEXT NOT NULL DEFAULT '[]',
+                        description TEXT,
+                        secret TEXT NOT NULL,
+                        previous_secret TEXT,
+                        previous_secret_expires_at TEXT,
+                        allow_private INTEGER NOT NULL DEFAULT 0,
+                        enabled INTEGER NOT NULL DEFAULT 1,
+                        disabled_reason TEXT,
+                        cursor INTEGER NOT NULL DEFAULT 0,
+                        failing_since TEXT,
+                        created_at TEXT NOT NULL,
+                        updated_at TEXT NOT NULL
+                    );
+                    CREATE TABLE webhook_deliveries (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+                        event_id INTEGER NOT NULL,
+                        event_type TEXT NOT NULL,
+                        status TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at TEXT,
+                        last_attempt_at TEXT,
+                        response_status INTEGER,
+                        response_body TEXT,
+                        error TEXT,
+                        created_at TEXT NOT NULL,
+                        delivered_at TEXT,
+                        UNIQUE (webhook_id, event_id)
+                    );
+                    CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at);
+                    """)
+        }
         return migrator
     }
 }

@@ -28,6 +28,8 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
     case leaseReleased = "lease.released"
     case issueProgress = "issue.progress"
     case issueBlocked = "issue.blocked"
+    case webhookTest = "webhook.test"
+    case webhookDisabled = "webhook.disabled"
 }
 
 /// A row of the event log: the outbox that WebSocket, webhooks and readers consume.
@@ -203,5 +205,23 @@ extension EventDraft {
                 "epoch": .number(Double(lease.epoch)), "message": .string(message),
                 "percent": percent.map { .number(Double($0)) } ?? .null,
             ])
+    }
+}
+
+extension EventDraft {
+    /// `webhook.disabled`: an endpoint stopped receiving (410 Gone, or failing for days).
+    public static func webhookDisabled(_ webhook: Webhook, reason: String) -> EventDraft {
+        EventDraft(
+            type: .webhookDisabled, subject: webhook.id.lowercasedString,
+            payload: [
+                "id": .string(webhook.id.lowercasedString), "url": .string(webhook.url), "reason": .string(reason),
+            ])
+    }
+
+    /// `webhook.test`: sent to one endpoint on request.
+    public static func webhookTest(_ webhook: Webhook) -> EventDraft {
+        EventDraft(
+            type: .webhookTest, subject: webhook.id.lowercasedString,
+            payload: ["id": .string(webhook.id.lowercasedString), "url": .string(webhook.url)])
     }
 }

@@ -23,6 +23,8 @@ public enum TurboError: Error, Hashable, Sendable, CustomStringConvertible {
     case staleLease(issue: String, reason: String)
     /// The request is valid but the current state of what it names forbids it (the message says why).
     case conflictingState(String)
+    /// No webhook (or delivery) with this id.
+    case webhookNotFound(String)
     /// The issue has no (active) worktree.
     case noWorktree(String)
     case ambiguousProject([String])
@@ -44,7 +46,8 @@ public enum TurboError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The broad class of this failure.
     public var kind: Kind {
         switch self {
-        case .projectNotFound, .issueNotFound, .dependencyNotFound, .noActiveWorkLog, .noWorktree: .notFound
+        case .projectNotFound, .issueNotFound, .dependencyNotFound, .noActiveWorkLog, .noWorktree, .webhookNotFound:
+            .notFound
         case .duplicateProjectKey, .invalidTransition, .dependencyCycle, .duplicateDependency, .activeWorkLogExists,
             .ambiguousProject, .worktreeHasWork, .notOurs, .conflictingState, .staleLease:
             .conflict
@@ -92,6 +95,8 @@ public enum TurboError: Error, Hashable, Sendable, CustomStringConvertible {
             message
         case .staleLease(let issue, let reason):
             "\(issue): \(reason); nothing was changed"
+        case .webhookNotFound(let id):
+            "no webhook or delivery \(id)"
         case .noWorktree(let issue):
             "\(issue) has no worktree"
         case .ambiguousProject(let keys):

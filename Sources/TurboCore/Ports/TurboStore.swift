@@ -1,3 +1,5 @@
+public import Foundation
+
 /// The one persistence port. Every mutating method runs in a single transaction that also writes its event rows,
 /// checks its guards inside that transaction, and writes nothing when it throws.
 ///
@@ -122,6 +124,37 @@ public protocol TurboStore: Sendable {
         on ref: IssueRef, agent: String?, epoch: Int, status: IssueStatus, end: WorkLogEnd, comment: String?,
         reason: String
     ) async throws -> (issue: Issue, lease: Lease)
+
+    // MARK: Webhooks
+
+    /// Creates a subscription whose outbox starts after the newest event (it receives what commits from now on).
+    func createWebhook(_ new: NewWebhook) async throws -> Webhook
+    func webhooks() async throws -> [Webhook]
+    func webhook(_ id: UUID) async throws -> Webhook
+    /// Changes what is given; enabling again clears the failure record.
+    func updateWebhook(
+        _ id: UUID, url: String?, events: [String]?, description: String?, enabled: Bool?
+    ) async throws -> Webhook
+    /// Removes a subscription with its delivery log.
+    func deleteWebhook(_ id: UUID) async throws
+    /// Replaces the secret; the old one keeps signing (alongside) for `keepPrevious`.
+    func rotateWebhookSecret(_ id: UUID, secret: String, keepPrevious: Duration) async throws -> Webhook
+    /// Adds deliveries of `events` (already filtered) and moves the endpoint's cursor from `cursor` to `to`, in one
+    /// transaction, only if the cursor is still `cursor` (so two coordinators never enqueue twice). Returns how many
+    /// deliveries were added.
+    func enqueueDeliveries(webhook id: UUID, cursor: Int64, to: Int64, events: [Event]) async throws -> Int
+    /// Pending deliveries due now, for enabled endpoints, oldest event first.
+    func dueDeliveries(limit: Int) async throws -> [WebhookDelivery]
+    func delivery(_ id: UUID) async throws -> WebhookDelivery
+    /// Records an attempt: the delivery's status, counts and log; the endpoint's failure record; disabling it
+    /// (with `webhook.disabled`) when the attempt says so.
+    func recordDeliveryAttempt(_ id: UUID, _ attempt: DeliveryAttempt) async throws -> WebhookDelivery
+    /// An endpoint's deliveries, newest first.
+    func deliveries(webhook id: UUID, limit: Int) async throws -> [WebhookDelivery]
+    /// Makes a delivery pending and due now again (its id, the `webhook-id`, stays).
+    func redeliver(_ id: UUID) async throws -> WebhookDelivery
+    /// Writes an event outside any other change (`webhook.test`).
+    func appendEvent(_ draft: EventDraft) async throws -> Int64
 
     // MARK: Queue and events
 
