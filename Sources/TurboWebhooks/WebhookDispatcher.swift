@@ -26,8 +26,7 @@ public struct WebhookDispatcher: Sendable {
     public var parallelEndpoints: Int
     /// An endpoint failing for this long is disabled.
     public var giveUpAfter: Duration
-    let wakeups: AsyncStream<Void>
-    let wakeupContinuation: AsyncStream<Void>.Continuation
+    let wakeups = Wakeups()
 
     public init(
         store: any TurboStore, logger: Logger, schedule: RetrySchedule = .standard,
@@ -40,33 +39,14 @@ public struct WebhookDispatcher: Sendable {
         self.pollInterval = pollInterval
         self.parallelEndpoints = max(1, parallelEndpoints)
         self.giveUpAfter = giveUpAfter
-        (wakeups, wakeupContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Asks the running dispatcher to look now (new events committed).
-    public func wake() { wakeupContinuation.yield() }
+    public func wake() { wakeups.wake() }
 
     /// Delivers until cancelled.
     public func run() async {
-        await withTaskGroup(of: Void.self) { group in
-            let (interval, continuation) = (pollInterval, wakeupContinuation)
-            group.addTask {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: interval)
-                    continuation.yield()
-                }
-            }
-            for await _ in wakeups {
-                do {
-                    try await runOnce()
-                } catch is CancellationError {
-                    break
-                } catch {
-                    logger.warning("webhook delivery pass failed", metadata: ["error": "\(error)"])
-                }
-            }
-            group.cancelAll()
-        }
+        await wakeups.run(every: pollInterval, logging: "a webhook delivery pass", to: logger) { try await runOnce() }
     }
 
     /// One pass: move new events into the outbox, then send what is due. Returns the attempts made.

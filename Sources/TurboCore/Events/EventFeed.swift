@@ -53,8 +53,7 @@ public actor EventFeed {
     private var isStopped = false
     /// Subscribers dropped for being too slow since the feed began.
     public private(set) var droppedSubscribers = 0
-    private nonisolated let wakeups: AsyncStream<Void>
-    private nonisolated let wakeupContinuation: AsyncStream<Void>.Continuation
+    private nonisolated let wakeups = Wakeups()
 
     public init(
         store: any TurboStore, pollInterval: Duration = .milliseconds(25), capacity: Int = 4096,
@@ -64,14 +63,13 @@ public actor EventFeed {
         self.pollInterval = pollInterval
         self.capacity = max(1, capacity)
         self.logger = logger
-        (wakeups, wakeupContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// The number of live subscribers.
     public var subscriberCount: Int { subscribers.count }
 
     /// Asks the running feed to look at the log now. Cheap; many calls coalesce into one look.
-    public nonisolated func wake() { wakeupContinuation.yield() }
+    public nonisolated func wake() { wakeups.wake() }
 
     /// Starts a subscription at the feed's current position.
     public func subscribe() async throws -> Subscription {
@@ -120,26 +118,7 @@ public actor EventFeed {
 
     /// Tails the log until cancelled, then ends every subscription with `.stopped`.
     public func run() async {
-        await withTaskGroup(of: Void.self) { group in
-            let interval = pollInterval
-            let continuation = wakeupContinuation
-            group.addTask {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: interval)
-                    continuation.yield()
-                }
-            }
-            for await _ in wakeups {
-                do {
-                    try await poll()
-                } catch is CancellationError {
-                    break
-                } catch {
-                    logger.warning("reading the event log failed", metadata: ["error": "\(error)"])
-                }
-            }
-            group.cancelAll()
-        }
+        await wakeups.run(every: pollInterval, logging: "reading the event log", to: logger) { try await poll() }
         stop()
     }
 
