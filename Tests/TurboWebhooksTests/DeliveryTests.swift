@@ -22,16 +22,18 @@ final class Receiver: @unchecked Sendable {
     var log: URL { directory.appendingPathComponent("log.jsonl") }
     var url: String { "http://127.0.0.1:\(port)/hook" }
 
-    init(failFirst: Int = 0, failStatus: Int = 500) async throws {
+    init(failFirst: Int = 0, failStatus: Int = 500, location: String? = nil) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("rcv-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let portFile = directory.appendingPathComponent("port")
         let log = directory.appendingPathComponent("log.jsonl")
         process.executableURL = URL(fileURLWithPath: try #require(Self.python, "run through scripts/test.sh"))
-        process.arguments = [
-            Self.script, "serve", "--port-file", portFile.path, "--log", log.path, "--fail-first", String(failFirst),
-            "--fail-status", String(failStatus),
-        ]
+        process.arguments =
+            [
+                Self.script, "serve", "--port-file", portFile.path, "--log", log.path, "--fail-first",
+                String(failFirst),
+                "--fail-status", String(failStatus),
+            ] + (location.map { ["--location", $0] } ?? [])
         try process.run()
         var port: Int?
         for _ in 0..<500 where port == nil {
@@ -174,6 +176,22 @@ struct DeliveryTests {
             try await Self.drive(second) { receiver.requests().count == 3 }
             let ids = receiver.requests().map { ($0["headers"] as? [String: String])?["webhook-id"] }
             #expect(ids[2] == "msg_\(redelivered.id.lowercasedString)" && ids[1] == ids[2])
+        }
+    }
+
+    @Test func aRedirectIsAFailureAndIsNotFollowed() async throws {
+        let target = try await Receiver()
+        let redirecting = try await Receiver(failFirst: 1_000, failStatus: 307, location: target.url)
+        defer { [target, redirecting].forEach { $0.stop() } }
+        try await Self.withStore { store in
+            let project = try await store.createProject(NewProject(key: try ProjectKey("WH"), name: "Hooks"))
+            let hook = try await Self.webhook(store, redirecting.url)
+            _ = try await store.createIssue(NewIssue(project: .id(project.id), title: "Moved"))
+            let dispatcher = WebhookDispatcher(store: store, logger: Logger(label: "test"), schedule: Self.fast)
+            try await Self.drive(dispatcher) { redirecting.requests().count >= 2 }
+            let delivery = try #require(try await store.deliveries(webhook: hook.id, limit: 1).first)
+            #expect(delivery.responseStatus == 307 && delivery.error?.contains("redirects are not followed") == true)
+            #expect(target.requests().isEmpty, "the redirect target was never contacted")
         }
     }
 

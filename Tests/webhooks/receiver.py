@@ -31,6 +31,8 @@ def serve(options):
                         "body": body.decode(), "answered": options.fail_status if failing else 204,
                     }) + "\n")
             self.send_response(options.fail_status if failing else 204)
+            if failing and options.location:
+                self.send_header("Location", options.location)
             self.end_headers()
 
         def log_message(self, *arguments):
@@ -66,6 +68,7 @@ def main():
     parser.add_argument("--fail-first", type=int, default=0)
     parser.add_argument("--fail-status", type=int, default=500)
     parser.add_argument("--secret")
+    parser.add_argument("--location", help="a Location header for the failing answers (redirect tests)")
     options = parser.parse_args()
     if options.mode == "serve":
         serve(options)
