@@ -70,7 +70,7 @@ extension PostgresStore {
             var claimed = issue
             claimed.assignedTo = agent
             let assigned = try await move(conn, claimed, to: .assigned, reason: nil, now: now)
-            events += [.transition(assigned, from: .ready, actor: Self.actor(agent)), .lease(.leaseAcquired, lease)]
+            events += [.transition(assigned, from: .ready, actor: lease.holderActor), .lease(.leaseAcquired, lease)]
             try await appendEvents(conn, events, now: now)
             return (try await withDependencyKeys(conn, [assigned])[0], lease)
         }
@@ -106,7 +106,7 @@ extension PostgresStore {
             let issue = try await fetchIssue(conn, ref, lock: true)
             let now = try await conn.now(logger)
             let lease = try await checkedLease(conn, issue, agent: agent, epoch: epoch, now: now)
-            let actor = Self.actor(lease.agentID)
+            let actor = lease.holderActor
             let started = try await move(conn, issue, to: .inProgress, reason: nil, now: now)
             let log = try await insertWorkLog(
                 conn, started,
@@ -127,17 +127,11 @@ extension PostgresStore {
             let issue = try await fetchIssue(conn, ref, lock: true)
             let now = try await conn.now(logger)
             let lease = try await checkedLease(conn, issue, agent: agent, epoch: epoch, now: now)
-            let actor = Self.actor(lease.agentID)
+            let actor = lease.holderActor
             var events: [EventDraft] = []
             let moved = try await move(conn, issue, to: status, reason: nil, now: now)
             if status == .open {
-                events.append(
-                    EventDraft(
-                        type: .issueBlocked, subject: issue.key.description,
-                        payload: [
-                            "key": .string(issue.key.description), "from": .string(issue.status.rawValue),
-                            "actor": .string(actor), "reason": .string(comment ?? reason),
-                        ]))
+                events.append(.blocked(moved, from: issue.status, actor: actor, reason: comment ?? reason))
             } else {
                 events.append(.transition(moved, from: issue.status, actor: actor))
             }
@@ -199,11 +193,6 @@ extension PostgresStore {
             events.append(.lease(.leaseReleased, try await release(conn, lease, reason: reason, now: now)))
         }
         return events
-    }
-
-    /// `ai:<agent>` for an agent id, the id itself when it already names a person or agent (`user:ana`).
-    static func actor(_ agent: String) -> String {
-        agent.hasPrefix("user:") || agent.hasPrefix("ai:") ? agent : "ai:\(agent)"
     }
 
     /// The issue's unreleased lease, expired or not.

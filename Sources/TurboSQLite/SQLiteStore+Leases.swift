@@ -50,7 +50,7 @@ extension SQLiteStore {
             assigned.assignedTo = agent
             try db.execute(
                 sql: "UPDATE issues SET assigned_to = ? WHERE id = ?", arguments: [agent, issue.id.lowercasedString])
-            events += [.transition(assigned, from: .ready, actor: Self.actor(agent)), .lease(.leaseAcquired, lease)]
+            events += [.transition(assigned, from: .ready, actor: lease.holderActor), .lease(.leaseAcquired, lease)]
             try appendEvents(db, events)
             return (try Self.withDependencyKeys(db, [assigned])[0], lease)
         }
@@ -130,12 +130,12 @@ extension SQLiteStore {
             let started = try Self.move(db, issue, to: .inProgress, reason: nil)
             let log = try Self.insertWorkLog(
                 db, started,
-                try NewWorkLog(startedBy: Self.actor(lease.agentID), worktreePath: worktreePath, branchName: branch)
+                try NewWorkLog(startedBy: lease.holderActor, worktreePath: worktreePath, branchName: branch)
                     .validated())
             try appendEvents(
                 db,
                 [
-                    .transition(started, from: issue.status, actor: Self.actor(lease.agentID)),
+                    .transition(started, from: issue.status, actor: lease.holderActor),
                     .workLog(.workLogStarted, log),
                 ])
             return (try Self.withDependencyKeys(db, [started])[0], log)
@@ -149,17 +149,11 @@ extension SQLiteStore {
         try await write { db in
             let issue = try Self.fetchIssue(db, ref)
             let lease = try Self.checkedLease(db, issue, agent: agent, epoch: epoch)
-            let actor = Self.actor(lease.agentID)
+            let actor = lease.holderActor
             var events: [EventDraft] = []
             let moved = try Self.move(db, issue, to: status, reason: nil)
             if status == .open {
-                events.append(
-                    EventDraft(
-                        type: .issueBlocked, subject: issue.key.description,
-                        payload: [
-                            "key": .string(issue.key.description), "from": .string(issue.status.rawValue),
-                            "actor": .string(actor), "reason": .string(comment ?? reason),
-                        ]))
+                events.append(.blocked(moved, from: issue.status, actor: actor, reason: comment ?? reason))
             } else {
                 events.append(.transition(moved, from: issue.status, actor: actor))
             }
@@ -172,11 +166,6 @@ extension SQLiteStore {
             try appendEvents(db, events)
             return (try Self.withDependencyKeys(db, [moved])[0], released)
         }
-    }
-
-    /// `ai:<agent>` for an agent id, the id itself when it already names a person or agent (`user:ana`).
-    static func actor(_ agent: String) -> String {
-        agent.hasPrefix("user:") || agent.hasPrefix("ai:") ? agent : "ai:\(agent)"
     }
 
     static func currentLease(_ db: Database, _ issue: Issue) throws -> Lease? {

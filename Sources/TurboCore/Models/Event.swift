@@ -225,3 +225,15 @@ extension EventDraft {
             payload: ["id": .string(webhook.id.lowercasedString), "url": .string(webhook.url)])
     }
 }
+
+extension EventDraft {
+    /// `issue.blocked`: the agent holding `issue` (then in `from`) reported it blocked; it is `open` again.
+    public static func blocked(_ issue: Issue, from: IssueStatus, actor: String, reason: String) -> EventDraft {
+        EventDraft(
+            type: .issueBlocked, subject: issue.key.description,
+            payload: [
+                "key": .string(issue.key.description), "from": .string(from.rawValue), "actor": .string(actor),
+                "reason": .string(reason),
+            ])
+    }
+}

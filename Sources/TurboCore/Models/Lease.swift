@@ -34,6 +34,11 @@ public struct Lease: Hashable, Sendable, Identifiable {
         self.releaseReason = releaseReason
     }
 
+    /// The holder as an actor for comments and events: `ai:<agent>`, or the person (`user:ana`) as is.
+    public var holderActor: String {
+        agentID.hasPrefix("user:") || agentID.hasPrefix("ai:") ? agentID : "ai:\(agentID)"
+    }
+
     /// Whether it is unreleased and unexpired at `now`.
     public func isLive(at now: Date) -> Bool { releasedAt == nil && expiresAt > now }
 

@@ -44,6 +44,21 @@ public struct Webhook: Hashable, Sendable, Identifiable {
         self.updatedAt = updatedAt
     }
 
+    /// Applies the changes given; enabling clears the failure record, disabling by hand keeps an earlier reason.
+    public mutating func apply(url: String?, events: [String]?, description: String?, enabled: Bool?) {
+        if let url { self.url = url }
+        if let events { self.events = events }
+        if let description { self.description = description.isEmpty ? nil : description }
+        if let enabled {
+            if enabled && !self.enabled {
+                disabledReason = nil
+                failingSince = nil
+            }
+            self.enabled = enabled
+            if !enabled { disabledReason = disabledReason ?? "disabled by hand" }
+        }
+    }
+
     /// Whether an event of `type` goes to this endpoint.
     public func matches(_ type: String) -> Bool {
         events.isEmpty || events.contains { Self.pattern($0, matches: type) }
