@@ -67,7 +67,7 @@ let package = Package(
         .target(
             name: "TurboHTTP",
             dependencies: [
-                "TurboCore", .product(name: "Hummingbird", package: "hummingbird"),
+                "TurboCore", "TurboWebhooks", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -118,7 +118,7 @@ let package = Package(
         .executableTarget(
             name: "turbocode",
             dependencies: [
-                "TurboApp", "TurboCore", "TurboGit", "TurboHTTP", "TurboMCP",
+                "TurboApp", "TurboCore", "TurboGit", "TurboHTTP", "TurboMCP", "TurboWebhooks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

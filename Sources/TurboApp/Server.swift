@@ -109,6 +109,9 @@ public enum Server {
         // Webhook delivery from the event log (the outbox).
         let dispatcher = WebhookDispatcher(store: store, logger: logger, pollInterval: options.webhookPoll)
         services.append(ClosureService { await dispatcher.run() })
+        // New events (written here, by other processes, or announced by PostgreSQL) go out at once, not at the
+        // next poll.
+        await feed.onNewEvents { dispatcher.wake() }
         if case .postgres(let settings) = database {
             // Commits by other processes and machines wake the feed at once; polling stays as the safety net.
             services.append(

@@ -5,6 +5,7 @@ public import Logging
 import NIOCore
 public import ServiceLifecycle
 public import TurboCore
+import TurboWebhooks
 
 /// What the API needs from the git side, as closures so this module stays free of git.
 public struct WorktreeOperations: Sendable {
@@ -75,6 +76,7 @@ public func buildRouter(_ configuration: APIConfiguration) -> Router<AppRequestC
             body: .init(byteBuffer: ByteBuffer(string: text)))
     }
     APIController(configuration: configuration).register(on: router)
+    WebhookRoutes(service: WebhookService(store: configuration.store)).register(on: router)
     for mount in configuration.extraRoutes { mount(router) }
     return router
 }

@@ -32,11 +32,17 @@ struct AuthMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         let isRead = request.method == .get || request.method == .head
-        if context.token == nil, !isRead || requireTokenForReads {
+        // Webhook subscriptions and their delivery logs are admin business even to read: endpoint URLs often carry
+        // credentials, and logged response bodies may too.
+        let segments = request.uri.path.split(separator: "/")
+        let adminOnly =
+            segments.count >= 3 && segments[0] == "api" && segments[1] == "v1"
+            && ["webhooks", "deliveries"].contains(segments[2])
+        if context.token == nil, !isRead || requireTokenForReads || adminOnly {
             throw APIError(
                 .unauthorized, code: "unauthorized", message: "this call needs 'Authorization: Bearer <token>'")
         }
-        if !isRead, context.token?.role != .admin {
+        if !isRead || adminOnly, context.token?.role != .admin {
             throw APIError(.forbidden, code: "forbidden", message: "this call needs an admin token")
         }
         return try await next(request, context)

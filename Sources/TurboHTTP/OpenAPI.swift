@@ -7,7 +7,7 @@ enum OpenAPI {
           "info": {
             "title": "turboCode coordinator API",
             "version": "1.0.0",
-            "description": "Issues, dependencies, the work queue, worktrees and events of a turboCode coordinator."
+            "description": "Issues, dependencies, the work queue, worktrees, events and webhooks of a turboCode coordinator."
           },
           "servers": [{"url": "http://127.0.0.1:7420"}],
           "security": [{}, {"bearer": []}],
@@ -21,7 +21,8 @@ enum OpenAPI {
             {"name": "queue"},
             {"name": "events"},
             {"name": "worktrees"},
-            {"name": "conflicts"}
+            {"name": "conflicts"},
+            {"name": "webhooks"}
           ],
           "paths": {
             "/healthz": {
@@ -806,6 +807,246 @@ enum OpenAPI {
                 }
               }
             },
+            "/api/v1/webhooks": {
+              "get": {
+                "operationId": "listWebhooks",
+                "summary": "List webhook subscriptions",
+                "description": "Admin token needed, also to read. Secrets are never listed.",
+                "tags": ["webhooks"],
+                "security": [{"bearer": []}],
+                "responses": {
+                  "200": {
+                    "description": "Every subscription, oldest first.",
+                    "content": {
+                      "application/json": {
+                        "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Webhook"}}
+                      }
+                    }
+                  },
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "500": {"$ref": "#/components/responses/InternalError"}
+                }
+              },
+              "post": {
+                "operationId": "createWebhook",
+                "summary": "Subscribe an endpoint",
+                "description": "The answer carries the secret, the only time it is shown. 422 for a URL the SSRF guard refuses (loopback, private, link-local, CGNAT, multicast, unspecified addresses need allow_private) or an unknown event pattern.",
+                "tags": ["webhooks"],
+                "security": [{"bearer": []}],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/CreateWebhookRequest"}}
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "Created, with its secret.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Webhook"}}}
+                  },
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "422": {"$ref": "#/components/responses/UnprocessableContent"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "500": {"$ref": "#/components/responses/InternalError"}
+                }
+              }
+            },
+            "/api/v1/webhooks/{webhook}": {
+              "parameters": [{"$ref": "#/components/parameters/Webhook"}],
+              "get": {
+                "operationId": "getWebhook",
+                "summary": "Get a subscription",
+                "tags": ["webhooks"],
+                "security": [{"bearer": []}],
+                "responses": {
+                  "200": {
+                    "description": "The subscription (without its secret).",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Webhook"}}}
+                  },
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "500": {"$ref": "#/components/responses/InternalError"}
+                }
+              },
+              "patch": {
+                "operationId": "updateWebhook",
+                "summary": "Change a subscription, or enable or disable it",
+                "description": "Absent fields stay. Enabling clears the failure record.",
+                "tags": ["webhooks"],
+                "security": [{"bearer": []}],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/PatchWebhookRequest"}}
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "The changed subscription.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Webhook"}}}
+                  },
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "422": {"$ref": "#/components/responses/UnprocessableContent"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "500": {"$ref": "#/components/responses/InternalError"}
+                }
+              },
+              "delete": {
+                "operationId": "deleteWebhook",
+                "summary": "Remove a subscription and its delivery log",
+                "tags": ["webhooks"],
+                "security": [{"bearer": []}],
+                "responses": {
+                  "204": {"description": "Removed."},
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "500": {"$ref": "#/components/responses/InternalError"}
+                }
+              }
+            },
+            "/api/v1/webhooks/{webhook}/rotate-secret": {
+              "parameters": [{"$ref": "#/components/parameters/Webhook"}],
+              "post": {
+                "operationId": "rotateWebhookSecret",
+                "summary": "Replace the secret",
+                "description": "The answer carries the new secret; the old one keeps signing alongside it (two signatures) for 24 hours.",
+                "tags": ["webhooks"],
+                "security": [{"bearer": []}],
+                "responses": {
+                  "200": {
+                    "description": "The subscription with its new secret.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Webhook"}}}
+                  },
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "500": {"$ref": "#/components/responses/InternalError"}
+                }
+              }
+            },
+            "/api/v1/webhooks/{webhook}/test": {
+              "parameters": [{"$ref": "#/components/parameters/Webhook"}],
+              "post": {
+                "operationId": "testWebhook",
+                "summary": "Send a webhook.test event to this endpoint only",
+                "tags": ["webhooks"],
+                "security": [{"bearer": []}],
+                "responses": {
+                  "202": {
+                    "description": "The event was written; the dispatcher sends it.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "properties": {"event_id": {"type": "integer", "format": "int64"}},
+                          "required": ["event_id"]
+                        }
+                      }
+                    }
+                  },
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "500": {"$ref": "#/components/responses/InternalError"}
+                }
+              }
+            },
+            "/api/v1/webhooks/{webhook}/deliveries": {
+              "parameters": [{"$ref": "#/components/parameters/Webhook"}],
+              "get": {
+                "operationId": "listWebhookDeliveries",
+                "summary": "An endpoint's delivery log, newest event first",
+                "description": "Finished deliveries are kept at least 7 days.",
+                "tags": ["webhooks"],
+                "security": [{"bearer": []}],
+                "parameters": [
+                  {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The deliveries.",
+                    "content": {
+                      "application/json": {
+                        "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Delivery"}}
+                      }
+                    }
+                  },
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "500": {"$ref": "#/components/responses/InternalError"}
+                }
+              }
+            },
+            "/api/v1/deliveries/{delivery}": {
+              "parameters": [{"$ref": "#/components/parameters/Delivery"}],
+              "get": {
+                "operationId": "getDelivery",
+                "summary": "Get one delivery",
+                "tags": ["webhooks"],
+                "security": [{"bearer": []}],
+                "responses": {
+                  "200": {
+                    "description": "The delivery and its latest attempt.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Delivery"}}}
+                  },
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "500": {"$ref": "#/components/responses/InternalError"}
+                }
+              }
+            },
+            "/api/v1/deliveries/{delivery}/redeliver": {
+              "parameters": [{"$ref": "#/components/parameters/Delivery"}],
+              "post": {
+                "operationId": "redeliver",
+                "summary": "Send a delivery again",
+                "description": "The delivery becomes pending and due now; it keeps its webhook-id.",
+                "tags": ["webhooks"],
+                "security": [{"bearer": []}],
+                "responses": {
+                  "202": {
+                    "description": "Queued again.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Delivery"}}}
+                  },
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "500": {"$ref": "#/components/responses/InternalError"}
+                }
+              }
+            },
             "/api/v1/conflicts": {
               "get": {
                 "operationId": "listConflicts",
@@ -870,7 +1111,8 @@ enum OpenAPI {
                   "issue.testing", "issue.review", "issue.closed", "issue.reopened", "issue.deleted",
                   "dependency.added", "dependency.removed", "comment.added", "worklog.started", "worklog.ended",
                   "worktree.created", "worktree.removed", "conflict.detected", "conflict.resolved", "token.created",
-                  "token.revoked"
+                  "token.revoked", "lease.acquired", "lease.released", "issue.progress", "issue.blocked", "webhook.test",
+                  "webhook.disabled"
                 ]
               },
               "IssueKey": {
@@ -1197,6 +1439,76 @@ enum OpenAPI {
                   }
                 ]
               },
+              "Webhook": {
+                "type": "object",
+                "description": "A webhook subscription. secret appears only when it is created or rotated.",
+                "properties": {
+                  "id": {"type": "string", "format": "uuid"},
+                  "url": {"type": "string"},
+                  "events": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "Event types or patterns (issue.*, *); empty means every event."
+                  },
+                  "description": {"type": ["string", "null"]},
+                  "secret": {"type": "string", "pattern": "^whsec_", "description": "Shown once."},
+                  "allow_private": {"type": "boolean"},
+                  "enabled": {"type": "boolean"},
+                  "disabled_reason": {"type": ["string", "null"]},
+                  "failing_since": {"type": ["string", "null"], "format": "date-time"},
+                  "previous_secret_expires_at": {"type": ["string", "null"], "format": "date-time"},
+                  "created_at": {"type": "string", "format": "date-time"},
+                  "updated_at": {"type": "string", "format": "date-time"}
+                },
+                "required": ["id", "url", "events", "allow_private", "enabled", "created_at", "updated_at"]
+              },
+              "Delivery": {
+                "type": "object",
+                "description": "One event on its way to one endpoint, with its latest attempt.",
+                "properties": {
+                  "id": {"type": "string", "format": "uuid"},
+                  "webhook_id": {"type": "string", "format": "uuid"},
+                  "webhook_message_id": {
+                    "type": "string",
+                    "description": "The webhook-id header: msg_<id>, the same on every retry and redelivery."
+                  },
+                  "event_id": {"type": "integer", "format": "int64"},
+                  "event_type": {"$ref": "#/components/schemas/EventType"},
+                  "status": {"type": "string", "enum": ["pending", "succeeded", "failed"]},
+                  "attempts": {"type": "integer", "minimum": 0},
+                  "next_attempt_at": {"type": ["string", "null"], "format": "date-time"},
+                  "last_attempt_at": {"type": ["string", "null"], "format": "date-time"},
+                  "response_status": {"type": ["integer", "null"]},
+                  "response_body": {"type": ["string", "null"], "description": "The first 1,000 bytes."},
+                  "error": {"type": ["string", "null"]},
+                  "created_at": {"type": "string", "format": "date-time"},
+                  "delivered_at": {"type": ["string", "null"], "format": "date-time"}
+                },
+                "required": ["id", "webhook_id", "webhook_message_id", "event_id", "event_type", "status", "attempts"]
+              },
+              "CreateWebhookRequest": {
+                "type": "object",
+                "properties": {
+                  "url": {"type": "string", "description": "http or https."},
+                  "events": {"type": "array", "items": {"type": "string"}, "description": "Default: every event."},
+                  "description": {"type": "string"},
+                  "allow_private": {
+                    "type": "boolean",
+                    "default": false,
+                    "description": "Allow loopback and private addresses (a local receiver)."
+                  }
+                },
+                "required": ["url"]
+              },
+              "PatchWebhookRequest": {
+                "type": "object",
+                "properties": {
+                  "url": {"type": "string"},
+                  "events": {"type": "array", "items": {"type": "string"}, "description": "[] means every event."},
+                  "description": {"type": "string", "description": "An empty string clears it."},
+                  "enabled": {"type": "boolean"}
+                }
+              },
               "WorktreeRemoval": {
                 "type": "object",
                 "description": "The outcome of removing a worktree.",
@@ -1360,6 +1672,20 @@ enum OpenAPI {
                 "required": true,
                 "description": "A project key (any case) or id.",
                 "schema": {"type": "string", "examples": ["SHOP"]}
+              },
+              "Webhook": {
+                "name": "webhook",
+                "in": "path",
+                "required": true,
+                "description": "A webhook id, or 6 or more of its leading characters.",
+                "schema": {"type": "string"}
+              },
+              "Delivery": {
+                "name": "delivery",
+                "in": "path",
+                "required": true,
+                "description": "A delivery id, or the webhook-id a receiver saw (msg_<id>).",
+                "schema": {"type": "string"}
               },
               "ProjectFilter": {
                 "name": "project",

@@ -198,6 +198,13 @@ enum PostgresMigrations {
             CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at);
             """
         ),
+        (
+            "v7: webhook claims",
+            """
+            ALTER TABLE webhooks ADD COLUMN claimed_by text, ADD COLUMN claimed_until timestamptz;
+            CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(webhook_id, status, event_id);
+            """
+        ),
     ]
 
     /// Applies the missing migrations in one transaction, serialized across processes by an advisory lock.

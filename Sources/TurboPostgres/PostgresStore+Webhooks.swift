@@ -44,17 +44,7 @@ extension PostgresStore {
     ) async throws -> Webhook {
         try await transaction { conn in
             var webhook = try await fetchWebhook(conn, id, lock: true)
-            if let url { webhook.url = url }
-            if let events { webhook.events = events }
-            if let description { webhook.description = description.isEmpty ? nil : description }
-            if let enabled {
-                if enabled && !webhook.enabled {
-                    webhook.disabledReason = nil
-                    webhook.failingSince = nil
-                }
-                webhook.enabled = enabled
-                if !enabled { webhook.disabledReason = webhook.disabledReason ?? "disabled by hand" }
-            }
+            webhook.apply(url: url, events: events, description: description, enabled: enabled)
             webhook.updatedAt = try await conn.now(logger)
             try await conn.query(
                 """
@@ -117,16 +107,68 @@ extension PostgresStore {
         }
     }
 
-    public func dueDeliveries(limit: Int) async throws -> [WebhookDelivery] {
+    public func claimWebhooks(holder: String, for ttl: Duration, limit: Int) async throws -> [UUID] {
+        let limit = max(0, limit)
+        return try await Self.translating {
+            // Rows another coordinator is claiming right now are skipped, not waited for.
+            try await client.query(
+                """
+                UPDATE webhooks SET claimed_by = \(holder), claimed_until = now() + make_interval(secs => \(ttl.timeInterval))
+                WHERE id IN (
+                    SELECT w.id FROM webhooks w
+                    WHERE w.enabled AND (w.claimed_until IS NULL OR w.claimed_until <= now())
+                        AND EXISTS (SELECT 1 FROM webhook_deliveries d
+                            WHERE d.webhook_id = w.id AND d.status = 'pending' AND d.next_attempt_at <= now())
+                    ORDER BY w.created_at, w.id LIMIT \(limit)
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING id
+                """, logger: logger
+            ).collect().map { try $0.decode(UUID.self) }
+        }
+    }
+
+    public func renewWebhookClaim(_ id: UUID, holder: String, for ttl: Duration) async throws -> Bool {
+        try await Self.translating {
+            try await client.query(
+                """
+                UPDATE webhooks SET claimed_until = now() + make_interval(secs => \(ttl.timeInterval))
+                WHERE id = \(id) AND claimed_by = \(holder) AND claimed_until > now()
+                RETURNING 1
+                """, logger: logger
+            ).collect().count == 1
+        }
+    }
+
+    public func releaseWebhookClaim(_ id: UUID, holder: String) async throws {
+        try await Self.translating {
+            _ = try await client.query(
+                "UPDATE webhooks SET claimed_by = NULL, claimed_until = NULL WHERE id = \(id) AND claimed_by = \(holder)",
+                logger: logger)
+        }
+    }
+
+    public func dueDeliveries(webhook id: UUID, limit: Int) async throws -> [WebhookDelivery] {
         let limit = max(0, limit)
         return try await Self.translating {
             try await client.query(
                 """
                 SELECT d.* FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-                WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND w.enabled
-                ORDER BY d.event_id, d.created_at, d.id LIMIT \(limit)
+                WHERE d.webhook_id = \(id) AND d.status = 'pending' AND d.next_attempt_at <= now() AND w.enabled
+                ORDER BY d.event_id LIMIT \(limit)
                 """, logger: logger
             ).collect().map(Self.delivery)
+        }
+    }
+
+    public func pruneDeliveries(finishedBefore cutoff: Date) async throws -> Int {
+        try await Self.translating {
+            try await client.query(
+                """
+                DELETE FROM webhook_deliveries
+                WHERE status IN ('succeeded', 'failed') AND COALESCE(last_attempt_at, created_at) < \(cutoff)
+                RETURNING 1
+                """, logger: logger
+            ).collect().count
         }
     }
 

@@ -196,6 +196,14 @@ enum SQLiteMigrations {
                     CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at);
                     """)
         }
+        migrator.registerMigration("v7: webhook claims") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE webhooks ADD COLUMN claimed_by TEXT;
+                    ALTER TABLE webhooks ADD COLUMN claimed_until TEXT;
+                    CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(webhook_id, status, event_id);
+                    """)
+        }
         return migrator
     }
 }

@@ -40,17 +40,7 @@ extension SQLiteStore {
     ) async throws -> Webhook {
         try await write { db in
             var webhook = try Self.fetchWebhook(db, id)
-            if let url { webhook.url = url }
-            if let events { webhook.events = events }
-            if let description { webhook.description = description.isEmpty ? nil : description }
-            if let enabled {
-                if enabled && !webhook.enabled {
-                    webhook.disabledReason = nil
-                    webhook.failingSince = nil
-                }
-                webhook.enabled = enabled
-                if !enabled { webhook.disabledReason = webhook.disabledReason ?? "disabled by hand" }
-            }
+            webhook.apply(url: url, events: events, description: description, enabled: enabled)
             webhook.updatedAt = Date.storageNow()
             try db.execute(
                 sql: """
@@ -113,16 +103,67 @@ extension SQLiteStore {
         }
     }
 
-    public func dueDeliveries(limit: Int) async throws -> [WebhookDelivery] {
+    public func claimWebhooks(holder: String, for ttl: Duration, limit: Int) async throws -> [UUID] {
+        try await write { db in
+            let now = Date.storageNow()
+            let ids = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT w.id FROM webhooks w
+                    WHERE w.enabled = 1 AND (w.claimed_until IS NULL OR w.claimed_until <= ?)
+                        AND EXISTS (SELECT 1 FROM webhook_deliveries d
+                            WHERE d.webhook_id = w.id AND d.status = 'pending' AND d.next_attempt_at <= ?)
+                    ORDER BY w.created_at, w.id LIMIT ?
+                    """, arguments: [now, now, max(0, limit)])
+            let until = now.addingTimeInterval(ttl.timeInterval)
+            for id in ids {
+                try db.execute(
+                    sql: "UPDATE webhooks SET claimed_by = ?, claimed_until = ? WHERE id = ?",
+                    arguments: [holder, until, id])
+            }
+            return ids.compactMap(UUID.init(uuidString:))
+        }
+    }
+
+    public func renewWebhookClaim(_ id: UUID, holder: String, for ttl: Duration) async throws -> Bool {
+        try await write { db in
+            let now = Date.storageNow()
+            try db.execute(
+                sql: "UPDATE webhooks SET claimed_until = ? WHERE id = ? AND claimed_by = ? AND claimed_until > ?",
+                arguments: [now.addingTimeInterval(ttl.timeInterval), id.lowercasedString, holder, now])
+            return db.changesCount == 1
+        }
+    }
+
+    public func releaseWebhookClaim(_ id: UUID, holder: String) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE webhooks SET claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ?",
+                arguments: [id.lowercasedString, holder])
+        }
+    }
+
+    public func dueDeliveries(webhook id: UUID, limit: Int) async throws -> [WebhookDelivery] {
         try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
                     SELECT d.* FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-                    WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND w.enabled = 1
-                    ORDER BY d.event_id, d.rowid LIMIT ?
-                    """, arguments: [Date.storageNow(), limit]
+                    WHERE d.webhook_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ? AND w.enabled = 1
+                    ORDER BY d.event_id LIMIT ?
+                    """, arguments: [id.lowercasedString, Date.storageNow(), max(0, limit)]
             ).map(Self.delivery)
+        }
+    }
+
+    public func pruneDeliveries(finishedBefore cutoff: Date) async throws -> Int {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM webhook_deliveries
+                    WHERE status IN ('succeeded', 'failed') AND COALESCE(last_attempt_at, created_at) < ?
+                    """, arguments: [cutoff])
+            return db.changesCount
         }
     }
 

@@ -16,6 +16,11 @@ public import TurboCore
 /// the same transaction, so a crash between an event's commit and its sending loses nothing (the rows, or the events
 /// past the cursor, are still there after a restart) and a delivery that was sent but not recorded is sent again
 /// with the same `webhook-id`.
+///
+/// Sending to an endpoint takes a claim on it in the store, renewed while the work goes on: coordinators sharing one
+/// database never send the same delivery at once and never overtake each other on one endpoint. A claim left by a
+/// coordinator that died lapses after ``claimTTL``. Each claimed endpoint gets its own worker, so a slow endpoint
+/// holds up only itself.
 public struct WebhookDispatcher: Sendable {
     public let store: any TurboStore
     public let logger: Logger
@@ -26,12 +31,21 @@ public struct WebhookDispatcher: Sendable {
     public var parallelEndpoints: Int
     /// An endpoint failing for this long is disabled.
     public var giveUpAfter: Duration
+    /// Finished deliveries are kept this long (at least 7 days), then deleted.
+    public var keepDeliveries: Duration
+    /// This dispatcher's name in endpoint claims.
+    public let holder: String
+    /// How long a claim lasts unless renewed; longer than one attempt can take (connect 5 s + response 15 s).
+    public var claimTTL: Duration = .seconds(60)
     let wakeups = Wakeups()
+    let state = DispatcherState()
+
+    public static let minimumRetention: Duration = .seconds(7 * 86_400)
 
     public init(
         store: any TurboStore, logger: Logger, schedule: RetrySchedule = .standard,
         pollInterval: Duration = .milliseconds(250), parallelEndpoints: Int = 16,
-        giveUpAfter: Duration = .seconds(432_000)
+        giveUpAfter: Duration = .seconds(432_000), keepDeliveries: Duration = minimumRetention
     ) {
         self.store = store
         self.logger = logger
@@ -39,42 +53,44 @@ public struct WebhookDispatcher: Sendable {
         self.pollInterval = pollInterval
         self.parallelEndpoints = max(1, parallelEndpoints)
         self.giveUpAfter = giveUpAfter
+        self.keepDeliveries = max(keepDeliveries, Self.minimumRetention)
+        self.holder = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8).lowercased())"
     }
 
     /// Asks the running dispatcher to look now (new events committed).
     public func wake() { wakeups.wake() }
 
-    /// Delivers until cancelled.
+    /// Delivers until cancelled: each pass moves new events into the outbox and hands endpoints with work due to
+    /// workers of their own, up to ``parallelEndpoints`` at a time, without waiting for them.
     public func run() async {
-        await wakeups.run(every: pollInterval, logging: "a webhook delivery pass", to: logger) { try await runOnce() }
+        await withDiscardingTaskGroup { group in
+            await wakeups.run(every: pollInterval, logging: "a webhook delivery pass", to: logger) {
+                try await enqueue()
+                try await pruneIfDue()
+                let free = parallelEndpoints - (await state.busy)
+                guard free > 0 else { return }
+                for id in try await store.claimWebhooks(holder: holder, for: claimTTL, limit: free) {
+                    await state.begin()
+                    group.addTask {
+                        await self.work(id)
+                        await self.state.end()
+                        self.wake()  // more endpoints may be waiting for a free worker
+                    }
+                }
+            }
+        }
     }
 
-    /// One pass: move new events into the outbox, then send what is due. Returns the attempts made.
+    /// One pass that waits for its work: move new events into the outbox, then serve every endpoint with work due.
+    /// Returns the attempts made.
     @discardableResult
     public func runOnce() async throws -> Int {
         try await enqueue()
-        let due = try await store.dueDeliveries(limit: 500)
-        guard !due.isEmpty else { return 0 }
-        let webhooks = Dictionary(uniqueKeysWithValues: try await store.webhooks().map { ($0.id, $0) })
-        // Per endpoint in event order; endpoints side by side, a bounded number at a time.
-        var byEndpoint: [UUID: [WebhookDelivery]] = [:]
-        for delivery in due { byEndpoint[delivery.webhookID, default: []].append(delivery) }
-        let batches = byEndpoint.compactMap { id, deliveries in webhooks[id].map { ($0, deliveries) } }
+        try await pruneIfDue()
+        let claimed = try await store.claimWebhooks(holder: holder, for: claimTTL, limit: parallelEndpoints)
         return await withTaskGroup(of: Int.self) { group in
-            var next = 0
-            var attempts = 0
-            func startNext() {
-                guard next < batches.count else { return }
-                let (webhook, deliveries) = batches[next]
-                next += 1
-                group.addTask { await self.deliver(deliveries, to: webhook) }
-            }
-            for _ in 0..<min(parallelEndpoints, batches.count) { startNext() }
-            while let made = await group.next() {
-                attempts += made
-                startNext()
-            }
-            return attempts
+            for id in claimed { group.addTask { await self.work(id) } }
+            return await group.reduce(0, +)
         }
     }
 
@@ -99,20 +115,61 @@ public struct WebhookDispatcher: Sendable {
         }
     }
 
+    /// Deletes finished deliveries older than ``keepDeliveries``, at most once an hour.
+    func pruneIfDue() async throws {
+        guard await state.pruneDue(every: .seconds(3_600)) else { return }
+        let pruned = try await store.pruneDeliveries(
+            finishedBefore: Date().addingTimeInterval(-keepDeliveries.timeInterval))
+        if pruned > 0 { logger.info("old webhook deliveries deleted", metadata: ["count": "\(pruned)"]) }
+    }
+
+    /// Serves one claimed endpoint until it has nothing due, an attempt fails, the claim is lost or the task is
+    /// cancelled; then gives the claim back. Returns the attempts made.
+    func work(_ id: UUID) async -> Int {
+        var made = 0
+        do {
+            var renewed = ContinuousClock.now
+            while !Task.isCancelled {
+                let webhook = try await store.webhook(id)
+                let due = try await store.dueDeliveries(webhook: id, limit: 100)
+                guard webhook.enabled, !due.isEmpty else { break }
+                let (attempts, goOn) = try await deliver(due, to: webhook) {
+                    // Renewed well before it could lapse: an attempt takes at most 20 s.
+                    guard ContinuousClock.now - renewed > claimTTL / 3 else { return true }
+                    renewed = ContinuousClock.now
+                    return try await store.renewWebhookClaim(id, holder: holder, for: claimTTL)
+                }
+                made += attempts
+                if !goOn { break }
+            }
+        } catch {
+            logger.error("webhook delivery failed", metadata: ["webhook": "\(id)", "error": "\(error)"])
+        }
+        do {
+            try await store.releaseWebhookClaim(id, holder: holder)
+        } catch {
+            logger.warning("releasing a webhook claim failed; it lapses", metadata: ["error": "\(error)"])
+        }
+        return made
+    }
+
     /// Sends one endpoint's due deliveries in order; stops at the first failure so later events do not overtake it.
-    func deliver(_ deliveries: [WebhookDelivery], to webhook: Webhook) async -> Int {
+    /// `stillClaimed` is asked before each send. Returns the attempts made and whether to go on.
+    func deliver(
+        _ deliveries: [WebhookDelivery], to webhook: Webhook, stillClaimed: () async throws -> Bool = { true }
+    ) async throws -> (attempts: Int, goOn: Bool) {
         let target: AddressGuard.Target
         do {
             target = try AddressGuard.check(webhook.url, allowPrivate: webhook.allowPrivate)
         } catch {
             for delivery in deliveries {
-                _ = try? await store.recordDeliveryAttempt(
+                _ = try await store.recordDeliveryAttempt(
                     delivery.id,
                     DeliveryAttempt(
                         succeeded: false, responseStatus: nil, responseBody: nil, error: "\(error)",
                         nextAttemptAt: nil, disableReason: nil))
             }
-            return deliveries.count
+            return (deliveries.count, false)
         }
         // Connect to an address that was checked: DNS cannot point the connection elsewhere in between.
         var configuration = HTTPClient.Configuration(
@@ -121,20 +178,19 @@ public struct WebhookDispatcher: Sendable {
             configuration.dnsOverride = [target.host: address.description]
         }
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        defer { client.shutdown { _ in } }
         var made = 0
         for delivery in deliveries {
-            made += 1
+            guard try await stillClaimed() else { return (made, false) }
             let attempt = await send(delivery, to: webhook, client: client)
-            do {
-                _ = try await store.recordDeliveryAttempt(delivery.id, attempt)
-            } catch {
-                logger.error("recording a webhook attempt failed", metadata: ["error": "\(error)"])
-                break
-            }
-            if !attempt.succeeded || attempt.disableReason != nil { break }
+            // Cancelled mid-send (shutting down): nothing is recorded, the delivery stays due and is sent again,
+            // with the same webhook-id, by whoever runs next.
+            if Task.isCancelled { return (made, false) }
+            made += 1
+            _ = try await store.recordDeliveryAttempt(delivery.id, attempt)
+            if !attempt.succeeded || attempt.disableReason != nil { return (made, false) }
         }
-        try? await client.shutdown()
-        return made
+        return (made, true)
     }
 
     /// One attempt.
@@ -218,6 +274,23 @@ public struct WebhookDispatcher: Sendable {
         }
         return try JSONEncoder.turbo(pretty: false).encode(
             Body(id: event.id, type: event.type, timestamp: event.createdAt, data: event.payload))
+    }
+}
+
+/// What the workers of one dispatcher share.
+actor DispatcherState {
+    private(set) var busy = 0
+    private var lastPrune: ContinuousClock.Instant?
+
+    func begin() { busy += 1 }
+    func end() { busy -= 1 }
+
+    /// True at most once per `interval`, the first time at once.
+    func pruneDue(every interval: Duration) -> Bool {
+        let now = ContinuousClock.now
+        if let lastPrune, now - lastPrune < interval { return false }
+        lastPrune = now
+        return true
     }
 }
 

@@ -54,6 +54,7 @@ public actor EventFeed {
     /// Subscribers dropped for being too slow since the feed began.
     public private(set) var droppedSubscribers = 0
     private nonisolated let wakeups = Wakeups()
+    private var observers: [@Sendable () -> Void] = []
 
     public init(
         store: any TurboStore, pollInterval: Duration = .milliseconds(25), capacity: Int = 4096,
@@ -70,6 +71,10 @@ public actor EventFeed {
 
     /// Asks the running feed to look at the log now. Cheap; many calls coalesce into one look.
     public nonisolated func wake() { wakeups.wake() }
+
+    /// Calls `observer` whenever the feed finds new events (for work that reads the log itself, like webhook
+    /// delivery, and wants to look at once).
+    public func onNewEvents(_ observer: @escaping @Sendable () -> Void) { observers.append(observer) }
 
     /// Starts a subscription at the feed's current position.
     public func subscribe() async throws -> Subscription {
@@ -108,6 +113,7 @@ public actor EventFeed {
             while true {
                 let events = try await store.events(after: after, limit: pageSize)
                 publish(events)
+                if !events.isEmpty { observers.forEach { $0() } }
                 guard let last = events.last else { break }
                 after = last.id
                 position = last.id

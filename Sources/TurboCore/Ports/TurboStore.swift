@@ -143,8 +143,19 @@ public protocol TurboStore: Sendable {
     /// transaction, only if the cursor is still `cursor` (so two coordinators never enqueue twice). Returns how many
     /// deliveries were added.
     func enqueueDeliveries(webhook id: UUID, cursor: Int64, to: Int64, events: [Event]) async throws -> Int
-    /// Pending deliveries due now, for enabled endpoints, oldest event first.
-    func dueDeliveries(limit: Int) async throws -> [WebhookDelivery]
+    /// Claims up to `limit` enabled endpoints that have deliveries due and no live claim (by anyone), for `ttl`:
+    /// while the claim lives, only `holder` sends to them, so coordinators sharing a database neither send twice nor
+    /// overtake each other's first attempts. Returns the endpoints claimed.
+    func claimWebhooks(holder: String, for ttl: Duration, limit: Int) async throws -> [UUID]
+    /// Extends `holder`'s claim on an endpoint; false when the claim is no longer `holder`'s.
+    func renewWebhookClaim(_ id: UUID, holder: String, for ttl: Duration) async throws -> Bool
+    /// Gives up `holder`'s claim on an endpoint (nothing happens when it is not `holder`'s).
+    func releaseWebhookClaim(_ id: UUID, holder: String) async throws
+    /// One enabled endpoint's pending deliveries due now, oldest event first.
+    func dueDeliveries(webhook id: UUID, limit: Int) async throws -> [WebhookDelivery]
+    /// Deletes finished deliveries (succeeded or failed for good) whose last attempt was before `cutoff`; pending
+    /// ones stay whatever their age. Returns how many went.
+    func pruneDeliveries(finishedBefore cutoff: Date) async throws -> Int
     func delivery(_ id: UUID) async throws -> WebhookDelivery
     /// Records an attempt: the delivery's status, counts and log; the endpoint's failure record; disabling it
     /// (with `webhook.disabled`) when the attempt says so.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TurboApp
 import TurboCore
+import TurboWebhooks
 
 extension Turbocode {
     struct WebhookCommand: AsyncParsableCommand {

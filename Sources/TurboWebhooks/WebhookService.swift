@@ -1,6 +1,5 @@
 public import Foundation
 public import TurboCore
-import TurboWebhooks
 
 /// Webhook subscriptions: checked on the way in (scheme, SSRF guard, event patterns), secrets made here.
 public struct WebhookService: Sendable {
