@@ -146,7 +146,9 @@ public struct WebhookDispatcher: Sendable {
             logger.error("webhook delivery failed", metadata: ["webhook": "\(id)", "error": "\(error)"])
         }
         do {
-            try await store.releaseWebhookClaim(id, holder: holder)
+            // Also when cancelled (shutting down): a successor should not wait for the claim to lapse.
+            let (store, holder) = (store, holder)
+            try await Task { try await store.releaseWebhookClaim(id, holder: holder) }.value
         } catch {
             logger.warning("releasing a webhook claim failed; it lapses", metadata: ["error": "\(error)"])
         }

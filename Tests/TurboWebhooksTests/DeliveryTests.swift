@@ -22,7 +22,7 @@ final class Receiver: @unchecked Sendable {
     var log: URL { directory.appendingPathComponent("log.jsonl") }
     var url: String { "http://127.0.0.1:\(port)/hook" }
 
-    init(failFirst: Int = 0, failStatus: Int = 500, location: String? = nil) async throws {
+    init(failFirst: Int = 0, failStatus: Int = 500, location: String? = nil, delay: Double = 0) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("rcv-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let portFile = directory.appendingPathComponent("port")
@@ -32,7 +32,7 @@ final class Receiver: @unchecked Sendable {
             [
                 Self.script, "serve", "--port-file", portFile.path, "--log", log.path, "--fail-first",
                 String(failFirst),
-                "--fail-status", String(failStatus),
+                "--fail-status", String(failStatus), "--delay", String(delay),
             ] + (location.map { ["--location", $0] } ?? [])
         try process.run()
         var port: Int?
@@ -84,12 +84,19 @@ struct DeliveryTests {
     static let fast = RetrySchedule(delays: Array(repeating: .milliseconds(20), count: 7), jitter: 0)
 
     static func withStore(_ body: @Sendable (SQLiteStore) async throws -> Void) async throws {
+        try await withStores(1) { try await body($0[0]) }
+    }
+
+    /// `count` handles on one database file, as that many processes would have.
+    static func withStores(_ count: Int, _ body: @Sendable ([SQLiteStore]) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wh-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteStore(path: directory.appendingPathComponent("turbocode.db").path)
-        try await body(store)
-        try await store.close()
+        let path = directory.appendingPathComponent("turbocode.db").path
+        var stores: [SQLiteStore] = []
+        for _ in 0..<count { stores.append(try SQLiteStore(path: path)) }
+        try await body(stores)
+        for store in stores { try await store.close() }
     }
 
     static func webhook(_ store: any TurboStore, _ url: String, events: [String] = []) async throws -> Webhook {
@@ -207,6 +214,62 @@ struct DeliveryTests {
             try await dispatcher.runOnce()
             let delivery = try #require(try await store.deliveries(webhook: hook.id, limit: 1).first)
             #expect(delivery.status == .failed && delivery.error?.contains("loopback") == true)
+        }
+    }
+
+    /// Two coordinators on one database (two store handles, as two processes would have): each event reaches the
+    /// endpoint once, in event order.
+    @Test func twoCoordinatorsSendEachEventOnceInOrder() async throws {
+        let receiver = try await Receiver()
+        defer { receiver.stop() }
+        try await Self.withStores(2) { stores in
+            let store = stores[0]
+            let project = try await store.createProject(NewProject(key: try ProjectKey("WH"), name: "Hooks"))
+            _ = try await Self.webhook(store, receiver.url)
+            let dispatchers = stores.map {
+                WebhookDispatcher(
+                    store: $0, logger: Logger(label: "test"), schedule: Self.fast, pollInterval: .milliseconds(5))
+            }
+            let running = dispatchers.map { dispatcher in Task { await dispatcher.run() } }
+            for n in 1...40 {
+                _ = try await store.createIssue(NewIssue(project: .id(project.id), title: "Issue \(n)"))
+                if n.isMultiple(of: 7) { dispatchers[n % 2].wake() }
+            }
+            for _ in 0..<400 where receiver.requests().count < 40 { try await Task.sleep(for: .milliseconds(25)) }
+            // Both keep polling a while longer: a second copy of anything would show up now.
+            try await Task.sleep(for: .milliseconds(300))
+            running.forEach { $0.cancel() }
+            for task in running { await task.value }
+            let events = receiver.requests().compactMap {
+                (try? JSONSerialization.jsonObject(with: Data(($0["body"] as? String ?? "").utf8)) as? [String: Any])?[
+                    "id"] as? Int
+            }
+            #expect(events.count == 40, "each event once")
+            #expect(events == events.sorted() && Set(events).count == events.count, "in event order")
+        }
+    }
+
+    /// An endpoint that takes seconds to answer holds up only itself.
+    @Test func aSlowEndpointDoesNotHoldUpTheOthers() async throws {
+        let slow = try await Receiver(delay: 5)
+        let fast = try await Receiver()
+        defer { [slow, fast].forEach { $0.stop() } }
+        try await Self.withStore { store in
+            let project = try await store.createProject(NewProject(key: try ProjectKey("WH"), name: "Hooks"))
+            _ = try await Self.webhook(store, slow.url)
+            _ = try await Self.webhook(store, fast.url)
+            let dispatcher = WebhookDispatcher(
+                store: store, logger: Logger(label: "test"), schedule: Self.fast, pollInterval: .milliseconds(10))
+            let running = Task { await dispatcher.run() }
+            for n in 1...3 {
+                _ = try await store.createIssue(NewIssue(project: .id(project.id), title: "Issue \(n)"))
+                // One at a time, so each needs a pass of its own while the slow endpoint is still busy.
+                for _ in 0..<200 where fast.requests().count < n { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            #expect(fast.requests().count == 3)
+            #expect(slow.requests().count == 1, "still busy with its first event")
+            running.cancel()
+            await running.value
         }
     }
 }

@@ -1,10 +1,10 @@
 """A webhook receiver for the tests, and an independent signature check.
 
-    receiver.py serve --port-file FILE --log FILE [--fail-first N] [--fail-status 500]
+    receiver.py serve --port-file FILE --log FILE [--fail-first N] [--fail-status 500] [--delay SECONDS]
     receiver.py verify --log FILE --secret whsec_...
 
 `serve` listens on 127.0.0.1 (a free port, written to --port-file), answers the first N POSTs with --fail-status
-and the rest with 204, and appends every request to --log as one JSON line (headers, body). `verify` checks every
+and the rest with 204 (each after --delay seconds), and appends every request to --log as one JSON line (headers, body). `verify` checks every
 logged request with the reference implementation (`standardwebhooks`) and prints how many passed.
 """
 
@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -30,6 +31,8 @@ def serve(options):
                         "headers": {k.lower(): v for k, v in self.headers.items()},
                         "body": body.decode(), "answered": options.fail_status if failing else 204,
                     }) + "\n")
+            if options.delay:
+                time.sleep(options.delay)
             self.send_response(options.fail_status if failing else 204)
             if failing and options.location:
                 self.send_header("Location", options.location)
@@ -67,6 +70,7 @@ def main():
     parser.add_argument("--log", required=True)
     parser.add_argument("--fail-first", type=int, default=0)
     parser.add_argument("--fail-status", type=int, default=500)
+    parser.add_argument("--delay", type=float, default=0, help="seconds to wait before answering (a slow endpoint)")
     parser.add_argument("--secret")
     parser.add_argument("--location", help="a Location header for the failing answers (redirect tests)")
     options = parser.parse_args()
