@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "turbocode-bench", targets: ["TurboBench"]),
         .executable(name: "turbocode-conflict-bench", targets: ["ConflictBench"]),
         .executable(name: "turbocode-server-bench", targets: ["ServerBench"]),
+        .executable(name: "turbocode-webhook-bench", targets: ["WebhookBench"]),
         .library(name: "TurboCore", targets: ["TurboCore"]),
     ],
     dependencies: [
@@ -146,6 +147,15 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             path: "Benchmarks/ServerBench",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "WebhookBench",
+            dependencies: [
+                "TurboApp", "TurboCore", "TurboWebhooks", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Benchmarks/WebhookBench",
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -142,6 +142,8 @@ public struct WebhookDispatcher: Sendable {
                 made += attempts
                 if !goOn { break }
             }
+        } catch TurboError.webhookNotFound {
+            // Removed while it was being served: its deliveries went with it.
         } catch {
             logger.error("webhook delivery failed", metadata: ["webhook": "\(id)", "error": "\(error)"])
         }

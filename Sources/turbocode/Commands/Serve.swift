@@ -9,7 +9,7 @@ import TurboMCP
 extension Turbocode {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run the coordinator: the REST API, the live event stream over WebSocket and /metrics.",
+            abstract: "Run the coordinator: the REST API, MCP, live events over WebSocket, webhook delivery, /metrics.",
             discussion: """
                 Serves /api/v1 (OpenAPI description at /api/v1/openapi.json), the WebSocket /api/v1/events/ws, \
                 MCP over Streamable HTTP at /mcp (any valid token, admin or agent), /healthz and /metrics \
@@ -19,7 +19,7 @@ extension Turbocode {
                 Each token (or address, for anonymous reads) gets --rate-limit requests per second with bursts of \
                 twice that; over it, 429 with Retry-After. Logs one line per request on stderr with its request id \
                 (also sent back as X-Request-Id). Stops gracefully on SIGINT or SIGTERM: in-flight requests finish, \
-                WebSocket clients get close code 1001.
+                WebSocket clients get close code 1001. Also delivers webhooks ('turbocode webhook --help') and                 expires agents' leases whose heartbeats stopped.
                 """)
         @OptionGroup var global: GlobalOptions
 
