@@ -138,7 +138,7 @@ let package = Package(
         .executableTarget(
             name: "ServerBench",
             dependencies: [
-                "TurboApp", "TurboCore", "TurboHTTP", "TurboSQLite", .product(name: "Logging", package: "swift-log"),
+                "BenchSupport", "TurboApp", "TurboCore", "TurboHTTP", "TurboSQLite", .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -149,10 +149,11 @@ let package = Package(
             path: "Benchmarks/ServerBench",
             swiftSettings: swiftSettings
         ),
+        .target(name: "BenchSupport", path: "Benchmarks/BenchSupport", swiftSettings: swiftSettings),
         .executableTarget(
             name: "WebhookBench",
             dependencies: [
-                "TurboApp", "TurboCore", "TurboWebhooks", .product(name: "Logging", package: "swift-log"),
+                "BenchSupport", "TurboApp", "TurboCore", "TurboWebhooks", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Benchmarks/WebhookBench",

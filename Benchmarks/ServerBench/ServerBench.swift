@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BenchSupport
 import Foundation
 import Hummingbird
 import HummingbirdWSClient
@@ -161,14 +162,15 @@ struct ServerBench {
                 }
                 return try await group.reduce(into: [Duration]()) { $0 += $1 }
             }
-            let elapsed = seconds(ContinuousClock.now - started)
+            let elapsed = Figures.seconds(ContinuousClock.now - started)
             let sorted = samples.sorted()
             print(
                 name.padding(toLength: 30, withPad: " ", startingAt: 0)
-                    + pad(concurrency, 11) + pad(count, 10)
-                    + pad(String(format: "%.0f", Double(count) / elapsed), 11)
-                    + pad(milliseconds(percentile(sorted, 0.50)), 10) + pad(milliseconds(percentile(sorted, 0.99)), 9)
-                    + pad(milliseconds(sorted.last ?? .zero), 9))
+                    + Figures.pad(concurrency, 11) + Figures.pad(count, 10)
+                    + Figures.pad(String(format: "%.0f", Double(count) / elapsed), 11)
+                    + Figures.pad(Figures.milliseconds(Figures.percentile(sorted, 0.50)), 10)
+                    + Figures.pad(Figures.milliseconds(Figures.percentile(sorted, 0.99)), 9)
+                    + Figures.pad(Figures.milliseconds(sorted.last ?? .zero), 9))
         }
     }
 
@@ -252,7 +254,7 @@ struct ServerBench {
             print("")
             print(
                 "\(options.clients) WebSocket clients connected and subscribed in "
-                    + "\(milliseconds(ContinuousClock.now - connectStart)) ms")
+                    + "\(Figures.milliseconds(ContinuousClock.now - connectStart)) ms")
 
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             defer { _ = client.shutdown() }
@@ -327,9 +329,10 @@ struct ServerBench {
         let lastClient = perEventMax.sorted()
         print(
             "\(title): \(commits.count) events × \(clients) clients = \(sorted.count) deliveries; "
-                + "p50 \(milliseconds(percentile(sorted, 0.5))) ms, p99 \(milliseconds(percentile(sorted, 0.99))) ms, "
-                + "max \(milliseconds(sorted.last ?? .zero)) ms; last client per event: median "
-                + "\(milliseconds(percentile(lastClient, 0.5))) ms, worst \(milliseconds(lastClient.last ?? .zero)) ms")
+                + "p50 \(Figures.milliseconds(Figures.percentile(sorted, 0.5))) ms, p99 \(Figures.milliseconds(Figures.percentile(sorted, 0.99))) ms, "
+                + "max \(Figures.milliseconds(sorted.last ?? .zero)) ms; last client per event: median "
+                + "\(Figures.milliseconds(Figures.percentile(lastClient, 0.5))) ms, worst \(Figures.milliseconds(lastClient.last ?? .zero)) ms"
+        )
     }
 
     /// The id of the `issue.created` event of `subject`.
@@ -348,23 +351,5 @@ struct ServerBench {
             return nil
         }
         return (object["id"] as? NSNumber)?.int64Value
-    }
-
-    // MARK: Figures
-
-    static func percentile(_ sorted: [Duration], _ fraction: Double) -> Duration {
-        guard !sorted.isEmpty else { return .zero }
-        return sorted[min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.up)) - 1)]
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
-    static func milliseconds(_ duration: Duration) -> String { String(format: "%.2f", seconds(duration) * 1000) }
-
-    static func pad(_ value: some CustomStringConvertible, _ width: Int) -> String {
-        let text = value.description
-        return String(repeating: " ", count: max(1, width - text.count)) + text
     }
 }

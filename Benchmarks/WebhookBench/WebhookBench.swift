@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import Hummingbird
 import Logging
@@ -139,9 +140,11 @@ struct WebhookBench {
             }
             let sorted = samples.sorted()
             print(
-                name.padding(toLength: 44, withPad: " ", startingAt: 0) + pad(sorted.count, 10)
-                    + pad(milliseconds(percentile(sorted, 0.5)), 10) + pad(milliseconds(percentile(sorted, 0.9)), 10)
-                    + pad(milliseconds(percentile(sorted, 0.99)), 10) + pad(milliseconds(sorted.last ?? .zero), 10))
+                name.padding(toLength: 44, withPad: " ", startingAt: 0) + Figures.pad(sorted.count, 10)
+                    + Figures.pad(Figures.milliseconds(Figures.percentile(sorted, 0.5)), 10)
+                    + Figures.pad(Figures.milliseconds(Figures.percentile(sorted, 0.9)), 10)
+                    + Figures.pad(Figures.milliseconds(Figures.percentile(sorted, 0.99)), 10)
+                    + Figures.pad(Figures.milliseconds(sorted.last ?? .zero), 10))
         }
     }
 
@@ -149,11 +152,10 @@ struct WebhookBench {
         store: any TurboStore, project: Project, arrivals: Arrivals, options: Options, logger: Logger
     ) async throws {
         // The backlog is written while no dispatcher runs, then drained: sending only, not writing.
-        var last: Int64 = 0
         for index in 0..<options.events {
             _ = try await store.createIssue(NewIssue(project: .id(project.id), title: "Backlog \(index)"))
         }
-        last = try await store.latestEventID()
+        let last = try await store.latestEventID()
         let started = ContinuousClock.now
         let (_, _, task) = await running(store: store, logger: logger)
         defer { task.cancel() }
@@ -162,27 +164,10 @@ struct WebhookBench {
         }
         let elapsed = finished - started
         print("")
+        let elapsedSeconds = Figures.seconds(elapsed)
         print(
-            "throughput to one receiver: \(options.events) events in \(String(format: "%.2f", seconds(elapsed))) s = "
-                + "\(Int(Double(options.events) / seconds(elapsed))) events/s (each attempt signed, sent, recorded)")
-    }
-
-    // MARK: Figures
-
-    static func percentile(_ sorted: [Duration], _ fraction: Double) -> Duration {
-        guard !sorted.isEmpty else { return .zero }
-        return sorted[min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.up)) - 1)]
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
-    static func milliseconds(_ duration: Duration) -> String { String(format: "%.2f", seconds(duration) * 1000) }
-
-    static func pad(_ value: some CustomStringConvertible, _ width: Int) -> String {
-        let text = value.description
-        return String(repeating: " ", count: max(1, width - text.count)) + text
+            "throughput to one receiver: \(options.events) events in \(String(format: "%.2f", elapsedSeconds)) s = "
+                + "\(Int(Double(options.events) / elapsedSeconds)) events/s (each attempt signed, sent, recorded)")
     }
 }
 

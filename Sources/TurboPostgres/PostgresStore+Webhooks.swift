@@ -187,14 +187,7 @@ extension PostgresStore {
             try await conn.query("SELECT 1 FROM webhooks WHERE id = \(webhookID) FOR NO KEY UPDATE", logger: logger)
             var delivery = try await fetchDelivery(conn, id, lock: true)
             let now = try await conn.now(logger)
-            delivery.attempts += 1
-            delivery.lastAttemptAt = now
-            delivery.responseStatus = attempt.responseStatus
-            delivery.responseBody = attempt.responseBody
-            delivery.error = attempt.error
-            delivery.nextAttemptAt = attempt.succeeded ? nil : attempt.nextAttemptAt
-            delivery.status = attempt.succeeded ? .succeeded : attempt.nextAttemptAt == nil ? .failed : .pending
-            if attempt.succeeded { delivery.deliveredAt = now }
+            delivery.record(attempt, at: now)
             try await conn.query(
                 """
                 UPDATE webhook_deliveries SET status = \(delivery.status.rawValue), attempts = \(delivery.attempts),

@@ -175,14 +175,7 @@ extension SQLiteStore {
         try await write { db in
             var delivery = try Self.fetchDelivery(db, id)
             let now = Date.storageNow()
-            delivery.attempts += 1
-            delivery.lastAttemptAt = now
-            delivery.responseStatus = attempt.responseStatus
-            delivery.responseBody = attempt.responseBody
-            delivery.error = attempt.error
-            delivery.nextAttemptAt = attempt.succeeded ? nil : attempt.nextAttemptAt
-            delivery.status = attempt.succeeded ? .succeeded : attempt.nextAttemptAt == nil ? .failed : .pending
-            if attempt.succeeded { delivery.deliveredAt = now }
+            delivery.record(attempt, at: now)
             try db.execute(
                 sql: """
                     UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_attempt_at = ?,

@@ -158,6 +158,20 @@ public struct WebhookDelivery: Hashable, Sendable, Identifiable {
     }
 }
 
+extension WebhookDelivery {
+    /// Takes in the outcome of an attempt made at `now`: counts, status, log fields, next retry.
+    public mutating func record(_ attempt: DeliveryAttempt, at now: Date) {
+        attempts += 1
+        lastAttemptAt = now
+        responseStatus = attempt.responseStatus
+        responseBody = attempt.responseBody
+        error = attempt.error
+        nextAttemptAt = attempt.succeeded ? nil : attempt.nextAttemptAt
+        status = attempt.succeeded ? .succeeded : attempt.nextAttemptAt == nil ? .failed : .pending
+        if attempt.succeeded { deliveredAt = now }
+    }
+}
+
 /// What one delivery attempt found.
 public struct DeliveryAttempt: Sendable, Hashable {
     public var succeeded: Bool
