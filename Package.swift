@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "turbocode", targets: ["turbocode"]),
+        .executable(name: "fake-agent", targets: ["fake-agent"]),
         .executable(name: "turbocode-bench", targets: ["TurboBench"]),
         .executable(name: "turbocode-conflict-bench", targets: ["ConflictBench"]),
         .executable(name: "turbocode-server-bench", targets: ["ServerBench"]),
@@ -40,6 +41,12 @@ let package = Package(
         .target(
             name: "TurboCore",
             dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // Agent processes: drivers per CLI, stream parsers, the supervisor (process groups, timeouts, signal ladder).
+        .target(
+            name: "TurboAgents",
+            dependencies: ["TurboCore"],
             swiftSettings: swiftSettings
         ),
         // Persistence adapter: SQLite through GRDB.
@@ -106,7 +113,7 @@ let package = Package(
         .target(
             name: "TurboApp",
             dependencies: [
-                "TurboCore", "TurboSQLite", "TurboPostgres", "TurboGit", "TurboHTTP", "TurboWebhooks",
+                "TurboCore", "TurboSQLite", "TurboPostgres", "TurboGit", "TurboHTTP", "TurboWebhooks", "TurboAgents",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -119,7 +126,7 @@ let package = Package(
         .executableTarget(
             name: "turbocode",
             dependencies: [
-                "TurboApp", "TurboCore", "TurboGit", "TurboHTTP", "TurboMCP", "TurboWebhooks",
+                "TurboApp", "TurboCore", "TurboGit", "TurboHTTP", "TurboMCP", "TurboWebhooks", "TurboAgents",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -149,6 +156,8 @@ let package = Package(
             path: "Benchmarks/ServerBench",
             swiftSettings: swiftSettings
         ),
+        // Impersonates agent CLIs for tests and demos (no LLM).
+        .executableTarget(name: "fake-agent", swiftSettings: swiftSettings),
         .target(name: "BenchSupport", path: "Benchmarks/BenchSupport", swiftSettings: swiftSettings),
         .executableTarget(
             name: "WebhookBench",

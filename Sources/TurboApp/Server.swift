@@ -83,7 +83,8 @@ public enum Server {
     /// Serves until a signal asks it to stop; in-flight requests finish first, WebSocket clients are closed.
     public static func run(
         store: any TurboStore, database: DatabaseURL, repository: Repository?, options: Options, logger: Logger,
-        extraRoutes: [@Sendable (Router<AppRequestContext>) -> Void] = [], onReady: @escaping @Sendable (Int) -> Void
+        extraRoutes: [@Sendable (Router<AppRequestContext>) -> Void] = [],
+        extraServices: [@Sendable () async -> Void] = [], onReady: @escaping @Sendable (Int) -> Void
     ) async throws {
         var configuration = try configuration(store: store, repository: repository, options: options, logger: logger)
         configuration.extraRoutes = extraRoutes
@@ -109,6 +110,7 @@ public enum Server {
         // Webhook delivery from the event log (the outbox).
         let dispatcher = WebhookDispatcher(store: store, logger: logger, pollInterval: options.webhookPoll)
         services.append(ClosureService { await dispatcher.run() })
+        services += extraServices.map { ClosureService(body: $0) }
         // New events (written here, by other processes, or announced by PostgreSQL) go out at once, not at the
         // next poll.
         await feed.onNewEvents { dispatcher.wake() }

@@ -1,0 +1,117 @@
+public import Foundation
+
+/// An MCP server an agent should reach: turboCode's, over Streamable HTTP with the agent's token.
+public struct MCPServerSpec: Sendable, Hashable {
+    public var name: String
+    public var url: String
+    public var headers: [String: String]
+
+    public init(name: String = "turbocode", url: String, headers: [String: String]) {
+        self.name = name
+        self.url = url
+        self.headers = headers
+    }
+
+    /// The standard `{"mcpServers": {...}}` file most CLIs (and `TURBOCODE_MCP_CONFIG`) read.
+    public func standardConfig() throws -> Data {
+        let document: [String: Any] = [
+            "mcpServers": [name: ["type": "http", "url": url, "headers": headers] as [String: Any]]
+        ]
+        return try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
+    }
+}
+
+/// Everything a driver needs to launch one run.
+public struct AgentRunRequest: Sendable {
+    public var worktree: URL
+    public var prompt: String
+    public var model: String?
+    public var mcp: MCPServerSpec
+    /// Where the run's files (prompt, MCP config, logs) go; outside the worktree.
+    public var runDirectory: URL
+    /// The issue key, for templates.
+    public var issue: String
+    /// For the `command` driver: the argv template.
+    public var command: [String]?
+
+    public init(
+        worktree: URL, prompt: String, model: String?, mcp: MCPServerSpec, runDirectory: URL, issue: String,
+        command: [String]?
+    ) {
+        self.worktree = worktree
+        self.prompt = prompt
+        self.model = model
+        self.mcp = mcp
+        self.runDirectory = runDirectory
+        self.issue = issue
+        self.command = command
+    }
+
+    public var promptFile: URL { runDirectory.appendingPathComponent("prompt.md") }
+    public var mcpConfigFile: URL { runDirectory.appendingPathComponent("mcp.json") }
+}
+
+/// How to start one CLI run: argv, environment additions, files to write first.
+public struct LaunchPlan: Sendable {
+    public var arguments: [String]
+    public var environment: [String: String]
+    public var files: [URL: Data]
+
+    public init(arguments: [String], environment: [String: String] = [:], files: [URL: Data] = [:]) {
+        self.arguments = arguments
+        self.environment = environment
+        self.files = files
+    }
+}
+
+/// Turns a request into a launch plan for one CLI and that CLI's output into ``AgentEvent``s.
+public protocol AgentDriver: Sendable {
+    var kind: DriverKind { get }
+    func plan(_ request: AgentRunRequest) throws -> LaunchPlan
+    /// A fresh parser for one run's stdout lines.
+    func makeParser() -> any AgentStreamParser
+}
+
+/// A stateful line parser; tolerates lines that are not JSON and types it does not know.
+public protocol AgentStreamParser: Sendable {
+    mutating func consume(_ line: String) -> [AgentEvent]
+}
+
+/// The CLIs turboCode drives.
+public enum DriverKind: String, Sendable, CaseIterable, Codable {
+    case claude, codex, gemini, cursor, amp, opencode, copilot, aider, command
+
+    /// The drivers implemented so far.
+    public static let available: [DriverKind] = [.claude, .command]
+
+    public func driver() throws -> any AgentDriver {
+        switch self {
+        case .claude: ClaudeDriver()
+        case .command: CommandDriver()
+        default:
+            throw DriverError.unsupported(
+                "the \(rawValue) driver is not built yet; use one of "
+                    + DriverKind.available.map(\.rawValue).joined(separator: ", "))
+        }
+    }
+}
+
+public enum DriverError: Error, Sendable, CustomStringConvertible {
+    case unsupported(String)
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .unsupported(let text), .invalid(let text): text
+        }
+    }
+}
+
+/// Every line is text: for CLIs without a JSON stream.
+public struct TextStreamParser: AgentStreamParser {
+    public init() {}
+
+    public mutating func consume(_ line: String) -> [AgentEvent] {
+        line.isEmpty ? [] : [.text(line)]
+    }
+}

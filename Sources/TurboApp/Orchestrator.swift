@@ -1,0 +1,417 @@
+public import Foundation
+public import Logging
+import Synchronization
+public import TurboAgents
+public import TurboCore
+
+/// The scheduler and the local pool of sub-agents: assigns eligible issues in queue order to idle agents (matching
+/// capabilities, preferring the specialization, honouring every limit), starts each agent in the issue's worktree
+/// with its own token and MCP configuration, keeps its lease alive while the process lives, stops the process when
+/// the lease is lost or a timeout hits, re-prompts a run that ended without submitting (bounded), and gives the
+/// issue back with the reason recorded otherwise. Worktrees and branches are always kept.
+public actor Orchestrator {
+    /// What the terminal view and `--until-idle` need to know.
+    public struct Snapshot: Sendable {
+        public var running: [(issue: String, agent: String, since: Date, lastActivity: Date)]
+        public var eligible: Int
+        /// Eligible issues no configured agent can take (capabilities), or whose drivers are paused.
+        public var unassignable: Int
+        public var submitted: Int
+        public var released: Int
+        public var pausedDrivers: [DriverKind: Date]
+        /// Issues waiting out their back-off after a failed run.
+        public var cooling: Int
+        public var isIdle: Bool { running.isEmpty && eligible == unassignable && cooling == 0 }
+    }
+
+    struct Run {
+        let agent: String
+        let epoch: Int
+        let since: Date
+        var lastActivity: Date
+        var process: AgentProcess?
+    }
+
+    public let store: any TurboStore
+    public let work: WorkService
+    public let config: OrchestratorConfig
+    public let repository: Repository
+    let project: Project
+    let serverURL: String
+    let logger: Logger
+    /// Told about assignments, submissions and releases (the terminal view).
+    let report: @Sendable (String) -> Void
+    private var runs: [UUID: Run] = [:]
+    private var pausedUntil: [DriverKind: Date] = [:]
+    private var submitted = 0
+    private var released = 0
+    private var runCounter = 0
+    /// Failed runs in a row per issue, and when a failed issue may be tried again.
+    private var failures: [UUID: Int] = [:]
+    private var coolingUntil: [UUID: Date] = [:]
+    private var lastEligible = 0
+    private var lastUnassignable = 0
+    private nonisolated let wakeups = Wakeups()
+
+    public init(
+        work: WorkService, config: OrchestratorConfig, project: Project, serverURL: String, logger: Logger,
+        report: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.store = work.store
+        self.work = work
+        self.config = config
+        self.repository = work.worktrees.repository
+        self.project = project
+        self.serverURL = serverURL
+        self.logger = logger
+        self.report = report
+    }
+
+    public nonisolated func wake() { wakeups.wake() }
+
+    public func snapshot() -> Snapshot {
+        Snapshot(
+            running: runs.map { ($1.agent, $1.since, $1.lastActivity, $0) }.map { agent, since, activity, id in
+                (issue: issueKeys[id] ?? id.uuidString, agent: agent, since: since, lastActivity: activity)
+            }.sorted { $0.issue < $1.issue },
+            eligible: lastEligible, unassignable: lastUnassignable, submitted: submitted, released: released,
+            pausedDrivers: pausedUntil, cooling: coolingUntil.values.filter { $0 > Date() }.count)
+    }
+
+    private var issueKeys: [UUID: String] = [:]
+
+    /// Schedules until cancelled, then stops every agent and gives its issue back. `idle` is called once, the first
+    /// time nothing is in flight and nothing eligible can be taken by any agent.
+    public func run(idle: (@Sendable () -> Void)? = nil) async {
+        var toldIdle = false
+        await withDiscardingTaskGroup { group in
+            await wakeups.run(every: .seconds(1), logging: "a scheduling pass", to: logger) {
+                for start in try await schedule() {
+                    group.addTask { await self.execute(start) }
+                }
+                if let idle, !toldIdle, snapshot().isIdle {
+                    toldIdle = true
+                    idle()
+                }
+            }
+            // Cancelled (shutdown): the runs still going are stopped; each gives its issue back.
+            for run in runs.values { run.process?.stop("the coordinator is shutting down") }
+        }
+    }
+
+    /// One pass: expired leases, then assignments while capacity and eligible issues last. Returns what was started.
+    func schedule() async throws -> [Assignment] {
+        let expired = try await store.expireLeases()
+        for lease in expired {
+            if let run = runs[lease.issueID], run.epoch == lease.epoch {
+                run.process?.stop("its lease expired")
+            }
+        }
+        // A run whose lease was lost some other way (an admin moved the issue) is stopped too.
+        for (issueID, run) in runs {
+            let lease = try await store.currentLease(of: .id(issueID))
+            if lease?.epoch != run.epoch || lease?.releasedAt != nil { run.process?.stop("its lease is gone") }
+        }
+        let now = Date()
+        pausedUntil = pausedUntil.filter { $0.value > now }
+        coolingUntil = coolingUntil.filter { $0.value > now }
+
+        var started: [Assignment] = []
+        while true {
+            let entries = try await store.queue(project: .id(project.id)).filter {
+                $0.isEligible && coolingUntil[$0.candidate.id] == nil
+            }
+            let usable = config.subagents.filter { pausedUntil[$0.driver] == nil }
+            let assignable = entries.filter { entry in usable.contains { Self.can($0, take: entry.candidate) } }
+            lastEligible = entries.count
+            lastUnassignable = entries.count - assignable.count
+            guard runs.count < config.limits.maxConcurrentSubagents else { break }
+            let activeWorktrees = try await store.activeWorktrees(project: .id(project.id))
+            var assignment: Assignment?
+            for entry in assignable {
+                let hasWorktree = activeWorktrees.contains { $0.issueID == entry.candidate.id }
+                if !hasWorktree && activeWorktrees.count >= config.limits.maxActiveWorktrees { continue }
+                guard let agent = pick(for: entry.candidate, among: usable) else { continue }
+                do {
+                    let start = try await work.start(.id(entry.candidate.id), agent: agent.id)
+                    runs[start.issue.id] = Run(
+                        agent: agent.id, epoch: start.lease.epoch, since: Date(), lastActivity: Date(), process: nil)
+                    issueKeys[start.issue.id] = start.issue.key.description
+                    report("\(start.issue.key) → \(agent.id) (\(agent.driver.rawValue), lease \(start.lease.epoch))")
+                    assignment = Assignment(started: start, agent: agent)
+                    break
+                } catch let error as TurboError {
+                    // Taken or changed since the queue was read: try the next one.
+                    logger.info("not starting \(entry.candidate.key)", metadata: ["reason": "\(error)"])
+                    continue
+                }
+            }
+            guard let assignment else { break }
+            started.append(assignment)
+        }
+        return started
+    }
+
+    /// Whether `agent` has every capability the issue needs.
+    static func can(_ agent: OrchestratorConfig.Subagent, take issue: QueueCandidate) -> Bool {
+        let have = Set(agent.capabilities.map { $0.lowercased() })
+        return Set(issue.capabilities.map { $0.lowercased() }).isSubset(of: have)
+    }
+
+    /// An agent with free capacity that can take the issue: one whose specialization the issue asks for first,
+    /// then the least busy, then configuration order.
+    func pick(for issue: QueueCandidate, among agents: [OrchestratorConfig.Subagent]) -> OrchestratorConfig.Subagent? {
+        let needs = Set(issue.capabilities.map { $0.lowercased() })
+        let load = Dictionary(grouping: runs.values, by: \.agent).mapValues(\.count)
+        return agents.enumerated().filter { _, agent in
+            Self.can(agent, take: issue)
+                && load[agent.id, default: 0] < min(agent.maxConcurrentIssues, config.limits.maxIssuesPerSubagent)
+        }.min { a, b in
+            let aSpecial = a.element.specialization.map { needs.contains($0.lowercased()) } ?? false
+            let bSpecial = b.element.specialization.map { needs.contains($0.lowercased()) } ?? false
+            if aSpecial != bSpecial { return aSpecial }
+            let (aLoad, bLoad) = (load[a.element.id, default: 0], load[b.element.id, default: 0])
+            return aLoad != bLoad ? aLoad < bLoad : a.offset < b.offset
+        }?.element
+    }
+
+    struct Assignment: Sendable {
+        var started: WorkService.Started
+        var agent: OrchestratorConfig.Subagent
+    }
+
+    /// How a run of an issue ended, for what happens to the issue next.
+    enum Outcome: Sendable {
+        case submitted
+        /// The issue moved on without us (reported blocked, moved by a person, lease lost): nothing to give back.
+        case leftAlone(String)
+        /// Given back; counts towards giving up on the issue.
+        case failed(String)
+        /// Given back without blame (shutdown, a rate-limited driver).
+        case interrupted(String)
+    }
+
+    /// One issue from its assignment to its submission or release.
+    func execute(_ assignment: Assignment) async {
+        let issue = assignment.started.issue
+        let agent = assignment.agent
+        let epoch = assignment.started.lease.epoch
+        var outcome: Outcome
+        do {
+            outcome = try await drive(assignment)
+        } catch {
+            logger.error("running \(issue.key) failed", metadata: ["error": "\(error)"])
+            outcome = .failed("\(error)")
+        }
+        // Whatever happened, the issue does not stay with a process that is gone (writes not cancelled).
+        let store = store
+        func giveBack(_ status: IssueStatus, reason: String, comment: String?) async {
+            _ = try? await Task {
+                try await store.finishLease(
+                    on: .id(issue.id), agent: agent.id, epoch: epoch, status: status,
+                    end: WorkLogEnd(outcome: .released), comment: comment, reason: reason)
+            }.value
+        }
+        switch outcome {
+        case .submitted:
+            submitted += 1
+            failures[issue.id] = nil
+            report("\(issue.key) submitted by \(agent.id)")
+        case .leftAlone(let why):
+            report("\(issue.key) \(why)")
+        case .interrupted(let why):
+            released += 1
+            await giveBack(.ready, reason: why, comment: nil)
+            report("\(issue.key) given back: \(why)")
+        case .failed(let why):
+            released += 1
+            let count = failures[issue.id, default: 0] + 1
+            failures[issue.id] = count
+            if count >= config.limits.maxFailedRuns {
+                // A person has to look: out of the queue, with the reason.
+                await giveBack(
+                    .open, reason: why,
+                    comment: "turboCode stopped retrying after \(count) failed runs; the last one: \(why). "
+                        + "Logs: .turbocode/logs/\(issue.key)/. Make the issue ready again to retry.")
+                failures[issue.id] = nil
+                report("\(issue.key) set aside after \(count) failed runs: \(why)")
+            } else {
+                let wait = config.limits.retryBackoff * (1 << (count - 1))
+                coolingUntil[issue.id] = Date().addingTimeInterval(wait.timeInterval)
+                await giveBack(.ready, reason: why, comment: nil)
+                report("\(issue.key) given back (\(why)); retried in \(Int(wait.timeInterval)) s at the earliest")
+            }
+        }
+        runs[issue.id] = nil
+        wake()
+    }
+
+    /// Runs the agent, re-prompting it while it ends without submitting.
+    func drive(_ assignment: Assignment) async throws -> Outcome {
+        let started = assignment.started
+        let issue = started.issue
+        let agent = assignment.agent
+        let driver = try agent.driver.driver()
+        let token = try await TokenService.create(
+            role: .agent, agentID: agent.id, name: "run of \(issue.key)", store: store)
+        defer {
+            let store = store
+            Task { _ = try? await store.revokeToken(token.token.id.lowercasedString) }
+        }
+        let deadline = ContinuousClock.now + config.limits.workSessionTimeout
+        var prompt = try await Prompt.initial(for: issue, store: store, worktree: started.worktree.path)
+        for attempt in 0...config.limits.maxNudges {
+            runCounter += 1
+            let runDirectory = URL(fileURLWithPath: repository.stateDirectory)
+                .appendingPathComponent("logs/\(issue.key)/\(Self.timestamp())-\(runCounter)")
+            let mcp = MCPServerSpec(
+                url: "\(serverURL)/mcp", headers: ["Authorization": "Bearer \(token.secret)"])
+            let request = AgentRunRequest(
+                worktree: URL(fileURLWithPath: started.worktree.path), prompt: prompt, model: agent.model, mcp: mcp,
+                runDirectory: runDirectory, issue: issue.key.description, command: agent.command)
+            let plan = try driver.plan(request)
+            let process = try AgentProcess(
+                plan: plan, directory: request.worktree,
+                environment: environment(
+                    token: token.secret, issue: issue.key.description, epoch: started.lease.epoch,
+                    worktree: started.worktree.path, mcpConfig: request.mcpConfigFile.path, extra: plan.environment),
+                logDirectory: runDirectory)
+            runs[issue.id]?.process = process
+            let remaining = deadline - ContinuousClock.now
+            let limits = RunLimits(
+                wallClock: max(remaining, .seconds(1)), inactivity: config.limits.inactivityTimeout,
+                grace: .seconds(3))
+            let heartbeats = heartbeat(issue: issue.id, agent: agent.id, epoch: started.lease.epoch, process: process)
+            let runReport = await withTaskCancellationHandler {
+                await process.supervise(parser: driver.makeParser(), limits: limits) { event in
+                    if event.isActivity { await self.touch(issue.id) }
+                }
+            } onCancel: {
+                process.stop("the coordinator is shutting down")
+            }
+            heartbeats.cancel()
+            let now = try await Task { try await self.store.issue(.id(issue.id)) }.value
+            if now.status != .inProgress {
+                return now.status == .testing
+                    ? .submitted : .leftAlone("moved to \(now.status.rawValue) by its agent or a person")
+            }
+            if let limit = runReport.rateLimit {
+                let until = limit.resetAt ?? Date().addingTimeInterval(config.limits.rateLimitPause.timeInterval)
+                pausedUntil[agent.driver] = max(until, Date().addingTimeInterval(60))
+                report("\(agent.driver.rawValue) reported a usage limit; paused until \(until.formatted(.iso8601))")
+                return .interrupted("\(agent.driver.rawValue) is rate limited")
+            }
+            switch runReport.termination {
+            case .exited(0):
+                if agent.driver == .command && agent.submitOnExit {
+                    _ = try await work.submit(
+                        .id(issue.id), agent: agent.id, epoch: started.lease.epoch, commitURL: nil)
+                    return .submitted
+                }
+            case .exited(let status):
+                if runReport.finished == nil { return .failed("the agent \(runReport.termination)") }
+                _ = status
+            case .stopped(let why) where why.contains("shutting down"):
+                return .interrupted("the coordinator is shutting down")
+            default:
+                return .failed("the agent \(runReport.termination)")
+            }
+            guard attempt < config.limits.maxNudges, ContinuousClock.now < deadline else { break }
+            report(
+                "\(issue.key): \(agent.id) ended without submitting; nudging (\(attempt + 1)/\(config.limits.maxNudges))"
+            )
+            prompt = Prompt.nudge(for: issue, worktree: started.worktree.path)
+        }
+        return .failed("ended without submitting after \(config.limits.maxNudges) nudge(s)")
+    }
+
+    private func touch(_ issue: UUID) { runs[issue]?.lastActivity = Date() }
+
+    /// Renews the lease every `leases.heartbeat` while the process lives; a lost lease stops the process.
+    private func heartbeat(issue: UUID, agent: String, epoch: Int, process: AgentProcess) -> Task<Void, Never> {
+        let (work, interval) = (work, config.leases.heartbeat)
+        return Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                if Task.isCancelled { return }
+                do {
+                    _ = try await work.heartbeat(.id(issue), agent: agent, epoch: epoch)
+                } catch TurboError.staleLease {
+                    process.stop("its lease is gone")
+                    return
+                } catch {
+                    continue
+                }
+            }
+        }
+    }
+
+    /// The agent's environment: a minimal inheritance plus how to reach turboCode.
+    private func environment(
+        token: String, issue: String, epoch: Int, worktree: String, mcpConfig: String, extra: [String: String]
+    ) -> [String: String] {
+        let inherited = ProcessInfo.processInfo.environment.filter { key, _ in
+            ["PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TERM", "TMPDIR", "SHELL", "TZ"].contains(key)
+                || key.hasPrefix("ANTHROPIC_") || key.hasPrefix("OPENAI_") || key.hasPrefix("GEMINI_")
+                || key.hasPrefix("GOOGLE_") || key.hasPrefix("CLAUDE_") || key.hasPrefix("CODEX_")
+                || key.hasPrefix("FAKE_AGENT_") || key.hasPrefix("GIT_")
+        }
+        return inherited.merging(
+            [
+                "TURBOCODE_URL": serverURL, "TURBOCODE_TOKEN": token, "TURBOCODE_ISSUE": issue,
+                "TURBOCODE_EPOCH": String(epoch), "TURBOCODE_WORKTREE": worktree, "TURBOCODE_MCP_CONFIG": mcpConfig,
+            ], uniquingKeysWith: { $1 }
+        ).merging(extra, uniquingKeysWith: { $1 })
+    }
+
+    static func timestamp() -> String {
+        Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false).timeSeparator(.omitted))
+    }
+}
+
+/// What agents are told.
+enum Prompt {
+    static func initial(for issue: Issue, store: any TurboStore, worktree: String) async throws -> String {
+        let comments = try await store.comments(of: .id(issue.id)).suffix(10)
+        let blockers = try await store.dependencies(of: .id(issue.id)).blockers
+        var text = """
+            You are working on \(issue.key): \(issue.title)
+            Type: \(issue.type.rawValue), priority: \(issue.priority.rawValue)
+            """
+        if !issue.capabilities.isEmpty { text += "\nCapabilities: \(issue.capabilities.joined(separator: ", "))" }
+        if !issue.paths.isEmpty { text += "\nStay within these paths: \(issue.paths.joined(separator: ", "))" }
+        text += "\n\n## Description\n\n\(issue.description.isEmpty ? "(none)" : issue.description)\n"
+        if !blockers.isEmpty {
+            text += "\n## Done before this one\n\n"
+            text += blockers.map { "- \($0.key): \($0.title) (\($0.status.rawValue))" }.joined(separator: "\n") + "\n"
+        }
+        if !comments.isEmpty {
+            text += "\n## Comments\n\n"
+            text += comments.map { "- \($0.author): \($0.body)" }.joined(separator: "\n") + "\n"
+        }
+        text += rules(issue: issue, worktree: worktree)
+        return text
+    }
+
+    static func nudge(for issue: Issue, worktree: String) -> String {
+        """
+        You have not submitted \(issue.key) yet. If the work is done, commit everything in \(worktree) and call \
+        the turbocode MCP tool submit_issue_for_review with issue_id "\(issue.key)". If you cannot finish, call \
+        report_blocked with the reason.
+        """ + rules(issue: issue, worktree: worktree)
+    }
+
+    static func rules(issue: Issue, worktree: String) -> String {
+        """
+
+        ## Rules
+
+        - Work only in this directory (\(worktree)), a git worktree on the issue's own branch.
+        - Commit your changes with git; uncommitted files are refused at submission.
+        - Report progress with the turbocode MCP tool report_progress; when done, call submit_issue_for_review with \
+        issue_id "\(issue.key)". If you cannot go on, call report_blocked with the reason.
+        - turboCode is your MCP server "turbocode"; without MCP, use `turbocode work …` (TURBOCODE_URL, \
+        TURBOCODE_TOKEN, TURBOCODE_ISSUE and TURBOCODE_EPOCH are set).
+        """
+    }
+}

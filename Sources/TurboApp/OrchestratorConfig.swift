@@ -1,0 +1,227 @@
+public import Foundation
+public import TurboAgents
+public import TurboCore
+import Yams
+
+/// The orchestrator's part of `turbocode.yaml`: limits, leases, alerts and the pool of sub-agents.
+public struct OrchestratorConfig: Sendable, Hashable {
+    public struct Limits: Sendable, Hashable {
+        public var maxConcurrentSubagents = 5
+        public var maxIssuesPerSubagent = 2
+        public var maxActiveWorktrees = 10
+        public var workSessionTimeout: Duration = .seconds(4 * 3_600)
+        public var inactivityTimeout: Duration = .seconds(15 * 60)
+        /// Re-prompts of a run that ended without submitting, before the issue is given back.
+        public var maxNudges = 2
+        /// How long dispatch to a driver pauses after a rate-limit report that gives no reset time.
+        public var rateLimitPause: Duration = .seconds(15 * 60)
+        /// Failed runs of one issue in a row before it is set aside (`open`, with a comment) for a person.
+        public var maxFailedRuns = 3
+        /// The wait before a failed issue is tried again, doubling with each failure.
+        public var retryBackoff: Duration = .seconds(10)
+    }
+
+    public struct Leases: Sendable, Hashable {
+        public var heartbeat: Duration = .seconds(10)
+        public var ttl: Duration = .seconds(30)
+        public var sweep: Duration = .seconds(5)
+    }
+
+    public struct Alerts: Sendable, Hashable {
+        public var agentInactive: Duration = .seconds(30 * 60)
+        public var uncommittedChanges: Duration = .seconds(2 * 3_600)
+    }
+
+    public struct Subagent: Sendable, Hashable {
+        public var id: String
+        public var specialization: String?
+        public var maxConcurrentIssues = 1
+        public var capabilities: [String] = []
+        public var driver: DriverKind = .claude
+        public var model: String?
+        public var command: [String]?
+        /// Command driver: exit 0 with new commits counts as a submission.
+        public var submitOnExit = false
+
+        public init(id: String, driver: DriverKind = .claude) {
+            self.id = id
+            self.driver = driver
+        }
+    }
+
+    public var testCommand: String?
+    public var limits = Limits()
+    public var leases = Leases()
+    public var alerts = Alerts()
+    public var subagents: [Subagent] = []
+
+    public init() {}
+
+    /// Reads and checks the whole file: an unknown key or a bad value is an error naming its line. A missing file
+    /// is the defaults with no sub-agents.
+    public static func load(from path: String) throws(TurboError) -> OrchestratorConfig {
+        guard FileManager.default.fileExists(atPath: path) else { return OrchestratorConfig() }
+        let text: String
+        let root: Node?
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw .invalidInput("cannot read \(path): \(error)")
+        }
+        guard let root else { return OrchestratorConfig() }
+        return try ConfigReader(file: (path as NSString).lastPathComponent).read(root)
+    }
+}
+
+/// Walks the YAML nodes with their line numbers.
+struct ConfigReader {
+    let file: String
+
+    static let sections: [String: Set<String>] = [
+        "project": ["key", "name"],
+        "worktrees": ["root", "copy", "setup", "teardown", "timeout"],
+        "limits": [
+            "max_concurrent_subagents", "max_issues_per_subagent", "max_active_worktrees", "work_session_timeout",
+            "inactivity_timeout", "max_nudges", "rate_limit_pause", "max_failed_runs", "retry_backoff",
+        ],
+        "leases": ["heartbeat", "ttl", "sweep"],
+        "alerts": ["agent_inactive", "uncommitted_changes"],
+    ]
+    static let topLevel: Set<String> = Set(sections.keys).union(["base_branch", "test_command", "subagents"])
+    static let subagentKeys: Set<String> = [
+        "id", "specialization", "max_concurrent_issues", "capabilities", "driver", "model", "command", "submit_on_exit",
+    ]
+
+    func error(_ node: Node, _ message: String) -> TurboError {
+        .invalidInput("\(file) line \(node.mark?.line ?? 0): \(message)")
+    }
+
+    /// The pairs of a mapping, refusing keys outside `known`.
+    func mapping(_ node: Node, known: Set<String>, in section: String) throws(TurboError) -> [(String, Node, Node)] {
+        guard let mapping = node.mapping else { throw error(node, "\(section) must be a mapping") }
+        var pairs: [(String, Node, Node)] = []
+        for (keyNode, value) in mapping {
+            let key = keyNode.string ?? ""
+            guard known.contains(key) else {
+                throw error(
+                    keyNode, "unknown key '\(key)' in \(section) (known: \(known.sorted().joined(separator: ", ")))")
+            }
+            pairs.append((key, keyNode, value))
+        }
+        return pairs
+    }
+
+    func read(_ root: Node) throws(TurboError) -> OrchestratorConfig {
+        var config = OrchestratorConfig()
+        for (key, _, value) in try mapping(root, known: Self.topLevel, in: "the file") {
+            let isEmpty = value.scalar != nil && ["", "~", "null"].contains(value.string ?? "")
+            if let known = Self.sections[key], !isEmpty {
+                let pairs = try mapping(value, known: known, in: key)
+                for (field, _, node) in pairs { try apply(section: key, field: field, node, to: &config) }
+            }
+            switch key {
+            case "test_command": config.testCommand = try string(value, "test_command")
+            case "subagents": config.subagents = try subagents(value)
+            default: break
+            }
+        }
+        return config
+    }
+
+    func apply(section: String, field: String, _ node: Node, to config: inout OrchestratorConfig) throws(TurboError) {
+        switch (section, field) {
+        case ("limits", "max_concurrent_subagents"): config.limits.maxConcurrentSubagents = try count(node, field)
+        case ("limits", "max_issues_per_subagent"): config.limits.maxIssuesPerSubagent = try count(node, field)
+        case ("limits", "max_active_worktrees"): config.limits.maxActiveWorktrees = try count(node, field)
+        case ("limits", "max_nudges"): config.limits.maxNudges = try count(node, field, minimum: 0)
+        case ("limits", "work_session_timeout"): config.limits.workSessionTimeout = try duration(node, field)
+        case ("limits", "inactivity_timeout"): config.limits.inactivityTimeout = try duration(node, field)
+        case ("limits", "rate_limit_pause"): config.limits.rateLimitPause = try duration(node, field)
+        case ("limits", "max_failed_runs"): config.limits.maxFailedRuns = try count(node, field)
+        case ("limits", "retry_backoff"): config.limits.retryBackoff = try duration(node, field)
+        case ("leases", "heartbeat"): config.leases.heartbeat = try duration(node, field)
+        case ("leases", "ttl"): config.leases.ttl = try duration(node, field)
+        case ("leases", "sweep"): config.leases.sweep = try duration(node, field)
+        case ("alerts", "agent_inactive"): config.alerts.agentInactive = try duration(node, field)
+        case ("alerts", "uncommitted_changes"): config.alerts.uncommittedChanges = try duration(node, field)
+        default: break  // project and worktrees: read by ProjectConfig
+        }
+        if section == "leases", config.leases.heartbeat >= config.leases.ttl {
+            throw error(node, "leases.heartbeat must be shorter than leases.ttl")
+        }
+    }
+
+    func subagents(_ node: Node) throws(TurboError) -> [OrchestratorConfig.Subagent] {
+        guard let sequence = node.sequence else { throw error(node, "subagents must be a list") }
+        var result: [OrchestratorConfig.Subagent] = []
+        for item in sequence {
+            var agent = OrchestratorConfig.Subagent(id: "")
+            for (key, _, value) in try mapping(item, known: Self.subagentKeys, in: "a subagent") {
+                switch key {
+                case "id": agent.id = try string(value, key)
+                case "specialization": agent.specialization = try string(value, key)
+                case "max_concurrent_issues": agent.maxConcurrentIssues = try count(value, key)
+                case "capabilities": agent.capabilities = try strings(value, key)
+                case "model": agent.model = try string(value, key)
+                case "command": agent.command = try strings(value, key)
+                case "submit_on_exit":
+                    guard let flag = value.bool else { throw error(value, "submit_on_exit must be true or false") }
+                    agent.submitOnExit = flag
+                case "driver":
+                    let name = try string(value, key)
+                    guard let kind = DriverKind(rawValue: name) else {
+                        throw error(
+                            value,
+                            "unknown driver '\(name)' (one of \(DriverKind.allCases.map(\.rawValue).joined(separator: ", ")))"
+                        )
+                    }
+                    agent.driver = kind
+                default: break
+                }
+            }
+            guard !agent.id.isEmpty else { throw error(item, "every subagent needs an id") }
+            guard agent.id.range(of: #"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"#, options: .regularExpression) != nil else {
+                throw error(item, "subagent id '\(agent.id)': letters, digits, '.', '_' and '-' only")
+            }
+            guard !result.contains(where: { $0.id == agent.id }) else {
+                throw error(item, "two subagents are called '\(agent.id)'")
+            }
+            if agent.driver == .command, agent.command?.isEmpty ?? true {
+                throw error(item, "subagent '\(agent.id)': the command driver needs 'command: [program, arguments…]'")
+            }
+            result.append(agent)
+        }
+        return result
+    }
+
+    func string(_ node: Node, _ field: String) throws(TurboError) -> String {
+        guard let text = node.string, node.scalar != nil else { throw error(node, "\(field) must be text") }
+        return text
+    }
+
+    func strings(_ node: Node, _ field: String) throws(TurboError) -> [String] {
+        guard let sequence = node.sequence else { throw error(node, "\(field) must be a list") }
+        var result: [String] = []
+        for item in sequence { result.append(try string(item, field)) }
+        return result
+    }
+
+    func count(_ node: Node, _ field: String, minimum: Int = 1) throws(TurboError) -> Int {
+        guard let number = node.int, number >= minimum else {
+            throw error(node, "\(field) must be a whole number ≥ \(minimum), not '\(node.string ?? "?")'")
+        }
+        return number
+    }
+
+    /// `500ms`, `30s`, `15m`, `4h`, `1d`, or a number of seconds.
+    func duration(_ node: Node, _ field: String) throws(TurboError) -> Duration {
+        let text = (node.string ?? "").trimmingCharacters(in: .whitespaces)
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3_600), ("d", 86_400)]
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            if let value = Double(text.dropLast(suffix.count)), value > 0 { return .seconds(value * factor) }
+        }
+        if let value = Double(text), value > 0 { return .seconds(value) }
+        throw error(node, "\(field) must be a duration like 30s, 15m or 4h, not '\(text)'")
+    }
+}
