@@ -176,6 +176,9 @@ let package = Package(
         ),
         .testTarget(name: "TurboCoreTests", dependencies: ["TurboCore"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "TurboAgentsTests", dependencies: ["TurboAgents"], exclude: ["Transcripts"],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "TurboSQLiteTests",
             dependencies: ["TurboSQLite", "TurboCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
@@ -212,7 +215,7 @@ let package = Package(
         .testTarget(
             name: "TurboAppTests",
             dependencies: [
-                "TurboApp", "TurboCore", "TurboGit", "TurboHTTP",
+                "TurboApp", "TurboCore", "TurboGit", "TurboHTTP", "TurboAgents",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+import TurboAgents
+import TurboCore
+
+@testable import TurboApp
+
+/// `turbocode.yaml`'s pool, limits and leases: read with defaults, refused with the line of the mistake.
+struct OrchestratorConfigTests {
+    static func load(_ text: String) throws -> OrchestratorConfig {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tc-\(UUID().uuidString).yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try OrchestratorConfig.load(from: path)
+    }
+
+    static func failure(_ text: String) -> String? {
+        do {
+            _ = try load(text)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func aFullFileIsRead() throws {
+        let config = try Self.load(
+            """
+            project:
+              key: SHOP
+            base_branch: main
+            test_command: swift test
+            limits:
+              max_concurrent_subagents: 3
+              work_session_timeout: 2h
+              inactivity_timeout: 90s
+              max_nudges: 0
+            leases:
+              heartbeat: 5s
+              ttl: 20s
+            alerts:
+              agent_inactive: 10m
+            subagents:
+              - id: backend-1
+                specialization: backend
+                max_concurrent_issues: 2
+                capabilities: [python, database]
+                driver: claude
+                model: sonnet
+              - id: script
+                driver: command
+                command: ["./agent.sh", "{prompt_file}"]
+                submit_on_exit: true
+            """)
+        #expect(config.testCommand == "swift test")
+        #expect(config.limits.maxConcurrentSubagents == 3 && config.limits.maxIssuesPerSubagent == 2)
+        #expect(config.limits.workSessionTimeout == .seconds(7_200) && config.limits.inactivityTimeout == .seconds(90))
+        #expect(
+            config.limits.maxNudges == 0 && config.leases.heartbeat == .seconds(5) && config.leases.sweep == .seconds(5)
+        )
+        #expect(config.alerts.agentInactive == .seconds(600) && config.alerts.uncommittedChanges == .seconds(7_200))
+        #expect(config.subagents.map(\.id) == ["backend-1", "script"])
+        #expect(config.subagents[0].capabilities == ["python", "database"] && config.subagents[0].model == "sonnet")
+        #expect(config.subagents[1].driver == .command && config.subagents[1].submitOnExit)
+        #expect(config.subagents[1].command == ["./agent.sh", "{prompt_file}"])
+    }
+
+    @Test func mistakesNameTheirLine() {
+        #expect(
+            Self.failure("limits:\n  max_concurrent_subagent: 3\n")?.contains(
+                "line 2: unknown key 'max_concurrent_subagent'") == true)
+        #expect(Self.failure("leases:\n  ttl: soon\n")?.contains("line 2: ttl must be a duration") == true)
+        #expect(
+            Self.failure("leases:\n  heartbeat: 40s\n")?.contains("heartbeat must be shorter than leases.ttl") == true)
+        #expect(
+            Self.failure("subagents:\n  - id: a\n    driver: gpt\n")?.contains("line 3: unknown driver 'gpt'") == true)
+        #expect(
+            Self.failure("subagents:\n  - driver: claude\n")?.contains("line 2: every subagent needs an id") == true)
+        #expect(
+            Self.failure("subagents:\n  - id: a\n  - id: a\n")?.contains("line 3: two subagents are called 'a'") == true
+        )
+        #expect(Self.failure("subagents:\n  - id: c\n    driver: command\n")?.contains("needs 'command") == true)
+        #expect(
+            Self.failure("limits:\n  max_issues_per_subagent: 0\n")?.contains(
+                "line 2: max_issues_per_subagent must be a whole number ≥ 1") == true)
+        #expect(Self.failure("surprise: 1\n")?.contains("line 1: unknown key 'surprise'") == true)
+    }
+
+    @Test func aMissingFileOrSectionGivesTheDefaults() throws {
+        let config = try Self.load("project:\n  key: SHOP\n")
+        #expect(
+            config.subagents.isEmpty && config.limits.maxConcurrentSubagents == 5 && config.leases.ttl == .seconds(30))
+        #expect(try OrchestratorConfig.load(from: "/nonexistent/turbocode.yaml").limits.maxActiveWorktrees == 10)
+    }
+}
