@@ -237,7 +237,10 @@ let package = Package(
         ),
         .testTarget(
             name: "turbocodeTests",
-            dependencies: ["turbocode", "TurboCore", "TurboPostgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "turbocode", "fake-agent", "TurboCore", "TurboApp", "TurboPostgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
     ]
 )

@@ -14,14 +14,19 @@ public actor Orchestrator {
     public struct Snapshot: Sendable {
         public var running: [(issue: String, agent: String, since: Date, lastActivity: Date)]
         public var eligible: Int
-        /// Eligible issues no configured agent can take (capabilities), or whose drivers are paused.
+        /// Eligible issues no configured agent can take (capabilities), whose drivers are paused, or that wait for
+        /// a worktree under `limits.max_active_worktrees`.
         public var unassignable: Int
         public var submitted: Int
         public var released: Int
         public var pausedDrivers: [DriverKind: Date]
         /// Issues waiting out their back-off after a failed run.
         public var cooling: Int
-        public var isIdle: Bool { running.isEmpty && eligible == unassignable && cooling == 0 }
+        /// Submitted issues (testing, review) that ready issues wait for: more work comes once they pass.
+        public var awaitingReview: [String]
+        public var isIdle: Bool {
+            running.isEmpty && eligible == unassignable && cooling == 0 && awaitingReview.isEmpty
+        }
     }
 
     struct Run {
@@ -51,6 +56,8 @@ public actor Orchestrator {
     private var coolingUntil: [UUID: Date] = [:]
     private var lastEligible = 0
     private var lastUnassignable = 0
+    private var warnedWorktreeLimit = false
+    private var lastAwaitingReview: [String] = []
     private nonisolated let wakeups = Wakeups()
 
     public init(
@@ -75,7 +82,8 @@ public actor Orchestrator {
                 (issue: issueKeys[id] ?? id.uuidString, agent: agent, since: since, lastActivity: activity)
             }.sorted { $0.issue < $1.issue },
             eligible: lastEligible, unassignable: lastUnassignable, submitted: submitted, released: released,
-            pausedDrivers: pausedUntil, cooling: coolingUntil.values.filter { $0 > Date() }.count)
+            pausedDrivers: pausedUntil, cooling: coolingUntil.values.filter { $0 > Date() }.count,
+            awaitingReview: lastAwaitingReview)
     }
 
     private var issueKeys: [UUID: String] = [:]
@@ -118,9 +126,14 @@ public actor Orchestrator {
 
         var started: [Assignment] = []
         while true {
-            let entries = try await store.queue(project: .id(project.id)).filter {
-                $0.isEligible && coolingUntil[$0.candidate.id] == nil
-            }
+            let queue = try await store.queue(project: .id(project.id))
+            // Ready issues waiting only for blockers in testing or review: more work comes once those pass.
+            let waiting = Set(
+                queue.filter { !$0.isEligible }.flatMap(\.candidate.blockers).filter {
+                    $0.status == .testing || $0.status == .review
+                }.map(\.key.description))
+            lastAwaitingReview = waiting.sorted()
+            let entries = queue.filter { $0.isEligible && coolingUntil[$0.candidate.id] == nil }
             let usable = config.subagents.filter { pausedUntil[$0.driver] == nil }
             let assignable = entries.filter { entry in usable.contains { Self.can($0, take: entry.candidate) } }
             lastEligible = entries.count
@@ -128,9 +141,13 @@ public actor Orchestrator {
             guard runs.count < config.limits.maxConcurrentSubagents else { break }
             let activeWorktrees = try await store.activeWorktrees(project: .id(project.id))
             var assignment: Assignment?
+            var waitingForWorktree = 0
             for entry in assignable {
                 let hasWorktree = activeWorktrees.contains { $0.issueID == entry.candidate.id }
-                if !hasWorktree && activeWorktrees.count >= config.limits.maxActiveWorktrees { continue }
+                if !hasWorktree && activeWorktrees.count >= config.limits.maxActiveWorktrees {
+                    waitingForWorktree += 1
+                    continue
+                }
                 guard let agent = pick(for: entry.candidate, among: usable) else { continue }
                 do {
                     let start = try await work.start(.id(entry.candidate.id), agent: agent.id)
@@ -146,7 +163,20 @@ public actor Orchestrator {
                     continue
                 }
             }
-            guard let assignment else { break }
+            guard let assignment else {
+                // Nothing frees a worktree by itself: these wait for a person (or the merge queue) to remove some.
+                lastUnassignable += waitingForWorktree
+                if waitingForWorktree > 0, !warnedWorktreeLimit {
+                    warnedWorktreeLimit = true
+                    report(
+                        "limit reached: \(activeWorktrees.count) active worktrees (limits.max_active_worktrees "
+                            + "\(config.limits.maxActiveWorktrees)); \(waitingForWorktree) eligible issue(s) wait. "
+                            + "Remove finished ones with 'turbocode worktree remove'.")
+                } else if waitingForWorktree == 0 {
+                    warnedWorktreeLimit = false
+                }
+                break
+            }
             started.append(assignment)
         }
         return started

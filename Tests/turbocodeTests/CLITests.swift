@@ -63,6 +63,11 @@ func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T)
 
 /// Runs `body` in a fresh repository called `webshop`, with the default SQLite file or a fresh PostgreSQL database.
 func withRepository(_ backend: Backend, _ body: @escaping @Sendable (CLI) throws -> Void) async throws {
+    try await withRepository(backend, async: { cli in try await offCooperativePool { try body(cli) } })
+}
+
+/// ``withRepository(_:_:)`` for a body that awaits (and runs its blocking waits off the cooperative pool itself).
+func withRepository(_ backend: Backend, async body: @Sendable (CLI) async throws -> Void) async throws {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("turbo-cli-\(UUID().uuidString)")
     let repo = root.appendingPathComponent("webshop")
     try FileManager.default.createDirectory(at: repo, withIntermediateDirectories: true)
@@ -74,7 +79,7 @@ func withRepository(_ backend: Backend, _ body: @escaping @Sendable (CLI) throws
     git.waitUntilExit()
     switch backend {
     case .sqlite:
-        try await offCooperativePool { try body(CLI(directory: repo, database: nil)) }
+        try await body(CLI(directory: repo, database: nil))
     case .postgres:
         let text = try #require(ProcessInfo.processInfo.environment["TURBOCODE_TEST_POSTGRES_URL"])
         guard case .postgres(let admin) = try DatabaseURL(parsing: text) else { return }
@@ -82,7 +87,7 @@ func withRepository(_ backend: Backend, _ body: @escaping @Sendable (CLI) throws
         logger.logLevel = .warning
         try await PostgresAdmin.withTemporaryDatabase(admin: admin, logger: logger) { settings in
             let url = "postgres://\(settings.user)@\(settings.host):\(settings.port)/\(settings.database)"
-            try await offCooperativePool { try body(CLI(directory: repo, database: url)) }
+            try await body(CLI(directory: repo, database: url))
         }
     }
 }

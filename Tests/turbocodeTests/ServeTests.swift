@@ -9,10 +9,10 @@ final class Background: @unchecked Sendable {
     let output: ProcessOutput
     private var consumed: [Stream: Int] = [:]
 
-    convenience init(_ cli: CLI, _ arguments: [String]) throws {
+    convenience init(_ cli: CLI, _ arguments: [String], environment extra: [String: String] = [:]) throws {
         try self.init(
             executable: CLI.executable, arguments + (cli.database.map { ["--database", $0] } ?? []),
-            directory: cli.directory)
+            directory: cli.directory, environment: extra)
     }
 
     /// A Python script run with the test interpreter.
@@ -20,12 +20,12 @@ final class Background: @unchecked Sendable {
         try self.init(executable: URL(fileURLWithPath: python), arguments, directory: nil)
     }
 
-    init(executable: URL, _ arguments: [String], directory: URL?) throws {
+    init(executable: URL, _ arguments: [String], directory: URL?, environment extra: [String: String] = [:]) throws {
         output = try ProcessOutput()
         process.executableURL = executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
-        var environment = ProcessInfo.processInfo.environment
+        var environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         environment.removeValue(forKey: "TURBOCODE_DATABASE_URL")
         process.environment = environment
         output.attach(process)

@@ -23,7 +23,8 @@ extension Turbocode {
                 kept under .turbocode/logs/<ISSUE>/. Prints each assignment, submission and release, and a status \
                 line every 15 seconds. Ctrl-C stops the agents, gives their issues back and keeps every worktree.
 
-                --until-idle exits 0 once nothing is in flight and nothing eligible can be taken (for scripts and CI).
+                --until-idle exits 0 once nothing is in flight and nothing eligible can be taken (for scripts and CI); \
+                it keeps waiting while a submitted issue that ready issues depend on is in testing or review.
                 """)
         @OptionGroup var global: GlobalOptions
 
@@ -148,6 +149,10 @@ extension Turbocode {
             for run in snapshot.running {
                 let quiet = Int(Date().timeIntervalSince(run.lastActivity))
                 line += "\n    \(run.issue) ← \(run.agent), last activity \(quiet) s ago"
+            }
+            if !snapshot.awaitingReview.isEmpty {
+                line +=
+                    "\n    waiting for \(snapshot.awaitingReview.joined(separator: ", ")) to pass review (blockers of ready issues)"
             }
             for (driver, until) in snapshot.pausedDrivers {
                 line += "\n    \(driver.rawValue) paused until \(until.formatted(.iso8601))"

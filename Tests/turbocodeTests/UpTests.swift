@@ -1,0 +1,205 @@
+import Foundation
+import Logging
+import Testing
+import TurboApp
+import TurboCore
+
+/// `turbocode up --until-idle` end to end with fake agents impersonating Claude on a real repository.
+@Suite(.timeLimit(.minutes(4)))
+struct UpTests {
+    /// A directory with `claude` → fake-agent, for PATH.
+    static func agentBin(in root: URL) throws -> String {
+        let bin = root.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        let fake = CLI.executable.deletingLastPathComponent().appendingPathComponent("fake-agent")
+        try FileManager.default.createSymbolicLink(
+            atPath: bin.appendingPathComponent("claude").path, withDestinationPath: fake.path)
+        return bin.path
+    }
+
+    static let gitIdentity = [
+        "GIT_AUTHOR_NAME": "Fake Agent", "GIT_AUTHOR_EMAIL": "fake@agents.test", "GIT_COMMITTER_NAME": "Fake Agent",
+        "GIT_COMMITTER_EMAIL": "fake@agents.test",
+    ]
+
+    /// A first commit, `init`, the worktree root inside the test's directory, and `extra` appended to turbocode.yaml.
+    static func prepare(_ cli: CLI, extra: String) throws {
+        try Data("# Web shop\n".utf8).write(to: cli.directory.appendingPathComponent("README.md"))
+        try git(cli, ["add", "README.md"])
+        try git(cli, ["commit", "-q", "-m", "init"])
+        #expect(try cli.run("init", "--key", "SHOP").status == 0)
+        let config = cli.directory.appendingPathComponent("turbocode.yaml")
+        let worktrees = cli.directory.deletingLastPathComponent().appendingPathComponent("worktrees").path
+        let text = try String(contentsOf: config, encoding: .utf8)
+            .replacingOccurrences(of: "root: ~/worktrees", with: "root: \(worktrees)")
+        try (text + "\n" + extra).write(to: config, atomically: true, encoding: .utf8)
+    }
+
+    @discardableResult
+    static func git(_ cli: CLI, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git"] + arguments
+        process.currentDirectoryURL = cli.directory
+        process.environment = ProcessInfo.processInfo.environment.merging(gitIdentity) { $1 }
+        let output = try ProcessOutput()
+        output.attach(process)
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "git \(arguments): \(output.stderrText)")
+        return output.stdoutText
+    }
+
+    static func database(_ cli: CLI) throws -> DatabaseURL {
+        try cli.database.map { try DatabaseURL(parsing: $0) }
+            ?? .sqlite(path: cli.directory.appendingPathComponent(".turbocode/turbocode.db").path)
+    }
+
+    /// 12 issues with a dependency DAG, capabilities and overlapping paths, 3 agents of different specializations;
+    /// the test plays the reviewer, closing each submitted issue so the ones it blocks become eligible.
+    @Test(arguments: Backend.enabled)
+    func twelveIssuesThreeAgentsUntilIdle(_ backend: Backend) async throws {
+        try await withRepository(
+            backend,
+            async: { cli in
+                try await offCooperativePool {
+                    try Self.prepare(
+                        cli,
+                        extra: """
+                            limits:
+                              max_concurrent_subagents: 3
+                              max_active_worktrees: 12
+                              retry_backoff: 1s
+                              inactivity_timeout: 60s
+                            subagents:
+                              - id: backend-1
+                                specialization: backend
+                                capabilities: [backend, database]
+                                driver: claude
+                              - id: web-1
+                                specialization: web
+                                capabilities: [web]
+                                driver: claude
+                              - id: generalist
+                                capabilities: [backend, web, docs]
+                                driver: claude
+                            """)
+                    // key: (title, capabilities, paths, blockers, description)
+                    let issues: [(String, [String], [String], [Int], String)] = [
+                        ("Database schema", ["database"], ["db/**"], [], ""),
+                        ("Users API", ["backend"], ["api/users/**"], [1], ""),
+                        ("Orders API", ["backend"], ["api/orders/**"], [1], ""),
+                        ("Web shell", ["web"], ["web/**"], [], ""),
+                        ("Users page", ["web"], ["web/users/**"], [2, 4], ""),
+                        ("Orders page", ["web"], ["web/orders/**"], [3, 4], ""),
+                        ("Docs", ["docs"], [], [], ""),
+                        ("Readme badge", [], [], [], "fake-agent: crash-after-commit-once"),
+                        ("Migration A", ["backend"], ["db/migrations/**"], [], ""),
+                        ("Migration B", ["backend"], ["db/migrations/**"], [], ""),
+                        ("End-to-end tests", ["web"], ["e2e/**"], [5, 6], ""),
+                        ("Release", [], [], [11, 7, 8], ""),
+                    ]
+                    for (title, capabilities, paths, blockers, description) in issues {
+                        var arguments = ["issue", "add", title, "--ready"]
+                        arguments += capabilities.flatMap { ["--capability", $0] } + paths.flatMap { ["--path", $0] }
+                        arguments += blockers.flatMap { ["--blocked-by", "SHOP-\($0)"] }
+                        if !description.isEmpty { arguments += ["-d", description] }
+                        let added = try cli.run(arguments)
+                        #expect(added.status == 0, "\(added.stderr)")
+                    }
+                }
+                let bin = try Self.agentBin(in: cli.directory.deletingLastPathComponent())
+                let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
+                let up = try Background(
+                    cli, ["up", "--port", "0", "--until-idle"],
+                    environment: ["PATH": path].merging(Self.gitIdentity) { $1 })
+
+                // The reviewer: whatever reaches testing goes to review and is closed (done).
+                try await TurboApp.withStore(try Self.database(cli), logger: .init(label: "test")) { store in
+                    var reviewed = 0
+                    for _ in 0..<3_000 where up.process.isRunning {
+                        for issue in try await store.issues(IssueFilter(statuses: [.testing])) {
+                            _ = try await store.transition(.id(issue.id), to: .review, reason: nil, actor: "reviewer")
+                            _ = try await store.transition(.id(issue.id), to: .closed, reason: .done, actor: "reviewer")
+                            reviewed += 1
+                        }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                    try await offCooperativePool { up.process.waitUntilExit() }
+                    #expect(up.process.terminationStatus == 0, "\(up.output.stderrText)")
+                    let all = try await store.issues(IssueFilter())
+                    #expect(all.count == 12)
+                    #expect(
+                        all.filter { $0.status != .closed }.map(\.key.description) == [],
+                        "every issue was submitted\n\(up.output.stdoutText)\n\(up.output.stderrText)")
+                    #expect(reviewed == 12)
+
+                    try await Self.checkEventLog(store: store, issues: all)
+                }
+                let stdout = up.output.stdoutText
+                #expect(stdout.contains("SHOP-8 given back (the agent killed by signal 9)"), "\(stdout)")
+                #expect(stdout.contains("idle: nothing in flight"))
+
+                try await offCooperativePool {
+                    // Each issue's work is on its own branch; the crashed run's commit was kept and not made again.
+                    for number in 1...12 {
+                        let branch = try Self.git(
+                            cli, ["branch", "--list", "SHOP-\(number)/*", "--format=%(refname:short)"]
+                        )
+                        .trimmingCharacters(in: .whitespacesAndNewlines)
+                        #expect(!branch.isEmpty, "SHOP-\(number) has a branch")
+                        let count = try Self.git(cli, ["rev-list", "--count", "main..\(branch)"])
+                        #expect(
+                            Int(count.trimmingCharacters(in: .whitespacesAndNewlines)) == 1, "SHOP-\(number): \(count)")
+                    }
+                }
+            })
+    }
+
+    /// From the event log: never two live leases on one issue, no issue started before its blockers were closed,
+    /// no two issues with overlapping paths in progress at once.
+    static func checkEventLog(store: any TurboStore, issues: [TurboCore.Issue]) async throws {
+        var events: [Event] = []
+        while true {
+            let page = try await store.events(after: events.last?.id ?? 0, limit: 1_000)
+            events += page
+            if page.count < 1_000 { break }
+        }
+        var live: [String: Bool] = [:]
+        var running: [String: ClosedRange<Int64>] = [:]
+        var startedAt: [String: Int64] = [:]
+        var closedAt: [String: Int64] = [:]
+        for event in events {
+            switch event.type {
+            case "lease.acquired":
+                #expect(live[event.subject] != true, "\(event.subject) got a second live lease at event \(event.id)")
+                live[event.subject] = true
+            case "lease.released":
+                live[event.subject] = false
+                if let start = startedAt.removeValue(forKey: event.subject) {
+                    running[event.subject + "#\(event.id)"] = start...event.id
+                }
+            case "issue.started":
+                startedAt[event.subject] = event.id
+                let issue = issues.first { $0.key.description == event.subject }
+                for blocker in issue?.blockedBy ?? [] {
+                    let closed = closedAt[blocker.description]
+                    #expect(closed != nil && closed! < event.id, "\(event.subject) started before \(blocker) closed")
+                }
+            case "issue.closed":
+                closedAt[event.subject] = event.id
+            default: break
+            }
+        }
+        #expect(live.values.allSatisfy { !$0 }, "no lease left live")
+        let byKey = Dictionary(uniqueKeysWithValues: issues.map { ($0.key.description, $0) })
+        let intervals = running.map { (key: String($0.key.split(separator: "#")[0]), range: $0.value) }
+        for a in intervals {
+            for b in intervals where a.key < b.key && a.range.overlaps(b.range) {
+                let (left, right) = (byKey[a.key]?.paths ?? [], byKey[b.key]?.paths ?? [])
+                let overlap = left.contains { l in right.contains { r in PathGlob.overlaps(l, r) } }
+                #expect(!overlap, "\(a.key) and \(b.key) overlap in paths and ran at the same time")
+            }
+        }
+    }
+}
