@@ -156,6 +156,50 @@ struct UpTests {
             })
     }
 
+    /// A hung agent hits the inactivity timeout and its issue is set aside; one that forgets to submit is nudged
+    /// and submits; a usage-limit report pauses its driver and gives the issue back.
+    @Test func hangsForgottenSubmissionsAndRateLimits() async throws {
+        try await withRepository(.sqlite, async: { cli in
+            try await offCooperativePool {
+                try Self.prepare(
+                    cli,
+                    extra: """
+                        limits:
+                          inactivity_timeout: 2s
+                          max_failed_runs: 1
+                          max_nudges: 1
+                        subagents:
+                          - id: solo
+                            max_concurrent_issues: 3
+                            driver: claude
+                        """)
+                for (title, scenario) in [("Hangs", "hang"), ("Forgets", "no-submit"), ("Limited", "rate-limit")] {
+                    let added = try cli.run("issue", "add", title, "--ready", "-d", "fake-agent: \(scenario)")
+                    #expect(added.status == 0, "\(added.stderr)")
+                }
+            }
+            let bin = try Self.agentBin(in: cli.directory.deletingLastPathComponent())
+            let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
+            let up = try Background(
+                cli, ["up", "--port", "0", "--until-idle"], environment: ["PATH": path].merging(Self.gitIdentity) { $1 })
+            try await offCooperativePool { up.process.waitUntilExit() }
+            let stdout = up.output.stdoutText
+            #expect(up.process.terminationStatus == 0, "\(up.output.stderrText)")
+            #expect(stdout.contains("SHOP-1 set aside after 1 failed runs: the agent no output within the inactivity timeout"), "\(stdout)")
+            #expect(stdout.contains("SHOP-2: solo ended without submitting; nudging (1/1)"))
+            #expect(stdout.contains("SHOP-2 submitted by solo"))
+            #expect(stdout.contains("claude reported a usage limit; paused until"))
+            #expect(stdout.contains("SHOP-3 given back: claude is rate limited"))
+            try await TurboApp.withStore(try Self.database(cli), logger: .init(label: "test")) { store in
+                let statuses = try await store.issues(IssueFilter()).map { "\($0.key) \($0.status.rawValue)" }
+                #expect(statuses == ["SHOP-1 open", "SHOP-2 testing", "SHOP-3 ready"])
+                let comments = try await store.comments(of: try IssueRef(parsing: "SHOP-1"))
+                #expect(comments.last?.body.contains("stopped retrying after 1 failed runs") == true)
+                #expect(try await store.activeWorkLogs().isEmpty, "no work log left open")
+            }
+        })
+    }
+
     /// From the event log: never two live leases on one issue, no issue started before its blockers were closed,
     /// no two issues with overlapping paths in progress at once.
     static func checkEventLog(store: any TurboStore, issues: [TurboCore.Issue]) async throws {
