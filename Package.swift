@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "turbocode-conflict-bench", targets: ["ConflictBench"]),
         .executable(name: "turbocode-server-bench", targets: ["ServerBench"]),
         .executable(name: "turbocode-webhook-bench", targets: ["WebhookBench"]),
+        .executable(name: "turbocode-orchestrator-bench", targets: ["OrchestratorBench"]),
         .library(name: "TurboCore", targets: ["TurboCore"]),
     ],
     dependencies: [
@@ -159,6 +160,15 @@ let package = Package(
         // Impersonates agent CLIs for tests and demos (no LLM).
         .executableTarget(name: "fake-agent", swiftSettings: swiftSettings),
         .target(name: "BenchSupport", path: "Benchmarks/BenchSupport", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "OrchestratorBench",
+            dependencies: [
+                "BenchSupport", "TurboApp", "TurboAgents", "TurboCore", "TurboGit", "TurboSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/OrchestratorBench",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "WebhookBench",
             dependencies: [

@@ -24,9 +24,9 @@ public actor Orchestrator {
         public var cooling: Int
         /// Submitted issues (testing, review) that ready issues wait for: more work comes once they pass.
         public var awaitingReview: [String]
-        public var isIdle: Bool {
-            running.isEmpty && eligible == unassignable && cooling == 0 && awaitingReview.isEmpty
-        }
+        /// Nothing running, nothing eligible that an agent could take, nothing waiting out a back-off. Issues that
+        /// wait for a blocker in testing or review do not keep it busy: nothing in the pool moves them on.
+        public var isIdle: Bool { running.isEmpty && eligible == unassignable && cooling == 0 }
     }
 
     struct Run {

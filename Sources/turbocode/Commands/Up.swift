@@ -23,8 +23,8 @@ extension Turbocode {
                 kept under .turbocode/logs/<ISSUE>/. Prints each assignment, submission and release, and a status \
                 line every 15 seconds. Ctrl-C stops the agents, gives their issues back and keeps every worktree.
 
-                --until-idle exits 0 once nothing is in flight and nothing eligible can be taken (for scripts and CI); \
-                it keeps waiting while a submitted issue that ready issues depend on is in testing or review.
+                --until-idle exits 0 once no agent runs and nothing eligible can be taken (for scripts and CI); ready \
+                issues that wait for a blocker in testing or review are named in the last status line.
                 """)
         @OptionGroup var global: GlobalOptions
 

@@ -1,0 +1,163 @@
+import BenchSupport
+import Foundation
+import Logging
+import TurboAgents
+import TurboApp
+import TurboCore
+import TurboGit
+import TurboSQLite
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Orchestrator benchmark: N ready issues through M instant agents (`command` driver, one commit each, submitted on
+/// exit), with the scheduler, leases, worktrees and supervision of `turbocode up`. Prints issues per second, the
+/// coordinator's CPU time and peak memory, and its CPU per issue next to the git commands it ran. Asserts nothing.
+///
+///     swift run -c release turbocode-orchestrator-bench [--issues 1000] [--agents 50]
+@main
+struct OrchestratorBench {
+    static func main() async {
+        do {
+            var issues = 1_000
+            var agents = 50
+            var iterator = CommandLine.arguments.dropFirst().makeIterator()
+            while let argument = iterator.next() {
+                guard let value = iterator.next().flatMap(Int.init), value > 0 else {
+                    throw TurboError.invalidInput("\(argument) needs a positive whole number")
+                }
+                switch argument {
+                case "--issues": issues = value
+                case "--agents": agents = value
+                default: throw TurboError.invalidInput("unknown option \(argument)")
+                }
+            }
+            try await benchmark(issues: issues, agents: agents)
+        } catch {
+            FileHandle.standardError.write(Data("turbocode-orchestrator-bench: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    static func shell(_ command: String, in directory: URL) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        process.currentDirectoryURL = directory
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw TurboError.invalidInput("failed: \(command)") }
+    }
+
+    /// User and system CPU seconds of this process.
+    static func cpu() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
+            + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+
+    static func peakMegabytes() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+
+    static func benchmark(issues count: Int, agents: Int) async throws {
+        #if DEBUG
+            print(
+                "note: debug build; use `swift run -c release turbocode-orchestrator-bench` for representative figures")
+        #endif
+        let logger = {
+            var logger = Logger(label: "turbocode.orchestrator-bench")
+            logger.logLevel = .error
+            return logger
+        }()
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("turbo-orch-bench-\(UUID())")
+        let repo = root.appendingPathComponent("repo")
+        try FileManager.default.createDirectory(at: repo, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let identity =
+            "GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=b@b GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=b@b"
+        try shell(
+            "git init -q -b main && echo bench > README.md && git add . && \(identity) git commit -qm init", in: repo)
+        try """
+        project:
+          key: BENCH
+        worktrees:
+          root: \(root.appendingPathComponent("worktrees").path)
+          copy: []
+        """.write(to: repo.appendingPathComponent("turbocode.yaml"), atomically: true, encoding: .utf8)
+        for (key, value) in [
+            ("GIT_AUTHOR_NAME", "bench"), ("GIT_AUTHOR_EMAIL", "b@b"), ("GIT_COMMITTER_NAME", "bench"),
+            ("GIT_COMMITTER_EMAIL", "b@b"),
+        ] { setenv(key, value, 1) }
+
+        let repository = Repository(root: repo.path, checkoutRoot: repo.path)
+        let store = try SQLiteStore(path: root.appendingPathComponent("bench.db").path)
+        let project = try await ProjectSetup.initialize(repository: repository, key: "BENCH", name: nil, store: store)
+            .project
+        for index in 0..<count {
+            _ = try await store.createIssue(
+                NewIssue(project: .id(project.id), title: "Issue \(index)", status: .ready))
+        }
+        var config = OrchestratorConfig()
+        config.limits.maxConcurrentSubagents = agents
+        config.limits.maxActiveWorktrees = count + 1
+        config.subagents = (1...agents).map { number in
+            var agent = OrchestratorConfig.Subagent(id: "instant-\(number)", driver: .command)
+            // An instant agent: one file, one commit, exit 0; the coordinator submits it.
+            agent.command = [
+                "/bin/sh", "-c", "echo {issue} > {issue}.txt && git add {issue}.txt && git commit -qm {issue}",
+            ]
+            agent.submitOnExit = true
+            return agent
+        }
+        let statistics = GitRunner.Statistics()
+        let worktrees = try WorktreeService(
+            store: store, repository: repository, runner: GitRunner(statistics: statistics))
+        let work = WorkService(worktrees: worktrees, ttl: config.leases.ttl)
+        let orchestrator = Orchestrator(
+            work: work, config: config, project: project, serverURL: "http://127.0.0.1:9", logger: logger)
+
+        print("turboCode orchestrator benchmark: \(count) issues, \(agents) instant agents (SQLite)")
+        let cpuBefore = cpu()
+        let started = ContinuousClock.now
+        let (idle, idleContinuation) = AsyncStream<Void>.makeStream()
+        let running = Task { await orchestrator.run(idle: { idleContinuation.yield() }) }
+        let progress = Task {
+            while !Task.isCancelled {
+                guard (try? await Task.sleep(for: .seconds(10))) != nil else { return }
+                let snapshot = await orchestrator.snapshot()
+                print("  … \(snapshot.submitted) submitted, \(snapshot.running.count) running")
+            }
+        }
+        var waiter = idle.makeAsyncIterator()
+        _ = await waiter.next()
+        let elapsed = ContinuousClock.now - started
+        progress.cancel()
+        running.cancel()
+        await running.value
+        let coordinatorCPU = cpu() - cpuBefore
+        let snapshot = await orchestrator.snapshot()
+        let git = statistics.snapshot
+        let seconds = Figures.seconds(elapsed)
+        let gitSeconds = Figures.seconds(git.duration)
+        print(
+            "submitted \(snapshot.submitted), given back \(snapshot.released), in \(String(format: "%.1f", seconds)) s")
+        print(String(format: "throughput: %.1f issues/s", Double(snapshot.submitted) / seconds))
+        print(
+            String(
+                format: "coordinator CPU: %.2f s in all, %.1f ms per issue; peak memory %.0f MB", coordinatorCPU,
+                coordinatorCPU * 1000 / Double(count), peakMegabytes()))
+        print(
+            String(
+                format: "git run by the coordinator: %d commands (%.1f per issue), %.1f ms wall per issue",
+                git.count, Double(git.count) / Double(count), gitSeconds * 1000 / Double(count)))
+        print(
+            String(
+                format: "coordinator CPU per issue / git wall per issue: %.0f %%", coordinatorCPU / gitSeconds * 100))
+        try await store.close()
+    }
+}
