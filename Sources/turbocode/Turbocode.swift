@@ -20,7 +20,8 @@ struct Turbocode: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Init.self, ProjectCommand.self, IssueCommand.self, DepCommand.self, Queue.self, WorktreeCommand.self,
-            Conflicts.self, Events.self, TokenCommand.self, WebhookCommand.self, Serve.self, Up.self, Mcp.self,
+            Conflicts.self, Events.self, TokenCommand.self, WebhookCommand.self, Serve.self, Up.self, Agents.self,
+            Mcp.self,
             Api.self,
         ]
     )

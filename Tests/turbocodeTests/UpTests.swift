@@ -198,6 +198,9 @@ struct UpTests {
                 #expect(stdout.contains("SHOP-2 submitted by solo"))
                 #expect(stdout.contains("claude reported a usage limit; paused until"))
                 #expect(stdout.contains("SHOP-3 given back: claude is rate limited"))
+                let agents = try await offCooperativePool { try cli.run("agents", "--json") }
+                let pool = try agents.json() as? [[String: Any]]
+                #expect(pool?.map { $0["id"] as? String } == ["solo"] && pool?.first?["status"] as? String == "idle")
                 try await TurboApp.withStore(try Self.database(cli), logger: .init(label: "test")) { store in
                     let statuses = try await store.issues(IssueFilter()).map { "\($0.key) \($0.status.rawValue)" }
                     #expect(statuses == ["SHOP-1 open", "SHOP-2 testing", "SHOP-3 ready"])
