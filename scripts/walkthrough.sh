@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# turboCode's main job today, end to end: build the CLI, then in a fresh git repository create a project, issues
-# with dependencies, and show the work queue as it changes. Pass a postgres:// URL to run it on PostgreSQL.
+# turboCode's main job, end to end: build the CLI, then in a fresh git repository create a project, issues with
+# dependencies, worktrees and predicted conflicts, and finally let a pool of two agents (fake-agent standing in for
+# Claude Code, no LLM needed) work the queue in parallel. Pass a postgres:// URL to run it on PostgreSQL.
 #
 #   scripts/walkthrough.sh [postgres://user@127.0.0.1:5432/db]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --product turbocode
+swift build --product fake-agent
 turbocode="$PWD/.build/debug/turbocode"
+fake_agent="$PWD/.build/debug/fake-agent"
 work=$(mktemp -d /tmp/turbocode-walkthrough.XXXXXX)
 repo=$work/webshop
 mkdir -p "$repo" && cd "$repo"
@@ -47,4 +50,25 @@ step worktree status SHOP-2
 printf '\n(removing a worktree with unmerged commits is refused, exit code 1)\n'
 step worktree remove SHOP-4 || true
 step worktree list
-printf '\nRepository: %s\n' "$repo"
+
+printf '\n(a pool of two agents works the queue: fake-agent plays Claude Code, found as "claude" on PATH)\n'
+mkdir -p "$work/bin" && ln -s "$fake_agent" "$work/bin/claude"
+cat >> turbocode.yaml <<'YAML'
+
+limits:
+  max_concurrent_subagents: 2
+subagents:
+  - id: claude-1
+    specialization: backend
+    capabilities: [backend]
+    driver: claude
+  - id: claude-2
+    driver: claude
+YAML
+step agents
+printf '\n$ turbocode up --port 0 --until-idle\n'
+PATH="$work/bin:$PATH" GIT_AUTHOR_NAME=agent GIT_AUTHOR_EMAIL=agent@example.invalid GIT_COMMITTER_NAME=agent \
+  GIT_COMMITTER_EMAIL=agent@example.invalid "$turbocode" up --port 0 --until-idle ${database[@]+"${database[@]}"}
+step issue list
+step worktree status SHOP-2
+printf '\nRepository: %s (agent logs in .turbocode/logs/)\n' "$repo"

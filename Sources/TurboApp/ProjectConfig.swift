@@ -66,6 +66,16 @@ public struct ProjectConfig: Hashable, Sendable, Decodable {
           teardown: []
           timeout: 600   # seconds per command
 
+        # The agents 'turbocode up' runs, each in its own worktree (see docs/agents.md for every key).
+        # limits:
+        #   max_concurrent_subagents: 5
+        #   inactivity_timeout: 15m
+        # subagents:
+        #   - id: claude-1
+        #     specialization: backend
+        #     capabilities: [backend]
+        #     driver: claude        # or: command, with command: [program, "{prompt_file}"]
+
         """
     }
 
