@@ -23,9 +23,7 @@ extension Turbocode {
                 """)
         @OptionGroup var global: GlobalOptions
 
-        @Option(help: "The address to listen on.") var host = "127.0.0.1"
-
-        @Option(help: "The port (default: $TURBOCODE_PORT, else 7420; 0 picks a free one).") var port: Int?
+        @OptionGroup var listen: ListenOptions
 
         @Option(help: "Requests per second per token or address; 0 turns the limit off.")
         var rateLimit: Double = 100
@@ -34,21 +32,12 @@ extension Turbocode {
         var logLevel: String = "info"
 
         func validate() throws {
-            if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0–65535") }
-            if port == nil, let text = ProcessInfo.processInfo.environment["TURBOCODE_PORT"], Int(text) == nil {
-                throw ValidationError("TURBOCODE_PORT must be a port number")
-            }
             guard rateLimit >= 0, rateLimit.isFinite else { throw ValidationError("--rate-limit must be 0 or more") }
-            guard Logger.Level(rawValue: logLevel) != nil else {
-                throw ValidationError(
-                    "--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
+            try ListenOptions.validate(logLevel: logLevel)
         }
 
         func run() async throws {
-            var options = Server.Options()
-            options.host = host
-            options.port = port ?? ProcessInfo.processInfo.environment["TURBOCODE_PORT"].flatMap(Int.init) ?? 7420
+            var options = listen.serverOptions()
             options.rateLimit = rateLimit > 0 ? RateLimit(requestsPerSecond: rateLimit) : nil
             var logger = Logger(label: "turbocode.serve")
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
@@ -70,6 +59,35 @@ extension Turbocode {
                     Output.note("turbocode serving on http://\(serverOptions.host):\(bound)")
                 }
             }
+        }
+    }
+}
+
+/// Where `serve` and `up` listen.
+struct ListenOptions: ParsableArguments {
+    @Option(help: "The address to listen on.") var host = "127.0.0.1"
+
+    @Option(help: "The port (default: $TURBOCODE_PORT, else 7420; 0 picks a free one).") var port: Int?
+
+    func validate() throws {
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0–65535") }
+        if port == nil, let text = ProcessInfo.processInfo.environment["TURBOCODE_PORT"], Int(text) == nil {
+            throw ValidationError("TURBOCODE_PORT must be a port number")
+        }
+    }
+
+    /// The server's options with this address and port.
+    func serverOptions() -> Server.Options {
+        var options = Server.Options()
+        options.host = host
+        options.port = port ?? ProcessInfo.processInfo.environment["TURBOCODE_PORT"].flatMap(Int.init) ?? 7420
+        return options
+    }
+
+    static func validate(logLevel: String) throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError(
+                "--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
     }
 }

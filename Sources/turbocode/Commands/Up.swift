@@ -28,9 +28,7 @@ extension Turbocode {
                 """)
         @OptionGroup var global: GlobalOptions
 
-        @Option(help: "The address to listen on.") var host = "127.0.0.1"
-
-        @Option(help: "The port (default: $TURBOCODE_PORT, else 7420; 0 picks a free one).") var port: Int?
+        @OptionGroup var listen: ListenOptions
 
         @Flag(help: "Exit once nothing is in flight and nothing eligible can be taken.") var untilIdle = false
 
@@ -38,17 +36,11 @@ extension Turbocode {
         var logLevel: String = "warning"
 
         func validate() throws {
-            if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0–65535") }
-            guard Logger.Level(rawValue: logLevel) != nil else {
-                throw ValidationError(
-                    "--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
+            try ListenOptions.validate(logLevel: logLevel)
         }
 
         func run() async throws {
-            var options = Server.Options()
-            options.host = host
-            options.port = port ?? ProcessInfo.processInfo.environment["TURBOCODE_PORT"].flatMap(Int.init) ?? 7420
+            var options = listen.serverOptions()
             var logger = Logger(label: "turbocode.up")
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
             let serverLogger = logger
