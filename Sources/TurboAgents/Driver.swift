@@ -82,11 +82,12 @@ public enum DriverKind: String, Sendable, CaseIterable, Codable {
     case claude, codex, gemini, cursor, amp, opencode, copilot, aider, command
 
     /// The drivers implemented so far.
-    public static let available: [DriverKind] = [.claude, .command]
+    public static let available: [DriverKind] = [.claude, .codex, .command]
 
     public func driver() throws -> any AgentDriver {
         switch self {
         case .claude: ClaudeDriver()
+        case .codex: CodexDriver()
         case .command: CommandDriver()
         default:
             throw DriverError.unsupported(

@@ -74,7 +74,7 @@ public struct ProjectConfig: Hashable, Sendable, Decodable {
         #   - id: claude-1
         #     specialization: backend
         #     capabilities: [backend]
-        #     driver: claude        # or: command, with command: [program, "{prompt_file}"]
+        #     driver: claude        # or codex; or command, with command: [program, "{prompt_file}"]
 
         """
     }

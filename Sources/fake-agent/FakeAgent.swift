@@ -7,8 +7,9 @@ import Foundation
     import Glibc
 #endif
 
-/// Impersonates the Claude Code CLI (`claude -p PROMPT --output-format stream-json --verbose --mcp-config FILE`) for
-/// tests and demos: connects to the MCP server named in the config, reads its issue, writes a file and commits it in
+/// Impersonates the Claude Code CLI (`claude -p PROMPT --output-format stream-json --verbose --mcp-config FILE`), or
+/// the Codex CLI (`codex exec --json -C DIR -c mcp_servers.NAME.url=… PROMPT`, when called as `exec` or with
+/// `--persona codex`), for tests and demos: connects to the MCP server named in the config, reads its issue, writes a file and commits it in
 /// the current directory (the worktree), submits, and writes realistic stream-json on stdout.
 ///
 /// Scenarios, from `FAKE_AGENT_SCENARIO`, from a line `fake-agent: NAME` in the issue's description, or from the JSON
@@ -42,34 +43,70 @@ struct FakeAgent {
         init(_ description: String) { self.description = description }
     }
 
+    enum Persona: String { case claude, codex }
+
     struct Options {
+        var persona = Persona.claude
         var prompt: String?
         var outputFormat = "text"
         var verbose = false
         var mcpConfig: String?
         var model = "fake-sonnet"
+        /// Codex: `-c mcp_servers.<name>.url="…"` and `…bearer_token_env_var="VAR"`.
+        var mcpURL: String?
+        var tokenVariable: String?
+        var directory: String?
     }
 
+    /// Claude's flags, or Codex's (`exec --json … PROMPT`, also chosen with `--persona codex`).
     static func parse(_ arguments: [String]) throws -> Options {
         var options = Options()
+        var arguments = arguments
+        if arguments.first == "--persona", arguments.count > 1 {
+            guard let persona = Persona(rawValue: arguments[1]) else {
+                throw Failure("unknown persona \(arguments[1])")
+            }
+            options.persona = persona
+            arguments.removeFirst(2)
+        }
+        if arguments.first == "exec" {
+            options.persona = .codex
+            arguments.removeFirst()
+        }
         var iterator = arguments.makeIterator()
         while let argument = iterator.next() {
             func value() throws -> String {
                 guard let value = iterator.next() else { throw Failure("\(argument) needs a value") }
                 return value
             }
-            switch argument {
-            case "-p", "--print": options.prompt = try value()
-            case "--output-format": options.outputFormat = try value()
-            case "--verbose": options.verbose = true
-            case "--mcp-config": options.mcpConfig = try value()
-            case "--model": options.model = try value()
-            case "--strict-mcp-config": break
-            case "--permission-mode", "--allowedTools", "--append-system-prompt": _ = try value()
+            switch (options.persona, argument) {
+            case (.claude, "-p"), (.claude, "--print"): options.prompt = try value()
+            case (.claude, "--output-format"): options.outputFormat = try value()
+            case (.claude, "--verbose"): options.verbose = true
+            case (.claude, "--mcp-config"): options.mcpConfig = try value()
+            case (_, "--model"), (.codex, "-m"): options.model = try value()
+            case (.claude, "--strict-mcp-config"): break
+            case (.claude, "--permission-mode"), (.claude, "--allowedTools"), (.claude, "--append-system-prompt"):
+                _ = try value()
+            case (.codex, "--json"): options.outputFormat = "json"
+            case (.codex, "--skip-git-repo-check"), (.codex, "--ephemeral"): break
+            case (.codex, "-C"), (.codex, "--cd"): options.directory = try value()
+            case (.codex, "-s"), (.codex, "--sandbox"), (.codex, "--add-dir"): _ = try value()
+            case (.codex, "-c"):
+                let setting = try value()
+                guard let equals = setting.firstIndex(of: "=") else { throw Failure("-c needs key=value") }
+                let key = setting[..<equals]
+                let text = setting[setting.index(after: equals)...].trimmingCharacters(
+                    in: CharacterSet(charactersIn: "\"'"))
+                if key.hasPrefix("mcp_servers."), key.hasSuffix(".url") { options.mcpURL = text }
+                if key.hasPrefix("mcp_servers."), key.hasSuffix(".bearer_token_env_var") {
+                    options.tokenVariable = text
+                }
+            case (.codex, _) where !argument.hasPrefix("-") && options.prompt == nil: options.prompt = argument
             default: throw Failure("unknown option \(argument)")
             }
         }
-        if options.outputFormat == "stream-json" && !options.verbose {
+        if options.persona == .claude && options.outputFormat == "stream-json" && !options.verbose {
             throw Failure("When using --print, --output-format=stream-json requires --verbose")
         }
         return options
@@ -78,21 +115,31 @@ struct FakeAgent {
     static func run(_ arguments: [String]) async throws -> Int32 {
         let options = try parse(arguments)
         let environment = ProcessInfo.processInfo.environment
-        guard let prompt = options.prompt else { throw Failure("give a prompt with -p") }
-        guard let configPath = options.mcpConfig ?? environment["TURBOCODE_MCP_CONFIG"] else {
-            throw Failure("no MCP server: give --mcp-config FILE")
+        guard let prompt = options.prompt else { throw Failure("give a prompt (-p PROMPT, or exec … PROMPT)") }
+        if let directory = options.directory {
+            guard FileManager.default.changeCurrentDirectoryPath(directory) else {
+                throw Failure("no directory \(directory)")
+            }
         }
         guard let issueKey = environment["TURBOCODE_ISSUE"] else { throw Failure("TURBOCODE_ISSUE is not set") }
         let epoch = environment["TURBOCODE_EPOCH"].flatMap(Int.init)
-        let out = Stream(session: UUID().uuidString.lowercased())
-        let client = try MCPClient(configFile: configPath)
+        let out = Stream(session: UUID().uuidString.lowercased(), persona: options.persona)
+        let client: MCPClient
+        switch options.persona {
+        case .claude:
+            guard let configPath = options.mcpConfig ?? environment["TURBOCODE_MCP_CONFIG"] else {
+                throw Failure("no MCP server: give --mcp-config FILE")
+            }
+            client = try MCPClient(configFile: configPath)
+        case .codex:
+            guard let address = options.mcpURL, let url = URL(string: address) else {
+                throw Failure("no MCP server: give -c mcp_servers.NAME.url=\"…\"")
+            }
+            let token = options.tokenVariable.flatMap { environment[$0] }
+            client = MCPClient(url: url, headers: token.map { ["Authorization": "Bearer \($0)"] } ?? [:])
+        }
 
-        out.emit([
-            "type": "system", "subtype": "init", "session_id": out.session,
-            "cwd": FileManager.default.currentDirectoryPath,
-            "model": options.model, "tools": ["Bash", "Edit", "Read", "Write", "mcp__turbocode__get_issue"],
-            "mcp_servers": [["name": "turbocode", "status": "connected"]], "permissionMode": "acceptEdits",
-        ])
+        out.start(model: options.model)
         try await client.initialize()
         out.toolUse("mcp__turbocode__get_issue", ["issue_id": issueKey])
         let issue = try await client.callTool("get_issue", ["issue_id": issueKey])
@@ -113,15 +160,7 @@ struct FakeAgent {
             out.text("Reading the code…")
             abort()
         case "rate-limit":
-            let reset = Int(Date().timeIntervalSince1970) + 900
-            out.emit([
-                "type": "assistant", "session_id": out.session, "error": "rate_limit",
-                "message": [
-                    "role": "assistant",
-                    "content": [["type": "text", "text": "Claude AI usage limit reached|\(reset)"]],
-                ],
-            ])
-            out.result(success: false, text: "Claude AI usage limit reached|\(reset)")
+            out.rateLimit(resetAt: Int(Date().timeIntervalSince1970) + 900)
             return 1
         case "slow":
             let seconds = environment["FAKE_AGENT_SLOW_SECONDS"].flatMap(Int.init) ?? 5
@@ -208,52 +247,169 @@ struct FakeAgent {
     }
 }
 
-/// Claude-style stream-json on stdout, one line per message.
-struct Stream {
+/// The persona's JSON lines on stdout: Claude's stream-json or Codex's `exec --json`.
+final class Stream {
     let session: String
+    let persona: FakeAgent.Persona
     let started = Date()
+    private var items = 0
+    private var pendingTool: (id: String, name: String, input: [String: Any])?
+
+    init(session: String, persona: FakeAgent.Persona) {
+        self.session = session
+        self.persona = persona
+    }
 
     func emit(_ object: [String: Any]) {
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
         FileHandle.standardOutput.write(data + Data("\n".utf8))
     }
 
+    private func item(_ kind: String, _ item: [String: Any]) {
+        emit(["type": kind, "item": item])
+    }
+
+    private func nextItem() -> String {
+        items += 1
+        return "item_\(items)"
+    }
+
+    func start(model: String) {
+        switch persona {
+        case .claude:
+            emit([
+                "type": "system", "subtype": "init", "session_id": session,
+                "cwd": FileManager.default.currentDirectoryPath, "model": model,
+                "tools": ["Bash", "Edit", "Read", "Write", "mcp__turbocode__get_issue"],
+                "mcp_servers": [["name": "turbocode", "status": "connected"]], "permissionMode": "acceptEdits",
+            ])
+        case .codex:
+            emit(["type": "thread.started", "thread_id": session])
+            emit(["type": "turn.started"])
+        }
+    }
+
     func text(_ text: String) {
-        emit([
-            "type": "assistant", "session_id": session,
-            "message": [
-                "role": "assistant", "content": [["type": "text", "text": text]],
-                "usage": ["input_tokens": 400, "output_tokens": 60],
-            ],
-        ])
+        switch persona {
+        case .claude:
+            emit([
+                "type": "assistant", "session_id": session,
+                "message": [
+                    "role": "assistant", "content": [["type": "text", "text": text]],
+                    "usage": ["input_tokens": 400, "output_tokens": 60],
+                ],
+            ])
+        case .codex:
+            item("item.completed", ["id": nextItem(), "type": "agent_message", "text": text])
+        }
     }
 
     func toolUse(_ name: String, _ input: [String: Any]) {
-        emit([
-            "type": "assistant", "session_id": session,
-            "message": [
-                "role": "assistant",
-                "content": [
-                    ["type": "tool_use", "id": "toolu_\(UUID().uuidString.prefix(8))", "name": name, "input": input]
+        switch persona {
+        case .claude:
+            emit([
+                "type": "assistant", "session_id": session,
+                "message": [
+                    "role": "assistant",
+                    "content": [
+                        [
+                            "type": "tool_use", "id": "toolu_\(UUID().uuidString.prefix(8))", "name": name,
+                            "input": input,
+                        ]
+                    ],
                 ],
-            ],
-        ])
+            ])
+        case .codex:
+            let id = nextItem()
+            if name.hasPrefix("mcp__") {
+                let parts = name.components(separatedBy: "__")
+                let call: [String: Any] = [
+                    "id": id, "type": "mcp_tool_call", "server": parts[1], "tool": parts[2], "arguments": input,
+                    "status": "in_progress",
+                ]
+                item("item.started", call)
+                pendingTool = (id, name, input)
+            } else if name == "Write" {
+                item(
+                    "item.completed",
+                    [
+                        "id": id, "type": "file_change", "status": "completed",
+                        "changes": [["path": input["file_path"] ?? "", "kind": "add"]],
+                    ])
+            } else {
+                item(
+                    "item.completed",
+                    [
+                        "id": id, "type": "command_execution", "command": input["command"] ?? "",
+                        "aggregated_output": "", "exit_code": 0, "status": "completed",
+                    ])
+            }
+        }
     }
 
     func toolResult(_ text: String, isError: Bool) {
-        emit([
-            "type": "user", "session_id": session,
-            "message": ["role": "user", "content": [["type": "tool_result", "content": text, "is_error": isError]]],
-        ])
+        switch persona {
+        case .claude:
+            emit([
+                "type": "user", "session_id": session,
+                "message": [
+                    "role": "user", "content": [["type": "tool_result", "content": text, "is_error": isError]],
+                ],
+            ])
+        case .codex:
+            guard let pending = pendingTool else { return }
+            pendingTool = nil
+            let parts = pending.name.components(separatedBy: "__")
+            var call: [String: Any] = [
+                "id": pending.id, "type": "mcp_tool_call", "server": parts[1], "tool": parts[2],
+                "arguments": pending.input, "status": isError ? "failed" : "completed",
+            ]
+            if isError {
+                call["error"] = ["message": text]
+            } else {
+                call["result"] = ["content": [["type": "text", "text": text]]]
+            }
+            item("item.completed", call)
+        }
+    }
+
+    func rateLimit(resetAt: Int) {
+        switch persona {
+        case .claude:
+            emit([
+                "type": "assistant", "session_id": session, "error": "rate_limit",
+                "message": [
+                    "role": "assistant",
+                    "content": [["type": "text", "text": "Claude AI usage limit reached|\(resetAt)"]],
+                ],
+            ])
+            result(success: false, text: "Claude AI usage limit reached|\(resetAt)")
+        case .codex:
+            let when = Date(timeIntervalSince1970: TimeInterval(resetAt)).formatted(.iso8601)
+            emit(["type": "turn.failed", "error": ["message": "You've hit your usage limit. Try again at \(when)."]])
+        }
     }
 
     func result(success: Bool, text: String) {
-        emit([
-            "type": "result", "subtype": success ? "success" : "error_during_execution", "is_error": !success,
-            "result": text, "session_id": session, "num_turns": 3,
-            "duration_ms": Int(Date().timeIntervalSince(started) * 1000), "total_cost_usd": 0.0123,
-            "usage": ["input_tokens": 1_200, "output_tokens": 340], "permission_denials": [],
-        ])
+        switch persona {
+        case .claude:
+            emit([
+                "type": "result", "subtype": success ? "success" : "error_during_execution", "is_error": !success,
+                "result": text, "session_id": session, "num_turns": 3,
+                "duration_ms": Int(Date().timeIntervalSince(started) * 1000), "total_cost_usd": 0.0123,
+                "usage": ["input_tokens": 1_200, "output_tokens": 340], "permission_denials": [],
+            ])
+        case .codex:
+            if success {
+                self.text(text)
+                emit([
+                    "type": "turn.completed",
+                    "usage": ["input_tokens": 1_200, "cached_input_tokens": 300, "output_tokens": 340],
+                ])
+            } else {
+                emit(["type": "turn.failed", "error": ["message": text]])
+            }
+        }
     }
 }
 
@@ -264,15 +420,19 @@ final class MCPClient {
     var session: String?
     var nextID = 1
 
-    init(configFile: String) throws {
+    init(url: URL, headers: [String: String]) {
+        self.url = url
+        self.headers = headers
+    }
+
+    convenience init(configFile: String) throws {
         guard let data = FileManager.default.contents(atPath: configFile),
             let document = try JSONSerialization.jsonObject(with: data) as? [String: Any],
             let servers = document["mcpServers"] as? [String: Any],
             let server = (servers["turbocode"] ?? servers.values.first) as? [String: Any],
             let address = server["url"] as? String, let url = URL(string: address)
         else { throw FakeAgent.Failure("\(configFile) names no HTTP MCP server") }
-        self.url = url
-        self.headers = server["headers"] as? [String: String] ?? [:]
+        self.init(url: url, headers: server["headers"] as? [String: String] ?? [:])
     }
 
     func initialize() async throws {

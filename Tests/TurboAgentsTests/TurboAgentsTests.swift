@@ -43,6 +43,51 @@ struct ParserTests {
         #expect(events.last == .finished(success: false, detail: "Claude AI usage limit reached|1764032400"))
     }
 
+    @Test func codexSuccess() throws {
+        let events = Self.parse(try Self.transcript("codex-success"), with: CodexStreamParser())
+        #expect(events.first == .started(sessionID: "0199a213-81c0-7800-8aa1-bbab2a035a53", model: nil))
+        let tools = events.compactMap { if case .toolCall(let name) = $0 { name } else { nil } }
+        #expect(
+            tools == [
+                "mcp__turbocode__get_issue", "shell", "shell", "apply_patch", "mcp__turbocode__submit_issue_for_review",
+            ])
+        #expect(events.filter { $0 == .toolResult(ok: false) }.count == 1)
+        #expect(events.contains(.notice("model metadata for `gpt-5-codex` not found; defaulting to fallback")))
+        #expect(events.contains(.usage(inputTokens: 24_763, outputTokens: 122, costUSD: nil)))
+        #expect(events.last == .finished(success: true, detail: "Added the checkout page; the submission was refused."))
+    }
+
+    @Test func codexUsageLimit() throws {
+        let events = Self.parse(try Self.transcript("codex-usage-limit"), with: CodexStreamParser())
+        let message = "You've hit your usage limit. Upgrade to Pro or try again in 4 days 1 hour 5 minutes."
+        #expect(events.contains(.notice("Reconnecting... 1/5")))
+        #expect(
+            events.suffix(2) == [
+                .rateLimited(resetAt: nil, message: message), .finished(success: false, detail: message),
+            ])
+    }
+
+    @Test func theCodexDriverInjectsMCPPerRun() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("codex-\(UUID().uuidString)")
+        let worktree = root.appendingPathComponent("wt")
+        try FileManager.default.createDirectory(at: worktree, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        try Data("gitdir: /repo/.git/worktrees/shop-1\n".utf8).write(to: worktree.appendingPathComponent(".git"))
+        let request = AgentRunRequest(
+            worktree: worktree, prompt: "do it", model: "gpt-5-codex",
+            mcp: MCPServerSpec(url: "http://127.0.0.1:7420/mcp", headers: ["Authorization": "Bearer x"]),
+            runDirectory: root.appendingPathComponent("run"), issue: "SHOP-1", command: nil)
+        let plan = try CodexDriver().plan(request)
+        #expect(
+            plan.arguments == [
+                "codex", "exec", "--json", "-C", worktree.path, "--sandbox", "workspace-write", "-c",
+                "mcp_servers.turbocode.url=\"http://127.0.0.1:7420/mcp\"", "-c",
+                "mcp_servers.turbocode.bearer_token_env_var=\"TURBOCODE_TOKEN\"", "-c",
+                "mcp_servers.turbocode.tool_timeout_sec=120", "--add-dir", "/repo/.git", "-m", "gpt-5-codex", "do it",
+            ])
+        #expect(!plan.arguments.joined().contains("Bearer"), "the token travels in the environment only")
+    }
+
     @Test func theCommandDriverFillsItsTemplate() throws {
         let request = AgentRunRequest(
             worktree: URL(fileURLWithPath: "/w/shop-1"), prompt: "do it", model: nil,

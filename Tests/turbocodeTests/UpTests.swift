@@ -17,6 +17,16 @@ struct UpTests {
         return bin.path
     }
 
+    /// A directory with `codex` → fake-agent (Codex persona).
+    static func codexBin(in root: URL) throws -> String {
+        let bin = root.appendingPathComponent("codex-bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        let fake = CLI.executable.deletingLastPathComponent().appendingPathComponent("fake-agent")
+        try FileManager.default.createSymbolicLink(
+            atPath: bin.appendingPathComponent("codex").path, withDestinationPath: fake.path)
+        return bin.path
+    }
+
     static let gitIdentity = [
         "GIT_AUTHOR_NAME": "Fake Agent", "GIT_AUTHOR_EMAIL": "fake@agents.test", "GIT_COMMITTER_NAME": "Fake Agent",
         "GIT_COMMITTER_EMAIL": "fake@agents.test",
@@ -208,6 +218,42 @@ struct UpTests {
                     #expect(comments.last?.body.contains("stopped retrying after 1 failed runs") == true)
                     #expect(try await store.activeWorkLogs().isEmpty, "no work log left open")
                 }
+            })
+    }
+
+    /// Codex agents: MCP injected with `-c`, the token from the environment, `exec --json` parsed.
+    @Test func codexAgentsWorkTheQueue() async throws {
+        try await withRepository(
+            .sqlite,
+            async: { cli in
+                try await offCooperativePool {
+                    try Self.prepare(
+                        cli,
+                        extra: """
+                            subagents:
+                              - id: codex-1
+                                driver: codex
+                                max_concurrent_issues: 2
+                                model: gpt-5-codex
+                            """)
+                    for title in ["One", "Two"] { #expect(try cli.run("issue", "add", title, "--ready").status == 0) }
+                }
+                let bin = try Self.codexBin(in: cli.directory.deletingLastPathComponent())
+                let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
+                let up = try Background(
+                    cli, ["up", "--port", "0", "--until-idle"],
+                    environment: ["PATH": path].merging(Self.gitIdentity) { $1 })
+                try await offCooperativePool { up.process.waitUntilExit() }
+                let stdout = up.output.stdoutText
+                #expect(up.process.terminationStatus == 0, "\(up.output.stderrText)")
+                #expect(
+                    stdout.contains("SHOP-1 submitted by codex-1") && stdout.contains("SHOP-2 submitted by codex-1"),
+                    "\(stdout)")
+                let logs = cli.directory.appendingPathComponent(".turbocode/logs/SHOP-1")
+                let run = try #require(try FileManager.default.contentsOfDirectory(atPath: logs.path).first)
+                let transcript = try String(
+                    contentsOf: logs.appendingPathComponent(run).appendingPathComponent("stdout.log"), encoding: .utf8)
+                #expect(transcript.hasPrefix(#"{"thread_id":"#) && transcript.contains(#""type":"turn.completed""#))
             })
     }
 
