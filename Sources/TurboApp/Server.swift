@@ -58,6 +58,8 @@ public enum Server {
         public var webhookPoll: Duration = .milliseconds(100)
         /// How often expired leases are looked for.
         public var leaseSweep: Duration = .seconds(5)
+        /// How long a lease taken over REST lives without a heartbeat.
+        public var leaseTTL: Duration = LeaseDefaults.ttl
 
         public init() {}
     }
@@ -67,17 +69,45 @@ public enum Server {
     public static func configuration(
         store: any TurboStore, repository: Repository?, options: Options, logger: Logger
     ) throws -> APIConfiguration {
-        let worktrees = try repository.map { repository in
-            let service = try WorktreeService(store: store, repository: repository)
-            return WorktreeOperations(
+        let services = try repository.map { repository in
+            try WorktreeService(store: store, repository: repository)
+        }
+        let worktrees = services.map { service in
+            WorktreeOperations(
                 status: { ref in try await service.status(ref) },
                 remove: { ref, force in try await service.remove(ref, force: force).branchDeleted })
         }
-        return APIConfiguration(
+        let work = services.map { service in
+            let work = WorkService(worktrees: service, ttl: options.leaseTTL)
+            return WorkOperations(
+                claim: { agent, capabilities, project in
+                    try await work.claimNext(agent: agent, capabilities: capabilities, project: project).map {
+                        WorkOperations.Claimed(
+                            issue: $0.issue, epoch: $0.lease.epoch, worktree: $0.worktree.path,
+                            branch: $0.worktree.branch)
+                    }
+                },
+                heartbeat: { ref, agent, epoch, message, percent in
+                    try await work.heartbeat(ref, agent: agent, epoch: epoch, message: message, percent: percent)
+                },
+                submit: { ref, agent, epoch, url in
+                    let submitted = try await work.submit(ref, agent: agent, epoch: epoch, commitURL: url)
+                    return (submitted.issue, submitted.head, submitted.commits)
+                },
+                release: { ref, agent, epoch, reason in
+                    try await work.release(ref, agent: agent, epoch: epoch, reason: reason)
+                },
+                blocked: { ref, agent, epoch, reason in
+                    try await work.reportBlocked(ref, agent: agent, epoch: epoch, reason: reason)
+                })
+        }
+        var configuration = APIConfiguration(
             store: store, authenticate: { secret in try await TokenService.authenticate(secret, store: store) },
             requireTokenForReads: !isLoopback(options.host), worktrees: worktrees,
             feed: EventFeed(store: store, pollInterval: options.pollInterval, logger: logger),
             rateLimit: options.rateLimit)
+        configuration.work = work
+        return configuration
     }
 
     /// Serves until a signal asks it to stop; in-flight requests finish first, WebSocket clients are closed.

@@ -110,6 +110,15 @@ public struct WorkService: Sendable {
         ).issue
     }
 
+    /// Gives the issue back to the queue (`ready`), with the reason as a comment when given; the worktree stays.
+    public func release(_ ref: IssueRef, agent: String?, epoch: Int, reason: String?) async throws -> Issue {
+        let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return try await store.finishLease(
+            on: ref, agent: agent, epoch: epoch, status: .ready, end: WorkLogEnd(outcome: .released),
+            comment: reason.flatMap { $0.isEmpty ? nil : "Released: \($0)" }, reason: "released"
+        ).issue
+    }
+
     /// What a submission produced.
     public struct Submitted: Sendable {
         public var issue: Issue

@@ -32,6 +32,8 @@ public struct APIConfiguration: Sendable {
     public var requireTokenForReads: Bool
     /// Worktree inspection and removal; nil when the server has no repository.
     public var worktrees: WorktreeOperations?
+    /// Claiming and lease-fenced work for agents over REST; nil when the server has no repository.
+    public var work: WorkOperations?
     /// The tail of the event log that WebSocket clients follow.
     public var feed: EventFeed
     /// Per-caller request budget; nil for none.
@@ -77,6 +79,7 @@ public func buildRouter(_ configuration: APIConfiguration) -> Router<AppRequestC
     }
     APIController(configuration: configuration).register(on: router)
     WebhookRoutes(service: WebhookService(store: configuration.store)).register(on: router)
+    AgentRoutes(store: configuration.store, work: configuration.work).register(on: router)
     for mount in configuration.extraRoutes { mount(router) }
     return router
 }

@@ -42,6 +42,13 @@ struct AuthMiddleware: RouterMiddleware {
             throw APIError(
                 .unauthorized, code: "unauthorized", message: "this call needs 'Authorization: Bearer <token>'")
         }
+        // The agent work routes take agent tokens; the routes check that an agent touches only its own leases.
+        let agentWork =
+            request.method == .post && segments.count >= 4 && segments[0] == "api" && segments[1] == "v1"
+            && ((segments.count == 4 && segments[2] == "queue" && segments[3] == "claim")
+                || (segments.count == 5 && segments[2] == "issues"
+                    && ["heartbeat", "submit", "release", "blocked"].contains(segments[4])))
+        if agentWork, context.token != nil { return try await next(request, context) }
         if !isRead || adminOnly, context.token?.role != .admin {
             throw APIError(.forbidden, code: "forbidden", message: "this call needs an admin token")
         }

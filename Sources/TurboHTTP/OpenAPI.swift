@@ -22,7 +22,8 @@ enum OpenAPI {
             {"name": "events"},
             {"name": "worktrees"},
             {"name": "conflicts"},
-            {"name": "webhooks"}
+            {"name": "webhooks"},
+            {"name": "agents"}
           ],
           "paths": {
             "/healthz": {
@@ -1042,6 +1043,166 @@ enum OpenAPI {
                   "401": {"$ref": "#/components/responses/Unauthorized"},
                   "403": {"$ref": "#/components/responses/Forbidden"},
                   "404": {"$ref": "#/components/responses/NotFound"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "500": {"$ref": "#/components/responses/InternalError"}
+                }
+              }
+            },
+            "/api/v1/queue/claim": {
+              "post": {
+                "operationId": "claimNextIssue",
+                "summary": "Claim the best eligible issue for an agent",
+                "description": "Leases the first eligible issue in queue order whose capabilities the agent has, creates or reuses its worktree and starts the work. An agent token claims for itself; an admin token names the agent.",
+                "tags": ["agents"],
+                "security": [{"bearer": []}],
+                "requestBody": {
+                  "required": false,
+                  "content": {
+                    "application/json": {
+                      "schema": {"type": "object", "properties": {"agent": {"type": "string", "description": "Admin tokens only: the agent to claim for."}, "capabilities": {"type": "array", "items": {"type": "string"}}, "project": {"type": "string"}}, "required": []}
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "OKLeases the first eligible issue in queue order whose capabilities the agent has, creates or reuses its worktree and starts the work. An agent token claims for itself; an admin token names the agent.",
+                    "content": {"application/json": {"schema": {"type": "object", "properties": {"issue": {"$ref": "#/components/schemas/IssueDocument"}, "epoch": {"type": "integer"}, "worktree": {"type": "string"}, "branch": {"type": "string"}}, "required": ["issue", "epoch", "worktree", "branch"]}}}
+                  },
+                  "204": {"description": "Nothing eligible fits this agent."},
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "409": {"$ref": "#/components/responses/Conflict"},
+                  "422": {"$ref": "#/components/responses/UnprocessableContent"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "500": {"$ref": "#/components/responses/InternalError"}
+                }
+              }
+            },
+            "/api/v1/issues/{issue}/heartbeat": {
+              "parameters": [{"$ref": "#/components/parameters/Issue"}],
+              "post": {
+                "operationId": "heartbeat",
+                "summary": "Keep a lease alive, optionally reporting progress",
+                "description": "A stale epoch is 409 stale_lease; an agent token may touch only its own lease (403).",
+                "tags": ["agents"],
+                "security": [{"bearer": []}],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {"type": "object", "properties": {"epoch": {"type": "integer", "minimum": 1, "description": "The lease epoch the claim returned."}, "message": {"type": "string"}, "percent": {"type": "integer", "minimum": 0, "maximum": 100}}, "required": ["epoch"]}
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "OKA stale epoch is 409 stale_lease; an agent token may touch only its own lease (403).",
+                    "content": {"application/json": {"schema": {"type": "object", "properties": {"id": {"type": "string"}, "issue": {"type": "string"}, "agent": {"type": "string"}, "epoch": {"type": "integer"}, "heartbeat_at": {"type": "string", "format": "date-time"}, "expires_at": {"type": "string", "format": "date-time"}}, "required": ["issue", "agent", "epoch", "expires_at"]}}}
+                  },
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "409": {"$ref": "#/components/responses/Conflict"},
+                  "422": {"$ref": "#/components/responses/UnprocessableContent"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "500": {"$ref": "#/components/responses/InternalError"}
+                }
+              }
+            },
+            "/api/v1/issues/{issue}/submit": {
+              "parameters": [{"$ref": "#/components/parameters/Issue"}],
+              "post": {
+                "operationId": "submitIssue",
+                "summary": "Submit the work for verification",
+                "description": "Refuses a branch without commits and uncommitted files (409); moves the issue to testing and releases the lease.",
+                "tags": ["agents"],
+                "security": [{"bearer": []}],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {"type": "object", "properties": {"epoch": {"type": "integer", "minimum": 1, "description": "The lease epoch the claim returned."}, "commit_url": {"type": "string"}}, "required": ["epoch"]}
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "OKRefuses a branch without commits and uncommitted files (409); moves the issue to testing and releases the lease.",
+                    "content": {"application/json": {"schema": {"type": "object", "properties": {"issue": {"$ref": "#/components/schemas/IssueDocument"}, "head": {"type": "string"}, "commits": {"type": "integer"}}, "required": ["issue", "head", "commits"]}}}
+                  },
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "409": {"$ref": "#/components/responses/Conflict"},
+                  "422": {"$ref": "#/components/responses/UnprocessableContent"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "500": {"$ref": "#/components/responses/InternalError"}
+                }
+              }
+            },
+            "/api/v1/issues/{issue}/release": {
+              "parameters": [{"$ref": "#/components/parameters/Issue"}],
+              "post": {
+                "operationId": "releaseIssue",
+                "summary": "Give an issue back to the queue",
+                "description": "The issue returns to ready, the reason (if any) becomes a comment, the worktree stays.",
+                "tags": ["agents"],
+                "security": [{"bearer": []}],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {"type": "object", "properties": {"epoch": {"type": "integer", "minimum": 1, "description": "The lease epoch the claim returned."}, "reason": {"type": "string"}}, "required": ["epoch"]}
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "OKThe issue returns to ready, the reason (if any) becomes a comment, the worktree stays.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IssueDocument"}}}
+                  },
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "409": {"$ref": "#/components/responses/Conflict"},
+                  "422": {"$ref": "#/components/responses/UnprocessableContent"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "500": {"$ref": "#/components/responses/InternalError"}
+                }
+              }
+            },
+            "/api/v1/issues/{issue}/blocked": {
+              "parameters": [{"$ref": "#/components/parameters/Issue"}],
+              "post": {
+                "operationId": "reportBlocked",
+                "summary": "Report that the work cannot go on",
+                "description": "The issue goes to open with the reason as a comment; the lease is released and the worktree kept.",
+                "tags": ["agents"],
+                "security": [{"bearer": []}],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {"type": "object", "properties": {"epoch": {"type": "integer", "minimum": 1, "description": "The lease epoch the claim returned."}, "reason": {"type": "string"}}, "required": ["epoch", "reason"]}
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "OKThe issue goes to open with the reason as a comment; the lease is released and the worktree kept.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IssueDocument"}}}
+                  },
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "409": {"$ref": "#/components/responses/Conflict"},
+                  "422": {"$ref": "#/components/responses/UnprocessableContent"},
                   "429": {"$ref": "#/components/responses/TooManyRequests"},
                   "500": {"$ref": "#/components/responses/InternalError"}
                 }

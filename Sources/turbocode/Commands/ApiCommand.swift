@@ -60,22 +60,9 @@ extension Turbocode {
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.body = .bytes(ByteBuffer(bytes: body))
             }
-            let response: HTTPClientResponse
-            let body: ByteBuffer
-            do {
-                response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
-                body = try await response.body.collect(upTo: 64 << 20)
-            } catch {
-                throw TurboError.invalidInput("cannot reach \(base): \(error); is 'turbocode serve' running?")
-            }
-            let bytes = Data(body.readableBytesView)
-            if response.status.code >= 400 {
-                let detail =
-                    (try? JSONSerialization.jsonObject(with: bytes) as? [String: Any])?["error"] as? [String: Any]
-                let message =
-                    detail.map { "\($0["code"] ?? "error"): \($0["message"] ?? "")" }
-                    ?? String(decoding: bytes, as: UTF8.self)
-                Output.error("\(response.status.code) \(message)")
+            let (status, bytes) = try await Self.call(request, base: base)
+            if status >= 400 {
+                Output.error("\(status) \(Self.errorMessage(bytes))")
                 throw ExitCode(1)
             }
             if let object = try? JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed]),
@@ -88,6 +75,26 @@ extension Turbocode {
                 Output.line(String(decoding: bytes, as: UTF8.self))
             }
         }
+    }
+}
+
+extension Turbocode.Api {
+    /// Sends a request to a running server; the status and the body.
+    static func call(_ request: HTTPClientRequest, base: String) async throws -> (status: Int, body: Data) {
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+            let body = try await response.body.collect(upTo: 64 << 20)
+            return (Int(response.status.code), Data(body.readableBytesView))
+        } catch {
+            throw TurboError.invalidInput("cannot reach \(base): \(error); is 'turbocode serve' running?")
+        }
+    }
+
+    /// `code: message` from an error body, else the body as text.
+    static func errorMessage(_ bytes: Data) -> String {
+        let detail = (try? JSONSerialization.jsonObject(with: bytes) as? [String: Any])?["error"] as? [String: Any]
+        return detail.map { "\($0["code"] ?? "error"): \($0["message"] ?? "")" }
+            ?? String(decoding: bytes, as: UTF8.self)
     }
 }
 

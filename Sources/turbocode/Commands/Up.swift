@@ -56,6 +56,7 @@ extension Turbocode {
             }
             for agent in pool.subagents { _ = try agent.driver.driver() }
             options.leaseSweep = pool.leases.sweep
+            options.leaseTTL = pool.leases.ttl
             let serverOptions = options
             let database = try TurboApp.databaseURL(option: global.database, repository: repository)
             let untilIdle = untilIdle
