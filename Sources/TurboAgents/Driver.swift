@@ -82,12 +82,16 @@ public enum DriverKind: String, Sendable, CaseIterable, Codable {
     case claude, codex, gemini, cursor, amp, opencode, copilot, aider, command
 
     /// The drivers implemented so far.
-    public static let available: [DriverKind] = [.claude, .codex, .command]
+    public static let available: [DriverKind] = [.claude, .codex, .aider, .command]
+
+    /// Whether a clean exit with new commits counts as a submission (the CLI cannot call turboCode itself).
+    public var submitsOnExit: Bool { self == .aider }
 
     public func driver() throws -> any AgentDriver {
         switch self {
         case .claude: ClaudeDriver()
         case .codex: CodexDriver()
+        case .aider: AiderDriver()
         case .command: CommandDriver()
         default:
             throw DriverError.unsupported(

@@ -333,7 +333,7 @@ public actor Orchestrator {
             }
             switch runReport.termination {
             case .exited(0):
-                if agent.driver == .command && agent.submitOnExit {
+                if agent.driver.submitsOnExit || (agent.driver == .command && agent.submitOnExit) {
                     _ = try await work.submit(
                         .id(issue.id), agent: agent.id, epoch: started.lease.epoch, commitURL: nil)
                     return .submitted

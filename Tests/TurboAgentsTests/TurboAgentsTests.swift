@@ -105,6 +105,10 @@ struct ParserTests {
             bare.command = nil
             _ = try CommandDriver().plan(bare)
         }
+        let aider = try AiderDriver().plan(request)
+        #expect(aider.arguments.starts(with: ["aider", "--message-file", "/r/prompt.md", "--yes-always"]))
+        #expect(
+            aider.files[URL(fileURLWithPath: "/r/prompt.md")] == Data("do it".utf8) && DriverKind.aider.submitsOnExit)
         let claude = try ClaudeDriver().plan(request)
         #expect(
             claude.arguments.starts(with: ["claude", "-p", "do it", "--output-format", "stream-json", "--verbose"]))
