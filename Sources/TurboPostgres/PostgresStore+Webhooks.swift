@@ -139,6 +139,19 @@ extension PostgresStore {
         }
     }
 
+    public func webhookClaims() async throws -> [UUID: String] {
+        try await Self.translating {
+            var claims: [UUID: String] = [:]
+            for try await (id, holder) in try await client.query(
+                "SELECT id, claimed_by FROM webhooks WHERE claimed_by IS NOT NULL AND claimed_until > now()",
+                logger: logger
+            ).decode((UUID, String).self) {
+                claims[id] = holder
+            }
+            return claims
+        }
+    }
+
     public func releaseWebhookClaim(_ id: UUID, holder: String) async throws {
         try await Self.translating {
             _ = try await client.query(

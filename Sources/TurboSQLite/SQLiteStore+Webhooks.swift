@@ -135,6 +135,18 @@ extension SQLiteStore {
         }
     }
 
+    public func webhookClaims() async throws -> [UUID: String] {
+        try await read { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT id, claimed_by FROM webhooks WHERE claimed_by IS NOT NULL AND claimed_until > ?",
+                arguments: [Date.storageNow()])
+            return Dictionary(
+                rows.compactMap { row in
+                    (row["id"] as String?).flatMap(UUID.init(uuidString:)).map { ($0, row["claimed_by"] as String) }
+                }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
     public func releaseWebhookClaim(_ id: UUID, holder: String) async throws {
         try await write { db in
             try db.execute(

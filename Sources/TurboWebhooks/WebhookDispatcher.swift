@@ -63,6 +63,11 @@ public struct WebhookDispatcher: Sendable {
     /// Delivers until cancelled: each pass moves new events into the outbox and hands endpoints with work due to
     /// workers of their own, up to ``parallelEndpoints`` at a time, without waiting for them.
     public func run() async {
+        do {
+            try await releaseClaimsOfDeadProcesses()
+        } catch {
+            logger.warning("looking for claims left by dead coordinators failed", metadata: ["error": "\(error)"])
+        }
         await withDiscardingTaskGroup { group in
             await wakeups.run(every: pollInterval, logging: "a webhook delivery pass", to: logger) {
                 try await enqueue()
@@ -111,6 +116,20 @@ public struct WebhookDispatcher: Sendable {
                 if added == 0 && !matching.isEmpty { break }  // another coordinator moved this cursor
                 cursor = last.id
                 if events.count < 500 { break }
+            }
+        }
+    }
+
+    /// Releases claims held by coordinators on this machine whose process is gone (killed, crashed), so a restart
+    /// delivers at once instead of after ``claimTTL``. Claims of other machines are left to lapse.
+    public func releaseClaimsOfDeadProcesses() async throws {
+        let host = ProcessInfo.processInfo.hostName
+        for (id, holder) in try await store.webhookClaims() {
+            let parts = holder.split(separator: ":")
+            guard parts.count == 3, parts[0] == host, let pid = Int32(parts[1]), pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                try await store.releaseWebhookClaim(id, holder: holder)
+                logger.notice("released a webhook claim of a dead coordinator", metadata: ["holder": "\(holder)"])
             }
         }
     }

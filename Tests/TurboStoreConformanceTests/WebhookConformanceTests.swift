@@ -109,6 +109,7 @@ struct WebhookConformanceTests {
             #expect(try await store.claimWebhooks(holder: "a", for: .seconds(60), limit: 10) == [hook.id])
             #expect(try await store.claimWebhooks(holder: "b", for: .seconds(60), limit: 10).isEmpty)
             #expect(try await store.claimWebhooks(holder: "a", for: .seconds(60), limit: 10).isEmpty)
+            #expect(try await store.webhookClaims() == [hook.id: "a"])
             #expect(try await store.renewWebhookClaim(hook.id, holder: "a", for: .seconds(60)))
             #expect(try await !store.renewWebhookClaim(hook.id, holder: "b", for: .seconds(60)))
             try await store.releaseWebhookClaim(hook.id, holder: "b")  // not b's: nothing happens

@@ -202,6 +202,27 @@ struct DeliveryTests {
         }
     }
 
+    /// A claim left by a coordinator on this machine whose process is gone is released at start, not after 60 s.
+    @Test func claimsOfDeadCoordinatorsOnThisMachineAreReleased() async throws {
+        try await Self.withStore { store in
+            let project = try await store.createProject(NewProject(key: try ProjectKey("WH"), name: "Hooks"))
+            let hook = try await Self.webhook(store, "http://127.0.0.1:9/hook")
+            _ = try await store.createIssue(NewIssue(project: .id(project.id), title: "Pending"))
+            let dispatcher = WebhookDispatcher(store: store, logger: Logger(label: "test"), schedule: Self.fast)
+            try await dispatcher.enqueue()
+            let host = ProcessInfo.processInfo.hostName
+            let dead = "\(host):4194303:deadbeef"
+            #expect(try await store.claimWebhooks(holder: dead, for: .seconds(60), limit: 1) == [hook.id])
+            try await dispatcher.releaseClaimsOfDeadProcesses()
+            #expect(try await store.webhookClaims().isEmpty)
+            // Another machine's claim, or a live process's, is left alone.
+            let elsewhere = "other-host:1:cafebabe"
+            #expect(try await store.claimWebhooks(holder: elsewhere, for: .seconds(60), limit: 1) == [hook.id])
+            try await dispatcher.releaseClaimsOfDeadProcesses()
+            #expect(try await store.webhookClaims() == [hook.id: elsewhere])
+        }
+    }
+
     @Test func aDestinationThatTurnsPrivateIsRefusedAtSendTime() async throws {
         try await Self.withStore { store in
             let project = try await store.createProject(NewProject(key: try ProjectKey("WH"), name: "Hooks"))

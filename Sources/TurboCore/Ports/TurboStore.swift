@@ -149,6 +149,8 @@ public protocol TurboStore: Sendable {
     func claimWebhooks(holder: String, for ttl: Duration, limit: Int) async throws -> [UUID]
     /// Extends `holder`'s claim on an endpoint; false when the claim is no longer `holder`'s.
     func renewWebhookClaim(_ id: UUID, holder: String, for ttl: Duration) async throws -> Bool
+    /// The live claims: endpoint → holder.
+    func webhookClaims() async throws -> [UUID: String]
     /// Gives up `holder`'s claim on an endpoint (nothing happens when it is not `holder`'s).
     func releaseWebhookClaim(_ id: UUID, holder: String) async throws
     /// One enabled endpoint's pending deliveries due now, oldest event first.
