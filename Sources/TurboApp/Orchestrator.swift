@@ -3,6 +3,7 @@ public import Logging
 import Synchronization
 public import TurboAgents
 public import TurboCore
+import TurboGit
 
 /// The scheduler and the local pool of sub-agents: assigns eligible issues in queue order to idle agents (matching
 /// capabilities, preferring the specialization, honouring every limit), starts each agent in the issue's worktree
@@ -97,6 +98,7 @@ public actor Orchestrator {
                 for start in try await schedule() {
                     group.addTask { await self.execute(start) }
                 }
+                try await monitor()
                 if let idle, !toldIdle, snapshot().isIdle {
                     toldIdle = true
                     idle()
@@ -180,6 +182,85 @@ public actor Orchestrator {
             started.append(assignment)
         }
         return started
+    }
+
+    // MARK: Monitors
+
+    /// Alerts already raised (kind and subject), so each condition is reported once until it clears.
+    private var raised: Set<String> = []
+    private var lastMonitor: ContinuousClock.Instant?
+
+    /// Writes `alert.raised` for conditions that need a person: a silent agent, old uncommitted changes, a limit that
+    /// holds eligible work back, little disk left under the worktree root. At most every 10 seconds (or half of
+    /// `alerts.agent_inactive`, when shorter).
+    func monitor() async throws {
+        let interval = min(.seconds(10), config.alerts.agentInactive / 2)
+        if let lastMonitor, ContinuousClock.now - lastMonitor < interval { return }
+        lastMonitor = .now
+        holding = []
+        let now = Date()
+        for (issueID, run) in runs {
+            let key = issueKeys[issueID] ?? issueID.uuidString
+            let quiet = now.timeIntervalSince(run.lastActivity)
+            if quiet > config.alerts.agentInactive.timeInterval {
+                try await raise(
+                    .agentInactive, key, "\(run.agent) has written nothing for \(Int(quiet / 60)) min", agent: run.agent
+                )
+            }
+            if let status = try? await work.worktrees.status(.id(issueID)),
+                let oldest = status.oldestUncommittedChangeAt,
+                now.timeIntervalSince(oldest) > config.alerts.uncommittedChanges.timeInterval
+            {
+                try await raise(
+                    .uncommittedChanges, key,
+                    "\(status.uncommitted.count) uncommitted file(s), the oldest changed \(Int(now.timeIntervalSince(oldest) / 60)) min ago",
+                    agent: run.agent)
+            }
+        }
+        if runs.count >= config.limits.maxConcurrentSubagents, lastEligible > lastUnassignable {
+            try await raise(
+                .limitReached, project.key.rawValue,
+                "\(lastEligible - lastUnassignable) eligible issue(s) wait: all \(config.limits.maxConcurrentSubagents) agent slots "
+                    + "(limits.max_concurrent_subagents) are busy")
+        }
+        if warnedWorktreeLimit {
+            try await raise(
+                .limitReached, project.key.rawValue + " worktrees",
+                "limits.max_active_worktrees (\(config.limits.maxActiveWorktrees)) reached; remove finished worktrees")
+        }
+        if let free = Self.freeSpace(under: work.worktrees.worktrees.layout.root),
+            free.bytes < 1 << 30 || free.fraction < 0.05
+        {
+            try await raise(
+                .lowDisk, project.key.rawValue,
+                "\(free.bytes >> 20) MiB (\(Int(free.fraction * 100)) %) free under \(work.worktrees.worktrees.layout.root)"
+            )
+        }
+        raised.formIntersection(holding)
+    }
+
+    /// Conditions that hold in the current monitor pass.
+    private var holding: Set<String> = []
+
+    /// Records that a condition holds and writes its alert the first time.
+    private func raise(_ kind: AlertKind, _ subject: String, _ message: String, agent: String? = nil) async throws {
+        let key = "\(kind.rawValue) \(subject)"
+        holding.insert(key)
+        guard !raised.contains(key) else { return }
+        raised.insert(key)
+        _ = try await store.appendEvent(.alert(kind, subject: subject, message: message, agent: agent))
+        report("alert (\(kind.rawValue)) \(subject): \(message)")
+    }
+
+    /// Free bytes and the free fraction of the file system holding `path` (or its nearest existing parent).
+    static func freeSpace(under path: String) -> (bytes: Int64, fraction: Double)? {
+        var url = URL(fileURLWithPath: path)
+        while !FileManager.default.fileExists(atPath: url.path), url.path != "/" { url.deleteLastPathComponent() }
+        guard let attributes = try? FileManager.default.attributesOfFileSystem(forPath: url.path),
+            let free = (attributes[.systemFreeSize] as? NSNumber)?.int64Value,
+            let size = (attributes[.systemSize] as? NSNumber)?.int64Value, size > 0
+        else { return nil }
+        return (free, Double(free) / Double(size))
     }
 
     /// Whether `agent` has every capability the issue needs.
@@ -343,6 +424,12 @@ public actor Orchestrator {
                 _ = status
             case .stopped(let why) where why.contains("shutting down"):
                 return .interrupted("the coordinator is shutting down")
+            case .wallClock:
+                _ = try? await store.appendEvent(
+                    .alert(
+                        .sessionTimeout, subject: issue.key.description,
+                        message: "the work session reached limits.work_session_timeout", agent: agent.id))
+                return .failed("the agent \(runReport.termination)")
             default:
                 return .failed("the agent \(runReport.termination)")
             }

@@ -1273,7 +1273,7 @@ enum OpenAPI {
                   "dependency.added", "dependency.removed", "comment.added", "worklog.started", "worklog.ended",
                   "worktree.created", "worktree.removed", "conflict.detected", "conflict.resolved", "token.created",
                   "token.revoked", "lease.acquired", "lease.released", "issue.progress", "issue.blocked", "webhook.test",
-                  "webhook.disabled"
+                  "webhook.disabled", "alert.raised"
                 ]
               },
               "IssueKey": {

@@ -179,9 +179,11 @@ struct UpTests {
                         cli,
                         extra: """
                             limits:
-                              inactivity_timeout: 2s
+                              inactivity_timeout: 4s
                               max_failed_runs: 1
                               max_nudges: 1
+                            alerts:
+                              agent_inactive: 1s
                             subagents:
                               - id: solo
                                 max_concurrent_issues: 3
@@ -217,6 +219,10 @@ struct UpTests {
                     let comments = try await store.comments(of: try IssueRef(parsing: "SHOP-1"))
                     #expect(comments.last?.body.contains("stopped retrying after 1 failed runs") == true)
                     #expect(try await store.activeWorkLogs().isEmpty, "no work log left open")
+                    let alerts = try await store.events(after: 0, limit: 1_000).filter { $0.type == "alert.raised" }
+                    #expect(
+                        alerts.contains { $0.subject == "SHOP-1" && $0.payload["kind"] == .string("agent_inactive") },
+                        "\(alerts)")
                 }
             })
     }

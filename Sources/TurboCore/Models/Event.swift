@@ -30,6 +30,7 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
     case issueBlocked = "issue.blocked"
     case webhookTest = "webhook.test"
     case webhookDisabled = "webhook.disabled"
+    case alertRaised = "alert.raised"
 }
 
 /// A row of the event log: the outbox that WebSocket, webhooks and readers consume.
@@ -235,5 +236,28 @@ extension EventDraft {
                 "key": .string(issue.key.description), "from": .string(from.rawValue), "actor": .string(actor),
                 "reason": .string(reason),
             ])
+    }
+}
+
+/// What the orchestrator's monitors warn about.
+public enum AlertKind: String, Sendable, CaseIterable {
+    /// An agent has written nothing for longer than `alerts.agent_inactive`.
+    case agentInactive = "agent_inactive"
+    /// A worktree in work holds uncommitted changes older than `alerts.uncommitted_changes`.
+    case uncommittedChanges = "uncommitted_changes"
+    /// A work session ran into `limits.work_session_timeout`.
+    case sessionTimeout = "session_timeout"
+    /// Eligible issues wait because a limit is reached (agents, worktrees).
+    case limitReached = "limit_reached"
+    /// Little space left under the worktree root.
+    case lowDisk = "low_disk"
+}
+
+extension EventDraft {
+    /// `alert.raised`: a monitor's warning; the subject is the issue key, else the project key.
+    public static func alert(_ kind: AlertKind, subject: String, message: String, agent: String? = nil) -> EventDraft {
+        var payload: [String: JSONValue] = ["kind": .string(kind.rawValue), "message": .string(message)]
+        if let agent { payload["agent"] = .string(agent) }
+        return EventDraft(type: .alertRaised, subject: subject, payload: .object(payload))
     }
 }
