@@ -81,8 +81,8 @@ public protocol AgentStreamParser: Sendable {
 public enum DriverKind: String, Sendable, CaseIterable, Codable {
     case claude, codex, gemini, cursor, amp, opencode, copilot, aider, command
 
-    /// The drivers implemented so far.
-    public static let available: [DriverKind] = [.claude, .codex, .aider, .command]
+    /// The drivers implemented: all of them.
+    public static let available: [DriverKind] = DriverKind.allCases
 
     /// Whether a clean exit with new commits counts as a submission (the CLI cannot call turboCode itself).
     public var submitsOnExit: Bool { self == .aider }
@@ -91,12 +91,13 @@ public enum DriverKind: String, Sendable, CaseIterable, Codable {
         switch self {
         case .claude: ClaudeDriver()
         case .codex: CodexDriver()
+        case .gemini: GeminiDriver()
+        case .cursor: CursorDriver()
+        case .amp: AmpDriver()
+        case .opencode: OpencodeDriver()
+        case .copilot: CopilotDriver()
         case .aider: AiderDriver()
         case .command: CommandDriver()
-        default:
-            throw DriverError.unsupported(
-                "the \(rawValue) driver is not built yet; use one of "
-                    + DriverKind.available.map(\.rawValue).joined(separator: ", "))
         }
     }
 }

@@ -471,7 +471,9 @@ public actor Orchestrator {
             ["PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TERM", "TMPDIR", "SHELL", "TZ"].contains(key)
                 || key.hasPrefix("ANTHROPIC_") || key.hasPrefix("OPENAI_") || key.hasPrefix("GEMINI_")
                 || key.hasPrefix("GOOGLE_") || key.hasPrefix("CLAUDE_") || key.hasPrefix("CODEX_")
-                || key.hasPrefix("FAKE_AGENT_") || key.hasPrefix("GIT_")
+                || key.hasPrefix("FAKE_AGENT_") || key.hasPrefix("GIT_") || key.hasPrefix("CURSOR_")
+                || key.hasPrefix("AMP_") || key.hasPrefix("COPILOT_") || key.hasPrefix("OPENCODE_")
+                || ["GH_TOKEN", "GITHUB_TOKEN", "XDG_CONFIG_HOME", "XDG_DATA_HOME"].contains(key)
         }
         return inherited.merging(
             [

@@ -74,7 +74,8 @@ public struct ProjectConfig: Hashable, Sendable, Decodable {
         #   - id: claude-1
         #     specialization: backend
         #     capabilities: [backend]
-        #     driver: claude        # or codex; or command, with command: [program, "{prompt_file}"]
+        #     driver: claude        # codex gemini cursor amp opencode copilot aider, or command with
+        #                           # command: [program, "{prompt_file}"]
 
         """
     }
