@@ -163,9 +163,10 @@ public final class AgentProcess: Sendable {
     }
 
     /// Supervises the run to its end: feeds each stdout line to `parser`, hands every event to `onEvent`, enforces
-    /// `limits` and stop requests with the signal ladder, and reports how it ended.
+    /// `limits` and stop requests with the signal ladder, and reports how it ended. Cancelling the calling task stops
+    /// the agent the same way and still waits for it to be gone.
     public func supervise(
-        parser: any AgentStreamParser, limits: RunLimits, onEvent: @Sendable (AgentEvent) async -> Void
+        parser: any AgentStreamParser, limits: RunLimits, onEvent: @escaping @Sendable (AgentEvent) async -> Void
     ) async -> RunReport {
         let started = ContinuousClock.now
         let state = state
@@ -196,20 +197,30 @@ public final class AgentProcess: Sendable {
                 return
             }
         }
-        var parser = parser
-        var report = RunReport(termination: .exited(0), logDirectory: logDirectory)
-        for await line in lines {
-            for event in parser.consume(line) {
-                report.add(event)
-                await onEvent(event)
+        // Unstructured, so cancellation of the caller cannot cut the reading short while the process still runs.
+        let (lines, exits, logDirectory) = (lines, exits, logDirectory)
+        let consumer = Task {
+            var parser = parser
+            var report = RunReport(termination: .exited(0), logDirectory: logDirectory)
+            for await line in lines {
+                for event in parser.consume(line) {
+                    report.add(event)
+                    await onEvent(event)
+                }
             }
+            var status: Int32 = 0
+            for await value in exits { status = value }
+            let signal = status & 0x7f
+            let natural: RunTermination = signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal)
+            report.termination = state.withLock { $0.stopReason } ?? natural
+            return report
         }
-        var status: Int32 = 0
-        for await value in exits { status = value }
+        let report = await withTaskCancellationHandler {
+            await consumer.value
+        } onCancel: {
+            self.stop("the coordinator is shutting down")
+        }
         watchdog.cancel()
-        let signal = status & 0x7f
-        let natural: RunTermination = signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal)
-        report.termination = state.withLock { $0.stopReason } ?? natural
         return report
     }
 

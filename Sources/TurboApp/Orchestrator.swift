@@ -393,12 +393,9 @@ public actor Orchestrator {
                 wallClock: max(remaining, .seconds(1)), inactivity: config.limits.inactivityTimeout,
                 grace: .seconds(3))
             let heartbeats = heartbeat(issue: issue.id, agent: agent.id, epoch: started.lease.epoch, process: process)
-            let runReport = await withTaskCancellationHandler {
-                await process.supervise(parser: driver.makeParser(), limits: limits) { event in
-                    if event.isActivity { await self.touch(issue.id) }
-                }
-            } onCancel: {
-                process.stop("the coordinator is shutting down")
+            // Cancelled (shutdown): the supervisor stops the agent with the signal ladder and waits for it.
+            let runReport = await process.supervise(parser: driver.makeParser(), limits: limits) { event in
+                if event.isActivity { await self.touch(issue.id) }
             }
             heartbeats.cancel()
             let now = try await Task { try await self.store.issue(.id(issue.id)) }.value

@@ -166,6 +166,23 @@ struct SupervisorTests {
         #expect(!Self.alive(process.pid))
     }
 
+    @Test func cancellingTheSupervisorStopsTheAgentAndWaitsForIt() async throws {
+        let (process, directory) = try Self.start("trap '' INT; echo ready; while true; do sleep 1; done")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let seen = Seen()
+        let supervising = Task {
+            await process.supervise(
+                parser: TextStreamParser(),
+                limits: RunLimits(wallClock: .seconds(30), inactivity: .seconds(30), grace: .milliseconds(300))
+            ) { await seen.add($0) }
+        }
+        for _ in 0..<200 where await seen.events.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        supervising.cancel()
+        let report = await supervising.value
+        #expect(report.termination == .stopped("the coordinator is shutting down"))
+        #expect(!Self.alive(process.pid), "gone before supervise returned")
+    }
+
     @Test func aSilentAgentHitsTheInactivityTimeout() async throws {
         let (process, directory) = try Self.start("echo started; sleep 60")
         defer { try? FileManager.default.removeItem(at: directory) }

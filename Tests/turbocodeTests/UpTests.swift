@@ -227,6 +227,63 @@ struct UpTests {
             })
     }
 
+    /// Ctrl-C (here SIGTERM, the same path): the agents are stopped, their issues given back, worktrees kept.
+    @Test func stoppingUpGivesTheIssuesBackAndKeepsTheWorktrees() async throws {
+        try await withRepository(
+            .sqlite,
+            async: { cli in
+                try await offCooperativePool {
+                    try Self.prepare(
+                        cli,
+                        extra: """
+                            subagents:
+                              - id: solo
+                                driver: claude
+                            """)
+                    #expect(
+                        try cli.run("issue", "add", "Long job", "--ready", "-d", "fake-agent: ignore-sigint").status
+                            == 0)
+                }
+                let bin = try Self.agentBin(in: cli.directory.deletingLastPathComponent())
+                let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
+                let pidFile = cli.directory.deletingLastPathComponent().appendingPathComponent("agent.pid").path
+                let up = try Background(
+                    cli, ["up", "--port", "0"],
+                    environment: ["PATH": path, "FAKE_AGENT_CHILD_PID_FILE": pidFile].merging(Self.gitIdentity) { $1 })
+                let assigned = try await offCooperativePool { up.line(from: .stdout) { $0.contains("SHOP-1 → solo") } }
+                #expect(assigned != nil, "\(up.output.stderrText)")
+                // The agent is up and ignoring SIGINT; give it a moment to read its issue.
+                let logs = cli.directory.appendingPathComponent(".turbocode/logs/SHOP-1")
+                for _ in 0..<200 {
+                    let runs = (try? FileManager.default.contentsOfDirectory(atPath: logs.path)) ?? []
+                    let out = runs.first.flatMap {
+                        try? String(contentsOf: logs.appendingPathComponent("\($0)/stdout.log"), encoding: .utf8)
+                    }
+                    if out?.contains("scenario ignore-sigint") == true { break }
+                    try await Task.sleep(for: .milliseconds(25))
+                }
+                let (status, stderr) = try await offCooperativePool { up.terminate() }
+                #expect(status == 0, "\(stderr)")
+                #expect(up.output.stdoutText.contains("SHOP-1 given back: the coordinator is shutting down"))
+                try await offCooperativePool {
+                    let issue = try cli.run("issue", "list", "--json").json() as? [[String: Any]]
+                    #expect(issue?.first?["status"] as? String == "ready")
+                    let worktrees = try cli.run("worktree", "list", "--json").json() as? [[String: Any]]
+                    #expect(worktrees?.count == 1, "the worktree is kept")
+                    let agents = try cli.run("agents", "--json").json() as? [[String: Any]]
+                    #expect(agents?.first?["status"] as? String == "idle")
+                }
+                // No fake-agent is left running.
+                let ps = Process()
+                ps.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                ps.arguments = ["pgrep", "-f", "claude -p You are working on SHOP-1"]
+                ps.standardOutput = FileHandle.nullDevice
+                try ps.run()
+                ps.waitUntilExit()
+                #expect(ps.terminationStatus == 1, "no agent process survives")
+            })
+    }
+
     /// Codex agents: MCP injected with `-c`, the token from the environment, `exec --json` parsed.
     @Test func codexAgentsWorkTheQueue() async throws {
         try await withRepository(
