@@ -31,21 +31,15 @@ public struct AmpDriver: AgentDriver {
 /// Amp's `--stream-json`, Claude Code's format: `system/init` (session `T-…`), `user`, `assistant` (with per-message
 /// `usage`), `result`. Read with ``ClaudeStreamParser``; tokens come from the assistant messages because Amp's
 /// `result` carries neither usage nor cost.
-public struct AmpStreamParser: AgentStreamParser {
+public struct AmpStreamParser: JSONLinesParser {
     var claude = ClaudeStreamParser()
     /// Whether usage was taken from assistant messages (then the result's zero usage is dropped).
     var countedMessages = false
 
     public init() {}
 
-    public mutating func consume(_ line: String) -> [AgentEvent] {
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty else { return [] }
-        guard trimmed.hasPrefix("{"),
-            let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any],
-            let type = object["type"] as? String
-        else { return [.notice(line)] }
-        var events = claude.consume(trimmed)
+    public mutating func consume(type: String, object: [String: Any], line: String) -> [AgentEvent] {
+        var events = claude.consume(type: type, object: object, line: line)
         switch type {
         case "assistant":
             if let usage = (object["message"] as? [String: Any])?["usage"] as? [String: Any] {

@@ -21,16 +21,10 @@ public struct ClaudeDriver: AgentDriver {
 }
 
 /// Claude's `stream-json`: `system/init`, `assistant` (text, tool_use, error), `user` (tool_result), `result`.
-public struct ClaudeStreamParser: AgentStreamParser {
+public struct ClaudeStreamParser: JSONLinesParser {
     public init() {}
 
-    public mutating func consume(_ line: String) -> [AgentEvent] {
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty else { return [] }
-        guard trimmed.hasPrefix("{"),
-            let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any],
-            let type = object["type"] as? String
-        else { return [.notice(line)] }
+    public mutating func consume(type: String, object: [String: Any], line: String) -> [AgentEvent] {
         switch type {
         case "system":
             guard object["subtype"] as? String == "init" else {

@@ -39,18 +39,12 @@ public struct CodexDriver: AgentDriver {
 
 /// Codex's `exec --json`: `thread.started`, `item.*` (agent_message, command_execution, file_change, mcp_tool_call,
 /// …), `turn.completed` with token usage, `turn.failed`, `error`.
-public struct CodexStreamParser: AgentStreamParser {
+public struct CodexStreamParser: JSONLinesParser {
     var lastMessage: String?
 
     public init() {}
 
-    public mutating func consume(_ line: String) -> [AgentEvent] {
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty else { return [] }
-        guard trimmed.hasPrefix("{"),
-            let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any],
-            let type = object["type"] as? String
-        else { return [.notice(line)] }
+    public mutating func consume(type: String, object: [String: Any], line: String) -> [AgentEvent] {
         switch type {
         case "thread.started":
             return [.started(sessionID: object["thread_id"] as? String, model: nil)]

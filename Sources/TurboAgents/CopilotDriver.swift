@@ -39,7 +39,7 @@ public struct CopilotDriver: AgentDriver {
 /// `assistant.message` with `toolRequests` and `outputTokens`, `tool.execution_start`/`_complete`, `session.error`,
 /// …) and a terminal `result` with `exitCode` and `usage` in premium requests (no input tokens, no cost). A tool is
 /// announced once, by whichever of `toolRequests` and `tool.execution_start` names it first.
-public struct CopilotStreamParser: AgentStreamParser {
+public struct CopilotStreamParser: JSONLinesParser {
     /// Tool names by call id, for calls already announced.
     var tools: [String: String] = [:]
     var lastMessage: String?
@@ -47,13 +47,7 @@ public struct CopilotStreamParser: AgentStreamParser {
 
     public init() {}
 
-    public mutating func consume(_ line: String) -> [AgentEvent] {
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty else { return [] }
-        guard trimmed.hasPrefix("{"),
-            let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any],
-            let type = object["type"] as? String
-        else { return [.notice(line)] }
+    public mutating func consume(type: String, object: [String: Any], line: String) -> [AgentEvent] {
         let data = object["data"] as? [String: Any] ?? [:]
         switch type {
         case "session.start":

@@ -54,28 +54,22 @@ public struct CursorDriver: AgentDriver {
 /// `thinking`, `tool_call` (`started`/`completed`, the tool under a key like `shellToolCall` or `mcpToolCall`; a start
 /// may never complete after a reconnect) and the terminal `result` (no cost; camelCase token usage when present). The
 /// session id rides on every event, so the run counts as started at the first one even without `system/init`.
-public struct CursorStreamParser: AgentStreamParser {
+public struct CursorStreamParser: JSONLinesParser {
     var claude = ClaudeStreamParser()
     var started = false
 
     public init() {}
 
-    public mutating func consume(_ line: String) -> [AgentEvent] {
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty else { return [] }
-        guard trimmed.hasPrefix("{"),
-            let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any],
-            let type = object["type"] as? String
-        else { return [.notice(line)] }
+    public mutating func consume(type: String, object: [String: Any], line: String) -> [AgentEvent] {
         switch type {
         case "system":
-            let events = claude.consume(trimmed)
+            let events = claude.consume(type: type, object: object, line: line)
             guard case .some(.started) = events.first else { return events }
             if started { return [] }
             started = true
             return events
         case "user", "assistant":
-            return opening(object) + claude.consume(trimmed)
+            return opening(object) + claude.consume(type: type, object: object, line: line)
         case "thinking":
             return opening(object)
         case "tool_call":

@@ -113,6 +113,24 @@ public enum DriverError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// A parser of JSON lines with a `type` field: empty lines are skipped, other lines become notices, and each object
+/// goes to ``consume(type:object:line:)``.
+public protocol JSONLinesParser: AgentStreamParser {
+    mutating func consume(type: String, object: [String: Any], line: String) -> [AgentEvent]
+}
+
+extension JSONLinesParser {
+    public mutating func consume(_ line: String) -> [AgentEvent] {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { return [] }
+        guard trimmed.hasPrefix("{"),
+            let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any],
+            let type = object["type"] as? String
+        else { return [.notice(line)] }
+        return consume(type: type, object: object, line: line)
+    }
+}
+
 /// Every line is text: for CLIs without a JSON stream.
 public struct TextStreamParser: AgentStreamParser {
     public init() {}

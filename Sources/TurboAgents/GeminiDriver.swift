@@ -46,19 +46,13 @@ public struct GeminiDriver: AgentDriver {
 /// Gemini's `stream-json`: `init`, `message` (user or assistant, `delta` chunks), `tool_use`, `tool_result`, `error`
 /// (non-fatal, `severity` warning or error) and the terminal `result` (`status`, `error`, `stats` with tokens, no
 /// cost).
-public struct GeminiStreamParser: AgentStreamParser {
+public struct GeminiStreamParser: JSONLinesParser {
     /// The assistant's text since the last tool call: the run's final answer when it ends.
     var lastMessage = ""
 
     public init() {}
 
-    public mutating func consume(_ line: String) -> [AgentEvent] {
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty else { return [] }
-        guard trimmed.hasPrefix("{"),
-            let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any],
-            let type = object["type"] as? String
-        else { return [.notice(line)] }
+    public mutating func consume(type: String, object: [String: Any], line: String) -> [AgentEvent] {
         switch type {
         case "init":
             return [.started(sessionID: object["session_id"] as? String, model: object["model"] as? String)]

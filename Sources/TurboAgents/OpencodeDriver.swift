@@ -35,20 +35,14 @@ public struct OpencodeDriver: AgentDriver {
 /// once the tool finished: `part.tool`, `part.state.status`), `step_finish` (`part.reason`, `part.tokens`, `part.cost`)
 /// and `error`. There is no terminal event: a `step_finish` with reason `stop` ends the run (and may be missing, so the
 /// exit status decides then).
-public struct OpencodeStreamParser: AgentStreamParser {
+public struct OpencodeStreamParser: JSONLinesParser {
     var started = false
     /// The assistant's text since the last tool call: the run's final answer when it ends.
     var lastMessage: String?
 
     public init() {}
 
-    public mutating func consume(_ line: String) -> [AgentEvent] {
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty else { return [] }
-        guard trimmed.hasPrefix("{"),
-            let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any],
-            let type = object["type"] as? String
-        else { return [.notice(line)] }
+    public mutating func consume(type: String, object: [String: Any], line: String) -> [AgentEvent] {
         let part = object["part"] as? [String: Any] ?? [:]
         switch type {
         case "step_start":
