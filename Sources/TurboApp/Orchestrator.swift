@@ -152,7 +152,7 @@ public actor Orchestrator {
                 }
                 guard let agent = pick(for: entry.candidate, among: usable) else { continue }
                 do {
-                    let start = try await work.start(.id(entry.candidate.id), agent: agent.id)
+                    let start = try await work.start(.id(entry.candidate.id), agent: agent.id, eligibleInQueue: true)
                     runs[start.issue.id] = Run(
                         agent: agent.id, epoch: start.lease.epoch, since: Date(), lastActivity: Date(), process: nil)
                     issueKeys[start.issue.id] = start.issue.key.description

@@ -29,16 +29,25 @@ public struct WorkService: Sendable {
 
     /// Leases the issue to `agent`, creates (or reuses) its worktree and starts the work log with the worktree's
     /// path and branch. Refuses an issue that is not eligible (not ready, blocked, or overlapping in-flight paths).
-    public func start(_ ref: IssueRef, agent: String) async throws -> Started {
-        _ = try await store.expireLeases()
-        let issue = try await store.issue(ref)
-        let project = try await TurboApp.resolveProject(nil, repository: worktrees.repository, store: store)
-        guard issue.projectID == project.id else {
-            throw TurboError.conflictingState(
-                "\(issue.key) belongs to another project; this coordinator works in \(project.key)'s repository "
-                    + "(\(worktrees.repository.root))")
+    ///
+    /// `eligibleInQueue` says the caller has just read this project's queue and found the issue eligible (the
+    /// scheduler, once per assignment), so the project and eligibility checks are not made twice; the lease itself
+    /// still refuses an issue that is not ready or has unfinished blockers.
+    public func start(_ ref: IssueRef, agent: String, eligibleInQueue: Bool = false) async throws -> Started {
+        let issue: Issue
+        if eligibleInQueue {
+            issue = try await store.issue(ref)
+        } else {
+            _ = try await store.expireLeases()
+            issue = try await store.issue(ref)
+            let project = try await TurboApp.resolveProject(nil, repository: worktrees.repository, store: store)
+            guard issue.projectID == project.id else {
+                throw TurboError.conflictingState(
+                    "\(issue.key) belongs to another project; this coordinator works in \(project.key)'s repository "
+                        + "(\(worktrees.repository.root))")
+            }
         }
-        if issue.status == .ready,
+        if !eligibleInQueue, issue.status == .ready,
             let entry = try await store.queue(project: .id(issue.projectID)).first(where: {
                 $0.candidate.id == issue.id
             }),

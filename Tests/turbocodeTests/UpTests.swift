@@ -276,7 +276,10 @@ struct UpTests {
                 // No fake-agent is left running.
                 let ps = Process()
                 ps.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                ps.arguments = ["pgrep", "-f", "claude -p You are working on SHOP-1"]
+                // (The prompt names this test's worktree, so agents of tests running alongside do not count.)
+                ps.arguments = [
+                    "pgrep", "-f", cli.directory.deletingLastPathComponent().appendingPathComponent("worktrees").path,
+                ]
                 ps.standardOutput = FileHandle.nullDevice
                 try ps.run()
                 ps.waitUntilExit()
