@@ -103,12 +103,11 @@ public enum DriverKind: String, Sendable, CaseIterable, Codable {
 }
 
 public enum DriverError: Error, Sendable, CustomStringConvertible {
-    case unsupported(String)
     case invalid(String)
 
     public var description: String {
         switch self {
-        case .unsupported(let text), .invalid(let text): text
+        case .invalid(let text): text
         }
     }
 }
