@@ -87,7 +87,7 @@ public enum DriverKind: String, Sendable, CaseIterable, Codable {
     /// Whether a clean exit with new commits counts as a submission (the CLI cannot call turboCode itself).
     public var submitsOnExit: Bool { self == .aider }
 
-    public func driver() throws -> any AgentDriver {
+    public func driver() -> any AgentDriver {
         switch self {
         case .claude: ClaudeDriver()
         case .codex: CodexDriver()

@@ -362,7 +362,7 @@ public actor Orchestrator {
         let started = assignment.started
         let issue = started.issue
         let agent = assignment.agent
-        let driver = try agent.driver.driver()
+        let driver = agent.driver.driver()
         let token = try await TokenService.create(
             role: .agent, agentID: agent.id, name: "run of \(issue.key)", store: store)
         defer {
@@ -416,9 +416,9 @@ public actor Orchestrator {
                         .id(issue.id), agent: agent.id, epoch: started.lease.epoch, commitURL: nil)
                     return .submitted
                 }
-            case .exited(let status):
+            case .exited:
+                // A non-zero exit after the CLI's own final event is an ended turn, worth a nudge; without one, a crash.
                 if runReport.finished == nil { return .failed("the agent \(runReport.termination)") }
-                _ = status
             case .stopped(let why) where why.contains("shutting down"):
                 return .interrupted("the coordinator is shutting down")
             case .wallClock:

@@ -301,7 +301,7 @@ struct MoreDriverTests {
     @Test func everyKindHasADriver() throws {
         #expect(DriverKind.available == DriverKind.allCases)
         for kind in DriverKind.allCases {
-            #expect(try kind.driver().kind == kind)
+            #expect(kind.driver().kind == kind)
         }
     }
 }

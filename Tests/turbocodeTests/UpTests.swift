@@ -7,23 +7,13 @@ import TurboCore
 /// `turbocode up --until-idle` end to end with fake agents impersonating Claude on a real repository.
 @Suite(.timeLimit(.minutes(4)))
 struct UpTests {
-    /// A directory with `claude` → fake-agent, for PATH.
-    static func agentBin(in root: URL) throws -> String {
-        let bin = root.appendingPathComponent("bin")
+    /// A directory holding `name` (`claude` or `codex`) → fake-agent, for PATH.
+    static func agentBin(in root: URL, as name: String = "claude") throws -> String {
+        let bin = root.appendingPathComponent("bin-\(name)")
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
         let fake = CLI.executable.deletingLastPathComponent().appendingPathComponent("fake-agent")
         try FileManager.default.createSymbolicLink(
-            atPath: bin.appendingPathComponent("claude").path, withDestinationPath: fake.path)
-        return bin.path
-    }
-
-    /// A directory with `codex` → fake-agent (Codex persona).
-    static func codexBin(in root: URL) throws -> String {
-        let bin = root.appendingPathComponent("codex-bin")
-        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
-        let fake = CLI.executable.deletingLastPathComponent().appendingPathComponent("fake-agent")
-        try FileManager.default.createSymbolicLink(
-            atPath: bin.appendingPathComponent("codex").path, withDestinationPath: fake.path)
+            atPath: bin.appendingPathComponent(name).path, withDestinationPath: fake.path)
         return bin.path
     }
 
@@ -304,7 +294,7 @@ struct UpTests {
                             """)
                     for title in ["One", "Two"] { #expect(try cli.run("issue", "add", title, "--ready").status == 0) }
                 }
-                let bin = try Self.codexBin(in: cli.directory.deletingLastPathComponent())
+                let bin = try Self.agentBin(in: cli.directory.deletingLastPathComponent(), as: "codex")
                 let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
                 let up = try Background(
                     cli, ["up", "--port", "0", "--until-idle"],

@@ -54,7 +54,6 @@ extension Turbocode {
                     "no agents: add a 'subagents:' list to \(repository.configFile), e.g.\n"
                         + "subagents:\n  - id: claude-1\n    driver: claude\n    capabilities: [backend]")
             }
-            for agent in pool.subagents { _ = try agent.driver.driver() }
             options.leaseSweep = pool.leases.sweep
             options.leaseTTL = pool.leases.ttl
             let serverOptions = options
