@@ -166,7 +166,8 @@ public final class AgentProcess: Sendable {
     /// `limits` and stop requests with the signal ladder, and reports how it ended. Cancelling the calling task stops
     /// the agent the same way and still waits for it to be gone.
     public func supervise(
-        parser: any AgentStreamParser, limits: RunLimits, onEvent: @escaping @Sendable (AgentEvent) async -> Void
+        parser: any AgentStreamParser, limits: RunLimits, whenCancelled: String = "the coordinator is shutting down",
+        onEvent: @escaping @Sendable (AgentEvent) async -> Void
     ) async -> RunReport {
         let started = ContinuousClock.now
         let state = state
@@ -218,7 +219,7 @@ public final class AgentProcess: Sendable {
         let report = await withTaskCancellationHandler {
             await consumer.value
         } onCancel: {
-            self.stop("the coordinator is shutting down")
+            self.stop(whenCancelled)
         }
         watchdog.cancel()
         return report

@@ -51,7 +51,6 @@ public actor Orchestrator {
     private var pausedUntil: [DriverKind: Date] = [:]
     private var submitted = 0
     private var released = 0
-    private var runCounter = 0
     /// Failed runs in a row per issue, and when a failed issue may be tried again.
     private var failures: [UUID: Int] = [:]
     private var coolingUntil: [UUID: Date] = [:]
@@ -291,16 +290,7 @@ public actor Orchestrator {
         var agent: OrchestratorConfig.Subagent
     }
 
-    /// How a run of an issue ended, for what happens to the issue next.
-    enum Outcome: Sendable {
-        case submitted
-        /// The issue moved on without us (reported blocked, moved by a person, lease lost): nothing to give back.
-        case leftAlone(String)
-        /// Given back; counts towards giving up on the issue.
-        case failed(String)
-        /// Given back without blame (shutdown, a rate-limited driver).
-        case interrupted(String)
-    }
+    typealias Outcome = AgentSession.Outcome
 
     /// One issue from its assignment to its submission or release.
     func execute(_ assignment: Assignment) async {
@@ -330,6 +320,12 @@ public actor Orchestrator {
             report("\(issue.key) submitted by \(agent.id)")
         case .leftAlone(let why):
             report("\(issue.key) \(why)")
+        case .rateLimited(let until):
+            pausedUntil[agent.driver] = until
+            report("\(agent.driver.rawValue) reported a usage limit; paused until \(until.formatted(.iso8601))")
+            released += 1
+            await giveBack(.ready, reason: "\(agent.driver.rawValue) is rate limited", comment: nil)
+            report("\(issue.key) given back: \(agent.driver.rawValue) is rate limited")
         case .interrupted(let why):
             released += 1
             await giveBack(.ready, reason: why, comment: nil)
@@ -342,12 +338,11 @@ public actor Orchestrator {
                 // A person has to look: out of the queue, with the reason.
                 await giveBack(
                     .open, reason: why,
-                    comment: "turboCode stopped retrying after \(count) failed runs; the last one: \(why). "
-                        + "Logs: .turbocode/logs/\(issue.key)/. Make the issue ready again to retry.")
+                    comment: Self.setAsideComment(issue: issue.key.description, failures: count, last: why))
                 failures[issue.id] = nil
                 report("\(issue.key) set aside after \(count) failed runs: \(why)")
             } else {
-                let wait = config.limits.retryBackoff * (1 << (count - 1))
+                let wait = Self.backoff(config.limits.retryBackoff, failures: count)
                 coolingUntil[issue.id] = Date().addingTimeInterval(wait.timeInterval)
                 await giveBack(.ready, reason: why, comment: nil)
                 report("\(issue.key) given back (\(why)); retried in \(Int(wait.timeInterval)) s at the earliest")
@@ -357,167 +352,127 @@ public actor Orchestrator {
         wake()
     }
 
-    /// Runs the agent, re-prompting it while it ends without submitting.
+    /// The comment on an issue set aside after `failures` failed runs in a row.
+    static func setAsideComment(issue: String, failures: Int, last: String) -> String {
+        "turboCode stopped retrying after \(failures) failed runs; the last one: \(last). "
+            + "Logs: .turbocode/logs/\(issue)/. Make the issue ready again to retry."
+    }
+
+    /// The wait before the next try after `failures` failed runs in a row: doubling from `base`.
+    static func backoff(_ base: Duration, failures: Int) -> Duration { base * (1 << max(0, failures - 1)) }
+
+    /// Runs the agent through an `AgentSession` backed by the store, with a fresh agent token for the session.
     func drive(_ assignment: Assignment) async throws -> Outcome {
         let started = assignment.started
         let issue = started.issue
         let agent = assignment.agent
-        let driver = agent.driver.driver()
         let token = try await TokenService.create(
             role: .agent, agentID: agent.id, name: "run of \(issue.key)", store: store)
         defer {
             let store = store
             Task { _ = try? await store.revokeToken(token.token.id.lowercasedString) }
         }
-        let deadline = ContinuousClock.now + config.limits.workSessionTimeout
-        var prompt = try await Prompt.initial(for: issue, store: store, worktree: started.worktree.path)
-        for attempt in 0...config.limits.maxNudges {
-            runCounter += 1
-            let runDirectory = URL(fileURLWithPath: repository.stateDirectory)
-                .appendingPathComponent("logs/\(issue.key)/\(Self.timestamp())-\(runCounter)")
-            let mcp = MCPServerSpec(
-                url: "\(serverURL)/mcp", headers: ["Authorization": "Bearer \(token.secret)"])
-            let request = AgentRunRequest(
-                worktree: URL(fileURLWithPath: started.worktree.path), prompt: prompt, model: agent.model, mcp: mcp,
-                runDirectory: runDirectory, issue: issue.key.description, command: agent.command)
-            let plan = try driver.plan(request)
-            let process = try AgentProcess(
-                plan: plan, directory: request.worktree,
-                environment: environment(
-                    token: token.secret, issue: issue.key.description, epoch: started.lease.epoch,
-                    worktree: started.worktree.path, mcpConfig: request.mcpConfigFile.path, extra: plan.environment),
-                logDirectory: runDirectory)
-            runs[issue.id]?.process = process
-            let remaining = deadline - ContinuousClock.now
-            let limits = RunLimits(
-                wallClock: max(remaining, .seconds(1)), inactivity: config.limits.inactivityTimeout,
-                grace: .seconds(3))
-            let heartbeats = heartbeat(issue: issue.id, agent: agent.id, epoch: started.lease.epoch, process: process)
-            // Cancelled (shutdown): the supervisor stops the agent with the signal ladder and waits for it.
-            let runReport = await process.supervise(parser: driver.makeParser(), limits: limits) { event in
-                if event.isActivity { await self.touch(issue.id) }
-            }
-            heartbeats.cancel()
-            let now = try await Task { try await self.store.issue(.id(issue.id)) }.value
-            if now.status != .inProgress {
-                return now.status == .testing
-                    ? .submitted : .leftAlone("moved to \(now.status.rawValue) by its agent or a person")
-            }
-            if let limit = runReport.rateLimit {
-                let until = limit.resetAt ?? Date().addingTimeInterval(config.limits.rateLimitPause.timeInterval)
-                pausedUntil[agent.driver] = max(until, Date().addingTimeInterval(60))
-                report("\(agent.driver.rawValue) reported a usage limit; paused until \(until.formatted(.iso8601))")
-                return .interrupted("\(agent.driver.rawValue) is rate limited")
-            }
-            switch runReport.termination {
-            case .exited(0):
-                if agent.driver.submitsOnExit || (agent.driver == .command && agent.submitOnExit) {
-                    _ = try await work.submit(
-                        .id(issue.id), agent: agent.id, epoch: started.lease.epoch, commitURL: nil)
-                    return .submitted
-                }
-            case .exited:
-                // A non-zero exit after the CLI's own final event is an ended turn, worth a nudge; without one, a crash.
-                if runReport.finished == nil { return .failed("the agent \(runReport.termination)") }
-            case .stopped(let why) where why.contains("shutting down"):
-                return .interrupted("the coordinator is shutting down")
-            case .wallClock:
+        let (work, store, epoch) = (work, store, started.lease.epoch)
+        let session = AgentSession(
+            issue: issue.key, epoch: epoch, agent: agent, limits: config.limits,
+            heartbeatInterval: config.leases.heartbeat, serverURL: serverURL, token: token.secret,
+            worktree: started.worktree.path,
+            logRoot: URL(fileURLWithPath: repository.stateDirectory).appendingPathComponent("logs"),
+            heartbeat: { _ = try await work.heartbeat(.id(issue.id), agent: agent.id, epoch: epoch) },
+            status: { try await store.issue(.id(issue.id)).status },
+            submit: { _ = try await work.submit(.id(issue.id), agent: agent.id, epoch: epoch, commitURL: nil) },
+            alert: { kind, message in
                 _ = try? await store.appendEvent(
-                    .alert(
-                        .sessionTimeout, subject: issue.key.description,
-                        message: "the work session reached limits.work_session_timeout", agent: agent.id))
-                return .failed("the agent \(runReport.termination)")
-            default:
-                return .failed("the agent \(runReport.termination)")
-            }
-            guard attempt < config.limits.maxNudges, ContinuousClock.now < deadline else { break }
-            report(
-                "\(issue.key): \(agent.id) ended without submitting; nudging (\(attempt + 1)/\(config.limits.maxNudges))"
-            )
-            prompt = Prompt.nudge(for: issue, worktree: started.worktree.path)
-        }
-        return .failed("ended without submitting after \(config.limits.maxNudges) nudge(s)")
+                    .alert(kind, subject: issue.key.description, message: message, agent: agent.id))
+            },
+            started: { process in await self.attach(process, to: issue.id) },
+            activity: { await self.touch(issue.id) },
+            report: report)
+        return try await session.run(
+            prompt: try await Prompt.initial(for: issue, store: store, worktree: started.worktree.path))
     }
+
+    private func attach(_ process: AgentProcess, to issue: UUID) { runs[issue]?.process = process }
 
     private func touch(_ issue: UUID) { runs[issue]?.lastActivity = Date() }
-
-    /// Renews the lease every `leases.heartbeat` while the process lives; a lost lease stops the process.
-    private func heartbeat(issue: UUID, agent: String, epoch: Int, process: AgentProcess) -> Task<Void, Never> {
-        let (work, interval) = (work, config.leases.heartbeat)
-        return Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                if Task.isCancelled { return }
-                do {
-                    _ = try await work.heartbeat(.id(issue), agent: agent, epoch: epoch)
-                } catch TurboError.staleLease {
-                    process.stop("its lease is gone")
-                    return
-                } catch {
-                    continue
-                }
-            }
-        }
-    }
-
-    /// The agent's environment: a minimal inheritance plus how to reach turboCode.
-    private func environment(
-        token: String, issue: String, epoch: Int, worktree: String, mcpConfig: String, extra: [String: String]
-    ) -> [String: String] {
-        let inherited = ProcessInfo.processInfo.environment.filter { key, _ in
-            ["PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TERM", "TMPDIR", "SHELL", "TZ"].contains(key)
-                || key.hasPrefix("ANTHROPIC_") || key.hasPrefix("OPENAI_") || key.hasPrefix("GEMINI_")
-                || key.hasPrefix("GOOGLE_") || key.hasPrefix("CLAUDE_") || key.hasPrefix("CODEX_")
-                || key.hasPrefix("FAKE_AGENT_") || key.hasPrefix("GIT_") || key.hasPrefix("CURSOR_")
-                || key.hasPrefix("AMP_") || key.hasPrefix("COPILOT_") || key.hasPrefix("OPENCODE_")
-                || ["GH_TOKEN", "GITHUB_TOKEN", "XDG_CONFIG_HOME", "XDG_DATA_HOME"].contains(key)
-        }
-        return inherited.merging(
-            [
-                "TURBOCODE_URL": serverURL, "TURBOCODE_TOKEN": token, "TURBOCODE_ISSUE": issue,
-                "TURBOCODE_EPOCH": String(epoch), "TURBOCODE_WORKTREE": worktree, "TURBOCODE_MCP_CONFIG": mcpConfig,
-            ], uniquingKeysWith: { $1 }
-        ).merging(extra, uniquingKeysWith: { $1 })
-    }
-
-    static func timestamp() -> String {
-        Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false).timeSeparator(.omitted))
-    }
 }
 
 /// What agents are told.
-enum Prompt {
+public enum Prompt {
+    /// What the first prompt says about the issue.
+    public struct Brief: Sendable {
+        public var key: String
+        public var title: String
+        public var type: String
+        public var priority: String
+        public var capabilities: [String]
+        public var paths: [String]
+        public var description: String
+        /// Blockers done before this one: key, title, status.
+        public var blockers: [(key: String, title: String, status: String)]
+        /// The latest comments: author, body.
+        public var comments: [(author: String, body: String)]
+
+        public init(
+            key: String, title: String, type: String, priority: String, capabilities: [String], paths: [String],
+            description: String, blockers: [(key: String, title: String, status: String)],
+            comments: [(author: String, body: String)]
+        ) {
+            self.key = key
+            self.title = title
+            self.type = type
+            self.priority = priority
+            self.capabilities = capabilities
+            self.paths = paths
+            self.description = description
+            self.blockers = blockers
+            self.comments = comments
+        }
+    }
+
     static func initial(for issue: Issue, store: any TurboStore, worktree: String) async throws -> String {
         let comments = try await store.comments(of: .id(issue.id)).suffix(10)
         let blockers = try await store.dependencies(of: .id(issue.id)).blockers
+        return compose(
+            Brief(
+                key: issue.key.description, title: issue.title, type: issue.type.rawValue,
+                priority: issue.priority.rawValue, capabilities: issue.capabilities, paths: issue.paths,
+                description: issue.description,
+                blockers: blockers.map { ($0.key.description, $0.title, $0.status.rawValue) },
+                comments: comments.map { ($0.author, $0.body) }),
+            worktree: worktree)
+    }
+
+    /// The first prompt: the issue, what was done before it, comments, and the rules.
+    public static func compose(_ brief: Brief, worktree: String) -> String {
         var text = """
-            You are working on \(issue.key): \(issue.title)
-            Type: \(issue.type.rawValue), priority: \(issue.priority.rawValue)
+            You are working on \(brief.key): \(brief.title)
+            Type: \(brief.type), priority: \(brief.priority)
             """
-        if !issue.capabilities.isEmpty { text += "\nCapabilities: \(issue.capabilities.joined(separator: ", "))" }
-        if !issue.paths.isEmpty { text += "\nStay within these paths: \(issue.paths.joined(separator: ", "))" }
-        text += "\n\n## Description\n\n\(issue.description.isEmpty ? "(none)" : issue.description)\n"
-        if !blockers.isEmpty {
+        if !brief.capabilities.isEmpty { text += "\nCapabilities: \(brief.capabilities.joined(separator: ", "))" }
+        if !brief.paths.isEmpty { text += "\nStay within these paths: \(brief.paths.joined(separator: ", "))" }
+        text += "\n\n## Description\n\n\(brief.description.isEmpty ? "(none)" : brief.description)\n"
+        if !brief.blockers.isEmpty {
             text += "\n## Done before this one\n\n"
-            text += blockers.map { "- \($0.key): \($0.title) (\($0.status.rawValue))" }.joined(separator: "\n") + "\n"
+            text += brief.blockers.map { "- \($0.key): \($0.title) (\($0.status))" }.joined(separator: "\n") + "\n"
         }
-        if !comments.isEmpty {
+        if !brief.comments.isEmpty {
             text += "\n## Comments\n\n"
-            text += comments.map { "- \($0.author): \($0.body)" }.joined(separator: "\n") + "\n"
+            text += brief.comments.suffix(10).map { "- \($0.author): \($0.body)" }.joined(separator: "\n") + "\n"
         }
-        text += rules(issue: issue, worktree: worktree)
+        text += rules(issue: brief.key, worktree: worktree)
         return text
     }
 
-    static func nudge(for issue: Issue, worktree: String) -> String {
+    static func nudge(for issue: IssueKey, worktree: String) -> String {
         """
-        You have not submitted \(issue.key) yet. If the work is done, commit everything in \(worktree) and call \
-        the turbocode MCP tool submit_issue_for_review with issue_id "\(issue.key)". If you cannot finish, call \
+        You have not submitted \(issue) yet. If the work is done, commit everything in \(worktree) and call \
+        the turbocode MCP tool submit_issue_for_review with issue_id "\(issue)". If you cannot finish, call \
         report_blocked with the reason.
-        """ + rules(issue: issue, worktree: worktree)
+        """ + rules(issue: issue.description, worktree: worktree)
     }
 
-    static func rules(issue: Issue, worktree: String) -> String {
+    static func rules(issue: String, worktree: String) -> String {
         """
 
         ## Rules
@@ -525,7 +480,7 @@ enum Prompt {
         - Work only in this directory (\(worktree)), a git worktree on the issue's own branch.
         - Commit your changes with git; uncommitted files are refused at submission.
         - Report progress with the turbocode MCP tool report_progress; when done, call submit_issue_for_review with \
-        issue_id "\(issue.key)". If you cannot go on, call report_blocked with the reason.
+        issue_id "\(issue)". If you cannot go on, call report_blocked with the reason.
         - turboCode is your MCP server "turbocode"; without MCP, use `turbocode work …` (TURBOCODE_URL, \
         TURBOCODE_TOKEN, TURBOCODE_ISSUE and TURBOCODE_EPOCH are set).
         """

@@ -80,12 +80,24 @@ public enum Server {
         let work = services.map { service in
             let work = WorkService(worktrees: service, ttl: options.leaseTTL)
             return WorkOperations(
-                claim: { agent, capabilities, project in
-                    try await work.claimNext(agent: agent, capabilities: capabilities, project: project).map {
-                        WorkOperations.Claimed(
-                            issue: $0.issue, epoch: $0.lease.epoch, worktree: $0.worktree.path,
-                            branch: $0.worktree.branch)
+                claim: { agent, capabilities, project, location in
+                    if let location {
+                        return try await work.claimNextRemote(
+                            agent: agent, capabilities: capabilities, project: project, location: location
+                        ).map {
+                            WorkOperations.Claimed(
+                                issue: $0.issue, epoch: $0.lease.epoch, worktree: location, branch: $0.branch,
+                                baseBranch: $0.baseBranch)
+                        }
                     }
+                    guard
+                        let started = try await work.claimNext(
+                            agent: agent, capabilities: capabilities, project: project)
+                    else { return nil }
+                    let base = try await work.store.project(.id(started.issue.projectID)).baseBranch
+                    return WorkOperations.Claimed(
+                        issue: started.issue, epoch: started.lease.epoch, worktree: started.worktree.path,
+                        branch: started.worktree.branch, baseBranch: base)
                 },
                 heartbeat: { ref, agent, epoch, message, percent in
                     try await work.heartbeat(ref, agent: agent, epoch: epoch, message: message, percent: percent)

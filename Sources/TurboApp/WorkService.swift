@@ -34,27 +34,7 @@ public struct WorkService: Sendable {
     /// scheduler, once per assignment), so the project and eligibility checks are not made twice; the lease itself
     /// still refuses an issue that is not ready or has unfinished blockers.
     public func start(_ ref: IssueRef, agent: String, eligibleInQueue: Bool = false) async throws -> Started {
-        let issue: Issue
-        if eligibleInQueue {
-            issue = try await store.issue(ref)
-        } else {
-            _ = try await store.expireLeases()
-            issue = try await store.issue(ref)
-            let project = try await TurboApp.resolveProject(nil, repository: worktrees.repository, store: store)
-            guard issue.projectID == project.id else {
-                throw TurboError.conflictingState(
-                    "\(issue.key) belongs to another project; this coordinator works in \(project.key)'s repository "
-                        + "(\(worktrees.repository.root))")
-            }
-        }
-        if !eligibleInQueue, issue.status == .ready,
-            let entry = try await store.queue(project: .id(issue.projectID)).first(where: {
-                $0.candidate.id == issue.id
-            }),
-            let reason = entry.reason
-        {
-            throw TurboError.conflictingState("\(issue.key) is not eligible: \(reason)")
-        }
+        let issue = try await startable(ref, eligibleInQueue: eligibleInQueue)
         // The first lease covers provisioning too (setup commands may run up to their timeout), then shrinks to
         // the normal TTL once the work has started.
         var (_, lease) = try await store.acquireLease(
@@ -78,16 +58,92 @@ public struct WorkService: Sendable {
         }
     }
 
+    /// The issue, checked to belong to this coordinator's project and to be eligible (unless the caller has just
+    /// seen it eligible in the queue).
+    private func startable(_ ref: IssueRef, eligibleInQueue: Bool) async throws -> Issue {
+        if eligibleInQueue { return try await store.issue(ref) }
+        _ = try await store.expireLeases()
+        let issue = try await store.issue(ref)
+        let project = try await TurboApp.resolveProject(nil, repository: worktrees.repository, store: store)
+        guard issue.projectID == project.id else {
+            throw TurboError.conflictingState(
+                "\(issue.key) belongs to another project; this coordinator works in \(project.key)'s repository "
+                    + "(\(worktrees.repository.root))")
+        }
+        if issue.status == .ready,
+            let entry = try await store.queue(project: .id(issue.projectID)).first(where: {
+                $0.candidate.id == issue.id
+            }),
+            let reason = entry.reason
+        {
+            throw TurboError.conflictingState("\(issue.key) is not eligible: \(reason)")
+        }
+        return issue
+    }
+
+    /// What starting work on another machine produced: the lease, and the branch the worker pushes to this
+    /// repository (the issue's existing branch, with its commits, when there is one).
+    public struct RemoteStarted: Sendable {
+        public var issue: Issue
+        public var lease: Lease
+        public var branch: String
+        public var baseBranch: String
+        public var log: WorkLog
+    }
+
+    /// Leases the issue to a worker on another machine (`turbocode agent run`): no worktree here; the work log
+    /// records the worker's `location` and the branch. Refuses an issue whose worktree is on this machine (its
+    /// uncommitted work would be out of the worker's reach).
+    public func startRemote(_ ref: IssueRef, agent: String, location: String) async throws -> RemoteStarted {
+        let issue = try await startable(ref, eligibleInQueue: false)
+        if let local = try await worktrees.worktrees.find(issue.key) {
+            throw TurboError.conflictingState(
+                "\(issue.key) has a worktree on the coordinator's machine (\(local.path)); it is worked there")
+        }
+        let project = try await store.project(.id(issue.projectID))
+        let branch = try await worktrees.worktrees.branch(for: issue.key, title: issue.title)
+        var (_, lease) = try await store.acquireLease(on: .id(issue.id), agent: agent, ttl: ttl)
+        do {
+            let (started, log) = try await store.startLeasedWork(
+                on: .id(issue.id), agent: agent, epoch: lease.epoch, worktreePath: location, branch: branch)
+            lease = try await store.renewLease(
+                on: .id(issue.id), agent: agent, epoch: lease.epoch, ttl: ttl, progress: nil, percent: nil)
+            return RemoteStarted(
+                issue: started, lease: lease, branch: branch, baseBranch: project.baseBranch, log: log)
+        } catch {
+            _ = try? await store.finishLease(
+                on: .id(issue.id), agent: agent, epoch: lease.epoch, status: .ready,
+                end: WorkLogEnd(outcome: .failed), comment: nil, reason: "start failed")
+            throw error
+        }
+    }
+
     /// Starts work on the best eligible issue for an agent with `capabilities` (nil: any issue): the first in queue
     /// order whose required capabilities the agent has. Nil when nothing fits. Another agent winning a race for an
     /// issue moves on to the next.
     public func claimNext(agent: String, capabilities: [String]?, project: ProjectRef?) async throws -> Started? {
+        try await claimFirst(capabilities: capabilities, project: project) { try await start(.id($0), agent: agent) }
+    }
+
+    /// `claimNext` for a worker on another machine (see `startRemote`); issues whose worktree is on this machine are
+    /// skipped.
+    public func claimNextRemote(
+        agent: String, capabilities: [String]?, project: ProjectRef?, location: String
+    ) async throws -> RemoteStarted? {
+        try await claimFirst(capabilities: capabilities, project: project) {
+            try await startRemote(.id($0), agent: agent, location: location)
+        }
+    }
+
+    private func claimFirst<T>(
+        capabilities: [String]?, project: ProjectRef?, start: (UUID) async throws -> T
+    ) async throws -> T? {
         _ = try await store.expireLeases()
         let have = capabilities.map { Set($0.map { $0.lowercased() }) }
         for entry in try await store.queue(project: project) where entry.isEligible {
             if let have, !Set(entry.candidate.capabilities.map { $0.lowercased() }).isSubset(of: have) { continue }
             do {
-                return try await start(.id(entry.candidate.id), agent: agent)
+                return try await start(entry.candidate.id)
             } catch TurboError.conflictingState {
                 continue
             }
@@ -146,23 +202,44 @@ public struct WorkService: Sendable {
         }
         // Expiry is judged by the store, on the database clock, when the submission is written.
         try lease.check(agent: agent, epoch: epoch, now: .distantPast)
-        guard let status = try await worktrees.status(.id(issue.id)) else {
-            throw TurboError.noWorktree(issue.key.description)
-        }
-        guard status.ahead > 0 else {
-            throw TurboError.conflictingState(
-                "\(issue.key): the branch \(status.branch) has no commits beyond the base; commit your work first")
-        }
-        guard status.isClean else {
-            throw TurboError.conflictingState(
-                "\(issue.key): \(status.uncommitted.count) uncommitted file(s) in \(status.path) "
-                    + "(\(status.uncommitted.prefix(5).map { String($0.dropFirst(3)) }.joined(separator: ", "))); "
-                    + "commit or discard them first")
+        let head: String
+        let ahead: Int
+        if let status = try await worktrees.status(.id(issue.id)) {
+            guard status.ahead > 0 else {
+                throw TurboError.conflictingState(
+                    "\(issue.key): the branch \(status.branch) has no commits beyond the base; commit your work first")
+            }
+            guard status.isClean else {
+                throw TurboError.conflictingState(
+                    "\(issue.key): \(status.uncommitted.count) uncommitted file(s) in \(status.path) "
+                        + "(\(status.uncommitted.prefix(5).map { String($0.dropFirst(3)) }.joined(separator: ", "))); "
+                        + "commit or discard them first")
+            }
+            (head, ahead) = (status.head, status.ahead)
+        } else {
+            (head, ahead) = try await remoteBranch(of: issue)
         }
         let (submitted, _) = try await store.finishLease(
             on: .id(issue.id), agent: agent, epoch: epoch, status: .testing,
-            end: WorkLogEnd(outcome: .submitted, commit: status.head, commitURL: commitURL), comment: nil,
+            end: WorkLogEnd(outcome: .submitted, commit: head, commitURL: commitURL), comment: nil,
             reason: "submitted")
-        return Submitted(issue: submitted, head: status.head, commits: status.ahead)
+        return Submitted(issue: submitted, head: head, commits: ahead)
+    }
+
+    /// Work done on another machine: the branch its worker pushed to this repository (no worktree here, so the
+    /// worker is the one that keeps uncommitted files out). Its head and the commits beyond the base.
+    private func remoteBranch(of issue: Issue) async throws -> (head: String, ahead: Int) {
+        let log = try await store.workLogs(of: .id(issue.id)).last { $0.isActive }
+        let git = worktrees.worktrees.repository
+        guard let branch = log?.branchName, try await git.branchExists(branch), let head = try await git.commit(branch)
+        else { throw TurboError.noWorktree(issue.key.description) }
+        let base = try await store.project(.id(issue.projectID)).baseBranch
+        let ahead = try await git.unmergedCommits(branch: branch, base: base).count
+        guard ahead > 0 else {
+            throw TurboError.conflictingState(
+                "\(issue.key): the branch \(branch) in the coordinator's repository has no commits beyond the base; "
+                    + "commit your work (a remote worker pushes each commit to the coordinator)")
+        }
+        return (head, ahead)
     }
 }

@@ -45,7 +45,7 @@ public struct Worktrees: Sendable {
             throw TurboError.git("the base branch '\(baseBranch)' does not exist")
         }
         // A branch of this issue from an earlier attempt (keys are never reused) is adopted with its commits.
-        let branch = try await existingBranch(of: issue) ?? (try layout.branch(for: issue, title: title))
+        let branch = try await branch(for: issue, title: title)
         let adopt = try await repository.branchExists(branch)
         if adopt, let holder = entries.first(where: { $0.branch == branch }) {
             throw TurboError.notOurs("the branch \(branch), checked out at \(holder.path),")
@@ -103,6 +103,12 @@ public struct Worktrees: Sendable {
         }
         try await repository.removeWorktree(path: entry.path, force: force)
         return try await repository.deleteBranchIfMerged(branch, base: baseBranch)
+    }
+
+    /// The issue's branch: the existing one (from an earlier attempt, with its commits), else a new name.
+    public func branch(for issue: IssueKey, title: String) async throws -> String {
+        if let existing = try await existingBranch(of: issue) { return existing }
+        return try layout.branch(for: issue, title: title)
     }
 
     private func existingBranch(of issue: IssueKey) async throws -> String? {

@@ -10,17 +10,21 @@ public struct WorkOperations: Sendable {
         public var epoch: Int
         public var worktree: String
         public var branch: String
+        public var baseBranch: String
 
-        public init(issue: Issue, epoch: Int, worktree: String, branch: String) {
+        public init(issue: Issue, epoch: Int, worktree: String, branch: String, baseBranch: String) {
             self.issue = issue
             self.epoch = epoch
             self.worktree = worktree
             self.branch = branch
+            self.baseBranch = baseBranch
         }
     }
 
+    /// With a `location` (a worker on another machine), no worktree is made here: the worker pushes the branch.
     public var claim:
-        @Sendable (_ agent: String, _ capabilities: [String]?, _ project: ProjectRef?) async throws -> Claimed?
+        @Sendable (_ agent: String, _ capabilities: [String]?, _ project: ProjectRef?, _ location: String?)
+            async throws -> Claimed?
     public var heartbeat:
         @Sendable (IssueRef, _ agent: String?, _ epoch: Int, _ message: String?, _ percent: Int?) async throws -> Lease
     public var submit:
@@ -31,7 +35,7 @@ public struct WorkOperations: Sendable {
     public var blocked: @Sendable (IssueRef, _ agent: String?, _ epoch: Int, _ reason: String) async throws -> Issue
 
     public init(
-        claim: @escaping @Sendable (String, [String]?, ProjectRef?) async throws -> Claimed?,
+        claim: @escaping @Sendable (String, [String]?, ProjectRef?, String?) async throws -> Claimed?,
         heartbeat: @escaping @Sendable (IssueRef, String?, Int, String?, Int?) async throws -> Lease,
         submit:
             @escaping @Sendable (IssueRef, String?, Int, String?) async throws -> (
@@ -69,14 +73,20 @@ struct AgentRoutes: Sendable {
                 throw APIError(.badRequest, code: "malformed_request", message: "an admin token must name the 'agent'")
             }
             let project = try body?.project.map { try ProjectRef(parsing: $0) }
+            let location = body?.location?.trimmingCharacters(in: .whitespacesAndNewlines)
+            if let location, location.isEmpty || location.count > 1_000 {
+                throw APIError(
+                    .unprocessableContent, code: "invalid_input",
+                    message: "'location' names where a remote worker keeps the worktree (host:path), 1–1000 characters")
+            }
             // No capabilities listed: the agent has none, so only issues that need none.
-            guard let claimed = try await work.claim(agent, body?.capabilities ?? [], project) else {
+            guard let claimed = try await work.claim(agent, body?.capabilities ?? [], project, location) else {
                 return Response(status: .noContent)
             }
             return try await Reply(
                 ClaimedDocument(
                     issue: IssueDocument(claimed.issue), epoch: claimed.epoch, worktree: claimed.worktree,
-                    branch: claimed.branch)
+                    branch: claimed.branch, baseBranch: claimed.baseBranch)
             ).response(from: request, context: context)
         }
         api.post("issues/:issue/heartbeat") { request, context in
@@ -133,6 +143,8 @@ struct ClaimRequest: Decodable {
     var agent: String?
     var capabilities: [String]?
     var project: String?
+    /// Set by a worker on another machine (`turbocode agent run`): where its worktree lives (host:path).
+    var location: String?
 }
 
 struct HeartbeatRequest: Decodable, EpochCarrying {
@@ -163,6 +175,9 @@ struct ClaimedDocument: Encodable, Sendable {
     var epoch: Int
     var worktree: String
     var branch: String
+    var baseBranch: String
+
+    enum CodingKeys: String, CodingKey { case issue, epoch, worktree, branch, baseBranch = "base_branch" }
 }
 
 struct SubmittedDocument: Encodable, Sendable {

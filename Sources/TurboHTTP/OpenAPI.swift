@@ -1052,21 +1052,21 @@ enum OpenAPI {
               "post": {
                 "operationId": "claimNextIssue",
                 "summary": "Claim the best eligible issue for an agent",
-                "description": "Leases the first eligible issue in queue order whose capabilities the agent has, creates or reuses its worktree and starts the work. An agent token claims for itself; an admin token names the agent.",
+                "description": "Leases the first eligible issue in queue order whose capabilities the agent has, creates or reuses its worktree and starts the work. An agent token claims for itself; an admin token names the agent. With 'location' (a worker on another machine, turbocode agent run) no worktree is made on the coordinator: the worker pushes each commit of the returned branch to the coordinator's repository, and issues whose worktree is on the coordinator's machine are skipped.",
                 "tags": ["agents"],
                 "security": [{"bearer": []}],
                 "requestBody": {
                   "required": false,
                   "content": {
                     "application/json": {
-                      "schema": {"type": "object", "properties": {"agent": {"type": "string", "description": "Admin tokens only: the agent to claim for."}, "capabilities": {"type": "array", "items": {"type": "string"}}, "project": {"type": "string"}}, "required": []}
+                      "schema": {"type": "object", "properties": {"agent": {"type": "string", "description": "Admin tokens only: the agent to claim for."}, "capabilities": {"type": "array", "items": {"type": "string"}}, "project": {"type": "string"}, "location": {"type": "string", "description": "Remote workers: where the worktree lives (host:path)."}}, "required": []}
                     }
                   }
                 },
                 "responses": {
                   "200": {
-                    "description": "OKLeases the first eligible issue in queue order whose capabilities the agent has, creates or reuses its worktree and starts the work. An agent token claims for itself; an admin token names the agent.",
-                    "content": {"application/json": {"schema": {"type": "object", "properties": {"issue": {"$ref": "#/components/schemas/IssueDocument"}, "epoch": {"type": "integer"}, "worktree": {"type": "string"}, "branch": {"type": "string"}}, "required": ["issue", "epoch", "worktree", "branch"]}}}
+                    "description": "OK",
+                    "content": {"application/json": {"schema": {"type": "object", "properties": {"issue": {"$ref": "#/components/schemas/IssueDocument"}, "epoch": {"type": "integer"}, "worktree": {"type": "string"}, "branch": {"type": "string"}, "base_branch": {"type": "string"}}, "required": ["issue", "epoch", "worktree", "branch", "base_branch"]}}}
                   },
                   "204": {"description": "Nothing eligible fits this agent."},
                   "400": {"$ref": "#/components/responses/BadRequest"},
@@ -1098,7 +1098,7 @@ enum OpenAPI {
                 },
                 "responses": {
                   "200": {
-                    "description": "OKA stale epoch is 409 stale_lease; an agent token may touch only its own lease (403).",
+                    "description": "OK",
                     "content": {"application/json": {"schema": {"type": "object", "properties": {"id": {"type": "string"}, "issue": {"type": "string"}, "agent": {"type": "string"}, "epoch": {"type": "integer"}, "heartbeat_at": {"type": "string", "format": "date-time"}, "expires_at": {"type": "string", "format": "date-time"}}, "required": ["issue", "agent", "epoch", "expires_at"]}}}
                   },
                   "400": {"$ref": "#/components/responses/BadRequest"},
@@ -1130,7 +1130,7 @@ enum OpenAPI {
                 },
                 "responses": {
                   "200": {
-                    "description": "OKRefuses a branch without commits and uncommitted files (409); moves the issue to testing and releases the lease.",
+                    "description": "OK",
                     "content": {"application/json": {"schema": {"type": "object", "properties": {"issue": {"$ref": "#/components/schemas/IssueDocument"}, "head": {"type": "string"}, "commits": {"type": "integer"}}, "required": ["issue", "head", "commits"]}}}
                   },
                   "400": {"$ref": "#/components/responses/BadRequest"},
@@ -1162,7 +1162,7 @@ enum OpenAPI {
                 },
                 "responses": {
                   "200": {
-                    "description": "OKThe issue returns to ready, the reason (if any) becomes a comment, the worktree stays.",
+                    "description": "OK",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IssueDocument"}}}
                   },
                   "400": {"$ref": "#/components/responses/BadRequest"},
@@ -1194,7 +1194,7 @@ enum OpenAPI {
                 },
                 "responses": {
                   "200": {
-                    "description": "OKThe issue goes to open with the reason as a comment; the lease is released and the worktree kept.",
+                    "description": "OK",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IssueDocument"}}}
                   },
                   "400": {"$ref": "#/components/responses/BadRequest"},

@@ -1,0 +1,187 @@
+public import Foundation
+import Synchronization
+public import TurboAgents
+public import TurboCore
+
+/// One issue's agent runs from assignment to submission or give-back, for the local pool (`turbocode up`) and remote
+/// workers (`turbocode agent run`) alike: starts the agent in the worktree, keeps the lease alive while the process
+/// lives, stops it when the lease is lost, re-prompts a run that ends without submitting (bounded), and says how the
+/// session ended. What talks to the coordinator (heartbeat, status, submission) comes in as closures: the store for
+/// the local pool, REST for a remote worker.
+public struct AgentSession: Sendable {
+    public var issue: IssueKey
+    public var epoch: Int
+    public var agent: OrchestratorConfig.Subagent
+    public var limits: OrchestratorConfig.Limits
+    public var heartbeatInterval: Duration
+    /// The coordinator's base URL (REST and `/mcp`) and the token the agent uses.
+    public var serverURL: String
+    public var token: String
+    public var worktree: String
+    /// Where run logs go: `<logs>/<ISSUE>/<time>-<n>/`.
+    public var logRoot: URL
+    /// Added to the agent's environment (a remote worker's git hooks).
+    public var extraEnvironment: [String: String] = [:]
+    /// Why the agent is stopped when the session is cancelled (contains "shutting down").
+    public var shutdownReason = "the coordinator is shutting down"
+
+    /// Renews the lease; throws `TurboError.staleLease` once it is lost (the process is then stopped).
+    public var heartbeat: @Sendable () async throws -> Void
+    /// The issue's status as the coordinator has it now.
+    public var status: @Sendable () async throws -> IssueStatus
+    /// Submits for the agent (drivers that submit by exiting cleanly).
+    public var submit: @Sendable () async throws -> Void
+    /// Writes an alert about this session.
+    public var alert: @Sendable (AlertKind, String) async -> Void
+    /// Told about each process started (so it can be stopped from outside) and each sign of life.
+    public var started: @Sendable (AgentProcess) async -> Void
+    public var activity: @Sendable () async -> Void
+    public var report: @Sendable (String) -> Void
+
+    /// How a session ended, for what happens to the issue next.
+    public enum Outcome: Sendable, Equatable {
+        case submitted
+        /// The issue moved on without us (reported blocked, moved by a person, lease lost): nothing to give back.
+        case leftAlone(String)
+        /// To be given back; counts towards giving up on the issue.
+        case failed(String)
+        /// To be given back without blame (shutdown).
+        case interrupted(String)
+        /// The driver reported a usage limit: to be given back, and the driver paused until then.
+        case rateLimited(until: Date)
+    }
+
+    public init(
+        issue: IssueKey, epoch: Int, agent: OrchestratorConfig.Subagent, limits: OrchestratorConfig.Limits,
+        heartbeatInterval: Duration, serverURL: String, token: String, worktree: String, logRoot: URL,
+        heartbeat: @escaping @Sendable () async throws -> Void,
+        status: @escaping @Sendable () async throws -> IssueStatus,
+        submit: @escaping @Sendable () async throws -> Void,
+        alert: @escaping @Sendable (AlertKind, String) async -> Void,
+        started: @escaping @Sendable (AgentProcess) async -> Void = { _ in },
+        activity: @escaping @Sendable () async -> Void = {},
+        report: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.issue = issue
+        self.epoch = epoch
+        self.agent = agent
+        self.limits = limits
+        self.heartbeatInterval = heartbeatInterval
+        self.serverURL = serverURL
+        self.token = token
+        self.worktree = worktree
+        self.logRoot = logRoot
+        self.heartbeat = heartbeat
+        self.status = status
+        self.submit = submit
+        self.alert = alert
+        self.started = started
+        self.activity = activity
+        self.report = report
+    }
+
+    /// Runs the agent with `prompt`, re-prompting it while it ends without submitting. Cancelling stops the agent
+    /// (signal ladder) and ends the session as interrupted.
+    public func run(prompt initial: String) async throws -> Outcome {
+        let driver = agent.driver.driver()
+        let deadline = ContinuousClock.now + limits.workSessionTimeout
+        var prompt = initial
+        for attempt in 0...limits.maxNudges {
+            let runDirectory = logRoot.appendingPathComponent(
+                "\(issue)/\(Self.timestamp())-\(Self.runCounter.add(1, ordering: .relaxed).newValue)")
+            let mcp = MCPServerSpec(url: "\(serverURL)/mcp", headers: ["Authorization": "Bearer \(token)"])
+            let request = AgentRunRequest(
+                worktree: URL(fileURLWithPath: worktree), prompt: prompt, model: agent.model, mcp: mcp,
+                runDirectory: runDirectory, issue: issue.description, command: agent.command)
+            let plan = try driver.plan(request)
+            let process = try AgentProcess(
+                plan: plan, directory: request.worktree,
+                environment: environment(mcpConfig: request.mcpConfigFile.path, extra: plan.environment),
+                logDirectory: runDirectory)
+            await started(process)
+            let remaining = deadline - ContinuousClock.now
+            let runLimits = RunLimits(
+                wallClock: max(remaining, .seconds(1)), inactivity: limits.inactivityTimeout, grace: .seconds(3))
+            let beats = heartbeats(stopping: process)
+            // Cancelled (shutdown): the supervisor stops the agent with the signal ladder and waits for it.
+            let runReport = await process.supervise(
+                parser: driver.makeParser(), limits: runLimits, whenCancelled: shutdownReason
+            ) { event in
+                if event.isActivity { await activity() }
+            }
+            beats.cancel()
+            let now = try await Task { try await status() }.value
+            if now != .inProgress {
+                return now == .testing ? .submitted : .leftAlone("moved to \(now.rawValue) by its agent or a person")
+            }
+            if let limit = runReport.rateLimit {
+                let until = limit.resetAt ?? Date().addingTimeInterval(limits.rateLimitPause.timeInterval)
+                return .rateLimited(until: max(until, Date().addingTimeInterval(60)))
+            }
+            switch runReport.termination {
+            case .exited(0):
+                if agent.driver.submitsOnExit || (agent.driver == .command && agent.submitOnExit) {
+                    try await submit()
+                    return .submitted
+                }
+            case .exited:
+                // A non-zero exit after the CLI's own final event is an ended turn, worth a nudge; without one, a crash.
+                if runReport.finished == nil { return .failed("the agent \(runReport.termination)") }
+            case .stopped(let why) where why.contains("shutting down"):
+                return .interrupted(why)
+            case .wallClock:
+                await alert(.sessionTimeout, "the work session reached limits.work_session_timeout")
+                return .failed("the agent \(runReport.termination)")
+            default:
+                return .failed("the agent \(runReport.termination)")
+            }
+            guard attempt < limits.maxNudges, ContinuousClock.now < deadline else { break }
+            report("\(issue): \(agent.id) ended without submitting; nudging (\(attempt + 1)/\(limits.maxNudges))")
+            prompt = Prompt.nudge(for: issue, worktree: worktree)
+        }
+        return .failed("ended without submitting after \(limits.maxNudges) nudge(s)")
+    }
+
+    /// Renews the lease every `heartbeatInterval` while the process lives; a lost lease stops the process.
+    private func heartbeats(stopping process: AgentProcess) -> Task<Void, Never> {
+        let (heartbeat, interval) = (heartbeat, heartbeatInterval)
+        return Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                if Task.isCancelled { return }
+                do {
+                    try await heartbeat()
+                } catch TurboError.staleLease {
+                    process.stop("its lease is gone")
+                    return
+                } catch {
+                    continue
+                }
+            }
+        }
+    }
+
+    /// The agent's environment: a minimal inheritance plus how to reach turboCode.
+    private func environment(mcpConfig: String, extra: [String: String]) -> [String: String] {
+        let inherited = ProcessInfo.processInfo.environment.filter { key, _ in
+            ["PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TERM", "TMPDIR", "SHELL", "TZ"].contains(key)
+                || key.hasPrefix("ANTHROPIC_") || key.hasPrefix("OPENAI_") || key.hasPrefix("GEMINI_")
+                || key.hasPrefix("GOOGLE_") || key.hasPrefix("CLAUDE_") || key.hasPrefix("CODEX_")
+                || key.hasPrefix("FAKE_AGENT_") || key.hasPrefix("GIT_") || key.hasPrefix("CURSOR_")
+                || key.hasPrefix("AMP_") || key.hasPrefix("COPILOT_") || key.hasPrefix("OPENCODE_")
+                || ["GH_TOKEN", "GITHUB_TOKEN", "XDG_CONFIG_HOME", "XDG_DATA_HOME"].contains(key)
+        }
+        return inherited.merging(
+            [
+                "TURBOCODE_URL": serverURL, "TURBOCODE_TOKEN": token, "TURBOCODE_ISSUE": issue.description,
+                "TURBOCODE_EPOCH": String(epoch), "TURBOCODE_WORKTREE": worktree, "TURBOCODE_MCP_CONFIG": mcpConfig,
+            ], uniquingKeysWith: { $1 }
+        ).merging(extraEnvironment, uniquingKeysWith: { $1 }).merging(extra, uniquingKeysWith: { $1 })
+    }
+
+    private static let runCounter = Atomic<Int>(0)
+
+    static func timestamp() -> String {
+        Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false).timeSeparator(.omitted))
+    }
+}

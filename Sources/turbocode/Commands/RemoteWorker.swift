@@ -1,0 +1,413 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import TurboAgents
+import TurboApp
+import TurboCore
+import TurboGit
+
+/// The coordinator as a remote worker sees it: the REST API with the worker's agent token.
+struct CoordinatorClient: Sendable {
+    let base: String
+    let token: String
+
+    /// A refusal from the coordinator, with its HTTP status and error code.
+    struct Refused: Error, CustomStringConvertible {
+        var status: Int
+        var message: String
+        var description: String { "\(status) \(message)" }
+    }
+
+    /// Calls `path` under /api/v1 (POST with a body, else GET); the decoded JSON, nil for an empty answer.
+    func call(_ path: String, body: [String: Any]? = nil) async throws -> Any? {
+        var request = HTTPClientRequest(url: base + "/api/v1" + path)
+        request.method = body == nil ? .GET : .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+        }
+        let (status, bytes) = try await Turbocode.Api.call(request, base: base)
+        if status == 409, Turbocode.Api.errorCode(bytes) == "stale_lease" {
+            throw TurboError.staleLease(issue: path, reason: Turbocode.Api.errorMessage(bytes))
+        }
+        guard status < 400 else { throw Refused(status: status, message: Turbocode.Api.errorMessage(bytes)) }
+        return bytes.isEmpty ? nil : try JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed])
+    }
+}
+
+/// What a claim returned.
+struct RemoteClaim: Sendable {
+    var key: IssueKey
+    var title: String
+    var epoch: Int
+    var branch: String
+    var baseBranch: String
+    var brief: Prompt.Brief
+}
+
+/// One agent of the pool running on this machine against a coordinator elsewhere (`turbocode agent run`): claims
+/// eligible issues for its capabilities over REST, works each in a worktree of the local clone on the issue's
+/// branch, and pushes every commit to the coordinator's repository as it is made (git hooks for the agent's
+/// process only), so that the coordinator sees the branch when the agent submits. The agent reaches the
+/// coordinator's MCP server directly with the worker's token.
+actor RemoteWorker {
+    struct Settings: Sendable {
+        var agent: OrchestratorConfig.Subagent
+        var limits: OrchestratorConfig.Limits
+        var heartbeat: Duration
+        var poll: Duration
+        var untilIdle: Bool
+        /// The local clone, and the remote in it that is the coordinator's repository.
+        var repository: Repository
+        var remote: String
+        var worktreesRoot: String
+        var provisioning: ProvisioningPlan
+    }
+
+    let settings: Settings
+    let client: CoordinatorClient
+    let git: GitRepository
+    let worktrees: Worktrees
+    let logger: Logger
+    let report: @Sendable (String) -> Void
+    /// Where this worker keeps its worktrees, as the coordinator's work log records it.
+    let location: String
+    private var active = 0
+    private var pausedUntil: Date?
+    private var coolingUntil: Date?
+    private var failures: [IssueKey: Int] = [:]
+    private var processes: [IssueKey: AgentProcess] = [:]
+    private nonisolated let wakeups = Wakeups()
+    private(set) var submitted = 0
+    private(set) var givenBack = 0
+
+    init(
+        settings: Settings, client: CoordinatorClient, logger: Logger,
+        report: @escaping @Sendable (String) -> Void
+    ) {
+        self.settings = settings
+        self.client = client
+        self.git = GitRepository(root: settings.repository.root)
+        self.worktrees = Worktrees(
+            repository: git,
+            layout: WorktreeLayout(root: settings.worktreesRoot, relativeTo: settings.repository.root))
+        self.logger = logger
+        self.report = report
+        self.location = "\(ProcessInfo.processInfo.hostName):\(worktrees.layout.root)"
+    }
+
+    /// Claims and works issues until cancelled (or, with `untilIdle`, until nothing is running and a claim finds
+    /// nothing). Cancelling stops the agents and gives their issues back.
+    func run() async throws {
+        try await preflight()
+        let capacity = settings.agent.maxConcurrentIssues
+        await withDiscardingTaskGroup { group in
+            await wakeups.run(every: settings.poll, logging: "claiming work", to: logger) {
+                try Task.checkCancellation()
+                var foundNothing = false
+                while active < capacity {
+                    if let pausedUntil, pausedUntil > Date() {
+                        foundNothing = true
+                        break
+                    }
+                    if let coolingUntil, coolingUntil > Date() { break }
+                    guard let claim = try await claim() else {
+                        foundNothing = true
+                        break
+                    }
+                    active += 1
+                    report(
+                        "\(claim.key) → \(settings.agent.id) (\(settings.agent.driver.rawValue), lease \(claim.epoch))")
+                    group.addTask { await self.work(claim) }
+                }
+                if settings.untilIdle, active == 0, foundNothing {
+                    report("idle: nothing running and nothing to claim; stopping")
+                    throw CancellationError()
+                }
+            }
+            // Cancelled (shutdown): stop what runs; each session gives its issue back.
+            for process in processes.values { process.stop("the worker is shutting down") }
+        }
+    }
+
+    /// The clone has the coordinator's repository as a remote, and the hooks that push each commit exist.
+    func preflight() async throws {
+        let url = try await git.runner.run(
+            ["remote", "get-url", "--", settings.remote], in: git.root, allowedExitCodes: [0, 2])
+        guard url.status == 0 else {
+            throw TurboError.invalidInput(
+                "the repository \(git.root) has no remote '\(settings.remote)'; add the coordinator's repository "
+                    + "(git remote add \(settings.remote) <url>) or pass --remote")
+        }
+        try PushHooks.install(in: hooksDirectory, original: try await originalHooksDirectory())
+    }
+
+    var hooksDirectory: String {
+        (settings.repository.stateDirectory as NSString).appendingPathComponent("worker-hooks")
+    }
+
+    /// Where the clone's own hooks are (core.hooksPath, else the common git directory's hooks/), chained to.
+    private func originalHooksDirectory() async throws -> String {
+        let configured = try await git.runner.run(
+            ["config", "--get", "core.hooksPath"], in: git.root, allowedExitCodes: [0, 1]
+        ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !configured.isEmpty {
+            return configured.hasPrefix("/") ? configured : (git.root as NSString).appendingPathComponent(configured)
+        }
+        let common = try await git.runner.run(
+            ["rev-parse", "--path-format=absolute", "--git-common-dir"], in: git.root
+        )
+        .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        return (common as NSString).appendingPathComponent("hooks")
+    }
+
+    private func claim() async throws -> RemoteClaim? {
+        let body: [String: Any] = ["capabilities": settings.agent.capabilities, "location": location]
+        guard let answer = try await client.call("/queue/claim", body: body) as? [String: Any] else { return nil }
+        guard let issue = answer["issue"] as? [String: Any], let keyText = issue["key"] as? String,
+            let key = IssueKey(parsing: keyText), let epoch = answer["epoch"] as? Int,
+            let branch = answer["branch"] as? String, let base = answer["base_branch"] as? String
+        else { throw TurboError.invalidInput("the coordinator's claim answer is not what this worker understands") }
+        // The brief for the prompt: blockers and comments are best effort (the prompt works without them).
+        let dependencies = (try? await client.call("/issues/\(key)/dependencies")) as? [String: Any]
+        let comments = (try? await client.call("/issues/\(key)/comments")) as? [[String: Any]] ?? []
+        let blockers = (dependencies?["blockers"] as? [[String: Any]] ?? []).map {
+            (
+                key: $0["key"] as? String ?? "", title: $0["title"] as? String ?? "",
+                status: $0["status"] as? String ?? ""
+            )
+        }
+        let brief = Prompt.Brief(
+            key: keyText, title: issue["title"] as? String ?? "", type: issue["type"] as? String ?? "task",
+            priority: issue["priority"] as? String ?? "medium", capabilities: issue["capabilities"] as? [String] ?? [],
+            paths: issue["paths"] as? [String] ?? [], description: issue["description"] as? String ?? "",
+            blockers: blockers,
+            comments: comments.map { (author: $0["author"] as? String ?? "", body: $0["body"] as? String ?? "") })
+        return RemoteClaim(
+            key: key, title: brief.title, epoch: epoch, branch: branch, baseBranch: base, brief: brief)
+    }
+
+    /// One claimed issue: worktree, agent session, push, and giving the issue back when it was not submitted.
+    private func work(_ claim: RemoteClaim) async {
+        var outcome: AgentSession.Outcome
+        var worktree: String?
+        do {
+            let path = try await prepareWorktree(claim)
+            worktree = path
+            outcome = try await session(claim, worktree: path).run(
+                prompt: Prompt.compose(claim.brief, worktree: path))
+        } catch {
+            logger.error("working on \(claim.key) failed", metadata: ["error": "\(error)"])
+            outcome = .failed("\(error)")
+        }
+        processes[claim.key] = nil
+        // Not cancelled with the worker: the coordinator must hear how it ended.
+        let (client, git, remote) = (client, git, settings.remote)
+        let key = claim.key
+        func giveBack(_ path: String, _ epoch: Int, _ reason: String) async {
+            do {
+                _ = try await Task {
+                    _ = try await client.call("/issues/\(key)/\(path)", body: ["epoch": epoch, "reason": reason])
+                }.value
+            } catch {
+                report("\(key): could not give the issue back (\(error)); its lease expires on its own")
+            }
+        }
+        if let worktree {
+            // Anything the hooks missed (an agent that committed without git's hooks) goes to the coordinator too.
+            let branch = claim.branch
+            _ = try? await Task { try await Self.push(git: git, remote: remote, branch: branch, from: worktree) }.value
+        }
+        switch outcome {
+        case .submitted:
+            submitted += 1
+            failures[key] = nil
+            report("\(key) submitted by \(settings.agent.id)")
+        case .leftAlone(let why):
+            report("\(key) \(why)")
+        case .rateLimited(let until):
+            pausedUntil = until
+            givenBack += 1
+            await giveBack("release", claim.epoch, "\(settings.agent.driver.rawValue) is rate limited")
+            report("\(key) given back: usage limit; no claims until \(until.formatted(.iso8601))")
+        case .interrupted(let why):
+            givenBack += 1
+            await giveBack("release", claim.epoch, why)
+            report("\(key) given back: \(why)")
+        case .failed(let why):
+            givenBack += 1
+            let count = failures[key, default: 0] + 1
+            failures[key] = count
+            if count >= settings.limits.maxFailedRuns {
+                failures[key] = nil
+                await giveBack(
+                    "blocked", claim.epoch,
+                    "\(settings.agent.id) stopped retrying after \(count) failed runs; the last one: \(why). "
+                        + "Logs on \(location). Make the issue ready again to retry.")
+                report("\(key) set aside after \(count) failed runs: \(why)")
+            } else {
+                let wait = settings.limits.retryBackoff * (1 << (count - 1))
+                coolingUntil = Date().addingTimeInterval(wait.timeInterval)
+                await giveBack("release", claim.epoch, why)
+                report("\(key) given back (\(why)); claiming again in \(Int(wait.timeInterval)) s")
+            }
+        }
+        if let worktree,
+            let dirty = try? await git.runner.run(["status", "--porcelain"], in: worktree).stdout
+                .split(separator: "\n"), !dirty.isEmpty
+        {
+            report("\(key): \(dirty.count) uncommitted file(s) left in \(worktree); the coordinator cannot see them")
+        }
+        active -= 1
+        wakeups.wake()
+    }
+
+    private func session(_ claim: RemoteClaim, worktree: String) -> AgentSession {
+        let (client, key, epoch, git, remote) = (client, claim.key, claim.epoch, git, settings.remote)
+        var session = AgentSession(
+            issue: key, epoch: epoch, agent: settings.agent, limits: settings.limits,
+            heartbeatInterval: settings.heartbeat, serverURL: client.base, token: client.token, worktree: worktree,
+            logRoot: URL(fileURLWithPath: settings.repository.stateDirectory).appendingPathComponent("logs"),
+            heartbeat: {
+                do {
+                    _ = try await client.call("/issues/\(key)/heartbeat", body: ["epoch": epoch])
+                } catch let refused as CoordinatorClient.Refused where refused.status == 403 || refused.status == 404 {
+                    // The lease went to another agent (or the issue is gone): as lost as a stale epoch.
+                    throw TurboError.staleLease(issue: key.description, reason: refused.message)
+                }
+            },
+            status: {
+                let issue = try await client.call("/issues/\(key)") as? [String: Any]
+                guard let text = issue?["status"] as? String, let status = IssueStatus(rawValue: text) else {
+                    throw TurboError.invalidInput("the coordinator did not say \(key)'s status")
+                }
+                return status
+            },
+            submit: {
+                try await Self.push(git: git, remote: remote, branch: claim.branch, from: worktree)
+                _ = try await client.call("/issues/\(key)/submit", body: ["epoch": epoch])
+            },
+            alert: { [report] kind, message in report("alert (\(kind.rawValue)) \(key): \(message)") },
+            started: { process in await self.attach(process, to: key) },
+            report: report)
+        session.shutdownReason = "the worker is shutting down"
+        session.extraEnvironment = PushHooks.environment(
+            hooks: hooksDirectory, remote: settings.remote, branch: claim.branch)
+        return session
+    }
+
+    private func attach(_ process: AgentProcess, to key: IssueKey) { processes[key] = process }
+
+    /// The issue's worktree in the clone, on the coordinator's branch: fetched from the coordinator (with the
+    /// commits of earlier attempts, wherever they ran), fast-forwarded when this clone is behind, provisioned when
+    /// new.
+    private func prepareWorktree(_ claim: RemoteClaim) async throws -> String {
+        let remote = settings.remote
+        let tracking = "refs/remotes/\(remote)/\(claim.branch)"
+        let baseRef = "refs/remotes/\(remote)/\(claim.baseBranch)"
+        try await git.runner.run(
+            ["fetch", "--quiet", "--end-of-options", remote, "+refs/heads/\(claim.baseBranch):\(baseRef)"], in: git.root
+        )
+        let fetched = try await git.runner.run(
+            ["fetch", "--quiet", "--end-of-options", remote, "+refs/heads/\(claim.branch):\(tracking)"], in: git.root,
+            allowedExitCodes: [0, 1, 128])
+        let remoteHead = fetched.status == 0 ? try await git.commit(tracking) : nil
+        if let existing = try await worktrees.find(claim.key) {
+            if let remoteHead, try await isAncestor(existing.branch ?? "HEAD", of: remoteHead) {
+                try await git.runner.run(["merge", "--ff-only", "--quiet", remoteHead], in: existing.path)
+            }
+            return existing.path
+        }
+        let start = remoteHead ?? baseRef
+        if try await git.branchExists(claim.branch) {
+            if try await isAncestor(claim.branch, of: start) {
+                try await git.runner.run(["branch", "--force", "--end-of-options", claim.branch, start], in: git.root)
+            }
+        } else {
+            try await git.runner.run(["branch", "--no-track", "--end-of-options", claim.branch, start], in: git.root)
+        }
+        let created = try await worktrees.create(for: claim.key, title: claim.title, baseBranch: baseRef)
+        guard created.branch == claim.branch else {
+            throw TurboError.conflictingState(
+                "\(claim.key): this clone has the issue on branch \(created.branch), the coordinator on "
+                    + "\(claim.branch); remove the local one")
+        }
+        if created.created {
+            _ = try Provisioner.copyFiles(
+                settings.provisioning.copy, from: settings.repository.root, to: created.path)
+            let runs = try await Provisioner.run(
+                settings.provisioning.setup, in: created.path, timeout: settings.provisioning.timeout,
+                stopOnFailure: true)
+            if let failed = runs.first(where: { !$0.succeeded }) {
+                throw TurboError.invalidInput(
+                    "setup command '\(failed.command)' failed in \(created.path): "
+                        + failed.output.split(separator: "\n").suffix(10).joined(separator: "\n"))
+            }
+        }
+        return created.path
+    }
+
+    private func isAncestor(_ revision: String, of other: String) async throws -> Bool {
+        try await git.runner.run(
+            ["merge-base", "--is-ancestor", "--end-of-options", revision, other], in: git.root,
+            allowedExitCodes: [0, 1]
+        ).status == 0
+    }
+
+    /// Pushes the worktree's branch to the coordinator (never forced: a worker that lost its lease cannot
+    /// overwrite the next holder's commits).
+    static func push(git: GitRepository, remote: String, branch: String, from worktree: String) async throws {
+        try await git.runner.run(
+            ["push", "--quiet", "--end-of-options", remote, "HEAD:refs/heads/\(branch)"], in: worktree)
+    }
+}
+
+/// Git hooks that push each commit of the issue branch to the coordinator as soon as it is made, for the agent's
+/// git commands only (through `GIT_CONFIG_*` in its environment; the clone's configuration is not touched). They
+/// run the clone's own hooks of the same name first.
+enum PushHooks {
+    static let pushing = ["post-commit", "post-merge", "post-rewrite"]
+    static let chained = [
+        "pre-commit", "prepare-commit-msg", "commit-msg", "pre-merge-commit", "pre-rebase", "post-checkout",
+        "pre-push", "post-applypatch", "applypatch-msg", "pre-applypatch",
+    ]
+
+    static func install(in directory: String, original: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for name in pushing + chained {
+            var script = """
+                #!/bin/sh
+                # turboCode remote worker: written by 'turbocode agent run'; safe to delete while no agent runs.
+                original='\(original.replacingOccurrences(of: "'", with: "'\\''"))/\(name)'
+                if [ -x "$original" ]; then "$original" "$@" || exit $?; fi
+
+                """
+            if pushing.contains(name) {
+                script += """
+                    branch=$(git symbolic-ref --quiet --short HEAD 2>/dev/null) || exit 0
+                    [ -n "$TURBOCODE_BRANCH" ] && [ "$branch" = "$TURBOCODE_BRANCH" ] || exit 0
+                    if ! git push --quiet -- "$TURBOCODE_PUSH_REMOTE" "HEAD:refs/heads/$TURBOCODE_BRANCH"; then
+                        echo "turbocode: pushing $TURBOCODE_BRANCH to the coordinator failed; submission will not see this commit" >&2
+                    fi
+
+                    """
+            }
+            let path = (directory as NSString).appendingPathComponent(name)
+            try Data(script.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        }
+    }
+
+    /// The agent's extra environment: `core.hooksPath` through `GIT_CONFIG_*` (after any the worker inherited).
+    static func environment(hooks: String, remote: String, branch: String) -> [String: String] {
+        let inherited = ProcessInfo.processInfo.environment
+        let index = inherited["GIT_CONFIG_COUNT"].flatMap(Int.init) ?? 0
+        return [
+            "GIT_CONFIG_COUNT": String(index + 1), "GIT_CONFIG_KEY_\(index)": "core.hooksPath",
+            "GIT_CONFIG_VALUE_\(index)": hooks, "TURBOCODE_PUSH_REMOTE": remote, "TURBOCODE_BRANCH": branch,
+        ]
+    }
+}
