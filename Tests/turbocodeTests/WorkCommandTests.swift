@@ -92,6 +92,15 @@ struct WorkCommandTests {
             #expect(statuses?.map { "\($0["key"] ?? "") \($0["status"] ?? "")" } == ["SHOP-1 ready", "SHOP-2 testing"])
             let comments = try cli.run("issue", "show", "SHOP-1").stdout
             #expect(comments.contains("Released: needs a database"))
+
+            // Re-assigned: the earlier holder's submission with the old epoch is refused and changes nothing.
+            let again = try Self.work(cli, ["claim", "--capability", "python", "--json"], python)
+            let reclaimed = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any]
+            #expect(reclaimed?["epoch"] as? Int == (document?["epoch"] as? Int ?? 0) + 1)
+            let late = try Self.work(cli, ["submit"], python)
+            #expect(late.status == 1 && late.stderr.contains("409 stale_lease"), "\(late.stderr)")
+            let still = try cli.run("issue", "show", "SHOP-1", "--json").json() as? [String: Any]
+            #expect(still?["status"] as? String == "in_progress")
         }
     }
 }
