@@ -1273,7 +1273,8 @@ enum OpenAPI {
                   "dependency.added", "dependency.removed", "comment.added", "worklog.started", "worklog.ended",
                   "worktree.created", "worktree.removed", "conflict.detected", "conflict.resolved", "token.created",
                   "token.revoked", "lease.acquired", "lease.released", "issue.progress", "issue.blocked", "webhook.test",
-                  "webhook.disabled", "alert.raised"
+                  "webhook.disabled", "alert.raised", "verification.passed",
+                  "verification.failed", "review.approved", "review.changes_requested", "merge.succeeded", "merge.failed"
                 ]
               },
               "IssueKey": {

@@ -205,6 +205,23 @@ enum PostgresMigrations {
             CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(webhook_id, status, event_id);
             """
         ),
+        (
+            "v8: checks",
+            """
+            CREATE TABLE checks (
+                id uuid PRIMARY KEY,
+                issue_id uuid NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+                kind text NOT NULL,
+                passed boolean NOT NULL,
+                summary text NOT NULL,
+                evidence jsonb NOT NULL,
+                actor text NOT NULL,
+                created_at timestamptz NOT NULL
+            );
+            CREATE INDEX checks_issue ON checks(issue_id, created_at);
+            CREATE INDEX checks_time ON checks(created_at);
+            """
+        ),
     ]
 
     /// Applies the missing migrations in one transaction, serialized across processes by an advisory lock.

@@ -204,6 +204,23 @@ enum SQLiteMigrations {
                     CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(webhook_id, status, event_id);
                     """)
         }
+        migrator.registerMigration("v8: checks") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE checks (
+                        id TEXT PRIMARY KEY,
+                        issue_id TEXT NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+                        kind TEXT NOT NULL,
+                        passed INTEGER NOT NULL,
+                        summary TEXT NOT NULL,
+                        evidence TEXT NOT NULL,
+                        actor TEXT NOT NULL,
+                        created_at TEXT NOT NULL
+                    );
+                    CREATE INDEX checks_issue ON checks(issue_id, created_at);
+                    CREATE INDEX checks_time ON checks(created_at);
+                    """)
+        }
         return migrator
     }
 }

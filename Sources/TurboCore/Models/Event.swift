@@ -31,6 +31,12 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
     case webhookTest = "webhook.test"
     case webhookDisabled = "webhook.disabled"
     case alertRaised = "alert.raised"
+    case verificationPassed = "verification.passed"
+    case verificationFailed = "verification.failed"
+    case reviewApproved = "review.approved"
+    case reviewChangesRequested = "review.changes_requested"
+    case mergeSucceeded = "merge.succeeded"
+    case mergeFailed = "merge.failed"
 }
 
 /// A row of the event log: the outbox that WebSocket, webhooks and readers consume.

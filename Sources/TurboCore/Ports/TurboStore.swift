@@ -125,6 +125,24 @@ public protocol TurboStore: Sendable {
         reason: String
     ) async throws -> (issue: Issue, lease: Lease)
 
+    /// Gives work that came back (failed verification, requested changes: `in_progress` without a live lease) to
+    /// `agent` again, in one transaction: a new lease (epoch + 1), `assigned_to`, a work log with the worktree,
+    /// `lease.acquired` and `worklog.started`. Refuses an issue in another state or with a live lease.
+    func resumeLeasedWork(
+        on ref: IssueRef, agent: String, ttl: Duration, worktreePath: String?, branch: String?
+    ) async throws -> (issue: Issue, lease: Lease, log: WorkLog)
+
+    // MARK: Checks
+
+    /// Records a check and, in the same transaction, makes its moves, adds its comment and writes its event
+    /// (`verification.*`, `review.*`, `merge.*`) after the transitions'. Refuses (writing nothing) when the issue
+    /// is no longer in `expecting`.
+    func recordCheck(on ref: IssueRef, _ new: NewCheck) async throws -> (issue: Issue, check: Check)
+    /// The issue's checks, oldest first.
+    func checks(of ref: IssueRef) async throws -> [Check]
+    /// Every check since `since` (all when nil), oldest first.
+    func checks(since: Date?) async throws -> [Check]
+
     // MARK: Webhooks
 
     /// Creates a subscription whose outbox starts after the newest event (it receives what commits from now on).
