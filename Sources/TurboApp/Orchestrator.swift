@@ -47,6 +47,8 @@ public actor Orchestrator {
     let logger: Logger
     /// Told about assignments, submissions and releases (the terminal view).
     let report: @Sendable (String) -> Void
+    /// Whether verification and the merge queue have nothing to do (for `--until-idle`).
+    let reviewIdle: @Sendable () async -> Bool
     private var runs: [UUID: Run] = [:]
     private var pausedUntil: [DriverKind: Date] = [:]
     private var submitted = 0
@@ -62,8 +64,10 @@ public actor Orchestrator {
 
     public init(
         work: WorkService, config: OrchestratorConfig, project: Project, serverURL: String, logger: Logger,
-        report: @escaping @Sendable (String) -> Void = { _ in }
+        report: @escaping @Sendable (String) -> Void = { _ in },
+        reviewIdle: @escaping @Sendable () async -> Bool = { true }
     ) {
+        self.reviewIdle = reviewIdle
         self.store = work.store
         self.work = work
         self.config = config
@@ -98,7 +102,7 @@ public actor Orchestrator {
                     group.addTask { await self.execute(start) }
                 }
                 try await monitor()
-                if let idle, !toldIdle, snapshot().isIdle {
+                if let idle, !toldIdle, snapshot().isIdle, await reviewIdle(), snapshot().isIdle {
                     toldIdle = true
                     idle()
                 }
@@ -125,7 +129,7 @@ public actor Orchestrator {
         pausedUntil = pausedUntil.filter { $0.value > now }
         coolingUntil = coolingUntil.filter { $0.value > now }
 
-        var started: [Assignment] = []
+        var started = try await resumeSentBack()
         while true {
             let queue = try await store.queue(project: .id(project.id))
             // Ready issues waiting only for blockers in testing or review: more work comes once those pass.
@@ -179,6 +183,47 @@ public actor Orchestrator {
                 break
             }
             started.append(assignment)
+        }
+        return started
+    }
+
+    /// Work sent back by verification, a reviewer or the merge queue (`in_progress` without a lease) goes to the
+    /// agent that did it, with a new lease, when it is in this pool and has room; work of agents outside the pool
+    /// goes back to the queue for any agent.
+    func resumeSentBack() async throws -> [Assignment] {
+        var started: [Assignment] = []
+        for issue in try await store.issues(IssueFilter(project: .id(project.id), statuses: [.inProgress]))
+        where runs[issue.id] == nil {
+            if let lease = try await store.currentLease(of: .id(issue.id)), lease.releasedAt == nil { continue }
+            let by = try await store.workLogs(of: .id(issue.id)).last?.startedBy
+            let agentID = by.flatMap { $0.hasPrefix("ai:") ? String($0.dropFirst(3)) : nil }
+            guard let agent = config.subagents.first(where: { $0.id == agentID }) else {
+                _ = try await store.transition(
+                    .id(issue.id), to: .ready, reason: nil, actor: "turbocode")
+                report("\(issue.key) sent back; \(agentID ?? "its agent") is not in this pool, so it goes to the queue")
+                continue
+            }
+            let load = runs.values.filter { $0.agent == agent.id }.count
+            guard pausedUntil[agent.driver] == nil, runs.count < config.limits.maxConcurrentSubagents,
+                load < min(agent.maxConcurrentIssues, config.limits.maxIssuesPerSubagent)
+            else { continue }
+            do {
+                let created = try await work.worktrees.create(.id(issue.id))
+                let (resumed, lease, log) = try await store.resumeLeasedWork(
+                    on: .id(issue.id), agent: agent.id, ttl: work.ttl, worktreePath: created.record.path,
+                    branch: created.record.branch)
+                runs[issue.id] = Run(
+                    agent: agent.id, epoch: lease.epoch, since: Date(), lastActivity: Date(), process: nil)
+                issueKeys[issue.id] = issue.key.description
+                report("\(issue.key) → \(agent.id) again, to fix what came back (lease \(lease.epoch))")
+                started.append(
+                    Assignment(
+                        started: WorkService.Started(
+                            issue: resumed, lease: lease, worktree: created.record, log: log, createdWorktree: false),
+                        agent: agent, rework: true))
+            } catch let error as TurboError {
+                logger.info("not resuming \(issue.key)", metadata: ["reason": "\(error)"])
+            }
         }
         return started
     }
@@ -288,6 +333,8 @@ public actor Orchestrator {
     struct Assignment: Sendable {
         var started: WorkService.Started
         var agent: OrchestratorConfig.Subagent
+        /// Work that came back (failed verification, requested changes, a failed merge).
+        var rework = false
     }
 
     typealias Outcome = AgentSession.Outcome
@@ -388,8 +435,8 @@ public actor Orchestrator {
             started: { process in await self.attach(process, to: issue.id) },
             activity: { await self.touch(issue.id) },
             report: report)
-        return try await session.run(
-            prompt: try await Prompt.initial(for: issue, store: store, worktree: started.worktree.path))
+        let prompt = try await Prompt.initial(for: issue, store: store, worktree: started.worktree.path)
+        return try await session.run(prompt: assignment.rework ? Prompt.rework(issue.key) + prompt : prompt)
     }
 
     private func attach(_ process: AgentProcess, to issue: UUID) { runs[issue]?.process = process }
@@ -462,6 +509,16 @@ public enum Prompt {
         }
         text += rules(issue: brief.key, worktree: worktree)
         return text
+    }
+
+    /// Put before the first prompt of work that came back.
+    static func rework(_ issue: IssueKey) -> String {
+        """
+        Your earlier submission of \(issue) came back: the latest comment below says why (failed verification, \
+        requested changes or a failed merge). Fix it in the same worktree, commit, and submit again.
+
+
+        """
     }
 
     static func nudge(for issue: IssueKey, worktree: String) -> String {

@@ -49,7 +49,33 @@ public struct OrchestratorConfig: Sendable, Hashable {
         }
     }
 
+    /// Verification, review and the merge queue (`review:`).
+    public struct Review: Sendable, Hashable {
+        public enum Mode: String, Sendable, Hashable, CaseIterable {
+            /// The merge queue merges into the base branch here.
+            case local
+            /// The branch is pushed and a pull request opened with `gh`; the issue closes when it is merged.
+            case pullRequest = "pull_request"
+        }
+        /// A person approves verified work before it is merged.
+        public var requireHumanApproval = true
+        /// Verified work is approved (and so merged) without a person.
+        public var autoMerge = false
+        public var mode = Mode.local
+        /// Push the base branch to `remote` after each merge.
+        public var push = false
+        public var remote = "origin"
+        /// Verification failures sent back to the agent before the issue goes to review marked as failed.
+        public var verifyRetries = 2
+        /// How long `test_command` may run, in verification and in the merge queue.
+        public var testTimeout: Duration = .seconds(30 * 60)
+
+        /// Whether verified work is approved without a person.
+        public var approvesAutomatically: Bool { autoMerge || !requireHumanApproval }
+    }
+
     public var testCommand: String?
+    public var review = Review()
     public var limits = Limits()
     public var leases = Leases()
     public var alerts = Alerts()
@@ -87,6 +113,9 @@ struct ConfigReader {
         ],
         "leases": ["heartbeat", "ttl", "sweep"],
         "alerts": ["agent_inactive", "uncommitted_changes"],
+        "review": [
+            "require_human_approval", "auto_merge", "mode", "push", "remote", "verify_retries", "test_timeout",
+        ],
     ]
     static let topLevel: Set<String> = Set(sections.keys).union(["base_branch", "test_command", "subagents"])
     static let subagentKeys: Set<String> = [
@@ -145,6 +174,18 @@ struct ConfigReader {
         case ("leases", "sweep"): config.leases.sweep = try duration(node, field)
         case ("alerts", "agent_inactive"): config.alerts.agentInactive = try duration(node, field)
         case ("alerts", "uncommitted_changes"): config.alerts.uncommittedChanges = try duration(node, field)
+        case ("review", "require_human_approval"): config.review.requireHumanApproval = try flag(node, field)
+        case ("review", "auto_merge"): config.review.autoMerge = try flag(node, field)
+        case ("review", "push"): config.review.push = try flag(node, field)
+        case ("review", "remote"): config.review.remote = try string(node, field)
+        case ("review", "verify_retries"): config.review.verifyRetries = try count(node, field, minimum: 0)
+        case ("review", "test_timeout"): config.review.testTimeout = try duration(node, field)
+        case ("review", "mode"):
+            let name = try string(node, field)
+            guard let mode = OrchestratorConfig.Review.Mode(rawValue: name) else {
+                throw error(node, "review.mode must be local or pull_request, not '\(name)'")
+            }
+            config.review.mode = mode
         default: break  // project and worktrees: read by ProjectConfig
         }
         if section == "leases", config.leases.heartbeat >= config.leases.ttl {
@@ -198,6 +239,11 @@ struct ConfigReader {
     func string(_ node: Node, _ field: String) throws(TurboError) -> String {
         guard let text = node.string, node.scalar != nil else { throw error(node, "\(field) must be text") }
         return text
+    }
+
+    func flag(_ node: Node, _ field: String) throws(TurboError) -> Bool {
+        guard let flag = node.bool else { throw error(node, "\(field) must be true or false") }
+        return flag
     }
 
     func strings(_ node: Node, _ field: String) throws(TurboError) -> [String] {

@@ -126,7 +126,8 @@ public enum Server {
     public static func run(
         store: any TurboStore, database: DatabaseURL, repository: Repository?, options: Options, logger: Logger,
         extraRoutes: [@Sendable (Router<AppRequestContext>) -> Void] = [],
-        extraServices: [@Sendable () async -> Void] = [], onReady: @escaping @Sendable (Int) -> Void
+        extraServices: [@Sendable () async -> Void] = [], review: ReviewServices? = nil,
+        onReady: @escaping @Sendable (Int) -> Void
     ) async throws {
         var configuration = try configuration(store: store, repository: repository, options: options, logger: logger)
         configuration.extraRoutes = extraRoutes
@@ -153,9 +154,13 @@ public enum Server {
         let dispatcher = WebhookDispatcher(store: store, logger: logger, pollInterval: options.webhookPoll)
         services.append(ClosureService { await dispatcher.run() })
         services += extraServices.map { ClosureService(body: $0) }
+        if let review { services.append(ClosureService { await review.run() }) }
         // New events (written here, by other processes, or announced by PostgreSQL) go out at once, not at the
-        // next poll.
-        await feed.onNewEvents { dispatcher.wake() }
+        // next poll; submissions and approvals reach verification and the merge queue the same way.
+        await feed.onNewEvents {
+            dispatcher.wake()
+            review?.wake()
+        }
         if case .postgres(let settings) = database {
             // Commits by other processes and machines wake the feed at once; polling stays as the safety net.
             services.append(

@@ -18,6 +18,8 @@ import Foundation
 /// - `normal`: the above.
 /// - `crash`: dies with SIGABRT mid-stream, before committing.
 /// - `crash-after-commit-once`: commits, then kills itself with SIGKILL; a later run in the same worktree finishes.
+/// - `break-tests-once`: commits a line `BROKEN…` (a test command can fail on it) and submits; sent back (the prompt
+///   says the work came back), removes the line, commits the fix and submits again.
 /// - `hang`: says nothing more after starting, and never ends.
 /// - `slow`: one line a second for `FAKE_AGENT_SLOW_SECONDS` (5), then the normal work.
 /// - `rate-limit`: reports a usage limit that resets in 15 minutes and exits 1.
@@ -185,11 +187,24 @@ struct FakeAgent {
         if !alreadyThere {
             try FileManager.default.createDirectory(
                 atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try Data("# \(issueKey): \(title)\n\nDone by fake-agent.\n".utf8).write(to: URL(fileURLWithPath: file))
+            let broken = scenario == "break-tests-once" ? "BROKEN: a test fails until this line goes.\n" : ""
+            try Data("# \(issueKey): \(title)\n\nDone by fake-agent.\n\(broken)".utf8).write(
+                to: URL(fileURLWithPath: file))
             out.toolUse("Write", ["file_path": file])
             try Self.git(["add", "--", file])
             try Self.git(["commit", "-q", "-m", "\(issueKey): \(title)"])
             out.toolUse("Bash", ["command": "git commit -m '\(issueKey): \(title)'"])
+        }
+        if scenario == "break-tests-once", alreadyThere, prompt.contains("came back"),
+            let text = try? String(contentsOfFile: file, encoding: .utf8), text.contains("BROKEN")
+        {
+            // Sent back by verification: fix what the comment names.
+            let fixed = text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("BROKEN") }
+            try Data(fixed.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: file))
+            out.toolUse("Edit", ["file_path": file])
+            try Self.git(["add", "--", file])
+            try Self.git(["commit", "-q", "-m", "\(issueKey): fix the failing test"])
+            out.toolUse("Bash", ["command": "git commit -m '\(issueKey): fix the failing test'"])
         }
         if scenario == "crash-after-commit-once" && !alreadyThere {
             out.text("Committed; now dying without a word.")

@@ -52,6 +52,12 @@ public enum JSONValue: Hashable, Sendable, Codable {
     }
 
     /// The string, when this is one.
+    /// The elements, when this is an array.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let items) = self { return items }
+        return nil
+    }
+
     public var stringValue: String? {
         if case .string(let value) = self { value } else { nil }
     }

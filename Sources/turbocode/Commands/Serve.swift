@@ -52,9 +52,15 @@ extension Turbocode {
                     tools: try TurboTools(store: store, repository: repository),
                     version: Turbocode.configuration.version, loopbackOnly: Server.isLoopback(serverOptions.host),
                     logger: serverLogger)
+                let review = try repository.map { repository in
+                    ReviewServices(
+                        worktrees: try WorktreeService(store: store, repository: repository),
+                        config: try OrchestratorConfig.load(from: repository.configFile), logger: serverLogger,
+                        report: { serverLogger.notice("\($0)") })
+                }
                 try await Server.run(
                     store: store, database: database, repository: repository, options: serverOptions,
-                    logger: serverLogger, extraRoutes: [{ router in mcp.register(on: router) }]
+                    logger: serverLogger, extraRoutes: [{ router in mcp.register(on: router) }], review: review
                 ) { bound in
                     Output.note("turbocode serving on http://\(serverOptions.host):\(bound)")
                 }

@@ -23,8 +23,13 @@ extension Turbocode {
                 kept under .turbocode/logs/<ISSUE>/. Prints each assignment, submission and release, and a status \
                 line every 15 seconds. Ctrl-C stops the agents, gives their issues back and keeps every worktree.
 
-                --until-idle exits 0 once no agent runs and nothing eligible can be taken (for scripts and CI); ready \
-                issues that wait for a blocker in testing or review are named in the last status line.
+                Submitted work is verified (commits, a clean worktree, a clean merge onto the base, test_command) \
+                and goes to review; approved work (review approve, or review.auto_merge) is merged into the base \
+                branch by the merge queue, one issue at a time, after the tests pass on the merge.
+
+                --until-idle exits 0 once no agent runs, nothing eligible can be taken, and nothing waits for \
+                verification or the merge queue (for scripts and CI); ready issues that wait for a blocker in review \
+                are named in the last status line.
                 """)
         @OptionGroup var global: GlobalOptions
 
@@ -82,17 +87,20 @@ extension Turbocode {
                 logger: serverLogger)
             let (addresses, addressContinuation) = AsyncStream<String>.makeStream(
                 bufferingPolicy: .bufferingNewest(1))
+            let review = ReviewServices(
+                worktrees: worktrees, config: pool, logger: serverLogger,
+                report: { Output.line("\(Self.clock()) \($0)") })
             let scheduler: @Sendable () async -> Void = {
                 var iterator = addresses.makeAsyncIterator()
                 guard let address = await iterator.next() else { return }
                 await schedule(
-                    work: work, pool: pool, project: project, address: address, untilIdle: untilIdle,
-                    logger: serverLogger)
+                    work: work, pool: pool, project: project, address: address, review: review,
+                    untilIdle: untilIdle, logger: serverLogger)
             }
             try await Server.run(
                 store: store, database: database, repository: repository, options: serverOptions,
                 logger: serverLogger, extraRoutes: [{ router in mcp.register(on: router) }],
-                extraServices: [scheduler]
+                extraServices: [scheduler], review: review
             ) { bound in
                 let address = "http://\(serverOptions.host):\(bound)"
                 Output.note(
@@ -103,12 +111,12 @@ extension Turbocode {
 
         /// The orchestrator and the terminal view, until shutdown.
         static func schedule(
-            work: WorkService, pool: OrchestratorConfig, project: Project, address: String, untilIdle: Bool,
-            logger: Logger
+            work: WorkService, pool: OrchestratorConfig, project: Project, address: String, review: ReviewServices,
+            untilIdle: Bool, logger: Logger
         ) async {
             let orchestrator = Orchestrator(
                 work: work, config: pool, project: project, serverURL: address, logger: logger,
-                report: { Output.line("\(Self.clock()) \($0)") })
+                report: { Output.line("\(Self.clock()) \($0)") }, reviewIdle: { await review.isIdle() })
             let agents = pool.subagents.count
             let view = Task {
                 while !Task.isCancelled {

@@ -1,0 +1,145 @@
+public import Foundation
+public import Logging
+public import TurboCore
+import TurboGit
+
+/// The verifier and the merge queue of a coordinator, run by `serve` and `up` when there is a repository.
+public struct ReviewServices: Sendable {
+    public let verifier: Verifier
+    public let mergeQueue: MergeQueue
+
+    public init(
+        worktrees: WorktreeService, config: OrchestratorConfig, logger: Logger,
+        report: @escaping @Sendable (String) -> Void
+    ) {
+        verifier = Verifier(worktrees: worktrees, config: config, logger: logger, report: report)
+        mergeQueue = MergeQueue(worktrees: worktrees, config: config, logger: logger, report: report)
+    }
+
+    /// Both run until cancelled.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await verifier.run() }
+            group.addTask { await mergeQueue.run() }
+        }
+    }
+
+    public func wake() {
+        verifier.wake()
+        mergeQueue.wake()
+    }
+
+    /// Nothing waits for verification or a merge.
+    public func isIdle() async -> Bool {
+        let verifying = await verifier.isIdle()
+        let merging = await mergeQueue.isIdle()
+        return verifying && merging
+    }
+}
+
+/// What a person does with verified work: the review list ordered by risk, one issue's evidence and diff,
+/// approving (into the merge queue) and requesting changes (back to the agent with the comment).
+public struct ReviewService: Sendable {
+    public let store: any TurboStore
+    public let worktrees: WorktreeService
+    let poolAgents: Set<String>
+
+    public init(worktrees: WorktreeService, config: OrchestratorConfig) {
+        self.store = worktrees.store
+        self.worktrees = worktrees
+        self.poolAgents = Set(config.subagents.map(\.id))
+    }
+
+    /// An issue waiting in review, with what a reviewer weighs.
+    public struct Entry: Sendable {
+        public var issue: Issue
+        /// The latest verification.
+        public var verification: Check?
+        /// The latest decision or merge attempt after it (approval, changes requested, failed merge), if any.
+        public var decision: Check?
+        /// Lines added plus deleted.
+        public var size: Int
+        /// Other active branches predicted to conflict with this one.
+        public var conflictRisk: Int
+        public var age: TimeInterval
+
+        /// Verification gave up, or the last merge attempt failed.
+        public var failedChecks: Bool {
+            verification.map { !$0.passed } == true || decision.map { $0.kind == .merge && !$0.passed } == true
+        }
+
+        public var approved: Bool { decision?.kind == .approval }
+    }
+
+    /// Issues in review, riskiest first: failed checks, then size, then conflict risk, then age (oldest first).
+    public func list(project: ProjectRef?) async throws -> [Entry] {
+        let conflicts = try await store.conflicts(project: project)
+        var entries: [Entry] = []
+        for issue in try await store.issues(IssueFilter(project: project, statuses: [.review])) {
+            let checks = try await store.checks(of: .id(issue.id))
+            let verification = checks.last { $0.kind == .verification }
+            let decision = checks.last.flatMap { $0.kind == .verification ? nil : $0 }
+            let stat = verification?.evidence["diff_stat"]?.stringValue ?? ""
+            entries.append(
+                Entry(
+                    issue: issue, verification: verification, decision: decision, size: Self.lines(stat),
+                    conflictRisk: conflicts.filter { $0.issue == issue.key || $0.other == issue.key }.count,
+                    age: Date().timeIntervalSince(verification?.createdAt ?? issue.updatedAt)))
+        }
+        return entries.sorted { a, b in
+            if a.failedChecks != b.failedChecks { return a.failedChecks }
+            if a.size != b.size { return a.size > b.size }
+            if a.conflictRisk != b.conflictRisk { return a.conflictRisk > b.conflictRisk }
+            return a.age > b.age
+        }
+    }
+
+    /// `N insertions(+), M deletions(-)` → N + M.
+    static func lines(_ stat: String) -> Int {
+        stat.split(separator: ",").compactMap { part -> Int? in
+            let words = part.split(separator: " ")
+            guard words.count >= 2, let count = Int(words[0]) else { return nil }
+            return words[1].hasPrefix("insertion") || words[1].hasPrefix("deletion") ? count : nil
+        }.reduce(0, +)
+    }
+
+    /// The full diff of the issue's branch against the base (what the merge would bring), and its stat.
+    public func diff(_ ref: IssueRef, stat: Bool) async throws -> String {
+        let issue = try await store.issue(ref)
+        let base = try await store.project(.id(issue.projectID)).baseBranch
+        let record = try await store.worktree(of: .id(issue.id))
+        let log = try await store.workLogs(of: .id(issue.id)).last
+        let git = worktrees.worktrees.repository
+        guard let branch = record?.branch ?? log?.branchName, try await git.branchExists(branch) else {
+            throw TurboError.noWorktree(issue.key.description)
+        }
+        return try await git.runner.run(
+            ["diff"] + (stat ? ["--stat"] : []) + ["--end-of-options", "\(base)...\(branch)"], in: git.root
+        ).stdout
+    }
+
+    /// Approves work in review for the merge queue.
+    public func approve(_ ref: IssueRef, reviewer: String, comment: String?) async throws -> (Issue, Check) {
+        let comment = comment?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return try await store.recordCheck(
+            on: ref,
+            NewCheck(
+                kind: .approval, passed: true, summary: comment.flatMap { $0.isEmpty ? nil : $0 } ?? "approved",
+                actor: reviewer, expecting: .review, comment: comment.flatMap { $0.isEmpty ? nil : "Approved: \($0)" }))
+    }
+
+    /// Sends the work back with the reviewer's comment: to its agent when the local pool has it (the scheduler of
+    /// `up` resumes it), else to the queue.
+    public func requestChanges(_ ref: IssueRef, reviewer: String, comment: String) async throws -> (Issue, Check) {
+        let comment = comment.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !comment.isEmpty else { throw TurboError.invalidInput("say what to change (--comment)") }
+        let agent = try await store.workLogs(of: ref).last?.startedBy
+        let id = agent.flatMap { $0.hasPrefix("ai:") ? String($0.dropFirst(3)) : nil }
+        let moves: [IssueStatus] = id.map { poolAgents.contains($0) } == true ? [.inProgress] : [.inProgress, .ready]
+        return try await store.recordCheck(
+            on: ref,
+            NewCheck(
+                kind: .changesRequested, passed: false, summary: comment, actor: reviewer, expecting: .review,
+                moves: moves, comment: "Changes requested: \(comment)"))
+    }
+}
