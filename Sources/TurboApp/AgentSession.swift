@@ -27,8 +27,8 @@ public struct AgentSession: Sendable {
 
     /// Renews the lease; throws `TurboError.staleLease` once it is lost (the process is then stopped).
     public var heartbeat: @Sendable () async throws -> Void
-    /// The issue's status as the coordinator has it now.
-    public var status: @Sendable () async throws -> IssueStatus
+    /// Where the session's work stands at the coordinator now.
+    public var state: @Sendable () async throws -> State
     /// Submits for the agent (drivers that submit by exiting cleanly).
     public var submit: @Sendable () async throws -> Void
     /// Writes an alert about this session.
@@ -37,6 +37,24 @@ public struct AgentSession: Sendable {
     public var started: @Sendable (AgentProcess) async -> Void
     public var activity: @Sendable () async -> Void
     public var report: @Sendable (String) -> Void
+
+    /// Where the work of a session stands.
+    public enum State: Sendable, Equatable {
+        /// Still under this session's lease.
+        case working
+        /// Handed in by this session (whatever verification did with it since).
+        case submitted
+        /// Taken away some other way (reported blocked, moved by a person, lease lost): the reason.
+        case gone(String)
+
+        /// From the issue's latest work log: active → working, ended as submitted → submitted, else gone.
+        public static func from(latest log: WorkLog?, by agent: String, status: IssueStatus) -> State {
+            guard let log, log.startedBy == "ai:\(agent)" else { return .gone("taken over (\(status.rawValue))") }
+            if log.isActive { return status == .inProgress || status == .assigned ? .working : .gone(status.rawValue) }
+            return log.outcome == .submitted
+                ? .submitted : .gone("moved to \(status.rawValue) by its agent or a person")
+        }
+    }
 
     /// How a session ended, for what happens to the issue next.
     public enum Outcome: Sendable, Equatable {
@@ -55,7 +73,7 @@ public struct AgentSession: Sendable {
         issue: IssueKey, epoch: Int, agent: OrchestratorConfig.Subagent, limits: OrchestratorConfig.Limits,
         heartbeatInterval: Duration, serverURL: String, token: String, worktree: String, logRoot: URL,
         heartbeat: @escaping @Sendable () async throws -> Void,
-        status: @escaping @Sendable () async throws -> IssueStatus,
+        state: @escaping @Sendable () async throws -> State,
         submit: @escaping @Sendable () async throws -> Void,
         alert: @escaping @Sendable (AlertKind, String) async -> Void,
         started: @escaping @Sendable (AgentProcess) async -> Void = { _ in },
@@ -72,7 +90,7 @@ public struct AgentSession: Sendable {
         self.worktree = worktree
         self.logRoot = logRoot
         self.heartbeat = heartbeat
-        self.status = status
+        self.state = state
         self.submit = submit
         self.alert = alert
         self.started = started
@@ -110,9 +128,11 @@ public struct AgentSession: Sendable {
                 if event.isActivity { await activity() }
             }
             beats.cancel()
-            let now = try await Task { try await status() }.value
-            if now != .inProgress {
-                return now == .testing ? .submitted : .leftAlone("moved to \(now.rawValue) by its agent or a person")
+            let now = try await Task { try await state() }.value
+            switch now {
+            case .working: break
+            case .submitted: return .submitted
+            case .gone(let why): return .leftAlone(why)
             }
             if let limit = runReport.rateLimit {
                 let until = limit.resetAt ?? Date().addingTimeInterval(limits.rateLimitPause.timeInterval)

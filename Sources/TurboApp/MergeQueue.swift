@@ -90,7 +90,8 @@ public actor MergeQueue {
         busy = true
         defer { busy = false }
         let git = worktrees.worktrees.repository
-        let scratch = (worktrees.repository.stateDirectory as NSString).appendingPathComponent("scratch/merge-\(issue.key)")
+        let scratch = (worktrees.repository.stateDirectory as NSString).appendingPathComponent(
+            "scratch/merge-\(issue.key)")
         defer { Task { try? await Scratch.remove(scratch, git: git) } }
         do {
             let done = try await mergeOnto(issue, scratch: scratch, git: git)
@@ -120,7 +121,9 @@ public actor MergeQueue {
         guard let branch = record?.branch ?? log?.branchName, let head = try await git.commit(branch) else {
             throw Failure(step: "merge", summary: "\(issue.key)'s branch is gone", sendBack: false)
         }
-        guard let before = try await git.commit(base) else { throw TurboError.git("the base branch '\(base)' does not exist") }
+        guard let before = try await git.commit(base) else {
+            throw TurboError.git("the base branch '\(base)' does not exist")
+        }
         try await Scratch.add(scratch, at: before, git: git)
         let identity = try await Self.identityOptions(git)
         let merge = try await git.runner.run(
@@ -134,7 +137,8 @@ public actor MergeQueue {
             throw Failure(
                 step: "merge",
                 summary: "\(branch) conflicts with \(base) (\(before.prefix(12))) in "
-                    + (conflicts.isEmpty ? "(git: \(merge.stderr.prefix(200)))" : conflicts.prefix(10).joined(separator: ", "))
+                    + (conflicts.isEmpty
+                        ? "(git: \(merge.stderr.prefix(200)))" : conflicts.prefix(10).joined(separator: ", "))
                     + "; merge \(base) into the branch and resolve", sendBack: true)
         }
         let commit = try await git.runner.run(["rev-parse", "HEAD"], in: scratch).stdout
@@ -151,14 +155,16 @@ public actor MergeQueue {
             guard outcome.run.succeeded else {
                 throw Failure(
                     step: "tests",
-                    summary: "'\(command)' failed on the merge with \(base) (\(before.prefix(12))); \(base) is unchanged",
+                    summary:
+                        "'\(command)' failed on the merge with \(base) (\(before.prefix(12))); \(base) is unchanged",
                     log: outcome.run.output, logPath: outcome.logPath, sendBack: true)
             }
         }
         try await fastForward(base, from: before, to: commit, git: git, issue: issue)
         if config.review.push {
             let pushed = try await git.runner.run(
-                ["push", "--end-of-options", config.review.remote, "refs/heads/\(base):refs/heads/\(base)"], in: git.root,
+                ["push", "--end-of-options", config.review.remote, "refs/heads/\(base):refs/heads/\(base)"],
+                in: git.root,
                 allowedExitCodes: [0, 1, 128])
             evidence["pushed"] = .bool(pushed.status == 0)
             if pushed.status != 0 {
@@ -186,7 +192,9 @@ public actor MergeQueue {
 
     /// Moves `base` from `before` to `commit` (a descendant) without ever rewriting it: where the base is checked
     /// out, `git merge --ff-only` there (its files follow); elsewhere a compare-and-swap of the ref.
-    func fastForward(_ base: String, from before: String, to commit: String, git: GitRepository, issue: Issue) async throws {
+    func fastForward(_ base: String, from before: String, to commit: String, git: GitRepository, issue: Issue)
+        async throws
+    {
         let checkout = try await git.worktrees().first { $0.branch == base }
         if let checkout {
             let result = try await git.runner.run(
@@ -203,7 +211,8 @@ public actor MergeQueue {
         }
         let swap = try await git.runner.run(
             [
-                "update-ref", "-m", "turbocode: merge \(issue.key) (fast-forward)", "refs/heads/\(base)", commit, before,
+                "update-ref", "-m", "turbocode: merge \(issue.key) (fast-forward)", "refs/heads/\(base)", commit,
+                before,
             ], in: git.root, allowedExitCodes: [0, 1, 128])
         guard swap.status == 0 else {
             throw Failure(
@@ -238,7 +247,8 @@ public actor MergeQueue {
         _ = try await store.recordCheck(
             on: .id(issue.id),
             NewCheck(
-                kind: .merge, passed: false, summary: "\(failure.step): \(failure.summary)", evidence: .object(evidence),
+                kind: .merge, passed: false, summary: "\(failure.step): \(failure.summary)",
+                evidence: .object(evidence),
                 actor: "turbocode", expecting: .review, moves: moves, comment: comment))
         report("\(issue.key) not merged (\(failure.step)); " + (failure.sendBack ? "sent back" : "kept in review"))
     }

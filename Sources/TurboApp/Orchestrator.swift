@@ -102,9 +102,14 @@ public actor Orchestrator {
                     group.addTask { await self.execute(start) }
                 }
                 try await monitor()
-                if let idle, !toldIdle, snapshot().isIdle, await reviewIdle(), snapshot().isIdle {
-                    toldIdle = true
-                    idle()
+                if let idle, !toldIdle, snapshot().isIdle, await reviewIdle() {
+                    // A verification or merge that ended meanwhile may have made work eligible: look once more.
+                    let more = try await schedule()
+                    for start in more { group.addTask { await self.execute(start) } }
+                    if more.isEmpty, snapshot().isIdle {
+                        toldIdle = true
+                        idle()
+                    }
                 }
             }
             // Cancelled (shutdown): the runs still going are stopped; each gives its issue back.
@@ -426,7 +431,10 @@ public actor Orchestrator {
             worktree: started.worktree.path,
             logRoot: URL(fileURLWithPath: repository.stateDirectory).appendingPathComponent("logs"),
             heartbeat: { _ = try await work.heartbeat(.id(issue.id), agent: agent.id, epoch: epoch) },
-            status: { try await store.issue(.id(issue.id)).status },
+            state: {
+                let log = try await store.workLogs(of: .id(issue.id)).last
+                return .from(latest: log, by: agent.id, status: try await store.issue(.id(issue.id)).status)
+            },
             submit: { _ = try await work.submit(.id(issue.id), agent: agent.id, epoch: epoch, commitURL: nil) },
             alert: { kind, message in
                 _ = try? await store.appendEvent(

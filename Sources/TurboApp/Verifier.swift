@@ -135,7 +135,9 @@ public actor Verifier {
         }
         // The cheap check first: a conflict makes the test run moot.
         let merge = try await git.simulateMerge(baseHead, head)
-        evidence["merge"] = ["clean": .bool(merge.conflicts.isEmpty), "conflicts": .array(merge.conflicts.map(JSONValue.string))]
+        evidence["merge"] = [
+            "clean": .bool(merge.conflicts.isEmpty), "conflicts": .array(merge.conflicts.map(JSONValue.string)),
+        ]
         guard merge.conflicts.isEmpty else {
             throw Failure(
                 step: "merge",
@@ -164,7 +166,8 @@ public actor Verifier {
     func passed(_ issue: Issue, evidence: [String: JSONValue]) async throws {
         let commits = evidence["commits"]?.arrayValue?.count ?? 0
         let stat = evidence["diff_stat"]?.stringValue ?? ""
-        let summary = "verified: \(commits) commit(s), \(stat.isEmpty ? "no diff" : stat)"
+        let summary =
+            "verified: \(commits) commit(s), \(stat.isEmpty ? "no diff" : stat)"
             + (config.testCommand == nil ? ", no test_command" : ", tests passed")
         _ = try await store.recordCheck(
             on: .id(issue.id),
@@ -209,7 +212,8 @@ public actor Verifier {
             return
         }
         let agent = evidence["agent"]?.stringValue.flatMap { $0.hasPrefix("ai:") ? String($0.dropFirst(3)) : nil }
-        let moves: [IssueStatus] = agent.map { poolAgents.contains($0) } == true ? [.inProgress] : [.inProgress, .ready]
+        let moves: [IssueStatus] =
+            agent.map { poolAgents.contains($0) } == true ? [.inProgress] : [.inProgress, .ready]
         _ = try await store.recordCheck(
             on: .id(issue.id),
             NewCheck(

@@ -225,7 +225,9 @@ struct ReviewFlowTests {
             let queue = f.queue
             #expect(try await queue.mergeable().map(\.issue.key) == [first.key, second.key, third.key])
             let before = try f.head()
-            while let next = try await queue.mergeable().first { await queue.merge(next.issue, approval: next.approval) }
+            while let next = try await queue.mergeable().first {
+                await queue.merge(next.issue, approval: next.approval)
+            }
 
             for issue in [first, second] {
                 let now = try await f.store.issue(.id(issue.id))
@@ -240,8 +242,9 @@ struct ReviewFlowTests {
             // The third passed alone but fails on the merge: trunk is exactly the second merge, the work goes back.
             let tip = try f.head()
             #expect(.string(tip) == merges[1].evidence["merge_commit"])
-            #expect(try String(contentsOf: f.sandbox.root.appendingPathComponent("notes.txt"), encoding: .utf8)
-                == "alpha\ntwo\nthree\nfour\nfive\nbeta\n", "the main checkout follows trunk")
+            #expect(
+                try String(contentsOf: f.sandbox.root.appendingPathComponent("notes.txt"), encoding: .utf8)
+                    == "alpha\ntwo\nthree\nfour\nfive\nbeta\n", "the main checkout follows trunk")
             let back = try await f.store.issue(.id(third.id))
             #expect(back.status == .inProgress)
             let failed = try #require(try await f.store.checks(of: .id(third.id)).last)

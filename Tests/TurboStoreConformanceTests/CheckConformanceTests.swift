@@ -35,7 +35,8 @@ struct CheckConformanceTests {
                     evidence: ["step": "tests", "exit": 1], actor: "turbocode", expecting: .testing,
                     moves: [.inProgress], comment: "Verification failed at tests"))
             #expect(back.status == .inProgress && !failed.passed && failed.evidence["step"] == "tests")
-            #expect(try await eventTypes(store, after: before) == ["issue.started", "comment.added", "verification.failed"])
+            #expect(
+                try await eventTypes(store, after: before) == ["issue.started", "comment.added", "verification.failed"])
             #expect(try await store.comments(of: ref("TEST-1")).last?.body == "Verification failed at tests")
             let (resumed, lease, log) = try await store.resumeLeasedWork(
                 on: ref("TEST-1"), agent: "backend-1", ttl: .seconds(60), worktreePath: "/w/1", branch: "TEST-1/pay")

@@ -93,7 +93,9 @@ struct MCPPythonTests {
             #expect(findings["protocol_version"] as? String == "2025-11-25")
             #expect(findings["unknown_tool"] as? String == "MCPError")
             let issue = try cli.run("issue", "show", "PY-1", "--json")
-            #expect((try issue.json() as? [String: Any])?["status"] as? String == "testing")
+            // Submitted; the coordinator's verification may already have moved it on to review.
+            let status = (try issue.json() as? [String: Any])?["status"] as? String
+            #expect(status == "testing" || status == "review", "\(status ?? "-")")
         }
     }
 }

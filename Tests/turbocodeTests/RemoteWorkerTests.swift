@@ -7,7 +7,8 @@ import Testing
 struct RemoteWorkerTests {
     @Test func aWorkerInACloneWorksTheCoordinatorsQueue() async throws {
         try await withRepository(.sqlite) { cli in
-            try UpTests.prepare(cli, extra: "")
+            // Verified by the coordinator in a scratch checkout of the pushed branch (no worktree there).
+            try UpTests.prepare(cli, extra: "test_command: \"test -d fake-agent\"\n")
             for (title, description) in [("One", ""), ("Two", "fake-agent: crash-after-commit-once")] {
                 var arguments = ["issue", "add", title, "--ready", "--capability", "web"]
                 if !description.isEmpty { arguments += ["-d", description] }
@@ -53,10 +54,14 @@ struct RemoteWorkerTests {
             #expect(stdout.contains("SHOP-2 given back"), "the first run of SHOP-2 died after committing: \(stdout)")
             #expect(!stdout.contains("SHOP-3") && !stdout.contains("SHOP-4"), "\(stdout)")
 
-            let statuses = try cli.run("issue", "list", "--json").json() as? [[String: Any]]
-            #expect(
-                statuses?.map { "\($0["key"] ?? "") \($0["status"] ?? "")" }
-                    == ["SHOP-1 testing", "SHOP-2 testing", "SHOP-3 ready", "SHOP-4 ready"])
+            var statuses: [String] = []
+            for _ in 0..<400 {
+                let list = try cli.run("issue", "list", "--json").json() as? [[String: Any]]
+                statuses = list?.map { "\($0["key"] ?? "") \($0["status"] ?? "")" } ?? []
+                if statuses.filter({ $0.hasSuffix(" review") }).count == 2 { break }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            #expect(statuses == ["SHOP-1 review", "SHOP-2 review", "SHOP-3 ready", "SHOP-4 ready"])
             // The coordinator's repository has each branch with exactly the worker's one commit (SHOP-2's commit
             // from the run that died was kept, not redone).
             for key in ["SHOP-1", "SHOP-2"] {
@@ -73,6 +78,8 @@ struct RemoteWorkerTests {
                     !paths.isEmpty && paths.allSatisfy { $0.hasSuffix(location) },
                     "the work log names the worker's location: \(paths)")
             }
+            let verified = try cli.run("api", "GET", "/api/v1/issues/SHOP-1", "--server", url).json() as? [String: Any]
+            #expect(verified?["status"] as? String == "review")
             // The agent's commits reached the coordinator through the hooks, not through the clone's configuration.
             let config = try String(contentsOf: clone.appendingPathComponent(".git/config"), encoding: .utf8)
             #expect(!config.contains("hooksPath"))

@@ -55,8 +55,9 @@ struct UpTests {
             ?? .sqlite(path: cli.directory.appendingPathComponent(".turbocode/turbocode.db").path)
     }
 
-    /// 12 issues with a dependency DAG, capabilities and overlapping paths, 3 agents of different specializations;
-    /// the test plays the reviewer, closing each submitted issue so the ones it blocks become eligible.
+    /// The whole loop: 12 issues with a dependency DAG, capabilities and overlapping paths, 3 agents of different
+    /// specializations, verification with the project's tests, `auto_merge`, and one `up --until-idle`: every issue
+    /// is merged into main in dependency order, and main's tests pass.
     @Test(arguments: Backend.enabled)
     func twelveIssuesThreeAgentsUntilIdle(_ backend: Backend) async throws {
         try await withRepository(
@@ -66,6 +67,9 @@ struct UpTests {
                     try Self.prepare(
                         cli,
                         extra: """
+                            test_command: "if grep -rn BROKEN --exclude-dir=.git .; then exit 1; fi"
+                            review:
+                              auto_merge: true
                             limits:
                               max_concurrent_subagents: 3
                               max_active_worktrees: 12
@@ -92,7 +96,7 @@ struct UpTests {
                         ("Web shell", ["web"], ["web/**"], [], ""),
                         ("Users page", ["web"], ["web/users/**"], [2, 4], ""),
                         ("Orders page", ["web"], ["web/orders/**"], [3, 4], ""),
-                        ("Docs", ["docs"], [], [], ""),
+                        ("Docs", ["docs"], [], [], "fake-agent: break-tests-once"),
                         ("Readme badge", [], [], [], "fake-agent: crash-after-commit-once"),
                         ("Migration A", ["backend"], ["db/migrations/**"], [], ""),
                         ("Migration B", ["backend"], ["db/migrations/**"], [], ""),
@@ -107,59 +111,82 @@ struct UpTests {
                         let added = try cli.run(arguments)
                         #expect(added.status == 0, "\(added.stderr)")
                     }
+                    // turboCode's own files stay out of main's history (the merge queue fast-forwards this checkout).
+                    try Data(".turbocode/\nturbocode.yaml\n".utf8).write(
+                        to: cli.directory.appendingPathComponent(".gitignore"))
+                    try Self.git(cli, ["add", ".gitignore"])
+                    try Self.git(cli, ["commit", "-q", "-m", "ignore turboCode's files"])
                 }
                 let bin = try Self.agentBin(in: cli.directory.deletingLastPathComponent())
                 let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
-                // Rounds of `up --until-idle` while the test plays the reviewer: whatever reaches testing goes to
-                // review and is closed (done), which makes the issues it blocks eligible in this or the next round.
-                let stdout = try await TurboApp.withStore(try Self.database(cli), logger: .init(label: "test")) {
-                    store in
-                    var stdout = ""
-                    var reviewed = 0
-                    for _ in 0..<8 {
-                        let up = try Background(
-                            cli, ["up", "--port", "0", "--until-idle"],
-                            environment: ["PATH": path].merging(Self.gitIdentity) { $1 })
-                        for _ in 0..<3_000 where up.process.isRunning {
-                            reviewed += try await Self.review(store)
-                            try await Task.sleep(for: .milliseconds(50))
-                        }
-                        try await offCooperativePool { up.process.waitUntilExit() }
-                        #expect(up.process.terminationStatus == 0, "\(up.output.stderrText)")
-                        stdout += up.output.stdoutText
-                        reviewed += try await Self.review(store)
-                        if try await store.issues(IssueFilter()).allSatisfy({ $0.status == .closed }) { break }
-                    }
+                let before = try Self.git(cli, ["rev-parse", "main"]).trimmingCharacters(in: .whitespacesAndNewlines)
+                let up = try Background(
+                    cli, ["up", "--port", "0", "--until-idle"],
+                    environment: ["PATH": path].merging(Self.gitIdentity) { $1 })
+                try await offCooperativePool { up.process.waitUntilExit() }
+                let stdout = up.output.stdoutText
+                #expect(up.process.terminationStatus == 0, "\(up.output.stderrText)")
+                try await TurboApp.withStore(try Self.database(cli), logger: .init(label: "test")) { store in
                     let all = try await store.issues(IssueFilter())
                     #expect(all.count == 12)
                     #expect(
-                        all.filter { $0.status != .closed }.map(\.key.description) == [],
-                        "every issue was submitted\n\(stdout)")
-                    #expect(reviewed == 12)
+                        all.filter { $0.status != .closed || $0.closedReason != .merged }.map(\.key.description) == [],
+                        "every issue was merged\n\(stdout)")
                     try await Self.checkEventLog(store: store, issues: all)
-                    return stdout
+                    // Merged in dependency order: each after all its blockers.
+                    let merges = try await store.checks(since: nil).filter { $0.kind == .merge && $0.passed }
+                    let order = merges.map(\.issueKey)
+                    #expect(Set(order).count == 12)
+                    for issue in all {
+                        let position = try #require(order.firstIndex(of: issue.key))
+                        for blocker in issue.blockedBy {
+                            #expect(
+                                try #require(order.firstIndex(of: blocker)) < position, "\(blocker) before \(issue.key)"
+                            )
+                        }
+                    }
+                    // SHOP-7 failed verification once (its tests), went back to its agent, and passed.
+                    let docs = try await store.checks(of: try IssueRef(parsing: "SHOP-7")).filter {
+                        $0.kind == .verification
+                    }
+                    #expect(docs.map(\.passed) == [false, true], "\(docs.map(\.summary))")
                 }
                 #expect(stdout.contains("SHOP-8 given back (the agent killed by signal 9)"), "\(stdout)")
+                #expect(stdout.contains("SHOP-7 failed verification at tests"), "\(stdout)")
                 #expect(stdout.contains("idle: nothing in flight"))
 
                 try await offCooperativePool {
-                    // Each issue's work is on its own branch; the crashed run's commit was kept and not made again.
+                    // main has every issue's commit exactly once (the crashed run's commit was kept, not made
+                    // again), moved only forward, and its tests pass.
+                    let subjects = try Self.git(cli, ["log", "--format=%s", "\(before)..main"])
                     for number in 1...12 {
-                        let branch = try Self.git(
-                            cli, ["branch", "--list", "SHOP-\(number)/*", "--format=%(refname:short)"]
-                        )
-                        .trimmingCharacters(in: .whitespacesAndNewlines)
-                        #expect(!branch.isEmpty, "SHOP-\(number) has a branch")
-                        let count = try Self.git(cli, ["rev-list", "--count", "main..\(branch)"])
                         #expect(
-                            Int(count.trimmingCharacters(in: .whitespacesAndNewlines)) == 1, "SHOP-\(number): \(count)")
+                            subjects.split(separator: "\n").filter { $0.hasPrefix("SHOP-\(number):") }.count
+                                == (number == 7 ? 2 : 1), "SHOP-\(number) in main:\n\(subjects)")
                     }
+                    let reflog = try Self.git(cli, ["reflog", "show", "--format=%H", "main"]).split(separator: "\n")
+                    for (newer, older) in zip(reflog, reflog.dropFirst()) {
+                        try Self.git(cli, ["merge-base", "--is-ancestor", String(older), String(newer)])
+                    }
+                    // The test command on main's tree (the checkout also holds .turbocode/, whose logs quote it).
+                    let export = cli.directory.deletingLastPathComponent().appendingPathComponent("main-export")
+                    try FileManager.default.createDirectory(at: export, withIntermediateDirectories: true)
+                    let green = Process()
+                    green.executableURL = URL(fileURLWithPath: "/bin/sh")
+                    green.arguments = [
+                        "-c", "git -C \"$0\" archive main | tar -x && if grep -rn BROKEN .; then exit 1; fi",
+                        cli.directory.path,
+                    ]
+                    green.currentDirectoryURL = export
+                    try green.run()
+                    green.waitUntilExit()
+                    #expect(green.terminationStatus == 0, "main's tests pass")
+                    #expect(FileManager.default.fileExists(atPath: export.appendingPathComponent("db").path))
+                    #expect(try Self.git(cli, ["branch", "--list", "SHOP-*"]).isEmpty, "merged branches are deleted")
                 }
             })
     }
 
-    /// A hung agent hits the inactivity timeout and its issue is set aside; one that forgets to submit is nudged
-    /// and submits; a usage-limit report pauses its driver and gives the issue back.
     @Test func hangsForgottenSubmissionsAndRateLimits() async throws {
         try await withRepository(
             .sqlite,
@@ -205,7 +232,7 @@ struct UpTests {
                 #expect(pool?.map { $0["id"] as? String } == ["solo"] && pool?.first?["status"] as? String == "idle")
                 try await TurboApp.withStore(try Self.database(cli), logger: .init(label: "test")) { store in
                     let statuses = try await store.issues(IssueFilter()).map { "\($0.key) \($0.status.rawValue)" }
-                    #expect(statuses == ["SHOP-1 open", "SHOP-2 testing", "SHOP-3 ready"])
+                    #expect(statuses == ["SHOP-1 open", "SHOP-2 review", "SHOP-3 ready"])
                     let comments = try await store.comments(of: try IssueRef(parsing: "SHOP-1"))
                     #expect(comments.last?.body.contains("stopped retrying after 1 failed runs") == true)
                     #expect(try await store.activeWorkLogs().isEmpty, "no work log left open")
@@ -311,16 +338,6 @@ struct UpTests {
                     contentsOf: logs.appendingPathComponent(run).appendingPathComponent("stdout.log"), encoding: .utf8)
                 #expect(transcript.hasPrefix(#"{"thread_id":"#) && transcript.contains(#""type":"turn.completed""#))
             })
-    }
-
-    /// Moves every issue in testing through review to closed (done); returns how many.
-    static func review(_ store: any TurboStore) async throws -> Int {
-        let submitted = try await store.issues(IssueFilter(statuses: [.testing]))
-        for issue in submitted {
-            _ = try await store.transition(.id(issue.id), to: .review, reason: nil, actor: "reviewer")
-            _ = try await store.transition(.id(issue.id), to: .closed, reason: .done, actor: "reviewer")
-        }
-        return submitted.count
     }
 
     /// From the event log: never two live leases on one issue, no issue started before its blockers were closed,

@@ -279,12 +279,21 @@ actor RemoteWorker {
                     throw TurboError.staleLease(issue: key.description, reason: refused.message)
                 }
             },
-            status: {
+            state: { [agent = settings.agent.id] in
                 let issue = try await client.call("/issues/\(key)") as? [String: Any]
                 guard let text = issue?["status"] as? String, let status = IssueStatus(rawValue: text) else {
                     throw TurboError.invalidInput("the coordinator did not say \(key)'s status")
                 }
-                return status
+                let logs = try await client.call("/issues/\(key)/work-logs") as? [[String: Any]] ?? []
+                let last = logs.last.map { log in
+                    WorkLog(
+                        id: UUID(), issueID: UUID(), issueKey: key, startedBy: log["started_by"] as? String ?? "",
+                        startedAt: Date(), endedAt: log["ended_at"] is String ? Date() : nil, worktreePath: nil,
+                        branchName: nil, commit: nil, commitURL: nil,
+                        outcome: (log["outcome"] as? String).flatMap(WorkOutcome.init(rawValue:)), inputTokens: nil,
+                        outputTokens: nil, costUSD: nil)
+                }
+                return .from(latest: last, by: agent, status: status)
             },
             submit: {
                 try await Self.push(git: git, remote: remote, branch: claim.branch, from: worktree)
