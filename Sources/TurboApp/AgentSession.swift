@@ -36,6 +36,8 @@ public struct AgentSession: Sendable {
     /// Told about each process started (so it can be stopped from outside) and each sign of life.
     public var started: @Sendable (AgentProcess) async -> Void
     public var activity: @Sendable () async -> Void
+    /// Told each run's tokens and cost (input, output, USD) when the driver reported any.
+    public var usage: @Sendable (Int, Int, Double?) async -> Void = { _, _, _ in }
     public var report: @Sendable (String) -> Void
 
     /// Where the work of a session stands.
@@ -128,6 +130,9 @@ public struct AgentSession: Sendable {
                 if event.isActivity { await activity() }
             }
             beats.cancel()
+            if runReport.inputTokens > 0 || runReport.outputTokens > 0 || runReport.costUSD != nil {
+                await usage(runReport.inputTokens, runReport.outputTokens, runReport.costUSD)
+            }
             let now = try await Task { try await state() }.value
             switch now {
             case .working: break

@@ -425,7 +425,7 @@ public actor Orchestrator {
             Task { _ = try? await store.revokeToken(token.token.id.lowercasedString) }
         }
         let (work, store, epoch) = (work, store, started.lease.epoch)
-        let session = AgentSession(
+        var session = AgentSession(
             issue: issue.key, epoch: epoch, agent: agent, limits: config.limits,
             heartbeatInterval: config.leases.heartbeat, serverURL: serverURL, token: token.secret,
             worktree: started.worktree.path,
@@ -443,6 +443,10 @@ public actor Orchestrator {
             started: { process in await self.attach(process, to: issue.id) },
             activity: { await self.touch(issue.id) },
             report: report)
+        let logID = started.log.id
+        session.usage = { input, output, cost in
+            _ = try? await store.addUsage(toWorkLog: logID, inputTokens: input, outputTokens: output, costUSD: cost)
+        }
         let prompt = try await Prompt.initial(for: issue, store: store, worktree: started.worktree.path)
         return try await session.run(prompt: assignment.rework ? Prompt.rework(issue.key) + prompt : prompt)
     }

@@ -143,3 +143,11 @@ public struct ReviewService: Sendable {
                 moves: moves, comment: "Changes requested: \(comment)"))
     }
 }
+
+extension ReviewService.Entry {
+    public var document: ReviewDocument {
+        ReviewDocument(
+            issue: issue, verification: verification, decision: decision, approved: approved,
+            failedChecks: failedChecks, size: size, conflictRisk: conflictRisk, ageSeconds: Int(age))
+    }
+}

@@ -119,6 +119,22 @@ public enum Server {
             feed: EventFeed(store: store, pollInterval: options.pollInterval, logger: logger),
             rateLimit: options.rateLimit)
         configuration.work = work
+        let pool = try repository.map { try OrchestratorConfig.load(from: $0.configFile) } ?? OrchestratorConfig()
+        configuration.review = services.map { service in
+            let review = ReviewService(worktrees: service, config: pool)
+            return ReviewOperations(
+                list: { project in
+                    var scope = project
+                    if scope == nil {
+                        scope = .id(try await TurboApp.resolveProject(nil, repository: service.repository, store: store).id)
+                    }
+                    return try await review.list(project: scope).map(\.document)
+                },
+                approve: { ref, reviewer, comment in try await review.approve(ref, reviewer: reviewer, comment: comment) },
+                requestChanges: { ref, reviewer, comment in
+                    try await review.requestChanges(ref, reviewer: reviewer, comment: comment)
+                })
+        }
         return configuration
     }
 

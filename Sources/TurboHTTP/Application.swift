@@ -34,6 +34,8 @@ public struct APIConfiguration: Sendable {
     public var worktrees: WorktreeOperations?
     /// Claiming and lease-fenced work for agents over REST; nil when the server has no repository.
     public var work: WorkOperations?
+    /// Review decisions and the review list; nil when the server has no repository.
+    public var review: ReviewOperations?
     /// The tail of the event log that WebSocket clients follow.
     public var feed: EventFeed
     /// Per-caller request budget; nil for none.
@@ -80,6 +82,7 @@ public func buildRouter(_ configuration: APIConfiguration) -> Router<AppRequestC
     APIController(configuration: configuration).register(on: router)
     WebhookRoutes(service: WebhookService(store: configuration.store)).register(on: router)
     AgentRoutes(store: configuration.store, work: configuration.work).register(on: router)
+    ReviewRoutes(store: configuration.store, review: configuration.review).register(on: router)
     for mount in configuration.extraRoutes { mount(router) }
     return router
 }

@@ -23,7 +23,8 @@ enum OpenAPI {
             {"name": "worktrees"},
             {"name": "conflicts"},
             {"name": "webhooks"},
-            {"name": "agents"}
+            {"name": "agents"},
+            {"name": "review"}
           ],
           "paths": {
             "/healthz": {
@@ -1043,6 +1044,135 @@ enum OpenAPI {
                   "401": {"$ref": "#/components/responses/Unauthorized"},
                   "403": {"$ref": "#/components/responses/Forbidden"},
                   "404": {"$ref": "#/components/responses/NotFound"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "500": {"$ref": "#/components/responses/InternalError"}
+                }
+              }
+            },
+            "/api/v1/reviews": {
+              "get": {
+                "operationId": "listReviews",
+                "summary": "Issues waiting in review, riskiest first",
+                "description": "Failed checks first, then size (lines changed), predicted conflicts, age. Each entry has the issue, its latest verification, the latest decision (approval, changes requested, failed merge), approved, failed_checks, size, conflict_risk, age_seconds.",
+                "tags": ["review"],
+                "parameters": [{"name": "project", "in": "query", "schema": {"type": "string"}}],
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object", "properties": {"issue": {"$ref": "#/components/schemas/IssueDocument"}, "verification": {"type": ["object", "null"]}, "decision": {"type": ["object", "null"]}, "approved": {"type": "boolean"}, "failed_checks": {"type": "boolean"}, "size": {"type": "integer"}, "conflict_risk": {"type": "integer"}, "age_seconds": {"type": "integer"}}, "required": ["issue", "approved", "failed_checks", "size", "conflict_risk", "age_seconds"]}}}}
+                  },
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "409": {"$ref": "#/components/responses/Conflict"},
+                  "422": {"$ref": "#/components/responses/UnprocessableContent"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "500": {"$ref": "#/components/responses/InternalError"}
+                }
+              }
+            },
+            "/api/v1/issues/{issue}/approve": {
+              "parameters": [{"$ref": "#/components/parameters/Issue"}],
+              "post": {
+                "operationId": "approveIssue",
+                "summary": "Approve verified work for the merge queue",
+                "description": "Admin token. The issue must be in review; the merge queue merges it onto the latest base after the tests pass on the merge.",
+                "tags": ["review"],
+                "security": [{"bearer": []}],
+                "requestBody": {
+                  "required": false,
+                  "content": {
+                    "application/json": {
+                      "schema": {"type": "object", "properties": {"comment": {"type": "string"}}, "required": []}
+                    }
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "Created: the recorded check",
+                    "content": {"application/json": {"schema": {"type": "object", "properties": {"id": {"type": "string"}, "issue": {"type": "string"}, "kind": {"type": "string", "enum": ["verification", "approval", "changes_requested", "merge"]}, "passed": {"type": "boolean"}, "summary": {"type": "string"}, "evidence": {"type": "object", "description": "verification: branch, head, base, base_commit, agent, commits, diff_stat, merge {clean, conflicts}, test {command, exit, timed_out, duration_ms, log, passed}, step, attempt, gave_up; merge: merge_commit, base_before, base, branch, head, test, pushed, step, log."}, "actor": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"}}, "required": ["id", "issue", "kind", "passed", "summary", "evidence", "actor", "created_at"]}}}
+                  },
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "409": {"$ref": "#/components/responses/Conflict"},
+                  "422": {"$ref": "#/components/responses/UnprocessableContent"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "500": {"$ref": "#/components/responses/InternalError"}
+                }
+              }
+            },
+            "/api/v1/issues/{issue}/request-changes": {
+              "parameters": [{"$ref": "#/components/parameters/Issue"}],
+              "post": {
+                "operationId": "requestChanges",
+                "summary": "Send work in review back with a comment",
+                "description": "Admin token. The issue returns to in_progress (resumed by its agent when the coordinator's pool has it) or to the queue; the comment is added to the issue.",
+                "tags": ["review"],
+                "security": [{"bearer": []}],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {"type": "object", "properties": {"comment": {"type": "string"}}, "required": ["comment"]}
+                    }
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "Created: the recorded check",
+                    "content": {"application/json": {"schema": {"type": "object", "properties": {"id": {"type": "string"}, "issue": {"type": "string"}, "kind": {"type": "string", "enum": ["verification", "approval", "changes_requested", "merge"]}, "passed": {"type": "boolean"}, "summary": {"type": "string"}, "evidence": {"type": "object", "description": "verification: branch, head, base, base_commit, agent, commits, diff_stat, merge {clean, conflicts}, test {command, exit, timed_out, duration_ms, log, passed}, step, attempt, gave_up; merge: merge_commit, base_before, base, branch, head, test, pushed, step, log."}, "actor": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"}}, "required": ["id", "issue", "kind", "passed", "summary", "evidence", "actor", "created_at"]}}}
+                  },
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "409": {"$ref": "#/components/responses/Conflict"},
+                  "422": {"$ref": "#/components/responses/UnprocessableContent"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "500": {"$ref": "#/components/responses/InternalError"}
+                }
+              }
+            },
+            "/api/v1/issues/{issue}/checks": {
+              "parameters": [{"$ref": "#/components/parameters/Issue"}],
+              "get": {
+                "operationId": "listChecks",
+                "summary": "An issue's checks: verifications, review decisions, merges, oldest first",
+                "tags": ["review"],
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "issue": {"type": "string"}, "kind": {"type": "string", "enum": ["verification", "approval", "changes_requested", "merge"]}, "passed": {"type": "boolean"}, "summary": {"type": "string"}, "evidence": {"type": "object", "description": "verification: branch, head, base, base_commit, agent, commits, diff_stat, merge {clean, conflicts}, test {command, exit, timed_out, duration_ms, log, passed}, step, attempt, gave_up; merge: merge_commit, base_before, base, branch, head, test, pushed, step, log."}, "actor": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"}}, "required": ["id", "issue", "kind", "passed", "summary", "evidence", "actor", "created_at"]}}}}
+                  },
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "409": {"$ref": "#/components/responses/Conflict"},
+                  "422": {"$ref": "#/components/responses/UnprocessableContent"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "500": {"$ref": "#/components/responses/InternalError"}
+                }
+              }
+            },
+            "/api/v1/stats": {
+              "get": {
+                "operationId": "stats",
+                "summary": "The success metrics over a window",
+                "description": "closed_per_day, closed, merged, review_first_pass and verification ({total, passed, rate}), agents ({agent, sessions, busy_seconds, utilization}), utilization, conflicts ({conflicts, commits, per_100_commits}), submission_to_merge ({count, mean_seconds, p90_seconds}), usage (tokens and cost, totals and per issue).",
+                "tags": ["review"],
+                "parameters": [{"name": "since", "in": "query", "description": "A span back from now (7d, 12h, 30m) or an ISO-8601 time; default 30 days.", "schema": {"type": "string"}}, {"name": "project", "in": "query", "schema": {"type": "string"}}],
+                "responses": {
+                  "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}},
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "409": {"$ref": "#/components/responses/Conflict"},
+                  "422": {"$ref": "#/components/responses/UnprocessableContent"},
                   "429": {"$ref": "#/components/responses/TooManyRequests"},
                   "500": {"$ref": "#/components/responses/InternalError"}
                 }

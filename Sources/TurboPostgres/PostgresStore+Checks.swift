@@ -52,6 +52,19 @@ extension PostgresStore {
         }
     }
 
+    public func addUsage(toWorkLog id: UUID, inputTokens: Int, outputTokens: Int, costUSD: Double?) async throws {
+        try await transaction { conn in
+            try await conn.query(
+                """
+                UPDATE work_logs SET input_tokens = COALESCE(input_tokens, 0) + \(inputTokens),
+                    output_tokens = COALESCE(output_tokens, 0) + \(outputTokens),
+                    cost_usd = CASE WHEN \(costUSD)::double precision IS NULL THEN cost_usd
+                        ELSE COALESCE(cost_usd, 0) + \(costUSD) END
+                WHERE id = \(id)
+                """, logger: logger)
+        }
+    }
+
     public func recordCheck(on ref: IssueRef, _ new: NewCheck) async throws -> (issue: Issue, check: Check) {
         try await transaction { conn in
             let issue = try await fetchIssue(conn, ref, lock: true)

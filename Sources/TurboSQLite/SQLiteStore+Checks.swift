@@ -49,6 +49,18 @@ extension SQLiteStore {
         }
     }
 
+    public func addUsage(toWorkLog id: UUID, inputTokens: Int, outputTokens: Int, costUSD: Double?) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    UPDATE work_logs SET input_tokens = COALESCE(input_tokens, 0) + ?,
+                        output_tokens = COALESCE(output_tokens, 0) + ?,
+                        cost_usd = CASE WHEN ? IS NULL THEN cost_usd ELSE COALESCE(cost_usd, 0) + ? END
+                    WHERE id = ?
+                    """, arguments: [inputTokens, outputTokens, costUSD, costUSD, id.lowercasedString])
+        }
+    }
+
     public func recordCheck(on ref: IssueRef, _ new: NewCheck) async throws -> (issue: Issue, check: Check) {
         try await write { db in
             let issue = try Self.fetchIssue(db, ref)

@@ -132,6 +132,10 @@ public protocol TurboStore: Sendable {
         on ref: IssueRef, agent: String, ttl: Duration, worktreePath: String?, branch: String?
     ) async throws -> (issue: Issue, lease: Lease, log: WorkLog)
 
+    /// Adds an agent run's token counts and cost to a work log (ended or not): sessions report usage when a run
+    /// ends, which may be after the agent's submission ended the log.
+    func addUsage(toWorkLog id: UUID, inputTokens: Int, outputTokens: Int, costUSD: Double?) async throws
+
     // MARK: Checks
 
     /// Records a check and, in the same transaction, makes its moves, adds its comment and writes its event

@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+public import TurboCore
+
+/// What review needs from git (the list's risk, approvals and requests for changes), as closures so this module
+/// stays free of git.
+public struct ReviewOperations: Sendable {
+    public var list: @Sendable (ProjectRef?) async throws -> [ReviewDocument]
+    public var approve: @Sendable (IssueRef, _ reviewer: String, _ comment: String?) async throws -> (Issue, Check)
+    public var requestChanges:
+        @Sendable (IssueRef, _ reviewer: String, _ comment: String) async throws -> (Issue, Check)
+
+    public init(
+        list: @escaping @Sendable (ProjectRef?) async throws -> [ReviewDocument],
+        approve: @escaping @Sendable (IssueRef, String, String?) async throws -> (Issue, Check),
+        requestChanges: @escaping @Sendable (IssueRef, String, String) async throws -> (Issue, Check)
+    ) {
+        self.list = list
+        self.approve = approve
+        self.requestChanges = requestChanges
+    }
+}
+
+/// `GET /api/v1/reviews`, `POST /api/v1/issues/{key}/approve|request-changes`, `GET /api/v1/stats`, and an issue's
+/// checks (`GET /api/v1/issues/{key}/checks`). Decisions need an admin token (the middleware's rule for writes).
+struct ReviewRoutes: Sendable {
+    let store: any TurboStore
+    let review: ReviewOperations?
+
+    func register(on router: Router<AppRequestContext>) {
+        let api = router.group("api/v1")
+        api.get("reviews") { request, _ in
+            let project = try request.uri.queryParameters.get("project").map { try ProjectRef(parsing: $0) }
+            return Reply(try await operations().list(project))
+        }
+        api.post("issues/:issue/approve") { request, context in
+            let body = try await APIController.optionalBody(DecisionRequest.self, request, context)
+            let (_, check) = try await operations().approve(
+                try APIController.issue(context), APIController.actor(context), body?.comment)
+            return EditedResponse(status: .created, response: Reply(CheckDocument(check)))
+        }
+        api.post("issues/:issue/request-changes") { request, context in
+            let body = try await request.decode(as: DecisionRequest.self, context: context)
+            guard let comment = body.comment, !comment.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw APIError(
+                    .unprocessableContent, code: "invalid_input", message: "say what to change in 'comment'")
+            }
+            let (_, check) = try await operations().requestChanges(
+                try APIController.issue(context), APIController.actor(context), comment)
+            return EditedResponse(status: .created, response: Reply(CheckDocument(check)))
+        }
+        api.get("issues/:issue/checks") { _, context in
+            Reply(try await store.checks(of: try APIController.issue(context)).map(CheckDocument.init))
+        }
+        api.get("stats") { request, _ in
+            let query = request.uri.queryParameters
+            let project = try query.get("project").map { try ProjectRef(parsing: $0) }
+            var since: Date?
+            if let text = query.get("since") {
+                guard let date = StatsService.parseSince(text) else {
+                    throw APIError(
+                        .badRequest, code: "malformed_request",
+                        message: "since is an ISO-8601 time or a span like 7d, 12h, 30m")
+                }
+                since = date
+            }
+            return Reply(try await StatsService.compute(store: store, project: project, since: since))
+        }
+    }
+
+    func operations() throws -> ReviewOperations {
+        guard let review else {
+            throw APIError(
+                .conflict, code: "no_repository", message: "this server was started without a repository")
+        }
+        return review
+    }
+}
+
+struct DecisionRequest: Decodable {
+    var comment: String?
+}
