@@ -69,6 +69,8 @@ public struct OrchestratorConfig: Sendable, Hashable {
         public var verifyRetries = 2
         /// How long `test_command` may run, in verification and in the merge queue.
         public var testTimeout: Duration = .seconds(30 * 60)
+        /// How often open pull requests are asked about (`mode: pull_request`).
+        public var pullRequestPoll: Duration = .seconds(60)
 
         /// Whether verified work is approved without a person.
         public var approvesAutomatically: Bool { autoMerge || !requireHumanApproval }
@@ -115,6 +117,7 @@ struct ConfigReader {
         "alerts": ["agent_inactive", "uncommitted_changes"],
         "review": [
             "require_human_approval", "auto_merge", "mode", "push", "remote", "verify_retries", "test_timeout",
+            "pr_poll",
         ],
     ]
     static let topLevel: Set<String> = Set(sections.keys).union(["base_branch", "test_command", "subagents"])
@@ -180,6 +183,7 @@ struct ConfigReader {
         case ("review", "remote"): config.review.remote = try string(node, field)
         case ("review", "verify_retries"): config.review.verifyRetries = try count(node, field, minimum: 0)
         case ("review", "test_timeout"): config.review.testTimeout = try duration(node, field)
+        case ("review", "pr_poll"): config.review.pullRequestPoll = try duration(node, field)
         case ("review", "mode"):
             let name = try string(node, field)
             guard let mode = OrchestratorConfig.Review.Mode(rawValue: name) else {

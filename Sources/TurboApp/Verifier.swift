@@ -19,6 +19,7 @@ public actor Verifier {
     let report: @Sendable (String) -> Void
     private nonisolated let wakeups = Wakeups()
     private var busy = false
+    private var passing = false
     public private(set) var verified = 0
     public private(set) var failed = 0
 
@@ -39,6 +40,8 @@ public actor Verifier {
     /// Verifies until cancelled.
     public func run() async {
         await wakeups.run(every: .seconds(1), logging: "a verification pass", to: logger) {
+            passing = true
+            defer { passing = false }
             while let next = try await pending().first {
                 try Task.checkCancellation()
                 await verify(next)
@@ -48,7 +51,7 @@ public actor Verifier {
 
     /// Whether work waits for verification or is being verified.
     public func isIdle() async -> Bool {
-        guard !busy else { return false }
+        guard !busy, !passing else { return false }
         return (try? await pending().isEmpty) ?? true
     }
 

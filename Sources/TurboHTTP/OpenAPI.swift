@@ -1091,7 +1091,7 @@ enum OpenAPI {
                 "responses": {
                   "201": {
                     "description": "Created: the recorded check",
-                    "content": {"application/json": {"schema": {"type": "object", "properties": {"id": {"type": "string"}, "issue": {"type": "string"}, "kind": {"type": "string", "enum": ["verification", "approval", "changes_requested", "merge"]}, "passed": {"type": "boolean"}, "summary": {"type": "string"}, "evidence": {"type": "object", "description": "verification: branch, head, base, base_commit, agent, commits, diff_stat, merge {clean, conflicts}, test {command, exit, timed_out, duration_ms, log, passed}, step, attempt, gave_up; merge: merge_commit, base_before, base, branch, head, test, pushed, step, log."}, "actor": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"}}, "required": ["id", "issue", "kind", "passed", "summary", "evidence", "actor", "created_at"]}}}
+                    "content": {"application/json": {"schema": {"type": "object", "properties": {"id": {"type": "string"}, "issue": {"type": "string"}, "kind": {"type": "string", "enum": ["verification", "approval", "changes_requested", "merge", "pull_request"]}, "passed": {"type": "boolean"}, "summary": {"type": "string"}, "evidence": {"type": "object", "description": "verification: branch, head, base, base_commit, agent, commits, diff_stat, merge {clean, conflicts}, test {command, exit, timed_out, duration_ms, log, passed}, step, attempt, gave_up; merge: merge_commit, base_before, base, branch, head, test, pushed, step, log."}, "actor": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"}}, "required": ["id", "issue", "kind", "passed", "summary", "evidence", "actor", "created_at"]}}}
                   },
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
@@ -1123,7 +1123,7 @@ enum OpenAPI {
                 "responses": {
                   "201": {
                     "description": "Created: the recorded check",
-                    "content": {"application/json": {"schema": {"type": "object", "properties": {"id": {"type": "string"}, "issue": {"type": "string"}, "kind": {"type": "string", "enum": ["verification", "approval", "changes_requested", "merge"]}, "passed": {"type": "boolean"}, "summary": {"type": "string"}, "evidence": {"type": "object", "description": "verification: branch, head, base, base_commit, agent, commits, diff_stat, merge {clean, conflicts}, test {command, exit, timed_out, duration_ms, log, passed}, step, attempt, gave_up; merge: merge_commit, base_before, base, branch, head, test, pushed, step, log."}, "actor": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"}}, "required": ["id", "issue", "kind", "passed", "summary", "evidence", "actor", "created_at"]}}}
+                    "content": {"application/json": {"schema": {"type": "object", "properties": {"id": {"type": "string"}, "issue": {"type": "string"}, "kind": {"type": "string", "enum": ["verification", "approval", "changes_requested", "merge", "pull_request"]}, "passed": {"type": "boolean"}, "summary": {"type": "string"}, "evidence": {"type": "object", "description": "verification: branch, head, base, base_commit, agent, commits, diff_stat, merge {clean, conflicts}, test {command, exit, timed_out, duration_ms, log, passed}, step, attempt, gave_up; merge: merge_commit, base_before, base, branch, head, test, pushed, step, log."}, "actor": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"}}, "required": ["id", "issue", "kind", "passed", "summary", "evidence", "actor", "created_at"]}}}
                   },
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
@@ -1145,7 +1145,7 @@ enum OpenAPI {
                 "responses": {
                   "200": {
                     "description": "OK",
-                    "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "issue": {"type": "string"}, "kind": {"type": "string", "enum": ["verification", "approval", "changes_requested", "merge"]}, "passed": {"type": "boolean"}, "summary": {"type": "string"}, "evidence": {"type": "object", "description": "verification: branch, head, base, base_commit, agent, commits, diff_stat, merge {clean, conflicts}, test {command, exit, timed_out, duration_ms, log, passed}, step, attempt, gave_up; merge: merge_commit, base_before, base, branch, head, test, pushed, step, log."}, "actor": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"}}, "required": ["id", "issue", "kind", "passed", "summary", "evidence", "actor", "created_at"]}}}}
+                    "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "issue": {"type": "string"}, "kind": {"type": "string", "enum": ["verification", "approval", "changes_requested", "merge", "pull_request"]}, "passed": {"type": "boolean"}, "summary": {"type": "string"}, "evidence": {"type": "object", "description": "verification: branch, head, base, base_commit, agent, commits, diff_stat, merge {clean, conflicts}, test {command, exit, timed_out, duration_ms, log, passed}, step, attempt, gave_up; merge: merge_commit, base_before, base, branch, head, test, pushed, step, log."}, "actor": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"}}, "required": ["id", "issue", "kind", "passed", "summary", "evidence", "actor", "created_at"]}}}}
                   },
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
@@ -1404,7 +1404,8 @@ enum OpenAPI {
                   "worktree.created", "worktree.removed", "conflict.detected", "conflict.resolved", "token.created",
                   "token.revoked", "lease.acquired", "lease.released", "issue.progress", "issue.blocked", "webhook.test",
                   "webhook.disabled", "alert.raised", "verification.passed",
-                  "verification.failed", "review.approved", "review.changes_requested", "merge.succeeded", "merge.failed"
+                  "verification.failed", "review.approved", "review.changes_requested", "merge.succeeded", "merge.failed",
+                  "pull_request.opened"
                 ]
               },
               "IssueKey": {

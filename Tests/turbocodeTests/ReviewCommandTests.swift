@@ -129,4 +129,74 @@ struct ReviewCommandTests {
             #expect(bad.status == 1 && bad.stderr.contains("400"))
         }
     }
+
+    /// `review.mode: pull_request`: the branch is pushed to the remote and a pull request opened with `gh` (a
+    /// stand-in on PATH here), and the issue closes when `gh` reports it merged; the local main is not touched.
+    @Test func pullRequestModeOpensAPullRequestWithGh() async throws {
+        try await withRepository(.sqlite) { cli in
+            let root = cli.directory.deletingLastPathComponent()
+            let bare = root.appendingPathComponent("origin.git")
+            try UpTests.prepare(
+                cli,
+                extra: """
+                    test_command: "test -d fake-agent"
+                    review:
+                      auto_merge: true
+                      mode: pull_request
+                      pr_poll: 1s
+                    subagents:
+                      - id: solo
+                        driver: claude
+                    """)
+            try UpTests.git(cli, ["init", "-q", "--bare", bare.path])
+            try UpTests.git(cli, ["remote", "add", "origin", bare.path])
+            #expect(try cli.run("issue", "add", "Orders page", "--ready", "-d", "List the orders.").status == 0)
+            let bin = try UpTests.agentBin(in: root)
+            let ghLog = root.appendingPathComponent("gh.log")
+            let gh = URL(fileURLWithPath: bin).appendingPathComponent("gh")
+            try """
+            #!/bin/sh
+            printf '%s\n' "$@" >> '\(ghLog.path)'
+            echo '--' >> '\(ghLog.path)'
+            case "$1 $2" in
+              "pr create")
+                while [ $# -gt 0 ]; do [ "$1" = --body-file ] && cp "$2" '\(root.path)/body.md'; shift; done
+                echo "Creating pull request for SHOP-1 into main"
+                echo "https://github.com/acme/shop/pull/7" ;;
+              "pr view") echo '{"state":"MERGED","mergeCommit":{"oid":"0123456789abcdef"},"url":"https://github.com/acme/shop/pull/7"}' ;;
+              *) echo "unexpected: $*" >&2; exit 1 ;;
+            esac
+            """.write(to: gh, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: gh.path)
+            let mainBefore = try UpTests.git(cli, ["rev-parse", "main"])
+            let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
+            let up = try Background(
+                cli, ["up", "--port", "0", "--until-idle"],
+                environment: ["PATH": path].merging(UpTests.gitIdentity) { $1 })
+            up.process.waitUntilExit()
+            let stdout = up.output.stdoutText
+            #expect(up.process.terminationStatus == 0, "\(up.output.stderrText)")
+            #expect(stdout.contains("SHOP-1: pull request opened: https://github.com/acme/shop/pull/7"), "\(stdout)")
+            #expect(stdout.contains("SHOP-1 merged through its pull request"), "\(stdout)")
+
+            let branch = try UpTests.git(cli, ["for-each-ref", "--format=%(refname:short)", "refs/heads/SHOP-1/"])
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            let calls = try String(contentsOf: ghLog, encoding: .utf8).components(separatedBy: "--\n")
+            let create = calls.first?.split(separator: "\n").map(String.init) ?? []
+            #expect(
+                Array(create.prefix(8)) == [
+                    "pr", "create", "--base", "main", "--head", branch, "--title", "SHOP-1: Orders page",
+                ], "\(create)")
+            #expect(create.dropFirst(8).first == "--body-file")
+            #expect(calls.dropFirst().first?.hasPrefix("pr\nview\nhttps://github.com/acme/shop/pull/7\n--json\n") == true)
+            let body = try String(contentsOf: root.appendingPathComponent("body.md"), encoding: .utf8)
+            #expect(body.hasPrefix("List the orders.") && body.contains("**Verification:** verified: 1 commit(s)"))
+            #expect(body.contains("**Tests:** `test -d fake-agent` passed") && body.contains("worked by `ai:solo`"))
+            // Pushed normally to the remote; the local main was not merged into.
+            #expect(try UpTests.git(cli, ["--git-dir", bare.path, "rev-parse", branch]) == UpTests.git(cli, ["rev-parse", branch]))
+            #expect(try UpTests.git(cli, ["rev-parse", "main"]) == mainBefore)
+            let issue = try cli.run("issue", "show", "SHOP-1", "--json").json() as? [String: Any]
+            #expect(issue?["status"] as? String == "closed" && issue?["closed_reason"] as? String == "merged")
+        }
+    }
 }

@@ -10,6 +10,9 @@ public enum CheckKind: String, Sendable, Hashable, CaseIterable, Codable {
     case changesRequested = "changes_requested"
     /// The merge queue merged the work into the base branch, or failed to.
     case merge
+    /// `review.mode: pull_request`: the branch was pushed and a pull request opened; the issue closes when it is
+    /// merged.
+    case pullRequest = "pull_request"
 }
 
 /// A recorded judgement on an issue's work, with its evidence (test results, diff stat, merge commit, …).
@@ -49,6 +52,7 @@ public struct Check: Hashable, Sendable, Identifiable {
         case .approval: .reviewApproved
         case .changesRequested: .reviewChangesRequested
         case .merge: passed ? .mergeSucceeded : .mergeFailed
+        case .pullRequest: .pullRequestOpened
         }
     }
 }

@@ -37,6 +37,7 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
     case reviewChangesRequested = "review.changes_requested"
     case mergeSucceeded = "merge.succeeded"
     case mergeFailed = "merge.failed"
+    case pullRequestOpened = "pull_request.opened"
 }
 
 /// A row of the event log: the outbox that WebSocket, webhooks and readers consume.
