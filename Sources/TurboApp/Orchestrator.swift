@@ -171,6 +171,12 @@ public actor Orchestrator {
                     // Taken or changed since the queue was read: try the next one.
                     logger.info("not starting \(entry.candidate.key)", metadata: ["reason": "\(error)"])
                     continue
+                } catch {
+                    // Anything else (git failing to make the worktree): the issue was given back; the pass goes on,
+                    // so that what it already started is not lost.
+                    logger.warning("starting \(entry.candidate.key) failed", metadata: ["error": "\(error)"])
+                    report("\(entry.candidate.key) could not be started: \(error)")
+                    continue
                 }
             }
             guard let assignment else {
@@ -226,7 +232,7 @@ public actor Orchestrator {
                         started: WorkService.Started(
                             issue: resumed, lease: lease, worktree: created.record, log: log, createdWorktree: false),
                         agent: agent, rework: true))
-            } catch let error as TurboError {
+            } catch {
                 logger.info("not resuming \(issue.key)", metadata: ["reason": "\(error)"])
             }
         }

@@ -275,21 +275,24 @@ enum TestRun {
 }
 
 /// Throw-away detached worktrees under `.turbocode/scratch/` for test runs and merges.
+///
+/// Never `git worktree prune`: run while an agent's worktree is being added, it deletes that worktree's
+/// administrative directory half-made. A scratch path left registered (its directory deleted by hand) is added
+/// again with `--force`.
 enum Scratch {
     static func add(_ path: String, at commit: String, git: GitRepository) async throws {
         try? await remove(path, git: git)
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try await git.runner.run(["worktree", "add", "--detach", "--end-of-options", path, commit], in: git.root)
+        try await git.runner.run(
+            ["worktree", "add", "--force", "--detach", "--end-of-options", path, commit], in: git.root)
     }
 
     static func remove(_ path: String, git: GitRepository) async throws {
-        if FileManager.default.fileExists(atPath: path) {
-            _ = try? await git.runner.run(
-                ["worktree", "remove", "--force", "--force", "--end-of-options", path], in: git.root)
-            try? FileManager.default.removeItem(atPath: path)
-        }
-        try await git.runner.run(["worktree", "prune"], in: git.root)
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        _ = try? await git.runner.run(
+            ["worktree", "remove", "--force", "--force", "--end-of-options", path], in: git.root)
+        try? FileManager.default.removeItem(atPath: path)
     }
 }
 
