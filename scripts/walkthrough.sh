@@ -71,4 +71,20 @@ PATH="$work/bin:$PATH" GIT_AUTHOR_NAME=agent GIT_AUTHOR_EMAIL=agent@example.inva
   GIT_COMMITTER_EMAIL=agent@example.invalid "$turbocode" up --port 0 --until-idle ${database[@]+"${database[@]}"}
 step issue list
 step worktree status SHOP-2
+
+printf '\n(verified work waits for a person: review it, approve it, and the merge queue merges it into main)\n'
+step review list
+step review show SHOP-2
+step review approve SHOP-2 --comment "Looks right"
+step review approve SHOP-4
+printf '\n$ turbocode up --port 0 --until-idle\n'
+PATH="$work/bin:$PATH" GIT_AUTHOR_NAME=agent GIT_AUTHOR_EMAIL=agent@example.invalid GIT_COMMITTER_NAME=agent \
+  GIT_COMMITTER_EMAIL=agent@example.invalid "$turbocode" up --port 0 --until-idle ${database[@]+"${database[@]}"}
+printf '\n(SHOP-2 is merged; SHOP-4 edits the same README line, so after the merge it conflicts with main: it goes back\n'
+printf ' to its agent, and since fake-agent cannot resolve conflicts it waits in review for a person after\n'
+printf ' review.verify_retries attempts. SHOP-3, unblocked by the merge, was worked, verified, and waits for approval.)\n'
+step issue list --all
+printf '\n$ git log --oneline --first-parent main\n'
+git log --oneline --first-parent main
+step stats
 printf '\nRepository: %s (agent logs in .turbocode/logs/)\n' "$repo"

@@ -68,16 +68,19 @@ public actor MergeQueue {
         guard pushed.status == 0 else {
             throw Failure(
                 step: "pull_request",
-                summary: "pushing \(branch) to \(remote) failed: \(pushed.stderr.trimmingCharacters(in: .whitespacesAndNewlines).prefix(300))",
+                summary:
+                    "pushing \(branch) to \(remote) failed: \(pushed.stderr.trimmingCharacters(in: .whitespacesAndNewlines).prefix(300))",
                 sendBack: false)
         }
         let body = try await pullRequestBody(issue)
-        let bodyFile = FileManager.default.temporaryDirectory.appendingPathComponent("turbocode-pr-\(UUID().uuidString).md")
+        let bodyFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "turbocode-pr-\(UUID().uuidString).md")
         try Data(body.utf8).write(to: bodyFile)
         defer { try? FileManager.default.removeItem(at: bodyFile) }
         let run = try await Self.gh(
             [
-                "pr", "create", "--base", project.baseBranch, "--head", branch, "--title", "\(issue.key): \(issue.title)",
+                "pr", "create", "--base", project.baseBranch, "--head", branch, "--title",
+                "\(issue.key): \(issue.title)",
                 "--body-file", bodyFile.path,
             ], in: git.root)
         let url = run.output.split(separator: "\n").last { $0.hasPrefix("http://") || $0.hasPrefix("https://") }
@@ -90,7 +93,8 @@ public actor MergeQueue {
             NewCheck(
                 kind: .pullRequest, passed: true, summary: "pull request opened: \(url)",
                 evidence: [
-                    "pull_request": .string(String(url)), "branch": .string(branch), "base": .string(project.baseBranch),
+                    "pull_request": .string(String(url)), "branch": .string(branch),
+                    "base": .string(project.baseBranch),
                     "remote": .string(remote),
                 ], actor: "turbocode", expecting: .review))
         report("\(issue.key): pull request opened: \(url)")
@@ -105,12 +109,15 @@ public actor MergeQueue {
         if let verification = try await store.checks(of: .id(issue.id)).last(where: { $0.kind == .verification }) {
             body += "\n**Verification:** \(verification.summary)\n"
             if let commits = verification.evidence["commits"]?.arrayValue {
-                body += "\n**Commits:**\n" + commits.compactMap(\.stringValue).map { "- \($0)" }.joined(separator: "\n")
+                body +=
+                    "\n**Commits:**\n" + commits.compactMap(\.stringValue).map { "- \($0)" }.joined(separator: "\n")
                     + "\n"
             }
             if let stat = verification.evidence["diff_stat"]?.stringValue { body += "\n**Diff:** \(stat)\n" }
             if let test = verification.evidence["test"], let command = test["command"]?.stringValue {
-                let ms = test["duration_ms"].flatMap { if case .number(let n) = $0 { return Int(n) } else { return nil } }
+                let ms = test["duration_ms"].flatMap {
+                    if case .number(let n) = $0 { return Int(n) } else { return nil }
+                }
                 body += "\n**Tests:** `\(command)` passed" + (ms.map { " in \($0) ms" } ?? "") + "\n"
             }
             if verification.evidence["merge"]?["clean"] == .bool(true) {
@@ -133,10 +140,12 @@ public actor MergeQueue {
             guard let opened = try await store.checks(of: .id(issue.id)).last, opened.kind == .pullRequest,
                 let url = opened.evidence["pull_request"]?.stringValue
             else { continue }
-            let view = try await Self.gh(["pr", "view", url, "--json", "state,mergeCommit,url"], in: worktrees.repository.root)
+            let view = try await Self.gh(
+                ["pr", "view", url, "--json", "state,mergeCommit,url"], in: worktrees.repository.root)
             guard view.succeeded,
                 let start = view.output.firstIndex(of: "{"),
-                let object = try? JSONSerialization.jsonObject(with: Data(view.output[start...].utf8)) as? [String: Any],
+                let object = try? JSONSerialization.jsonObject(with: Data(view.output[start...].utf8))
+                    as? [String: Any],
                 let state = object["state"] as? String
             else {
                 report("\(issue.key): gh pr view \(url) failed: \(view.output.suffix(300))")
@@ -148,8 +157,11 @@ public actor MergeQueue {
                 _ = try await store.recordCheck(
                     on: .id(issue.id),
                     NewCheck(
-                        kind: .merge, passed: true, summary: "pull request merged" + (commit.map { " as \($0.prefix(12))" } ?? ""),
-                        evidence: ["pull_request": .string(url), "merge_commit": commit.map(JSONValue.string) ?? .null],
+                        kind: .merge, passed: true,
+                        summary: "pull request merged" + (commit.map { " as \($0.prefix(12))" } ?? ""),
+                        evidence: [
+                            "pull_request": .string(url), "merge_commit": commit.map(JSONValue.string) ?? .null,
+                        ],
                         actor: "turbocode", expecting: .review, moves: [.closed], closedReason: .merged))
                 merged += 1
                 report("\(issue.key) merged through its pull request \(url)")
@@ -164,7 +176,8 @@ public actor MergeQueue {
                         kind: .merge, passed: false, summary: "the pull request was closed without merging",
                         evidence: ["pull_request": .string(url), "step": "pull_request"], actor: "turbocode",
                         expecting: .review,
-                        comment: "The pull request \(url) was closed without merging; approve again to open a new one."))
+                        comment: "The pull request \(url) was closed without merging; approve again to open a new one.")
+                )
                 report("\(issue.key): its pull request was closed without merging")
             default:
                 continue

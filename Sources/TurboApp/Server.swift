@@ -126,11 +126,13 @@ public enum Server {
                 list: { project in
                     var scope = project
                     if scope == nil {
-                        scope = .id(try await TurboApp.resolveProject(nil, repository: service.repository, store: store).id)
+                        scope = .id(
+                            try await TurboApp.resolveProject(nil, repository: service.repository, store: store).id)
                     }
                     return try await review.list(project: scope).map(\.document)
                 },
-                approve: { ref, reviewer, comment in try await review.approve(ref, reviewer: reviewer, comment: comment) },
+                approve: { ref, reviewer, comment in try await review.approve(ref, reviewer: reviewer, comment: comment)
+                },
                 requestChanges: { ref, reviewer, comment in
                     try await review.requestChanges(ref, reviewer: reviewer, comment: comment)
                 })

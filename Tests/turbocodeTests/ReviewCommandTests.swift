@@ -88,7 +88,8 @@ struct ReviewCommandTests {
                 let pair = line.dropFirst("export ".count).split(separator: "=", maxSplits: 1)
                 environment[String(pair[0])] = String(pair[1])
             }
-            let worktree = CLI(directory: URL(fileURLWithPath: try #require(environment["TURBOCODE_WORKTREE"])), database: nil)
+            let worktree = CLI(
+                directory: URL(fileURLWithPath: try #require(environment["TURBOCODE_WORKTREE"])), database: nil)
             try Data("plain\n".utf8).write(to: worktree.directory.appendingPathComponent("plain.txt"))
             try UpTests.git(worktree, ["add", "plain.txt"])
             try UpTests.git(worktree, ["commit", "-q", "-m", "SHOP-1: plain"])
@@ -122,7 +123,10 @@ struct ReviewCommandTests {
             }
             #expect(status == "closed")
             let checks = try cli.run("api", "GET", "/api/v1/issues/SHOP-1/checks", "--server", url).json()
-            #expect((checks as? [[String: Any]])?.compactMap { $0["kind"] as? String } == ["verification", "approval", "merge"])
+            #expect(
+                (checks as? [[String: Any]])?.compactMap { $0["kind"] as? String } == [
+                    "verification", "approval", "merge",
+                ])
             let stats = try cli.run("api", "GET", "/api/v1/stats?since=1d", "--server", url).json() as? [String: Any]
             #expect(stats?["merged"] as? Int == 1)
             let bad = try cli.run("api", "GET", "/api/v1/stats?since=yesterday", "--server", url)
@@ -188,12 +192,15 @@ struct ReviewCommandTests {
                     "pr", "create", "--base", "main", "--head", branch, "--title", "SHOP-1: Orders page",
                 ], "\(create)")
             #expect(create.dropFirst(8).first == "--body-file")
-            #expect(calls.dropFirst().first?.hasPrefix("pr\nview\nhttps://github.com/acme/shop/pull/7\n--json\n") == true)
+            #expect(
+                calls.dropFirst().first?.hasPrefix("pr\nview\nhttps://github.com/acme/shop/pull/7\n--json\n") == true)
             let body = try String(contentsOf: root.appendingPathComponent("body.md"), encoding: .utf8)
             #expect(body.hasPrefix("List the orders.") && body.contains("**Verification:** verified: 1 commit(s)"))
             #expect(body.contains("**Tests:** `test -d fake-agent` passed") && body.contains("worked by `ai:solo`"))
             // Pushed normally to the remote; the local main was not merged into.
-            #expect(try UpTests.git(cli, ["--git-dir", bare.path, "rev-parse", branch]) == UpTests.git(cli, ["rev-parse", branch]))
+            #expect(
+                try UpTests.git(cli, ["--git-dir", bare.path, "rev-parse", branch])
+                    == UpTests.git(cli, ["rev-parse", branch]))
             #expect(try UpTests.git(cli, ["rev-parse", "main"]) == mainBefore)
             let issue = try cli.run("issue", "show", "SHOP-1", "--json").json() as? [String: Any]
             #expect(issue?["status"] as? String == "closed" && issue?["closed_reason"] as? String == "merged")

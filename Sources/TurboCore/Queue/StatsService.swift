@@ -55,8 +55,9 @@ public enum StatsService {
                 }
             }
             if let merge = merges[issue.id]?.last,
-                let submitted = logs.last(where: { $0.outcome == .submitted && ($0.endedAt ?? now) <= merge.createdAt })?
-                    .endedAt
+                let submitted = logs.last(where: { $0.outcome == .submitted && ($0.endedAt ?? now) <= merge.createdAt }
+                )?
+                .endedAt
             {
                 toMerge.append(merge.createdAt.timeIntervalSince(submitted))
             }
@@ -77,7 +78,8 @@ public enum StatsService {
             agents: agents, utilization: agents.isEmpty ? nil : min(1, total / (window * Double(agents.count))),
             conflicts: Stats.Conflicts(conflicts: conflicts, commits: commits),
             submissionToMerge: Stats.Durations(toMerge),
-            usage: Stats.Usage(issues: usage.issues.count, inputTokens: usage.input, outputTokens: usage.output, costUSD: usage.cost))
+            usage: Stats.Usage(
+                issues: usage.issues.count, inputTokens: usage.input, outputTokens: usage.output, costUSD: usage.cost))
     }
 
     /// The text `turbocode stats` prints.
@@ -85,22 +87,27 @@ public enum StatsService {
         func percent(_ rate: Double?) -> String { rate.map { String(format: "%.0f %%", $0 * 100) } ?? "–" }
         func duration(_ seconds: Double?) -> String {
             guard let seconds else { return "–" }
-            return seconds < 120 ? String(format: "%.1f s", seconds)
+            return seconds < 120
+                ? String(format: "%.1f s", seconds)
                 : seconds < 7_200 ? String(format: "%.1f min", seconds / 60) : String(format: "%.1f h", seconds / 3_600)
         }
         let lines = [
             "Since \(stats.since.formatted(.iso8601)) (until \(stats.until.formatted(.iso8601)))",
             "Issues closed: \(stats.closed) (\(stats.merged) merged)"
-                + (stats.closedPerDay.isEmpty ? "" : " — per day: "
-                    + stats.closedPerDay.map { "\($0.day) \($0.closed)" }.joined(separator: ", ")),
+                + (stats.closedPerDay.isEmpty
+                    ? ""
+                    : " — per day: "
+                        + stats.closedPerDay.map { "\($0.day) \($0.closed)" }.joined(separator: ", ")),
             "Review pass rate (approved on first review): \(percent(stats.reviewFirstPass.rate)) "
                 + "(\(stats.reviewFirstPass.passed) of \(stats.reviewFirstPass.total))",
             "Verification pass rate: \(percent(stats.verification.rate)) "
                 + "(\(stats.verification.passed) of \(stats.verification.total) runs)",
             "Agent utilization: \(percent(stats.utilization))"
-                + (stats.agents.isEmpty ? "" : " — "
-                    + stats.agents.map { "\($0.agent) \(percent($0.utilization)) (\($0.sessions) sessions)" }
-                    .joined(separator: ", ")),
+                + (stats.agents.isEmpty
+                    ? ""
+                    : " — "
+                        + stats.agents.map { "\($0.agent) \(percent($0.utilization)) (\($0.sessions) sessions)" }
+                        .joined(separator: ", ")),
             "Conflicts: \(stats.conflicts.conflicts) in \(stats.conflicts.commits) commits "
                 + "(\(stats.conflicts.per100Commits.map { String(format: "%.1f", $0) } ?? "–") per 100 commits)",
             "Submission to merge: mean \(duration(stats.submissionToMerge.meanSeconds)), "

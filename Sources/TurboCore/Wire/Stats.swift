@@ -120,7 +120,8 @@ extension Stats.Durations {
         count = seconds.count
         meanSeconds = seconds.isEmpty ? nil : seconds.reduce(0, +) / Double(seconds.count)
         let sorted = seconds.sorted()
-        p90Seconds = sorted.isEmpty ? nil : sorted[min(sorted.count - 1, Int((Double(sorted.count) * 0.9).rounded(.up)) - 1)]
+        p90Seconds =
+            sorted.isEmpty ? nil : sorted[min(sorted.count - 1, Int((Double(sorted.count) * 0.9).rounded(.up)) - 1)]
     }
 }
 

@@ -24,7 +24,9 @@ extension Turbocode {
 
         @Option(help: "How many agents work at once (1–8).") var agents = 3
         @Flag(help: "Keep the scratch repository (default: removed at the end).") var keep = false
-        @Option(help: ArgumentHelp("Where to make the scratch repository (default: a new temporary directory).", valueName: "path"))
+        @Option(
+            help: ArgumentHelp(
+                "Where to make the scratch repository (default: a new temporary directory).", valueName: "path"))
         var directory: String?
 
         func validate() throws {
@@ -70,7 +72,8 @@ extension Turbocode {
             let serverLogger = logger
             let started = Date()
             let stats = try await TurboApp.withStore(repository.defaultDatabase, logger: logger) { store in
-                _ = try await ProjectSetup.initialize(repository: repository, key: "SHOP", name: "Web shop", store: store)
+                _ = try await ProjectSetup.initialize(
+                    repository: repository, key: "SHOP", name: "Web shop", store: store)
                 try await Self.addIssues(store)
                 Output.line(
                     "12 issues, \(pool.subagents.count) fake agent(s), tests: \(pool.testCommand ?? "-"), "
@@ -83,7 +86,9 @@ extension Turbocode {
             }
             Output.line("\n$ turbocode stats\n" + StatsService.text(stats))
             let log = try Self.git(["log", "--oneline", "--first-parent", "main"], in: repo.path)
-            Output.line("\nmain now (newest first):\n" + log.split(separator: "\n").prefix(14).map { "  \($0)" }.joined(separator: "\n"))
+            Output.line(
+                "\nmain now (newest first):\n"
+                    + log.split(separator: "\n").prefix(14).map { "  \($0)" }.joined(separator: "\n"))
             if keep {
                 Output.line(
                     "\nThe repository is \(repo.path). Look around:\n  cd \(repo.path)\n  turbocode issue list\n"
@@ -118,19 +123,19 @@ extension Turbocode {
                 "README.md": "# Web shop\n\nA small shop that turboCode's demo agents extend.\n",
                 "shop/catalog.txt": "tea\ncoffee\ncocoa\n",
                 "tests/run.sh": """
-                    #!/bin/sh
-                    # The project's tests: every document has a title, and no line starts with BROKEN.
-                    set -e
-                    if grep -rn '^BROKEN' --exclude-dir=.git .; then
-                        echo "FAIL: a line starting with BROKEN is left in the tree"
-                        exit 1
-                    fi
-                    for file in $(find . -name '*.md' -not -path './.git/*'); do
-                        head -1 "$file" | grep -q '^# ' || { echo "FAIL: $file has no title"; exit 1; }
-                    done
-                    echo "ok: $(find . -name '*.md' -not -path './.git/*' | wc -l | tr -d ' ') documents"
+                #!/bin/sh
+                # The project's tests: every document has a title, and no line starts with BROKEN.
+                set -e
+                if grep -rn '^BROKEN' --exclude-dir=.git .; then
+                    echo "FAIL: a line starting with BROKEN is left in the tree"
+                    exit 1
+                fi
+                for file in $(find . -name '*.md' -not -path './.git/*'); do
+                    head -1 "$file" | grep -q '^# ' || { echo "FAIL: $file has no title"; exit 1; }
+                done
+                echo "ok: $(find . -name '*.md' -not -path './.git/*' | wc -l | tr -d ' ') documents"
 
-                    """,
+                """,
                 ".gitignore": ".turbocode/\n",
             ]
             for (path, text) in files {

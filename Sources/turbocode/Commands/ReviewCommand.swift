@@ -31,7 +31,8 @@ extension Turbocode {
         }
 
         static func age(_ seconds: Int) -> String {
-            seconds < 3_600 ? "\(seconds / 60) min" : seconds < 86_400 ? "\(seconds / 3_600) h" : "\(seconds / 86_400) d"
+            seconds < 3_600
+                ? "\(seconds / 60) min" : seconds < 86_400 ? "\(seconds / 3_600) h" : "\(seconds / 86_400) d"
         }
 
         struct List: AsyncParsableCommand {
@@ -49,20 +50,23 @@ extension Turbocode {
                     let state =
                         entry.approved
                         ? "approved, in the merge queue"
-                        : entry.failedChecks ? "FAILED: \(entry.decision?.summary ?? entry.verification?.summary ?? "")"
-                        : "verified"
+                        : entry.failedChecks
+                            ? "FAILED: \(entry.decision?.summary ?? entry.verification?.summary ?? "")"
+                            : "verified"
                     return "\(entry.issue.key)  \(entry.issue.title)\n    \(state); \(entry.size) line(s) changed"
                         + (entry.conflictRisk > 0 ? ", \(entry.conflictRisk) predicted conflict(s)" : "")
                         + ", waiting \(ReviewCommand.age(Int(entry.age)))"
                 }
                 try global.emit(
-                    entries.map(\.document), text: lines.isEmpty ? "Nothing waits for review." : lines.joined(separator: "\n"))
+                    entries.map(\.document),
+                    text: lines.isEmpty ? "Nothing waits for review." : lines.joined(separator: "\n"))
             }
         }
 
         struct Show: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "An issue's description, its checks with their evidence, and the diff stat (--diff: the diff).")
+                abstract:
+                    "An issue's description, its checks with their evidence, and the diff stat (--diff: the diff).")
             @OptionGroup var global: GlobalOptions
             @Argument(help: "The issue key or id.") var issue: String
             @Flag(help: "Print the whole diff against the base branch.") var diff = false
@@ -89,18 +93,23 @@ extension Turbocode {
                 var text = "\(found.key): \(found.title) (\(found.status.rawValue))\n"
                 if !found.description.isEmpty { text += "\n\(found.description)\n" }
                 text += "\nChecks:\n"
-                text += checks.isEmpty ? "  (none yet)\n" : checks.map { check in
-                    let mark = check.passed ? "✓" : "✗"
-                    var line = "  \(mark) \(check.kind.rawValue) by \(check.actor): \(check.summary)"
-                    if let test = check.evidence["test"], let log = test["log"]?.stringValue {
-                        line += "\n      tests: exit \(test["exit"].map { "\($0)" } ?? "-"), log \(log)"
-                    }
-                    if let commits = check.evidence["commits"]?.arrayValue, !commits.isEmpty {
-                        line += "\n      commits:\n" + commits.compactMap(\.stringValue).map { "        \($0)" }
-                            .joined(separator: "\n")
-                    }
-                    return line
-                }.joined(separator: "\n") + "\n"
+                text +=
+                    checks.isEmpty
+                    ? "  (none yet)\n"
+                    : checks.map { check in
+                        let mark = check.passed ? "✓" : "✗"
+                        var line = "  \(mark) \(check.kind.rawValue) by \(check.actor): \(check.summary)"
+                        if let test = check.evidence["test"], let log = test["log"]?.stringValue {
+                            line += "\n      tests: exit \(test["exit"].map { "\($0)" } ?? "-"), log \(log)"
+                        }
+                        if let commits = check.evidence["commits"]?.arrayValue, !commits.isEmpty {
+                            line +=
+                                "\n      commits:\n"
+                                + commits.compactMap(\.stringValue).map { "        \($0)" }
+                                .joined(separator: "\n")
+                        }
+                        return line
+                    }.joined(separator: "\n") + "\n"
                 text += stat.isEmpty ? "" : "\nDiff against the base:\n\(stat)"
                 if let full { text += "\n\(full)" }
                 try global.emit(
