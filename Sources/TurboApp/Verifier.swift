@@ -112,6 +112,14 @@ public actor Verifier {
         evidence["base"] = .string(base)
         evidence["base_commit"] = .string(baseHead)
         if let agent = log?.startedBy { evidence["agent"] = .string(agent) }
+        // What the agents' CLIs reported so far (a run's usage is recorded when it ends, which may be just after
+        // its submission; `review show` adds it up again from the work logs).
+        let logs = try await store.workLogs(of: .id(issue.id))
+        evidence["usage"] = [
+            "input_tokens": .number(Double(logs.compactMap(\.inputTokens).reduce(0, +))),
+            "output_tokens": .number(Double(logs.compactMap(\.outputTokens).reduce(0, +))),
+            "cost_usd": .number(logs.compactMap(\.costUSD).reduce(0, +)), "sessions": .number(Double(logs.count)),
+        ]
         let commits = try await git.unmergedCommits(branch: head, base: baseHead)
         evidence["commits"] = .array(commits.map(JSONValue.string))
         guard !commits.isEmpty else {

@@ -305,4 +305,29 @@ struct ReviewFlowTests {
                     == "Changes requested: Name the file after the feature")
         }
     }
+
+    @Test func reviewPushSendsTheBaseToTheRemoteAfterAMerge() async throws {
+        try await Self.withFixture(
+            "review:\n  auto_merge: true\n  push: true\nsubagents:\n  - id: dev\n    driver: claude\n"
+        ) {
+            f in
+            let bare = f.sandbox.root.deletingLastPathComponent().appendingPathComponent("origin.git").path
+            try f.git(f.sandbox.root.path, "init", "-q", "--bare", bare)
+            try f.git(f.sandbox.root.path, "remote", "add", "origin", bare)
+            let issue = try await f.submitted("Adds a file") { path in
+                try f.write(path, "added.txt", "x\n")
+                try f.git(path, "add", "added.txt")
+                try f.git(path, "commit", "-q", "-m", "added")
+            }
+            await f.verifier.verify(issue)
+            let queue = f.queue
+            let next = try #require(try await queue.mergeable().first)
+            await queue.merge(next.issue, approval: next.approval)
+            let merge = try #require(try await f.store.checks(of: .id(issue.id)).last)
+            #expect(merge.kind == .merge && merge.passed && merge.evidence["pushed"] == .bool(true))
+            #expect(try f.git(bare, "rev-parse", "trunk") == f.git(f.sandbox.root.path, "rev-parse", "trunk"))
+            let verification = try #require(try await f.store.checks(of: .id(issue.id)).first)
+            #expect(verification.evidence["usage"]?["sessions"] == .number(1))
+        }
+    }
 }

@@ -23,7 +23,7 @@ struct WebhookServeTests {
     }
 
     static func wait(for count: Int, in log: URL) -> [[String: Any]] {
-        for _ in 0..<1_000 where bodies(log).count < count { usleep(20_000) }
+        for _ in 0..<3_000 where bodies(log).count < count { usleep(20_000) }
         return bodies(log)
     }
 

@@ -83,13 +83,18 @@ extension Turbocode {
             func run() async throws {
                 let ref = try IssueRef(parsing: issue)
                 let wantsDiff = diff
-                let (found, checks, stat, full) = try await ReviewCommand.withService(global) { service, _ in
+                let (found, checks, stat, full, logs) = try await ReviewCommand.withService(global) { service, _ in
                     let issue = try await service.store.issue(ref)
                     let checks = try await service.store.checks(of: ref)
                     let stat = (try? await service.diff(ref, stat: true)) ?? ""
                     let full = wantsDiff ? try await service.diff(ref, stat: false) : nil
-                    return (issue, checks, stat, full)
+                    let logs = try await service.store.workLogs(of: ref)
+                    return (issue, checks, stat, full, logs)
                 }
+                let usage = (
+                    sessions: logs.count, input: logs.compactMap(\.inputTokens).reduce(0, +),
+                    output: logs.compactMap(\.outputTokens).reduce(0, +), cost: logs.compactMap(\.costUSD).reduce(0, +)
+                )
                 var text = "\(found.key): \(found.title) (\(found.status.rawValue))\n"
                 if !found.description.isEmpty { text += "\n\(found.description)\n" }
                 text += "\nChecks:\n"
@@ -110,6 +115,9 @@ extension Turbocode {
                         }
                         return line
                     }.joined(separator: "\n") + "\n"
+                text +=
+                    "\nAgents: \(usage.sessions) work session(s), \(usage.input) tokens in, \(usage.output) out"
+                    + String(format: ", $%.4f", usage.cost) + "\n"
                 text += stat.isEmpty ? "" : "\nDiff against the base:\n\(stat)"
                 if let full { text += "\n\(full)" }
                 try global.emit(
