@@ -98,6 +98,8 @@ public actor MergeQueue {
                     "remote": .string(remote),
                 ], actor: "turbocode", expecting: .review))
         report("\(issue.key): pull request opened: \(url)")
+        // Asked about in this very pass (a repository may merge pull requests automatically).
+        lastPoll = nil
     }
 
     /// What the pull request says: the issue, then the evidence of its last verification.
