@@ -53,10 +53,11 @@ struct EdgeCaseTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let marker = directory.appendingPathComponent("child-survived").path
         let runs = try await Provisioner.run(
-            ["echo started; (sleep 3; touch \(marker)) & sleep 30"], in: directory.path, timeout: .seconds(1),
+            ["echo started; (sleep 8; touch \(marker)) & sleep 30"], in: directory.path, timeout: .seconds(1),
             stopOnFailure: true)
         #expect(runs.first?.timedOut == true && runs.first?.output == "started\n")
-        try await Task.sleep(for: .seconds(4))
+        // Long enough for the child to have touched the marker, had it survived (the margin absorbs a loaded CI).
+        try await Task.sleep(for: .seconds(9))
         #expect(!FileManager.default.fileExists(atPath: marker), "the background child outlived the timeout")
     }
 
