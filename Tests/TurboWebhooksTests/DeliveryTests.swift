@@ -288,7 +288,9 @@ struct DeliveryTests {
                 for _ in 0..<200 where fast.requests().count < n { try await Task.sleep(for: .milliseconds(10)) }
             }
             #expect(fast.requests().count == 3)
-            #expect(slow.requests().count == 1, "still busy with its first event")
+            // Served one at a time, the slow endpoint (5 s each) cannot have taken all three by now (on a loaded
+            // machine it may have moved on to its second).
+            #expect(slow.requests().count < 3, "still busy with its first events")
             running.cancel()
             await running.value
         }
