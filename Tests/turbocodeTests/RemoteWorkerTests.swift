@@ -50,7 +50,9 @@ struct RemoteWorkerTests {
             worker.process.waitUntilExit()
             let stdout = worker.output.stdoutText
             #expect(worker.process.terminationStatus == 0, "\(worker.output.stderrText)\n\(stdout)")
-            #expect(stdout.contains("SHOP-1 submitted by remote-1") && stdout.contains("SHOP-2 submitted by remote-1"))
+            #expect(
+                stdout.contains("SHOP-1 submitted by remote-1") && stdout.contains("SHOP-2 submitted by remote-1"),
+                "\(stdout)\n\(worker.output.stderrText)")
             #expect(stdout.contains("SHOP-2 given back"), "the first run of SHOP-2 died after committing: \(stdout)")
             #expect(!stdout.contains("SHOP-3") && !stdout.contains("SHOP-4"), "\(stdout)")
 
@@ -61,7 +63,7 @@ struct RemoteWorkerTests {
                 if statuses.filter({ $0.hasSuffix(" review") }).count == 2 { break }
                 Thread.sleep(forTimeInterval: 0.05)
             }
-            #expect(statuses == ["SHOP-1 review", "SHOP-2 review", "SHOP-3 ready", "SHOP-4 ready"])
+            #expect(statuses == ["SHOP-1 review", "SHOP-2 review", "SHOP-3 ready", "SHOP-4 ready"], "\(stdout)")
             // The coordinator's repository has each branch with exactly the worker's one commit (SHOP-2's commit
             // from the run that died was kept, not redone).
             for key in ["SHOP-1", "SHOP-2"] {

@@ -76,6 +76,7 @@ actor RemoteWorker {
     /// Where this worker keeps its worktrees, as the coordinator's work log records it.
     let location: String
     private var active = 0
+    private var idlePasses = 0
     private var pausedUntil: Date?
     private var coolingUntil: Date?
     private var failures: [IssueKey: Int] = [:]
@@ -123,7 +124,10 @@ actor RemoteWorker {
                         "\(claim.key) → \(settings.agent.id) (\(settings.agent.driver.rawValue), lease \(claim.epoch))")
                     group.addTask { await self.work(claim) }
                 }
-                if settings.untilIdle, active == 0, foundNothing {
+                // Idle only when two passes in a row (a poll apart) find nothing: an issue given back a moment ago
+                // by this worker, or by a coordinator that is slow to answer, gets a second look.
+                idlePasses = settings.untilIdle && active == 0 && foundNothing ? idlePasses + 1 : 0
+                if idlePasses >= 2 {
                     report("idle: nothing running and nothing to claim; stopping")
                     throw CancellationError()
                 }
@@ -208,13 +212,23 @@ actor RemoteWorker {
         let (client, git, remote) = (client, git, settings.remote)
         let key = claim.key
         func giveBack(_ path: String, _ epoch: Int, _ reason: String) async {
-            do {
-                _ = try await Task {
-                    _ = try await client.call("/issues/\(key)/\(path)", body: ["epoch": epoch, "reason": reason])
-                }.value
-            } catch {
-                report("\(key): could not give the issue back (\(error)); its lease expires on its own")
+            // A busy coordinator may fail a call; the lease would only come back at its expiry, so try a few times.
+            var lastError: (any Error)?
+            for attempt in 0..<4 {
+                do {
+                    _ = try await Task {
+                        _ = try await client.call("/issues/\(key)/\(path)", body: ["epoch": epoch, "reason": reason])
+                    }.value
+                    return
+                } catch TurboError.staleLease {
+                    return  // Already expired or taken over: nothing of ours to give back.
+                } catch {
+                    lastError = error
+                    try? await Task { try await Task.sleep(for: .milliseconds(250 << attempt)) }.value
+                }
             }
+            let why = lastError.map { "\($0)" } ?? "?"
+            report("\(key): could not give the issue back (\(why)); its lease expires on its own")
         }
         if let worktree {
             // Anything the hooks missed (an agent that committed without git's hooks) goes to the coordinator too.
