@@ -379,18 +379,14 @@ public actor MergeQueue {
     }
 
     func failed(_ issue: Issue, _ failure: Failure) async throws {
-        var comment = "The merge queue could not merge: \(failure.step): \(failure.summary)."
-        if let log = failure.log, !log.isEmpty {
-            let tail = log.split(separator: "\n", omittingEmptySubsequences: false).suffix(30).joined(separator: "\n")
-            comment += "\n\nThe last lines of the log\(failure.logPath.map { " (\($0))" } ?? ""):\n\n```\n\(tail)\n```"
-        }
+        var comment =
+            "The merge queue could not merge: \(failure.step): \(failure.summary)."
+            + SendBack.logTail(failure.log, path: failure.logPath)
         var evidence: [String: JSONValue] = ["step": .string(failure.step)]
         if let path = failure.logPath { evidence["log"] = .string(path) }
         var moves: [IssueStatus] = []
         if failure.sendBack {
-            let agent = try await store.workLogs(of: .id(issue.id)).last?.startedBy
-            let id = agent.flatMap { $0.hasPrefix("ai:") ? String($0.dropFirst(3)) : nil }
-            moves = id.map { poolAgents.contains($0) } == true ? [.inProgress] : [.inProgress, .ready]
+            moves = SendBack.moves(actor: try await store.workLogs(of: .id(issue.id)).last?.startedBy, pool: poolAgents)
             comment += "\n\nFix it on the branch, commit, and submit again."
         } else if failure.retry {
             // A race with another writer of the base: try again with a fresh approval-order position.

@@ -206,8 +206,7 @@ public actor Orchestrator {
         for issue in try await store.issues(IssueFilter(project: .id(project.id), statuses: [.inProgress]))
         where runs[issue.id] == nil {
             if let lease = try await store.currentLease(of: .id(issue.id)), lease.releasedAt == nil { continue }
-            let by = try await store.workLogs(of: .id(issue.id)).last?.startedBy
-            let agentID = by.flatMap { $0.hasPrefix("ai:") ? String($0.dropFirst(3)) : nil }
+            let agentID = SendBack.agent(try await store.workLogs(of: .id(issue.id)).last?.startedBy)
             guard let agent = config.subagents.first(where: { $0.id == agentID }) else {
                 _ = try await store.transition(
                     .id(issue.id), to: .ready, reason: nil, actor: "turbocode")

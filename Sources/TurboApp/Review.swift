@@ -133,9 +133,7 @@ public struct ReviewService: Sendable {
     public func requestChanges(_ ref: IssueRef, reviewer: String, comment: String) async throws -> (Issue, Check) {
         let comment = comment.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !comment.isEmpty else { throw TurboError.invalidInput("say what to change (--comment)") }
-        let agent = try await store.workLogs(of: ref).last?.startedBy
-        let id = agent.flatMap { $0.hasPrefix("ai:") ? String($0.dropFirst(3)) : nil }
-        let moves: [IssueStatus] = id.map { poolAgents.contains($0) } == true ? [.inProgress] : [.inProgress, .ready]
+        let moves = SendBack.moves(actor: try await store.workLogs(of: ref).last?.startedBy, pool: poolAgents)
         return try await store.recordCheck(
             on: ref,
             NewCheck(
@@ -149,5 +147,25 @@ extension ReviewService.Entry {
         ReviewDocument(
             issue: issue, verification: verification, decision: decision, approved: approved,
             failedChecks: failedChecks, size: size, conflictRisk: conflictRisk, ageSeconds: Int(age))
+    }
+}
+
+/// Sending work back: where it goes, and how the log's tail is quoted in the comment.
+enum SendBack {
+    /// The agent id of an `ai:<agent>` actor, nil for anyone else.
+    static func agent(_ actor: String?) -> String? {
+        actor.flatMap { $0.hasPrefix("ai:") ? String($0.dropFirst(3)) : nil }
+    }
+
+    /// To `in_progress` for the pool of `up` to resume with the same agent when it has it, else on to the queue.
+    static func moves(actor: String?, pool: Set<String>) -> [IssueStatus] {
+        agent(actor).map { pool.contains($0) } == true ? [.inProgress] : [.inProgress, .ready]
+    }
+
+    /// The last 30 lines of a failing command's log, as a fenced block after a blank line ("" without a log).
+    static func logTail(_ log: String?, path: String?) -> String {
+        guard let log, !log.isEmpty else { return "" }
+        let tail = log.split(separator: "\n", omittingEmptySubsequences: false).suffix(30).joined(separator: "\n")
+        return "\n\nThe last lines of the log\(path.map { " (\($0))" } ?? ""):\n\n```\n\(tail)\n```"
     }
 }

@@ -203,11 +203,9 @@ public actor Verifier {
         let attempt = earlier.count + 1
         evidence["attempt"] = .number(Double(attempt))
         failed += 1
-        var comment = "Verification failed at \(failure.step): \(failure.summary)."
-        if let log = failure.log, !log.isEmpty {
-            let tail = log.split(separator: "\n", omittingEmptySubsequences: false).suffix(30).joined(separator: "\n")
-            comment += "\n\nThe last lines of the log\(failure.logPath.map { " (\($0))" } ?? ""):\n\n```\n\(tail)\n```"
-        }
+        let comment =
+            "Verification failed at \(failure.step): \(failure.summary)."
+            + SendBack.logTail(failure.log, path: failure.logPath)
         if attempt > config.review.verifyRetries {
             // Out of retries: a person decides, with everything on record.
             evidence["gave_up"] = .bool(true)
@@ -222,9 +220,8 @@ public actor Verifier {
             report("\(issue.key) failed verification \(attempt) time(s) (\(failure.step)); in review for a person")
             return
         }
-        let agent = evidence["agent"]?.stringValue.flatMap { $0.hasPrefix("ai:") ? String($0.dropFirst(3)) : nil }
-        let moves: [IssueStatus] =
-            agent.map { poolAgents.contains($0) } == true ? [.inProgress] : [.inProgress, .ready]
+        let agent = SendBack.agent(evidence["agent"]?.stringValue)
+        let moves = SendBack.moves(actor: evidence["agent"]?.stringValue, pool: poolAgents)
         _ = try await store.recordCheck(
             on: .id(issue.id),
             NewCheck(

@@ -27,18 +27,7 @@ extension PostgresStore {
                 }
                 _ = try await release(conn, current, reason: "expired", now: now)
             }
-            let epoch =
-                try await conn.first(
-                    "SELECT COALESCE(MAX(epoch), 0) + 1 FROM leases WHERE issue_id = \(issue.id)", as: Int.self, logger)
-                ?? 1
-            let lease = Lease(
-                id: UUID(), issueID: issue.id, issueKey: issue.key, agentID: agent, epoch: epoch, acquiredAt: now,
-                heartbeatAt: now, expiresAt: now.addingTimeInterval(ttl.timeInterval))
-            try await conn.query(
-                """
-                INSERT INTO leases (id, issue_id, agent_id, epoch, acquired_at, heartbeat_at, expires_at)
-                VALUES (\(lease.id), \(issue.id), \(agent), \(epoch), \(now), \(now), \(lease.expiresAt))
-                """, logger: logger)
+            let lease = try await insertLease(conn, issue, agent: agent, ttl: ttl, now: now)
             issue.assignedTo = agent
             issue.updatedAt = now
             try await conn.query(

@@ -54,18 +54,7 @@ extension PostgresStore {
                 throw TurboError.conflictingState(
                     "\(issue.key) waits for \(waiting.joined(separator: ", ")) to be finished")
             }
-            let epoch =
-                try await conn.first(
-                    "SELECT COALESCE(MAX(epoch), 0) + 1 FROM leases WHERE issue_id = \(issue.id)", as: Int.self, logger)
-                ?? 1
-            let lease = Lease(
-                id: UUID(), issueID: issue.id, issueKey: issue.key, agentID: agent, epoch: epoch, acquiredAt: now,
-                heartbeatAt: now, expiresAt: now.addingTimeInterval(ttl.timeInterval))
-            try await conn.query(
-                """
-                INSERT INTO leases (id, issue_id, agent_id, epoch, acquired_at, heartbeat_at, expires_at)
-                VALUES (\(lease.id), \(issue.id), \(agent), \(epoch), \(now), \(now), \(lease.expiresAt))
-                """, logger: logger)
+            let lease = try await insertLease(conn, issue, agent: agent, ttl: ttl, now: now)
             // The assignee goes in with the status, in one UPDATE (`move` writes `assigned_to`).
             var claimed = issue
             claimed.assignedTo = agent
@@ -74,6 +63,25 @@ extension PostgresStore {
             try await appendEvents(conn, events, now: now)
             return (try await withDependencyKeys(conn, [assigned])[0], lease)
         }
+    }
+
+    /// A new lease for `agent`, its epoch one more than the issue's last.
+    func insertLease(_ conn: PostgresConnection, _ issue: Issue, agent: String, ttl: Duration, now: Date)
+        async throws -> Lease
+    {
+        let epoch =
+            try await conn.first(
+                "SELECT COALESCE(MAX(epoch), 0) + 1 FROM leases WHERE issue_id = \(issue.id)", as: Int.self, logger)
+            ?? 1
+        let lease = Lease(
+            id: UUID(), issueID: issue.id, issueKey: issue.key, agentID: agent, epoch: epoch, acquiredAt: now,
+            heartbeatAt: now, expiresAt: now.addingTimeInterval(ttl.timeInterval))
+        try await conn.query(
+            """
+            INSERT INTO leases (id, issue_id, agent_id, epoch, acquired_at, heartbeat_at, expires_at)
+            VALUES (\(lease.id), \(issue.id), \(agent), \(epoch), \(now), \(now), \(lease.expiresAt))
+            """, logger: logger)
+        return lease
     }
 
     public func currentLease(of ref: IssueRef) async throws -> Lease? {

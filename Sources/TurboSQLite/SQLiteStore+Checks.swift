@@ -20,21 +20,7 @@ extension SQLiteStore {
                 }
                 _ = try Self.release(db, current, reason: "expired", now: now)
             }
-            let epoch =
-                try Int.fetchOne(
-                    db, sql: "SELECT COALESCE(MAX(epoch), 0) + 1 FROM leases WHERE issue_id = ?",
-                    arguments: [issue.id.lowercasedString]) ?? 1
-            let lease = Lease(
-                id: UUID(), issueID: issue.id, issueKey: issue.key, agentID: agent, epoch: epoch, acquiredAt: now,
-                heartbeatAt: now, expiresAt: now.addingTimeInterval(ttl.timeInterval))
-            try db.execute(
-                sql: """
-                    INSERT INTO leases (id, issue_id, agent_id, epoch, acquired_at, heartbeat_at, expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    lease.id.lowercasedString, issue.id.lowercasedString, agent, epoch, now, now, lease.expiresAt,
-                ])
+            let lease = try Self.insertLease(db, issue, agent: agent, ttl: ttl, now: now)
             issue.assignedTo = agent
             issue.updatedAt = now
             try db.execute(

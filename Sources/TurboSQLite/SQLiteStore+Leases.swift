@@ -31,21 +31,7 @@ extension SQLiteStore {
                 throw TurboError.conflictingState(
                     "\(issue.key) waits for \(waiting.joined(separator: ", ")) to be finished")
             }
-            let epoch =
-                try Int.fetchOne(
-                    db, sql: "SELECT COALESCE(MAX(epoch), 0) + 1 FROM leases WHERE issue_id = ?",
-                    arguments: [issue.id.lowercasedString]) ?? 1
-            let lease = Lease(
-                id: UUID(), issueID: issue.id, issueKey: issue.key, agentID: agent, epoch: epoch, acquiredAt: now,
-                heartbeatAt: now, expiresAt: now.addingTimeInterval(ttl.timeInterval))
-            try db.execute(
-                sql: """
-                    INSERT INTO leases (id, issue_id, agent_id, epoch, acquired_at, heartbeat_at, expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    lease.id.lowercasedString, issue.id.lowercasedString, agent, epoch, now, now, lease.expiresAt,
-                ])
+            let lease = try Self.insertLease(db, issue, agent: agent, ttl: ttl, now: now)
             var assigned = try Self.move(db, issue, to: .assigned, reason: nil)
             assigned.assignedTo = agent
             try db.execute(
@@ -54,6 +40,24 @@ extension SQLiteStore {
             try appendEvents(db, events)
             return (try Self.withDependencyKeys(db, [assigned])[0], lease)
         }
+    }
+
+    /// A new lease for `agent`, its epoch one more than the issue's last.
+    static func insertLease(_ db: Database, _ issue: Issue, agent: String, ttl: Duration, now: Date) throws -> Lease {
+        let epoch =
+            try Int.fetchOne(
+                db, sql: "SELECT COALESCE(MAX(epoch), 0) + 1 FROM leases WHERE issue_id = ?",
+                arguments: [issue.id.lowercasedString]) ?? 1
+        let lease = Lease(
+            id: UUID(), issueID: issue.id, issueKey: issue.key, agentID: agent, epoch: epoch, acquiredAt: now,
+            heartbeatAt: now, expiresAt: now.addingTimeInterval(ttl.timeInterval))
+        try db.execute(
+            sql: """
+                INSERT INTO leases (id, issue_id, agent_id, epoch, acquired_at, heartbeat_at, expires_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [lease.id.lowercasedString, issue.id.lowercasedString, agent, epoch, now, now, lease.expiresAt])
+        return lease
     }
 
     public func expireLeases() async throws -> [Lease] {
