@@ -49,12 +49,14 @@ public struct AgentSession: Sendable {
         /// Taken away some other way (reported blocked, moved by a person, lease lost): the reason.
         case gone(String)
 
-        /// From the issue's latest work log: active → working, ended as submitted → submitted, else gone.
-        public static func from(latest log: WorkLog?, by agent: String, status: IssueStatus) -> State {
-            guard let log, log.startedBy == "ai:\(agent)" else { return .gone("taken over (\(status.rawValue))") }
-            if log.isActive { return status == .inProgress || status == .assigned ? .working : .gone(status.rawValue) }
-            return log.outcome == .submitted
-                ? .submitted : .gone("moved to \(status.rawValue) by its agent or a person")
+        /// From the issue's latest work log (who started it, whether it is still open, how it ended): active →
+        /// working, ended as submitted → submitted, else gone.
+        public static func from(
+            startedBy: String?, active: Bool, outcome: WorkOutcome?, agent: String, status: IssueStatus
+        ) -> State {
+            guard startedBy == "ai:\(agent)" else { return .gone("taken over (\(status.rawValue))") }
+            if active { return status == .inProgress || status == .assigned ? .working : .gone(status.rawValue) }
+            return outcome == .submitted ? .submitted : .gone("moved to \(status.rawValue) by its agent or a person")
         }
     }
 
@@ -168,8 +170,10 @@ public struct AgentSession: Sendable {
     }
 
     /// Renews the lease every `heartbeatInterval` while the process lives; a lost lease stops the process.
+    /// A lease that ended because the agent submitted is not lost: the agent is finishing its turn and exits by
+    /// itself.
     private func heartbeats(stopping process: AgentProcess) -> Task<Void, Never> {
-        let (heartbeat, interval) = (heartbeat, heartbeatInterval)
+        let (heartbeat, interval, state) = (heartbeat, heartbeatInterval, state)
         return Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
@@ -177,7 +181,7 @@ public struct AgentSession: Sendable {
                 do {
                     try await heartbeat()
                 } catch TurboError.staleLease {
-                    process.stop("its lease is gone")
+                    if (try? await state()) != .submitted { process.stop("its lease is gone") }
                     return
                 } catch {
                     continue

@@ -40,7 +40,9 @@ public actor MergeQueue {
             // Idle checks between two steps of a pass (the actor is reentrant at every await) see it busy.
             passing = true
             defer { passing = false }
-            while let next = try await mergeable().first {
+            // Each approved issue once per pass, in approval order (merge reads the base afresh each time); one
+            // whose outcome cannot be recorded is tried again next pass, not in a tight loop.
+            for next in try await mergeable() {
                 try Task.checkCancellation()
                 await merge(next.issue, approval: next.approval)
             }
@@ -56,9 +58,7 @@ public actor MergeQueue {
     /// evidence; the issue stays in review until `gh` reports the pull request merged.
     func openPullRequest(_ issue: Issue, git: GitRepository) async throws {
         let project = try await store.project(.id(issue.projectID))
-        let record = try await store.worktree(of: .id(issue.id))
-        let log = try await store.workLogs(of: .id(issue.id)).last
-        guard let branch = record?.branch ?? log?.branchName else {
+        guard let branch = try await worktrees.branch(of: issue) else {
             throw Failure(step: "pull_request", summary: "\(issue.key)'s branch is gone", sendBack: false)
         }
         let remote = config.review.remote
@@ -104,9 +104,10 @@ public actor MergeQueue {
 
     /// What the pull request says: the issue, then the evidence of its last verification.
     func pullRequestBody(_ issue: Issue) async throws -> String {
+        let logs = try await store.workLogs(of: .id(issue.id))
         var body = issue.description.isEmpty ? "" : issue.description + "\n\n"
         body += "---\n\nturboCode issue **\(issue.key)**"
-        if let agent = try await store.workLogs(of: .id(issue.id)).last?.startedBy { body += ", worked by `\(agent)`" }
+        if let agent = logs.last?.startedBy { body += ", worked by `\(agent)`" }
         body += ".\n"
         if let verification = try await store.checks(of: .id(issue.id)).last(where: { $0.kind == .verification }) {
             body += "\n**Verification:** \(verification.summary)\n"
@@ -126,10 +127,12 @@ public actor MergeQueue {
                 body += "\n**Conflicts:** none with the base at verification.\n"
             }
         }
-        let logs = try await store.workLogs(of: .id(issue.id))
-        let cost = logs.compactMap(\.costUSD).reduce(0, +)
-        let tokens = logs.compactMap(\.inputTokens).reduce(0, +) + logs.compactMap(\.outputTokens).reduce(0, +)
-        if tokens > 0 { body += "\n**Agent usage:** \(tokens) tokens" + String(format: ", $%.4f", cost) + "\n" }
+        let usage = logs.usage
+        if !usage.isEmpty {
+            body +=
+                "\n**Agent usage:** \(usage.inputTokens + usage.outputTokens) tokens"
+                + String(format: ", $%.4f", usage.costUSD) + "\n"
+        }
         return body
     }
 
@@ -242,6 +245,11 @@ public actor MergeQueue {
     func merge(_ issue: Issue, approval: Check) async {
         busy = true
         defer { busy = false }
+        // Still in review and still approved by that decision (a person may have sent it back since the pass read
+        // the queue)?
+        guard let current = try? await store.issue(.id(issue.id)), current.status == .review,
+            (try? await store.checks(of: .id(issue.id)).last)?.id == approval.id
+        else { return }
         let git = worktrees.worktrees.repository
         let scratch = (worktrees.repository.stateDirectory as NSString).appendingPathComponent(
             "scratch/merge-\(issue.key)")
@@ -273,9 +281,7 @@ public actor MergeQueue {
     func mergeOnto(_ issue: Issue, scratch: String, git: GitRepository) async throws -> (base: String, commit: String) {
         let project = try await store.project(.id(issue.projectID))
         let base = project.baseBranch
-        let record = try await store.worktree(of: .id(issue.id))
-        let log = try await store.workLogs(of: .id(issue.id)).last
-        guard let branch = record?.branch ?? log?.branchName, let head = try await git.commit(branch) else {
+        guard let branch = try await worktrees.branch(of: issue), let head = try await git.commit(branch) else {
             throw Failure(step: "merge", summary: "\(issue.key)'s branch is gone", sendBack: false)
         }
         guard let before = try await git.commit(base) else {

@@ -438,7 +438,9 @@ public actor Orchestrator {
             heartbeat: { _ = try await work.heartbeat(.id(issue.id), agent: agent.id, epoch: epoch) },
             state: {
                 let log = try await store.workLogs(of: .id(issue.id)).last
-                return .from(latest: log, by: agent.id, status: try await store.issue(.id(issue.id)).status)
+                return .from(
+                    startedBy: log?.startedBy, active: log?.isActive ?? false, outcome: log?.outcome, agent: agent.id,
+                    status: try await store.issue(.id(issue.id)).status)
             },
             submit: { _ = try await work.submit(.id(issue.id), agent: agent.id, epoch: epoch, commitURL: nil) },
             alert: { kind, message in

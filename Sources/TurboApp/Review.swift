@@ -107,10 +107,8 @@ public struct ReviewService: Sendable {
     public func diff(_ ref: IssueRef, stat: Bool) async throws -> String {
         let issue = try await store.issue(ref)
         let base = try await store.project(.id(issue.projectID)).baseBranch
-        let record = try await store.worktree(of: .id(issue.id))
-        let log = try await store.workLogs(of: .id(issue.id)).last
         let git = worktrees.worktrees.repository
-        guard let branch = record?.branch ?? log?.branchName, try await git.branchExists(branch) else {
+        guard let branch = try await worktrees.branch(of: issue) else {
             throw TurboError.noWorktree(issue.key.description)
         }
         return try await git.runner.run(

@@ -42,7 +42,9 @@ public actor Verifier {
         await wakeups.run(every: .seconds(1), logging: "a verification pass", to: logger) {
             passing = true
             defer { passing = false }
-            while let next = try await pending().first {
+            // Each waiting issue once per pass: one whose outcome cannot be recorded is tried again next pass,
+            // not in a tight loop.
+            for next in try await pending() {
                 try Task.checkCancellation()
                 await verify(next)
             }
@@ -100,8 +102,8 @@ public actor Verifier {
         let project = try await store.project(.id(issue.projectID))
         let base = project.baseBranch
         let record = try await store.worktree(of: .id(issue.id))
-        let log = try await store.workLogs(of: .id(issue.id)).last
-        guard let branch = record?.branch ?? log?.branchName, let head = try await git.commit(branch) else {
+        let logs = try await store.workLogs(of: .id(issue.id))
+        guard let branch = try await worktrees.branch(of: issue), let head = try await git.commit(branch) else {
             throw Failure(step: "commits", summary: "no branch for \(issue.key) in the coordinator's repository")
         }
         guard let baseHead = try await git.commit(base) else {
@@ -111,14 +113,13 @@ public actor Verifier {
         evidence["head"] = .string(head)
         evidence["base"] = .string(base)
         evidence["base_commit"] = .string(baseHead)
-        if let agent = log?.startedBy { evidence["agent"] = .string(agent) }
+        if let agent = logs.last?.startedBy { evidence["agent"] = .string(agent) }
         // What the agents' CLIs reported so far (a run's usage is recorded when it ends, which may be just after
         // its submission; `review show` adds it up again from the work logs).
-        let logs = try await store.workLogs(of: .id(issue.id))
+        let usage = logs.usage
         evidence["usage"] = [
-            "input_tokens": .number(Double(logs.compactMap(\.inputTokens).reduce(0, +))),
-            "output_tokens": .number(Double(logs.compactMap(\.outputTokens).reduce(0, +))),
-            "cost_usd": .number(logs.compactMap(\.costUSD).reduce(0, +)), "sessions": .number(Double(logs.count)),
+            "input_tokens": .number(Double(usage.inputTokens)), "output_tokens": .number(Double(usage.outputTokens)),
+            "cost_usd": .number(usage.costUSD), "sessions": .number(Double(usage.sessions)),
         ]
         let commits = try await git.unmergedCommits(branch: head, base: baseHead)
         evidence["commits"] = .array(commits.map(JSONValue.string))

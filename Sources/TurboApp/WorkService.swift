@@ -229,10 +229,10 @@ public struct WorkService: Sendable {
     /// Work done on another machine: the branch its worker pushed to this repository (no worktree here, so the
     /// worker is the one that keeps uncommitted files out). Its head and the commits beyond the base.
     private func remoteBranch(of issue: Issue) async throws -> (head: String, ahead: Int) {
-        let log = try await store.workLogs(of: .id(issue.id)).last { $0.isActive }
         let git = worktrees.worktrees.repository
-        guard let branch = log?.branchName, try await git.branchExists(branch), let head = try await git.commit(branch)
-        else { throw TurboError.noWorktree(issue.key.description) }
+        guard let branch = try await worktrees.branch(of: issue), let head = try await git.commit(branch) else {
+            throw TurboError.noWorktree(issue.key.description)
+        }
         let base = try await store.project(.id(issue.projectID)).baseBranch
         let ahead = try await git.unmergedCommits(branch: branch, base: base).count
         guard ahead > 0 else {

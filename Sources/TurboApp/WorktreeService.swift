@@ -79,6 +79,15 @@ public struct WorktreeService: Sendable {
         return Created(record: record, created: true, copied: copied, setup: runs, setupLog: log)
     }
 
+    /// The issue's branch: its worktree's, else the one its latest work log names (work done on another machine).
+    /// Nil when the coordinator's repository does not have it.
+    public func branch(of issue: Issue) async throws -> String? {
+        var branch = try await store.worktree(of: .id(issue.id))?.branch
+        if branch == nil { branch = try await store.workLogs(of: .id(issue.id)).last?.branchName }
+        guard let branch, try await worktrees.repository.branchExists(branch) else { return nil }
+        return branch
+    }
+
     /// A file in the worktree's private git directory that exists while provisioning runs.
     public func provisioningMarker(_ path: String) async throws -> String {
         let gitDir = try await worktrees.repository.runner.run(["rev-parse", "--absolute-git-dir"], in: path).stdout

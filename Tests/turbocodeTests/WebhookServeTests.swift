@@ -57,7 +57,9 @@ struct WebhookServeTests {
             _ = try #require(first.line(from: .stderr) { $0.contains("turbocode serving on http://") })
             #expect(try cli.run("issue", "add", "Delivered while running").status == 0)
             let before = Self.wait(for: 1, in: log)
-            #expect(before.map { $0["type"] as? String } == ["issue.created"])
+            #expect(
+                before.map { $0["type"] as? String } == ["issue.created"],
+                "\(first.output.stderrText.suffix(3_000))")
             // … and recorded as delivered, so what follows concerns the next event only.
             let hook = try #require(
                 (try cli.run("webhook", "list", "--json").json() as? [[String: Any]])?.first?["id"] as? String)

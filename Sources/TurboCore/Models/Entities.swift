@@ -104,6 +104,31 @@ public struct Comment: Hashable, Sendable, Identifiable {
 }
 
 /// One session of work on an issue: who, when, where (worktree and branch) and how it ended.
+/// Tokens and cost the agents' CLIs reported over some work sessions.
+public struct AgentUsage: Hashable, Sendable {
+    public var sessions = 0
+    public var inputTokens = 0
+    public var outputTokens = 0
+    public var costUSD = 0.0
+
+    public init() {}
+
+    /// Whether any session reported usage.
+    public var isEmpty: Bool { inputTokens == 0 && outputTokens == 0 && costUSD == 0 }
+}
+
+extension Sequence where Element == WorkLog {
+    /// The sessions' reported usage added up.
+    public var usage: AgentUsage {
+        reduce(into: AgentUsage()) { total, log in
+            total.sessions += 1
+            total.inputTokens += log.inputTokens ?? 0
+            total.outputTokens += log.outputTokens ?? 0
+            total.costUSD += log.costUSD ?? 0
+        }
+    }
+}
+
 public struct WorkLog: Hashable, Sendable, Identifiable {
     public var id: UUID
     public var issueID: UUID

@@ -121,7 +121,7 @@ extension Turbocode {
                         copy: section?.copy ?? [], setup: section?.setup ?? [], teardown: [],
                         timeout: .seconds(section?.timeout ?? 600)))
                 let worker = RemoteWorker(
-                    settings: settings, client: CoordinatorClient(base: coordinator, token: token), logger: logger,
+                    settings: settings, coordinator: coordinator, token: token, logger: logger,
                     report: { Output.line("\(Up.clock()) \($0)") })
                 Output.note(
                     "turbocode agent: \(agent.id) (\(agent.driver.rawValue)) working \(coordinator)'s queue from "

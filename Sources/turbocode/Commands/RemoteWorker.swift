@@ -11,7 +11,8 @@ import TurboGit
 /// The coordinator as a remote worker sees it: the REST API with the worker's agent token.
 struct CoordinatorClient: Sendable {
     let base: String
-    let token: String
+    /// Nil: no Authorization header (a server on loopback that does not require tokens for reads).
+    let token: String?
 
     /// A refusal from the coordinator, with its HTTP status and error code.
     struct Refused: Error, CustomStringConvertible {
@@ -24,7 +25,7 @@ struct CoordinatorClient: Sendable {
     func call(_ path: String, body: [String: Any]? = nil) async throws -> Any? {
         var request = HTTPClientRequest(url: base + "/api/v1" + path)
         request.method = body == nil ? .GET : .POST
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
@@ -69,6 +70,8 @@ actor RemoteWorker {
 
     let settings: Settings
     let client: CoordinatorClient
+    /// The worker's agent token, also given to its agents.
+    let token: String
     let git: GitRepository
     let worktrees: Worktrees
     let logger: Logger
@@ -86,11 +89,12 @@ actor RemoteWorker {
     private(set) var givenBack = 0
 
     init(
-        settings: Settings, client: CoordinatorClient, logger: Logger,
+        settings: Settings, coordinator: String, token: String, logger: Logger,
         report: @escaping @Sendable (String) -> Void
     ) {
         self.settings = settings
-        self.client = client
+        self.client = CoordinatorClient(base: coordinator, token: token)
+        self.token = token
         self.git = GitRepository(root: settings.repository.root)
         self.worktrees = Worktrees(
             repository: git,
@@ -283,7 +287,7 @@ actor RemoteWorker {
         let (client, key, epoch, git, remote) = (client, claim.key, claim.epoch, git, settings.remote)
         var session = AgentSession(
             issue: key, epoch: epoch, agent: settings.agent, limits: settings.limits,
-            heartbeatInterval: settings.heartbeat, serverURL: client.base, token: client.token, worktree: worktree,
+            heartbeatInterval: settings.heartbeat, serverURL: client.base, token: token, worktree: worktree,
             logRoot: URL(fileURLWithPath: settings.repository.stateDirectory).appendingPathComponent("logs"),
             heartbeat: {
                 do {
@@ -298,16 +302,12 @@ actor RemoteWorker {
                 guard let text = issue?["status"] as? String, let status = IssueStatus(rawValue: text) else {
                     throw TurboError.invalidInput("the coordinator did not say \(key)'s status")
                 }
-                let logs = try await client.call("/issues/\(key)/work-logs") as? [[String: Any]] ?? []
-                let last = logs.last.map { log in
-                    WorkLog(
-                        id: UUID(), issueID: UUID(), issueKey: key, startedBy: log["started_by"] as? String ?? "",
-                        startedAt: Date(), endedAt: log["ended_at"] is String ? Date() : nil, worktreePath: nil,
-                        branchName: nil, commit: nil, commitURL: nil,
-                        outcome: (log["outcome"] as? String).flatMap(WorkOutcome.init(rawValue:)), inputTokens: nil,
-                        outputTokens: nil, costUSD: nil)
-                }
-                return .from(latest: last, by: agent, status: status)
+                let last = (try await client.call("/issues/\(key)/work-logs") as? [[String: Any]])?.last
+                return .from(
+                    startedBy: last?["started_by"] as? String,
+                    active: last.map { !($0["ended_at"] is String) } ?? false,
+                    outcome: (last?["outcome"] as? String).flatMap(WorkOutcome.init(rawValue:)), agent: agent,
+                    status: status)
             },
             submit: {
                 try await Self.push(git: git, remote: remote, branch: claim.branch, from: worktree)

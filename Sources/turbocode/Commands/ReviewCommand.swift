@@ -91,10 +91,7 @@ extension Turbocode {
                     let logs = try await service.store.workLogs(of: ref)
                     return (issue, checks, stat, full, logs)
                 }
-                let usage = (
-                    sessions: logs.count, input: logs.compactMap(\.inputTokens).reduce(0, +),
-                    output: logs.compactMap(\.outputTokens).reduce(0, +), cost: logs.compactMap(\.costUSD).reduce(0, +)
-                )
+                let usage = logs.usage
                 var text = "\(found.key): \(found.title) (\(found.status.rawValue))\n"
                 if !found.description.isEmpty { text += "\n\(found.description)\n" }
                 text += "\nChecks:\n"
@@ -116,8 +113,8 @@ extension Turbocode {
                         return line
                     }.joined(separator: "\n") + "\n"
                 text +=
-                    "\nAgents: \(usage.sessions) work session(s), \(usage.input) tokens in, \(usage.output) out"
-                    + String(format: ", $%.4f", usage.cost) + "\n"
+                    "\nAgents: \(usage.sessions) work session(s), \(usage.inputTokens) tokens in, \(usage.outputTokens) out"
+                    + String(format: ", $%.4f", usage.costUSD) + "\n"
                 text += stat.isEmpty ? "" : "\nDiff against the base:\n\(stat)"
                 if let full { text += "\n\(full)" }
                 try global.emit(

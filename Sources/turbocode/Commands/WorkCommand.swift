@@ -36,22 +36,17 @@ extension Turbocode {
 
             /// POSTs (or GETs, without a body) `path` under /api/v1; the decoded answer, or exit 1 with the error.
             func call(_ path: String, body: [String: Any]? = nil) async throws -> Any? {
-                let base = try base
-                var request = HTTPClientRequest(url: base + "/api/v1" + path)
-                request.method = body == nil ? .GET : .POST
-                if let secret = token ?? ProcessInfo.processInfo.environment["TURBOCODE_TOKEN"] {
-                    request.headers.add(name: "Authorization", value: "Bearer \(secret)")
-                }
-                if let body {
-                    request.headers.add(name: "Content-Type", value: "application/json")
-                    request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
-                }
-                let (status, bytes) = try await Api.call(request, base: base)
-                if status >= 400 {
-                    Output.error("\(status) \(Api.errorMessage(bytes))")
+                let client = CoordinatorClient(
+                    base: try base, token: token ?? ProcessInfo.processInfo.environment["TURBOCODE_TOKEN"])
+                do {
+                    return try await client.call(path, body: body)
+                } catch let refused as CoordinatorClient.Refused {
+                    Output.error(refused.description)
+                    throw ExitCode(1)
+                } catch TurboError.staleLease(_, let reason) {
+                    Output.error("409 \(reason)")
                     throw ExitCode(1)
                 }
-                return bytes.isEmpty ? nil : try JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed])
             }
         }
 
