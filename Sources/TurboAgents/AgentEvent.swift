@@ -9,9 +9,15 @@ public enum AgentEvent: Sendable, Hashable {
     case toolResult(ok: Bool)
     /// Tokens in and out, and the cost when the CLI reports one.
     case usage(inputTokens: Int, outputTokens: Int, costUSD: Double?)
-    case permissionDenied(tool: String)
+    /// The CLI refused a tool call its permissions do not allow: the tool and, when the CLI says, what was asked
+    /// (`git push origin main`).
+    case permissionDenied(tool: String, detail: String? = nil)
     /// A usage or rate limit; dispatch to this driver pauses until `resetAt` (a default wait when nil).
     case rateLimited(resetAt: Date?, message: String)
+    /// A failure that is not the agent's fault and that retrying the same way will not cure, or only later.
+    case failure(AgentFailure, message: String)
+    /// The CLI's own retries got through after a limit or an overload it reported earlier in the run.
+    case recovered
     /// The CLI's own terminal event.
     case finished(success: Bool, detail: String?)
     /// Anything else worth keeping (stderr lines, retries, unknown JSON types).
@@ -24,6 +30,23 @@ public enum AgentEvent: Sendable, Hashable {
         default: true
         }
     }
+}
+
+/// The classes of failure a CLI reports in its stream, each handled its own way.
+public enum AgentFailure: String, Sendable, Hashable, CaseIterable {
+    /// No or a refused credential: never retried; the driver is paused and an alert says what to set.
+    case authentication
+    /// Credit or billing exhausted: like authentication, a person has to act.
+    case billing
+    /// The provider is overloaded (529, 503): retried with back-off, not counted against the issue.
+    case overloaded
+    /// The conversation outgrew the model's context window.
+    case contextLimit = "context_limit"
+    /// The CLI's own turn or budget limit ended the run.
+    case turnLimit = "turn_limit"
+
+    /// Whether the driver is unusable until a person acts (nothing is retried with it).
+    public var needsPerson: Bool { self == .authentication || self == .billing }
 }
 
 /// Why a run ended, from the supervisor's side.
@@ -60,7 +83,10 @@ public struct RunReport: Sendable {
     public var outputTokens = 0
     public var costUSD: Double?
     public var toolCalls = 0
+    /// What the CLI refused, in order, each once: `Bash: git push origin main`.
     public var permissionDenials: [String] = []
+    /// The first failure class the stream reported.
+    public var failure: (kind: AgentFailure, message: String)?
     /// Where stdout and stderr were kept.
     public var logDirectory: URL
 
@@ -77,8 +103,20 @@ public struct RunReport: Sendable {
             inputTokens += input
             outputTokens += output
             if let cost { costUSD = (costUSD ?? 0) + cost }
-        case .permissionDenied(let tool): permissionDenials.append(tool)
+        case .permissionDenied(let tool, let detail):
+            let denial = detail.map { "\(tool): \($0)" } ?? tool
+            // A CLI may report a denial live and again in its final summary; a summary without the detail repeats
+            // one already named with it.
+            if !permissionDenials.contains(denial), detail != nil || !permissionDenials.contains(where: {
+                $0.hasPrefix("\(tool): ")
+            }) {
+                permissionDenials.append(denial)
+            }
         case .rateLimited(let resetAt, let message): rateLimit = (resetAt, message)
+        case .failure(let kind, let message): if failure == nil { failure = (kind, message) }
+        case .recovered:
+            rateLimit = nil
+            if failure?.kind == .overloaded { failure = nil }
         case .finished(let success, let detail): finished = (success, detail)
         default: break
         }

@@ -40,27 +40,3 @@ public struct MixedStreamParser: AgentStreamParser {
         return line.isEmpty ? [] : [.text(line)]
     }
 }
-
-/// Aider: `aider --message-file PROMPT_FILE --yes-always --no-pretty --no-stream …` in the worktree. It has no MCP
-/// and no JSON stream: its output is text, it commits its own edits, and a clean exit with new commits counts as a
-/// submission (the prompt also tells it about `turbocode work`).
-public struct AiderDriver: AgentDriver {
-    public var kind: DriverKind { .aider }
-
-    public init() {}
-
-    public func plan(_ request: AgentRunRequest) throws -> LaunchPlan {
-        var arguments = [
-            "aider", "--message-file", request.promptFile.path, "--yes-always", "--no-pretty", "--no-stream",
-            "--no-fancy-input", "--no-check-update", "--no-show-release-notes", "--auto-commits",
-        ]
-        if let model = request.model { arguments += ["--model", model] }
-        return LaunchPlan(
-            arguments: arguments,
-            files: [
-                request.promptFile: Data(request.prompt.utf8), request.mcpConfigFile: try request.mcp.standardConfig(),
-            ])
-    }
-
-    public func makeParser() -> any AgentStreamParser { TextStreamParser() }
-}

@@ -33,6 +33,8 @@ public struct AgentRunRequest: Sendable {
     public var issue: String
     /// For the `command` driver: the argv template.
     public var command: [String]?
+    /// What the agent may run besides editing files and git: the project's tests and `agents.allow`.
+    public var permissions = Permissions()
 
     public init(
         worktree: URL, prompt: String, model: String?, mcp: MCPServerSpec, runDirectory: URL, issue: String,
@@ -45,6 +47,26 @@ public struct AgentRunRequest: Sendable {
         self.runDirectory = runDirectory
         self.issue = issue
         self.command = command
+    }
+
+    /// What an agent may do, for CLIs that take an allowlist: edit files in its worktree, run git (never push: the
+    /// coordinator merges), run the project's tests and the commands `turbocode.yaml` allows.
+    public struct Permissions: Sendable, Hashable {
+        public var testCommand: String?
+        public var allowedCommands: [String]
+        public var baseBranch: String
+
+        public init(testCommand: String? = nil, allowedCommands: [String] = [], baseBranch: String = "main") {
+            self.testCommand = testCommand
+            self.allowedCommands = allowedCommands
+            self.baseBranch = baseBranch
+        }
+
+        /// The test command and the allowed commands, each once.
+        public var commands: [String] {
+            var seen = Set<String>()
+            return ([testCommand].compactMap { $0 } + allowedCommands).filter { seen.insert($0).inserted }
+        }
     }
 
     public var promptFile: URL { runDirectory.appendingPathComponent("prompt.md") }

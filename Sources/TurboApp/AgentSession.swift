@@ -17,7 +17,9 @@ public struct AgentSession: Sendable {
     /// The coordinator's base URL (REST and `/mcp`) and the token the agent uses.
     public var serverURL: String
     public var token: String
-    public var worktree: String
+    /// Where and how the agent works; the nudges repeat it.
+    public var workspace: Prompt.Workspace
+    public var worktree: String { workspace.worktree }
     /// Where run logs go: `<logs>/<ISSUE>/<time>-<n>/`.
     public var logRoot: URL
     /// Added to the agent's environment (a remote worker's git hooks).
@@ -38,6 +40,8 @@ public struct AgentSession: Sendable {
     public var activity: @Sendable () async -> Void
     /// Told each run's tokens and cost (input, output, USD) when the driver reported any.
     public var usage: @Sendable (Int, Int, Double?) async -> Void = { _, _, _ in }
+    /// Told each tool call the CLI refused (`Bash: git push origin main`), once per run.
+    public var denied: @Sendable (String) async -> Void = { _ in }
     public var report: @Sendable (String) -> Void
 
     /// Where the work of a session stands.
@@ -70,12 +74,18 @@ public struct AgentSession: Sendable {
         /// To be given back without blame (shutdown).
         case interrupted(String)
         /// The driver reported a usage limit: to be given back, and the driver paused until then.
-        case rateLimited(until: Date)
+        case rateLimited(until: Date, message: String)
+        /// The driver cannot work until a person acts (no or a refused credential, billing): to be given back
+        /// without blame, the driver paused, an alert raised. Never retried by itself.
+        case driverUnusable(AgentFailure, String)
+        /// A passing failure of the provider (overloaded): to be given back and retried after a back-off, without
+        /// counting against the issue.
+        case retryLater(String)
     }
 
     public init(
         issue: IssueKey, epoch: Int, agent: OrchestratorConfig.Subagent, limits: OrchestratorConfig.Limits,
-        heartbeatInterval: Duration, serverURL: String, token: String, worktree: String, logRoot: URL,
+        heartbeatInterval: Duration, serverURL: String, token: String, workspace: Prompt.Workspace, logRoot: URL,
         heartbeat: @escaping @Sendable () async throws -> Void,
         state: @escaping @Sendable () async throws -> State,
         submit: @escaping @Sendable () async throws -> Void,
@@ -91,7 +101,7 @@ public struct AgentSession: Sendable {
         self.heartbeatInterval = heartbeatInterval
         self.serverURL = serverURL
         self.token = token
-        self.worktree = worktree
+        self.workspace = workspace
         self.logRoot = logRoot
         self.heartbeat = heartbeat
         self.state = state
@@ -108,18 +118,28 @@ public struct AgentSession: Sendable {
         let driver = agent.driver.driver()
         let deadline = ContinuousClock.now + limits.workSessionTimeout
         var prompt = initial
+        var denials: [String] = []
+        var lastRefusal: String?
         for attempt in 0...limits.maxNudges {
             let runDirectory = logRoot.appendingPathComponent(
                 "\(issue)/\(Self.timestamp())-\(Self.runCounter.add(1, ordering: .relaxed).newValue)")
             let mcp = MCPServerSpec(url: "\(serverURL)/mcp", headers: ["Authorization": "Bearer \(token)"])
-            let request = AgentRunRequest(
+            var request = AgentRunRequest(
                 worktree: URL(fileURLWithPath: worktree), prompt: prompt, model: agent.model, mcp: mcp,
                 runDirectory: runDirectory, issue: issue.description, command: agent.command)
+            request.permissions = AgentRunRequest.Permissions(
+                testCommand: workspace.testCommand, allowedCommands: workspace.allowedCommands,
+                baseBranch: workspace.baseBranch)
             let plan = try driver.plan(request)
+            let environment = AgentEnvironment.build(
+                driver: agent.driver, inherited: ProcessInfo.processInfo.environment, configured: agent.environment,
+                turbo: turboEnvironment(mcpConfig: request.mcpConfigFile.path), extra: extraEnvironment,
+                plan: plan.environment)
             let process = try AgentProcess(
-                plan: plan, directory: request.worktree,
-                environment: environment(mcpConfig: request.mcpConfigFile.path, extra: plan.environment),
-                logDirectory: runDirectory)
+                plan: plan, directory: request.worktree, environment: environment, logDirectory: runDirectory)
+            // The run's command line and the names of its variables, secrets masked, beside its output.
+            try? Data(AgentEnvironment.launchRecord(plan: plan, environment: environment, secrets: [token]).utf8)
+                .write(to: runDirectory.appendingPathComponent("launch.txt"))
             await started(process)
             let remaining = deadline - ContinuousClock.now
             let runLimits = RunLimits(
@@ -130,10 +150,16 @@ public struct AgentSession: Sendable {
                 parser: driver.makeParser(), limits: runLimits, whenCancelled: shutdownReason
             ) { event in
                 if event.isActivity { await activity() }
+                // A CLI that would only sleep and retry against a closed door is stopped at once.
+                if case .failure(let kind, _) = event, kind.needsPerson { process.stop("\(kind.rawValue) failed") }
             }
             beats.cancel()
             if runReport.inputTokens > 0 || runReport.outputTokens > 0 || runReport.costUSD != nil {
                 await usage(runReport.inputTokens, runReport.outputTokens, runReport.costUSD)
+            }
+            for denial in runReport.permissionDenials {
+                await denied(denial)
+                if !denials.contains(denial) { denials.append(denial) }
             }
             let now = try await Task { try await state() }.value
             switch now {
@@ -141,32 +167,61 @@ public struct AgentSession: Sendable {
             case .submitted: return .submitted
             case .gone(let why): return .leftAlone(why)
             }
+            if let failure = runReport.failure, failure.kind.needsPerson {
+                return .driverUnusable(failure.kind, failure.message)
+            }
             if let limit = runReport.rateLimit {
                 let until = limit.resetAt ?? Date().addingTimeInterval(limits.rateLimitPause.timeInterval)
-                return .rateLimited(until: max(until, Date().addingTimeInterval(60)))
+                return .rateLimited(
+                    until: max(until, Date().addingTimeInterval(limits.minimumRateLimitPause)), message: limit.message)
             }
+            if let failure = runReport.failure {
+                switch failure.kind {
+                case .overloaded: return .retryLater("\(agent.driver.rawValue) is overloaded: \(failure.message)")
+                default: return .failed(Self.withDenials("\(failure.kind.rawValue): \(failure.message)", denials))
+                }
+            }
+            lastRefusal = nil
             switch runReport.termination {
             case .exited(0):
                 if agent.driver.submitsOnExit || (agent.driver == .command && agent.submitOnExit) {
-                    try await submit()
-                    return .submitted
+                    do {
+                        try await submit()
+                        return .submitted
+                    } catch TurboError.conflictingState(let why) {
+                        // Refused (nothing committed, files left over): the agent is told why, not blamed yet.
+                        lastRefusal = why
+                        report("\(issue): the submission on exit was refused: \(why)")
+                    }
                 }
             case .exited:
                 // A non-zero exit after the CLI's own final event is an ended turn, worth a nudge; without one, a crash.
-                if runReport.finished == nil { return .failed("the agent \(runReport.termination)") }
+                if runReport.finished == nil {
+                    return .failed(Self.withDenials("the agent \(runReport.termination)", denials))
+                }
             case .stopped(let why) where why.contains("shutting down"):
                 return .interrupted(why)
             case .wallClock:
                 await alert(.sessionTimeout, "the work session reached limits.work_session_timeout")
-                return .failed("the agent \(runReport.termination)")
+                return .failed(Self.withDenials("the agent \(runReport.termination)", denials))
             default:
-                return .failed("the agent \(runReport.termination)")
+                return .failed(Self.withDenials("the agent \(runReport.termination)", denials))
             }
             guard attempt < limits.maxNudges, ContinuousClock.now < deadline else { break }
             report("\(issue): \(agent.id) ended without submitting; nudging (\(attempt + 1)/\(limits.maxNudges))")
-            prompt = Prompt.nudge(for: issue, worktree: worktree)
+            prompt = Prompt.nudge(for: issue, workspace: workspace, refusal: lastRefusal)
         }
-        return .failed("ended without submitting after \(limits.maxNudges) nudge(s)")
+        let ended =
+            lastRefusal.map { "its submission was refused after \(limits.maxNudges) nudge(s): \($0)" }
+            ?? "ended without submitting after \(limits.maxNudges) nudge(s)"
+        return .failed(Self.withDenials(ended, denials))
+    }
+
+    /// A give-back reason naming what the CLI refused, since a denial is often why the work did not get done.
+    static func withDenials(_ reason: String, _ denials: [String]) -> String {
+        guard !denials.isEmpty else { return reason }
+        let named = denials.prefix(5).joined(separator: "; ") + (denials.count > 5 ? "; …" : "")
+        return "\(reason); permission denied: \(named) (allow commands with agents.allow in turbocode.yaml)"
     }
 
     /// Renews the lease every `heartbeatInterval` while the process lives; a lost lease stops the process.
@@ -190,22 +245,12 @@ public struct AgentSession: Sendable {
         }
     }
 
-    /// The agent's environment: a minimal inheritance plus how to reach turboCode.
-    private func environment(mcpConfig: String, extra: [String: String]) -> [String: String] {
-        let inherited = ProcessInfo.processInfo.environment.filter { key, _ in
-            ["PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TERM", "TMPDIR", "SHELL", "TZ"].contains(key)
-                || key.hasPrefix("ANTHROPIC_") || key.hasPrefix("OPENAI_") || key.hasPrefix("GEMINI_")
-                || key.hasPrefix("GOOGLE_") || key.hasPrefix("CLAUDE_") || key.hasPrefix("CODEX_")
-                || key.hasPrefix("FAKE_AGENT_") || key.hasPrefix("GIT_") || key.hasPrefix("CURSOR_")
-                || key.hasPrefix("AMP_") || key.hasPrefix("COPILOT_") || key.hasPrefix("OPENCODE_")
-                || ["GH_TOKEN", "GITHUB_TOKEN", "XDG_CONFIG_HOME", "XDG_DATA_HOME"].contains(key)
-        }
-        return inherited.merging(
-            [
-                "TURBOCODE_URL": serverURL, "TURBOCODE_TOKEN": token, "TURBOCODE_ISSUE": issue.description,
-                "TURBOCODE_EPOCH": String(epoch), "TURBOCODE_WORKTREE": worktree, "TURBOCODE_MCP_CONFIG": mcpConfig,
-            ], uniquingKeysWith: { $1 }
-        ).merging(extraEnvironment, uniquingKeysWith: { $1 }).merging(extra, uniquingKeysWith: { $1 })
+    /// How the agent reaches turboCode.
+    private func turboEnvironment(mcpConfig: String) -> [String: String] {
+        [
+            "TURBOCODE_URL": serverURL, "TURBOCODE_TOKEN": token, "TURBOCODE_ISSUE": issue.description,
+            "TURBOCODE_EPOCH": String(epoch), "TURBOCODE_WORKTREE": worktree, "TURBOCODE_MCP_CONFIG": mcpConfig,
+        ]
     }
 
     private static let runCounter = Atomic<Int>(0)

@@ -20,7 +20,12 @@ public actor Orchestrator {
         public var unassignable: Int
         public var submitted: Int
         public var released: Int
-        public var pausedDrivers: [DriverKind: Date]
+        /// Paused drivers: until when (nil: until a person acts) and why.
+        public var pausedDrivers: [DriverKind: Pause]
+        /// Eligible issues that only agents of paused drivers can take.
+        public var heldBack: Int
+        /// Issues set aside (back to `open`, with a comment) after failed runs, in this run of the pool.
+        public var setAside: [String]
         /// Issues waiting out their back-off after a failed run.
         public var cooling: Int
         /// Submitted issues (testing, review) that ready issues wait for: more work comes once they pass.
@@ -28,6 +33,21 @@ public actor Orchestrator {
         /// Nothing running, nothing eligible that an agent could take, nothing waiting out a back-off. Issues that
         /// wait for a blocker in testing or review do not keep it busy: nothing in the pool moves them on.
         public var isIdle: Bool { running.isEmpty && eligible == unassignable && cooling == 0 }
+
+        /// Whether held-back work waits for a pause that ends within `seconds` (so waiting is worth it).
+        public func waitsForResume(within seconds: TimeInterval, now: Date = Date()) -> Bool {
+            heldBack > 0 && pausedDrivers.values.contains { $0.until.map { $0 <= now + seconds } ?? false }
+        }
+    }
+
+    /// Why and until when a driver takes no work.
+    public struct Pause: Sendable, Hashable {
+        /// Nil: until a person acts (and restarts the pool).
+        public var until: Date?
+        /// `rate_limited`, `authentication`, `billing`.
+        public var kind: String
+        /// The CLI's own words.
+        public var reason: String
     }
 
     struct Run {
@@ -50,7 +70,9 @@ public actor Orchestrator {
     /// Whether verification and the merge queue have nothing to do (for `--until-idle`).
     let reviewIdle: @Sendable () async -> Bool
     private var runs: [UUID: Run] = [:]
-    private var pausedUntil: [DriverKind: Date] = [:]
+    private var paused: [DriverKind: Pause] = [:]
+    private var setAside: [String] = []
+    private var lastHeldBack = 0
     private var submitted = 0
     private var released = 0
     /// Failed runs in a row per issue, and when a failed issue may be tried again.
@@ -86,15 +108,18 @@ public actor Orchestrator {
                 (issue: issueKeys[id] ?? id.uuidString, agent: agent, since: since, lastActivity: activity)
             }.sorted { $0.issue < $1.issue },
             eligible: lastEligible, unassignable: lastUnassignable, submitted: submitted, released: released,
-            pausedDrivers: pausedUntil, cooling: coolingUntil.values.filter { $0 > Date() }.count,
-            awaitingReview: lastAwaitingReview)
+            pausedDrivers: paused, heldBack: lastHeldBack, setAside: setAside,
+            cooling: coolingUntil.values.filter { $0 > Date() }.count, awaitingReview: lastAwaitingReview)
     }
 
     private var issueKeys: [UUID: String] = [:]
 
     /// Schedules until cancelled, then stops every agent and gives its issue back. `idle` is called once, the first
     /// time nothing is in flight and nothing eligible can be taken by any agent.
-    public func run(idle: (@Sendable () -> Void)? = nil) async {
+    ///
+    /// Held-back work (eligible issues only paused drivers can take) keeps the pool from idling while a pause ends
+    /// within `waitForResume`.
+    public func run(idle: (@Sendable () -> Void)? = nil, waitForResume: TimeInterval = 0) async {
         var toldIdle = false
         await withDiscardingTaskGroup { group in
             await wakeups.run(every: .seconds(1), logging: "a scheduling pass", to: logger) {
@@ -102,7 +127,9 @@ public actor Orchestrator {
                     group.addTask { await self.execute(start) }
                 }
                 try await monitor()
-                if let idle, !toldIdle, snapshot().isIdle, await reviewIdle() {
+                if let idle, !toldIdle, snapshot().isIdle, !snapshot().waitsForResume(within: waitForResume),
+                    await reviewIdle()
+                {
                     // A verification or merge that ended meanwhile may have made work eligible: look once more.
                     let more = try await schedule()
                     for start in more { group.addTask { await self.execute(start) } }
@@ -131,7 +158,12 @@ public actor Orchestrator {
             if lease?.epoch != run.epoch || lease?.releasedAt != nil { run.process?.stop("its lease is gone") }
         }
         let now = Date()
-        pausedUntil = pausedUntil.filter { $0.value > now }
+        for (driver, pause) in paused {
+            guard let until = pause.until, until <= now else { continue }
+            paused[driver] = nil
+            _ = try? await store.appendEvent(.driverResumed(driver.rawValue))
+            report("\(driver.rawValue) resumed (its \(pause.kind.replacingOccurrences(of: "_", with: " ")) pause ended)")
+        }
         coolingUntil = coolingUntil.filter { $0.value > now }
 
         var started = try await resumeSentBack()
@@ -144,8 +176,13 @@ public actor Orchestrator {
                 }.map(\.key.description))
             lastAwaitingReview = waiting.sorted()
             let entries = queue.filter { $0.isEligible && coolingUntil[$0.candidate.id] == nil }
-            let usable = config.subagents.filter { pausedUntil[$0.driver] == nil }
+            let usable = config.subagents.filter { paused[$0.driver] == nil }
             let assignable = entries.filter { entry in usable.contains { Self.can($0, take: entry.candidate) } }
+            lastHeldBack =
+                entries.filter { entry in
+                    !usable.contains { Self.can($0, take: entry.candidate) }
+                        && config.subagents.contains { Self.can($0, take: entry.candidate) }
+                }.count
             lastEligible = entries.count
             lastUnassignable = entries.count - assignable.count
             guard runs.count < config.limits.maxConcurrentSubagents else { break }
@@ -214,7 +251,7 @@ public actor Orchestrator {
                 continue
             }
             let load = runs.values.filter { $0.agent == agent.id }.count
-            guard pausedUntil[agent.driver] == nil, runs.count < config.limits.maxConcurrentSubagents,
+            guard paused[agent.driver] == nil, runs.count < config.limits.maxConcurrentSubagents,
                 load < min(agent.maxConcurrentIssues, config.limits.maxIssuesPerSubagent)
             else { continue }
             do {
@@ -377,12 +414,22 @@ public actor Orchestrator {
             report("\(issue.key) submitted by \(agent.id)")
         case .leftAlone(let why):
             report("\(issue.key) \(why)")
-        case .rateLimited(let until):
-            pausedUntil[agent.driver] = until
-            report("\(agent.driver.rawValue) reported a usage limit; paused until \(until.formatted(.iso8601))")
+        case .rateLimited(let until, let message):
+            await pause(agent.driver, Pause(until: until, kind: "rate_limited", reason: message))
             released += 1
             await giveBack(.ready, reason: "\(agent.driver.rawValue) is rate limited", comment: nil)
             report("\(issue.key) given back: \(agent.driver.rawValue) is rate limited")
+        case .driverUnusable(let kind, let message):
+            await pause(agent.driver, Pause(until: nil, kind: kind.rawValue, reason: message))
+            released += 1
+            await giveBack(.ready, reason: "\(agent.driver.rawValue) cannot work: \(kind.rawValue)", comment: nil)
+            report("\(issue.key) given back: \(agent.driver.rawValue) cannot work (\(kind.rawValue))")
+        case .retryLater(let why):
+            released += 1
+            let wait = Self.backoff(config.limits.retryBackoff, failures: (failures[issue.id] ?? 0) + 1)
+            coolingUntil[issue.id] = Date().addingTimeInterval(wait.timeInterval)
+            await giveBack(.ready, reason: why, comment: nil)
+            report("\(issue.key) given back (\(why)); retried in \(Int(wait.timeInterval)) s")
         case .interrupted(let why):
             released += 1
             await giveBack(.ready, reason: why, comment: nil)
@@ -397,16 +444,63 @@ public actor Orchestrator {
                     .open, reason: why,
                     comment: Self.setAsideComment(issue: issue.key.description, failures: count, last: why))
                 failures[issue.id] = nil
+                if !setAside.contains(issue.key.description) { setAside.append(issue.key.description) }
                 report("\(issue.key) set aside after \(count) failed runs: \(why)")
             } else {
                 let wait = Self.backoff(config.limits.retryBackoff, failures: count)
                 coolingUntil[issue.id] = Date().addingTimeInterval(wait.timeInterval)
-                await giveBack(.ready, reason: why, comment: nil)
+                // What the CLI refused, or why a submission was refused, is worth a comment: the operator (and the
+                // next run, which sees the latest comments) learns what stood in the way.
+                let worthSaying = why.contains("permission denied") || why.contains("submission was refused")
+                await giveBack(.ready, reason: why, comment: worthSaying ? "Given back: \(why)" : nil)
                 report("\(issue.key) given back (\(why)); retried in \(Int(wait.timeInterval)) s at the earliest")
             }
         }
         runs[issue.id] = nil
         wake()
+    }
+
+    /// Stops dispatch to `driver`: the event, an alert when a person must act, a line on the terminal.
+    func pause(_ driver: DriverKind, _ pause: Pause) async {
+        paused[driver] = pause
+        _ = try? await store.appendEvent(
+            .driverPaused(driver.rawValue, until: pause.until, kind: pause.kind, reason: pause.reason))
+        if let until = pause.until {
+            report("\(driver.rawValue) reported a limit (\(pause.reason)); paused until \(Self.clock(until))")
+        } else {
+            let message =
+                "\(driver.rawValue) cannot work (\(pause.kind)): \(pause.reason). \(Self.remedy(driver, pause.kind)) "
+                + "Its work is held back until 'turbocode up' is restarted."
+            _ = try? await store.appendEvent(.alert(.driverUnusable, subject: driver.rawValue, message: message))
+            report("alert (driver_unusable) \(message)")
+        }
+    }
+
+    /// What a person sets so that a driver can log in.
+    public static func remedy(_ driver: DriverKind, _ kind: String) -> String {
+        if kind == "billing" { return "Add credit to the account or use another key." }
+        switch driver {
+        case .claude:
+            return "Set ANTHROPIC_API_KEY (or CLAUDE_CODE_USE_BEDROCK / CLAUDE_CODE_USE_VERTEX with their credentials) "
+                + "for 'turbocode up', or run 'claude /login' as the user running it."
+        case .codex: return "Set OPENAI_API_KEY (or CODEX_API_KEY) for 'turbocode up', or run 'codex login'."
+        case .gemini: return "Set GEMINI_API_KEY (or GOOGLE_API_KEY / Vertex credentials) for 'turbocode up'."
+        case .aider:
+            return "Set the model provider's key for 'turbocode up' (OPENAI_API_KEY, ANTHROPIC_API_KEY, …) or an "
+                + "env: entry on the subagent."
+        case .cursor: return "Set CURSOR_API_KEY for 'turbocode up'."
+        case .amp: return "Set AMP_API_KEY for 'turbocode up'."
+        case .copilot: return "Set GH_TOKEN / GITHUB_TOKEN with Copilot access for 'turbocode up'."
+        case .opencode: return "Set the provider's key for 'turbocode up' or run 'opencode auth login'."
+        case .command: return "Check the command's credentials."
+        }
+    }
+
+    /// A local wall-clock time, 24-hour, with seconds (`21:04:05`).
+    public static func clock(_ date: Date = Date()) -> String {
+        let parts = Calendar.current.dateComponents([.hour, .minute, .second], from: date)
+        func two(_ value: Int?) -> String { String(format: "%02d", value ?? 0) }
+        return "\(two(parts.hour)):\(two(parts.minute)):\(two(parts.second))"
     }
 
     /// The comment on an issue set aside after `failures` failed runs in a row.
@@ -430,10 +524,15 @@ public actor Orchestrator {
             Task { _ = try? await store.revokeToken(token.token.id.lowercasedString) }
         }
         let (work, store, epoch) = (work, store, started.lease.epoch)
+        let workspace = Prompt.Workspace(
+            worktree: started.worktree.path, branch: started.worktree.branch,
+            baseBranch: try await store.project(.id(issue.projectID)).baseBranch, epoch: epoch,
+            testCommand: config.testCommand, allowedCommands: config.allowedCommands(for: agent),
+            driver: agent.driver, submitsOnExit: agent.submitOnExit)
         var session = AgentSession(
             issue: issue.key, epoch: epoch, agent: agent, limits: config.limits,
             heartbeatInterval: config.leases.heartbeat, serverURL: serverURL, token: token.secret,
-            worktree: started.worktree.path,
+            workspace: workspace,
             logRoot: URL(fileURLWithPath: repository.stateDirectory).appendingPathComponent("logs"),
             heartbeat: { _ = try await work.heartbeat(.id(issue.id), agent: agent.id, epoch: epoch) },
             state: {
@@ -454,111 +553,17 @@ public actor Orchestrator {
         session.usage = { input, output, cost in
             _ = try? await store.addUsage(toWorkLog: logID, inputTokens: input, outputTokens: output, costUSD: cost)
         }
-        let prompt = try await Prompt.initial(for: issue, store: store, worktree: started.worktree.path)
+        let report = report
+        session.denied = { denial in
+            _ = try? await store.appendEvent(
+                .permissionDenied(issue: issue.key.description, agent: agent.id, denial: denial))
+            report("\(issue.key): \(agent.id) was refused \(denial)")
+        }
+        let prompt = try await Prompt.initial(for: issue, store: store, workspace: workspace)
         return try await session.run(prompt: assignment.rework ? Prompt.rework(issue.key) + prompt : prompt)
     }
 
     private func attach(_ process: AgentProcess, to issue: UUID) { runs[issue]?.process = process }
 
     private func touch(_ issue: UUID) { runs[issue]?.lastActivity = Date() }
-}
-
-/// What agents are told.
-public enum Prompt {
-    /// What the first prompt says about the issue.
-    public struct Brief: Sendable {
-        public var key: String
-        public var title: String
-        public var type: String
-        public var priority: String
-        public var capabilities: [String]
-        public var paths: [String]
-        public var description: String
-        /// Blockers done before this one: key, title, status.
-        public var blockers: [(key: String, title: String, status: String)]
-        /// The latest comments: author, body.
-        public var comments: [(author: String, body: String)]
-
-        public init(
-            key: String, title: String, type: String, priority: String, capabilities: [String], paths: [String],
-            description: String, blockers: [(key: String, title: String, status: String)],
-            comments: [(author: String, body: String)]
-        ) {
-            self.key = key
-            self.title = title
-            self.type = type
-            self.priority = priority
-            self.capabilities = capabilities
-            self.paths = paths
-            self.description = description
-            self.blockers = blockers
-            self.comments = comments
-        }
-    }
-
-    static func initial(for issue: Issue, store: any TurboStore, worktree: String) async throws -> String {
-        let comments = try await store.comments(of: .id(issue.id)).suffix(10)
-        let blockers = try await store.dependencies(of: .id(issue.id)).blockers
-        return compose(
-            Brief(
-                key: issue.key.description, title: issue.title, type: issue.type.rawValue,
-                priority: issue.priority.rawValue, capabilities: issue.capabilities, paths: issue.paths,
-                description: issue.description,
-                blockers: blockers.map { ($0.key.description, $0.title, $0.status.rawValue) },
-                comments: comments.map { ($0.author, $0.body) }),
-            worktree: worktree)
-    }
-
-    /// The first prompt: the issue, what was done before it, comments, and the rules.
-    public static func compose(_ brief: Brief, worktree: String) -> String {
-        var text = """
-            You are working on \(brief.key): \(brief.title)
-            Type: \(brief.type), priority: \(brief.priority)
-            """
-        if !brief.capabilities.isEmpty { text += "\nCapabilities: \(brief.capabilities.joined(separator: ", "))" }
-        if !brief.paths.isEmpty { text += "\nStay within these paths: \(brief.paths.joined(separator: ", "))" }
-        text += "\n\n## Description\n\n\(brief.description.isEmpty ? "(none)" : brief.description)\n"
-        if !brief.blockers.isEmpty {
-            text += "\n## Done before this one\n\n"
-            text += brief.blockers.map { "- \($0.key): \($0.title) (\($0.status))" }.joined(separator: "\n") + "\n"
-        }
-        if !brief.comments.isEmpty {
-            text += "\n## Comments\n\n"
-            text += brief.comments.suffix(10).map { "- \($0.author): \($0.body)" }.joined(separator: "\n") + "\n"
-        }
-        text += rules(issue: brief.key, worktree: worktree)
-        return text
-    }
-
-    /// Put before the first prompt of work that came back.
-    static func rework(_ issue: IssueKey) -> String {
-        """
-        Your earlier submission of \(issue) came back: the latest comment below says why (failed verification, \
-        requested changes or a failed merge). Fix it in the same worktree, commit, and submit again.
-
-
-        """
-    }
-
-    static func nudge(for issue: IssueKey, worktree: String) -> String {
-        """
-        You have not submitted \(issue) yet. If the work is done, commit everything in \(worktree) and call \
-        the turbocode MCP tool submit_issue_for_review with issue_id "\(issue)". If you cannot finish, call \
-        report_blocked with the reason.
-        """ + rules(issue: issue.description, worktree: worktree)
-    }
-
-    static func rules(issue: String, worktree: String) -> String {
-        """
-
-        ## Rules
-
-        - Work only in this directory (\(worktree)), a git worktree on the issue's own branch.
-        - Commit your changes with git; uncommitted files are refused at submission.
-        - Report progress with the turbocode MCP tool report_progress; when done, call submit_issue_for_review with \
-        issue_id "\(issue)". If you cannot go on, call report_blocked with the reason.
-        - turboCode is your MCP server "turbocode"; without MCP, use `turbocode work …` (TURBOCODE_URL, \
-        TURBOCODE_TOKEN, TURBOCODE_ISSUE and TURBOCODE_EPOCH are set).
-        """
-    }
 }

@@ -15,6 +15,9 @@ public struct OrchestratorConfig: Sendable, Hashable {
         public var maxNudges = 2
         /// How long dispatch to a driver pauses after a rate-limit report that gives no reset time.
         public var rateLimitPause: Duration = .seconds(15 * 60)
+        /// The shortest pause after a limit, even when the CLI says it resets sooner (clocks disagree): a minute, or
+        /// `rateLimitPause` when that is shorter.
+        public var minimumRateLimitPause: TimeInterval { min(60, rateLimitPause.timeInterval) }
         /// Failed runs of one issue in a row before it is set aside (`open`, with a comment) for a person.
         public var maxFailedRuns = 3
         /// The wait before a failed issue is tried again, doubling with each failure.
@@ -42,6 +45,10 @@ public struct OrchestratorConfig: Sendable, Hashable {
         public var command: [String]?
         /// Command driver: exit 0 with new commits counts as a submission.
         public var submitOnExit = false
+        /// Added to the agent's environment (`env:`); `${NAME}` is taken from the coordinator's environment.
+        public var environment: [String: String] = [:]
+        /// Commands this agent may run besides git and the tests, added to `agents.allow`.
+        public var allow: [String] = []
 
         public init(id: String, driver: DriverKind = .claude) {
             self.id = id
@@ -77,6 +84,8 @@ public struct OrchestratorConfig: Sendable, Hashable {
     }
 
     public var testCommand: String?
+    /// Commands every agent may run besides git and `test_command` (`agents.allow`), e.g. `swift build`.
+    public var allow: [String] = []
     public var review = Review()
     public var limits = Limits()
     public var leases = Leases()
@@ -84,6 +93,12 @@ public struct OrchestratorConfig: Sendable, Hashable {
     public var subagents: [Subagent] = []
 
     public init() {}
+
+    /// The commands `agent` may run besides git and the tests: `agents.allow`, then its own `allow`.
+    public func allowedCommands(for agent: Subagent) -> [String] {
+        var seen = Set<String>()
+        return (allow + agent.allow).filter { seen.insert($0).inserted }
+    }
 
     /// Reads and checks the whole file: an unknown key or a bad value is an error naming its line. A missing file
     /// is the defaults with no sub-agents.
@@ -114,6 +129,7 @@ struct ConfigReader {
             "inactivity_timeout", "max_nudges", "rate_limit_pause", "max_failed_runs", "retry_backoff",
         ],
         "leases": ["heartbeat", "ttl", "sweep"],
+        "agents": ["allow"],
         "alerts": ["agent_inactive", "uncommitted_changes"],
         "review": [
             "require_human_approval", "auto_merge", "mode", "push", "remote", "verify_retries", "test_timeout",
@@ -123,6 +139,7 @@ struct ConfigReader {
     static let topLevel: Set<String> = Set(sections.keys).union(["base_branch", "test_command", "subagents"])
     static let subagentKeys: Set<String> = [
         "id", "specialization", "max_concurrent_issues", "capabilities", "driver", "model", "command", "submit_on_exit",
+        "env", "allow",
     ]
 
     func error(_ node: Node, _ message: String) -> TurboError {
@@ -172,6 +189,7 @@ struct ConfigReader {
         case ("limits", "rate_limit_pause"): config.limits.rateLimitPause = try duration(node, field)
         case ("limits", "max_failed_runs"): config.limits.maxFailedRuns = try count(node, field)
         case ("limits", "retry_backoff"): config.limits.retryBackoff = try duration(node, field)
+        case ("agents", "allow"): config.allow = try commands(node, "agents.allow")
         case ("leases", "heartbeat"): config.leases.heartbeat = try duration(node, field)
         case ("leases", "ttl"): config.leases.ttl = try duration(node, field)
         case ("leases", "sweep"): config.leases.sweep = try duration(node, field)
@@ -210,6 +228,8 @@ struct ConfigReader {
                 case "capabilities": agent.capabilities = try strings(value, key)
                 case "model": agent.model = try string(value, key)
                 case "command": agent.command = try strings(value, key)
+                case "allow": agent.allow = try commands(value, "allow")
+                case "env": agent.environment = try environment(value)
                 case "submit_on_exit":
                     guard let flag = value.bool else { throw error(value, "submit_on_exit must be true or false") }
                     agent.submitOnExit = flag
@@ -236,6 +256,35 @@ struct ConfigReader {
                 throw error(item, "subagent '\(agent.id)': the command driver needs 'command: [program, arguments…]'")
             }
             result.append(agent)
+        }
+        return result
+    }
+
+    /// Commands an agent may run: non-empty, one line each.
+    func commands(_ node: Node, _ field: String) throws(TurboError) -> [String] {
+        let list = try strings(node, field)
+        for command in list where command.trimmingCharacters(in: .whitespaces).isEmpty || command.contains("\n") {
+            throw error(node, "\(field): each command is one non-empty line")
+        }
+        return list.map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// `env:` — a mapping of variable names to text.
+    func environment(_ node: Node) throws(TurboError) -> [String: String] {
+        guard let mapping = node.mapping else { throw error(node, "env must be a mapping of NAME: value") }
+        var result: [String: String] = [:]
+        for (keyNode, value) in mapping {
+            let name = keyNode.string ?? ""
+            guard name.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) != nil else {
+                throw error(keyNode, "env: '\(name)' is not a variable name (letters, digits and '_')")
+            }
+            guard !name.hasPrefix("TURBOCODE_") else {
+                throw error(keyNode, "env: \(name) is set by turboCode itself")
+            }
+            guard let text = value.string, value.scalar != nil else {
+                throw error(value, "env: the value of \(name) must be text")
+            }
+            result[name] = text
         }
         return result
     }

@@ -100,17 +100,21 @@ public enum Server {
                         branch: started.worktree.branch, baseBranch: base)
                 },
                 heartbeat: { ref, agent, epoch, message, percent in
-                    try await work.heartbeat(ref, agent: agent, epoch: epoch, message: message, percent: percent)
+                    let epoch = try await work.epoch(epoch, of: ref, agent: agent)
+                    return try await work.heartbeat(ref, agent: agent, epoch: epoch, message: message, percent: percent)
                 },
                 submit: { ref, agent, epoch, url in
+                    let epoch = try await work.epoch(epoch, of: ref, agent: agent)
                     let submitted = try await work.submit(ref, agent: agent, epoch: epoch, commitURL: url)
                     return (submitted.issue, submitted.head, submitted.commits)
                 },
                 release: { ref, agent, epoch, reason in
-                    try await work.release(ref, agent: agent, epoch: epoch, reason: reason)
+                    let epoch = try await work.epoch(epoch, of: ref, agent: agent)
+                    return try await work.release(ref, agent: agent, epoch: epoch, reason: reason)
                 },
                 blocked: { ref, agent, epoch, reason in
-                    try await work.reportBlocked(ref, agent: agent, epoch: epoch, reason: reason)
+                    let epoch = try await work.epoch(epoch, of: ref, agent: agent)
+                    return try await work.reportBlocked(ref, agent: agent, epoch: epoch, reason: reason)
                 })
         }
         var configuration = APIConfiguration(

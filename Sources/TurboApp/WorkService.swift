@@ -151,6 +151,38 @@ public struct WorkService: Sendable {
         return nil
     }
 
+    /// The epoch a work call acts under when the caller left it out: the live lease's, provided `agent` (nil for a
+    /// person, who acts for the holder) holds it. Fencing still applies: with no live lease, or one held by another
+    /// agent, the call is refused and the live epoch is named, so an agent never writes under someone else's lease.
+    /// The store re-checks the epoch and the expiry when it writes.
+    public func liveEpoch(of ref: IssueRef, agent: String?) async throws -> Int {
+        let issue = try await store.issue(ref)
+        guard let lease = try await store.currentLease(of: .id(issue.id)), lease.releasedAt == nil else {
+            throw TurboError.staleLease(
+                issue: issue.key.description,
+                reason: "there is no live lease on it (status \(issue.status.rawValue)); start or claim the work first")
+        }
+        if let agent, lease.agentID != agent {
+            throw TurboError.staleLease(
+                issue: issue.key.description,
+                reason: "the live lease (epoch \(lease.epoch)) is held by \(lease.agentID), not \(agent)")
+        }
+        return lease.epoch
+    }
+
+    /// `given`, else ``liveEpoch(of:agent:)``.
+    public func epoch(_ given: Int?, of ref: IssueRef, agent: String?) async throws -> Int {
+        if let given { return given }
+        return try await liveEpoch(of: ref, agent: agent)
+    }
+
+    /// The caller's own live lease on the issue (nil when it holds none), for `get_issue`.
+    public func ownLease(of ref: IssueRef, agent: String) async throws -> Lease? {
+        guard let lease = try await store.currentLease(of: ref), lease.releasedAt == nil, lease.agentID == agent
+        else { return nil }
+        return lease
+    }
+
     /// Keeps the lease alive; with `message`, records progress (`issue.progress`).
     public func heartbeat(
         _ ref: IssueRef, agent: String?, epoch: Int, message: String? = nil, percent: Int? = nil

@@ -25,24 +25,25 @@ public struct WorkOperations: Sendable {
     public var claim:
         @Sendable (_ agent: String, _ capabilities: [String]?, _ project: ProjectRef?, _ location: String?)
             async throws -> Claimed?
+    // A nil epoch acts under the live lease when `agent` (nil: a person acting for the holder) holds it.
     public var heartbeat:
-        @Sendable (IssueRef, _ agent: String?, _ epoch: Int, _ message: String?, _ percent: Int?) async throws -> Lease
+        @Sendable (IssueRef, _ agent: String?, _ epoch: Int?, _ message: String?, _ percent: Int?) async throws -> Lease
     public var submit:
-        @Sendable (IssueRef, _ agent: String?, _ epoch: Int, _ commitURL: String?) async throws -> (
+        @Sendable (IssueRef, _ agent: String?, _ epoch: Int?, _ commitURL: String?) async throws -> (
             issue: Issue, head: String, commits: Int
         )
-    public var release: @Sendable (IssueRef, _ agent: String?, _ epoch: Int, _ reason: String?) async throws -> Issue
-    public var blocked: @Sendable (IssueRef, _ agent: String?, _ epoch: Int, _ reason: String) async throws -> Issue
+    public var release: @Sendable (IssueRef, _ agent: String?, _ epoch: Int?, _ reason: String?) async throws -> Issue
+    public var blocked: @Sendable (IssueRef, _ agent: String?, _ epoch: Int?, _ reason: String) async throws -> Issue
 
     public init(
         claim: @escaping @Sendable (String, [String]?, ProjectRef?, String?) async throws -> Claimed?,
-        heartbeat: @escaping @Sendable (IssueRef, String?, Int, String?, Int?) async throws -> Lease,
+        heartbeat: @escaping @Sendable (IssueRef, String?, Int?, String?, Int?) async throws -> Lease,
         submit:
-            @escaping @Sendable (IssueRef, String?, Int, String?) async throws -> (
+            @escaping @Sendable (IssueRef, String?, Int?, String?) async throws -> (
                 issue: Issue, head: String, commits: Int
             ),
-        release: @escaping @Sendable (IssueRef, String?, Int, String?) async throws -> Issue,
-        blocked: @escaping @Sendable (IssueRef, String?, Int, String) async throws -> Issue
+        release: @escaping @Sendable (IssueRef, String?, Int?, String?) async throws -> Issue,
+        blocked: @escaping @Sendable (IssueRef, String?, Int?, String) async throws -> Issue
     ) {
         self.claim = claim
         self.heartbeat = heartbeat
@@ -137,7 +138,7 @@ struct AgentRoutes: Sendable {
     }
 }
 
-protocol EpochCarrying { var epoch: Int { get } }
+protocol EpochCarrying { var epoch: Int? { get } }
 
 struct ClaimRequest: Decodable {
     var agent: String?
@@ -148,25 +149,25 @@ struct ClaimRequest: Decodable {
 }
 
 struct HeartbeatRequest: Decodable, EpochCarrying {
-    var epoch: Int
+    var epoch: Int?
     var message: String?
     var percent: Int?
 }
 
 struct SubmitRequest: Decodable, EpochCarrying {
-    var epoch: Int
+    var epoch: Int?
     var commitURL: String?
 
     enum CodingKeys: String, CodingKey { case epoch, commitURL = "commit_url" }
 }
 
 struct ReleaseRequest: Decodable, EpochCarrying {
-    var epoch: Int
+    var epoch: Int?
     var reason: String?
 }
 
 struct BlockedRequest: Decodable, EpochCarrying {
-    var epoch: Int
+    var epoch: Int?
     var reason: String
 }
 

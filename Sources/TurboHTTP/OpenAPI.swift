@@ -1222,7 +1222,7 @@ enum OpenAPI {
                   "required": true,
                   "content": {
                     "application/json": {
-                      "schema": {"type": "object", "properties": {"epoch": {"type": "integer", "minimum": 1, "description": "The lease epoch the claim returned."}, "message": {"type": "string"}, "percent": {"type": "integer", "minimum": 0, "maximum": 100}}, "required": ["epoch"]}
+                      "schema": {"type": "object", "properties": {"epoch": {"type": "integer", "minimum": 1, "description": "The lease epoch the claim returned; left out, the live lease's when the caller holds it."}, "message": {"type": "string"}, "percent": {"type": "integer", "minimum": 0, "maximum": 100}}, "required": []}
                     }
                   }
                 },
@@ -1254,7 +1254,7 @@ enum OpenAPI {
                   "required": true,
                   "content": {
                     "application/json": {
-                      "schema": {"type": "object", "properties": {"epoch": {"type": "integer", "minimum": 1, "description": "The lease epoch the claim returned."}, "commit_url": {"type": "string"}}, "required": ["epoch"]}
+                      "schema": {"type": "object", "properties": {"epoch": {"type": "integer", "minimum": 1, "description": "The lease epoch the claim returned; left out, the live lease's when the caller holds it."}, "commit_url": {"type": "string"}}, "required": []}
                     }
                   }
                 },
@@ -1286,7 +1286,7 @@ enum OpenAPI {
                   "required": true,
                   "content": {
                     "application/json": {
-                      "schema": {"type": "object", "properties": {"epoch": {"type": "integer", "minimum": 1, "description": "The lease epoch the claim returned."}, "reason": {"type": "string"}}, "required": ["epoch"]}
+                      "schema": {"type": "object", "properties": {"epoch": {"type": "integer", "minimum": 1, "description": "The lease epoch the claim returned; left out, the live lease's when the caller holds it."}, "reason": {"type": "string"}}, "required": []}
                     }
                   }
                 },
@@ -1318,7 +1318,7 @@ enum OpenAPI {
                   "required": true,
                   "content": {
                     "application/json": {
-                      "schema": {"type": "object", "properties": {"epoch": {"type": "integer", "minimum": 1, "description": "The lease epoch the claim returned."}, "reason": {"type": "string"}}, "required": ["epoch", "reason"]}
+                      "schema": {"type": "object", "properties": {"epoch": {"type": "integer", "minimum": 1, "description": "The lease epoch the claim returned; left out, the live lease's when the caller holds it."}, "reason": {"type": "string"}}, "required": ["reason"]}
                     }
                   }
                 },
@@ -1405,7 +1405,7 @@ enum OpenAPI {
                   "token.revoked", "lease.acquired", "lease.released", "issue.progress", "issue.blocked", "webhook.test",
                   "webhook.disabled", "alert.raised", "verification.passed",
                   "verification.failed", "review.approved", "review.changes_requested", "merge.succeeded", "merge.failed",
-                  "pull_request.opened"
+                  "pull_request.opened", "agent.permission_denied", "driver.paused", "driver.resumed"
                 ]
               },
               "IssueKey": {

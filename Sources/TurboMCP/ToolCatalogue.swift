@@ -47,7 +47,9 @@ public enum ToolCatalogue {
     /// Every tool, in the order `tools/list` gives them.
     public static let tools: [Tool] = [
         readOnly(
-            "get_issue", "One issue with its blockers, the issues it blocks and its comments.",
+            "get_issue",
+            "One issue with its blockers, the issues it blocks and its comments; for an agent, also its own live "
+                + "lease (`lease.epoch` is what the work tools act under).",
             schema(["issue_id": issueID], required: ["issue_id"])),
         readOnly(
             "list_issues", "Issues matching every filter given (all of them together), newest numbers last.",

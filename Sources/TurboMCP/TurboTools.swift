@@ -67,7 +67,10 @@ public struct TurboTools: Sendable {
         switch name {
         case "get_issue":
             let ref = try arguments.issue("issue_id")
-            return IssueDocument(try await store.issue(ref), comments: try await store.comments(of: ref))
+            // An agent sees its own live lease: the epoch its work calls act under.
+            var lease: Lease?
+            if let agent = caller.agentID, let work { lease = try await work.ownLease(of: ref, agent: agent) }
+            return IssueDocument(try await store.issue(ref), comments: try await store.comments(of: ref), lease: lease)
         case "list_issues": return try await listIssues(arguments)
         case "create_issue": return try await createIssue(arguments, caller: caller)
         case "update_issue": return try await updateIssue(arguments, caller: caller)
@@ -277,22 +280,16 @@ public struct TurboTools: Sendable {
         return try APIToken.validatedAgentID(named.hasPrefix("ai:") ? String(named.dropFirst(3)) : named)
     }
 
-    /// The epoch named, else the one this session obtained for the issue; a person (no agent identity) may fall back
-    /// to the live lease's.
+    /// The epoch named, else the one this session obtained for the issue, else the live lease's when the caller
+    /// holds it (an agent under `up` never started the work itself: its per-session token acts on its own live
+    /// lease). Still fenced: a lapsed or re-assigned lease is refused, naming the live epoch.
     func epoch(_ arguments: ToolArguments, _ ref: IssueRef, caller: MCPCaller, session: SessionLeases) async throws
         -> Int
     {
         if let epoch = try arguments.integer("epoch") { return epoch }
         let issue = try await store.issue(ref)
         if let epoch = await session.epoch(of: issue.id) { return epoch }
-        if caller.agentID != nil {
-            throw TurboError.invalidInput(
-                "pass the epoch you got when the work started on \(issue.key) (this session did not start it)")
-        }
-        guard let lease = try await store.currentLease(of: ref) else {
-            throw TurboError.staleLease(issue: issue.key.description, reason: "there is no live lease on it")
-        }
-        return lease.epoch
+        return try await requireWork("a work tool").liveEpoch(of: .id(issue.id), agent: caller.agentID)
     }
 
     func startWork(_ arguments: ToolArguments, caller: MCPCaller, session: SessionLeases) async throws

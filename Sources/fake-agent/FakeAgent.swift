@@ -114,6 +114,24 @@ struct FakeAgent {
         return options
     }
 
+    /// The issue a prompt is about: `You are working on KEY:`, `You have not submitted KEY`, `submission of KEY came
+    /// back`, `Your work on KEY could not be submitted`.
+    static func issueKey(in prompt: String) -> String? {
+        let patterns = [
+            #"You are working on ([A-Z][A-Z0-9]*-[0-9]+):"#, #"You have not submitted ([A-Z][A-Z0-9]*-[0-9]+)"#,
+            #"submission of ([A-Z][A-Z0-9]*-[0-9]+) came back"#, #"Your work on ([A-Z][A-Z0-9]*-[0-9]+) could not"#,
+        ]
+        for pattern in patterns {
+            if let range = prompt.range(of: pattern, options: .regularExpression) {
+                let match = String(prompt[range])
+                if let key = match.range(of: #"[A-Z][A-Z0-9]*-[0-9]+"#, options: .regularExpression) {
+                    return String(match[key])
+                }
+            }
+        }
+        return nil
+    }
+
     static func run(_ arguments: [String]) async throws -> Int32 {
         let options = try parse(arguments)
         let environment = ProcessInfo.processInfo.environment
@@ -123,13 +141,16 @@ struct FakeAgent {
                 throw Failure("no directory \(directory)")
             }
         }
-        guard let issueKey = environment["TURBOCODE_ISSUE"] else { throw Failure("TURBOCODE_ISSUE is not set") }
-        let epoch = environment["TURBOCODE_EPOCH"].flatMap(Int.init)
+        // Like a model, it knows its issue from the prompt and its lease from its tools' results, never from
+        // turboCode's variables.
+        guard let issueKey = Self.issueKey(in: prompt) else {
+            throw Failure("the prompt names no issue (\"You are working on KEY: …\")")
+        }
         let out = Stream(session: UUID().uuidString.lowercased(), persona: options.persona)
         let client: MCPClient
         switch options.persona {
         case .claude:
-            guard let configPath = options.mcpConfig ?? environment["TURBOCODE_MCP_CONFIG"] else {
+            guard let configPath = options.mcpConfig else {
                 throw Failure("no MCP server: give --mcp-config FILE")
             }
             client = try MCPClient(configFile: configPath)
@@ -148,6 +169,7 @@ struct FakeAgent {
         out.toolResult(issue.text, isError: issue.isError)
         guard !issue.isError, let details = issue.structured else { throw Failure("get_issue failed: \(issue.text)") }
         let title = details["title"] as? String ?? issueKey
+        let epoch = (details["lease"] as? [String: Any])?["epoch"] as? Int
         let scenario = try Self.scenario(issue: issueKey, description: details["description"] as? String)
         let isNudge = prompt.contains("You have not submitted")
         out.text("Working on \(issueKey): \(title) (scenario \(scenario)).")

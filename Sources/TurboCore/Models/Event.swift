@@ -38,6 +38,9 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
     case mergeSucceeded = "merge.succeeded"
     case mergeFailed = "merge.failed"
     case pullRequestOpened = "pull_request.opened"
+    case agentPermissionDenied = "agent.permission_denied"
+    case driverPaused = "driver.paused"
+    case driverResumed = "driver.resumed"
 }
 
 /// A row of the event log: the outbox that WebSocket, webhooks and readers consume.
@@ -258,9 +261,33 @@ public enum AlertKind: String, Sendable, CaseIterable {
     case limitReached = "limit_reached"
     /// Little space left under the worktree root.
     case lowDisk = "low_disk"
+    /// A driver cannot work until a person acts (no or a refused credential, billing); its work is held back.
+    case driverUnusable = "driver_unusable"
 }
 
 extension EventDraft {
+    /// `agent.permission_denied`: the agent's CLI refused a tool call its permissions do not allow.
+    public static func permissionDenied(issue: String, agent: String, denial: String) -> EventDraft {
+        EventDraft(
+            type: .agentPermissionDenied, subject: issue,
+            payload: .object(["agent": .string(agent), "denied": .string(denial)]))
+    }
+
+    /// `driver.paused`: dispatch to a driver stops until `until` (nil: until a person acts), with the reason and its
+    /// class (`rate_limited`, `authentication`, `billing`).
+    public static func driverPaused(_ driver: String, until: Date?, kind: String, reason: String) -> EventDraft {
+        var payload: [String: JSONValue] = [
+            "driver": .string(driver), "kind": .string(kind), "reason": .string(reason),
+        ]
+        payload["until"] = until.map { .string($0.formatted(.iso8601)) } ?? .null
+        return EventDraft(type: .driverPaused, subject: driver, payload: .object(payload))
+    }
+
+    /// `driver.resumed`: a paused driver takes work again.
+    public static func driverResumed(_ driver: String) -> EventDraft {
+        EventDraft(type: .driverResumed, subject: driver, payload: .object(["driver": .string(driver)]))
+    }
+
     /// `alert.raised`: a monitor's warning; the subject is the issue key, else the project key.
     public static func alert(_ kind: AlertKind, subject: String, message: String, agent: String? = nil) -> EventDraft {
         var payload: [String: JSONValue] = ["kind": .string(kind.rawValue), "message": .string(message)]

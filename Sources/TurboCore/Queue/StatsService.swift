@@ -6,6 +6,7 @@ public enum StatsService {
     public static func compute(store: any TurboStore, project: ProjectRef?, since: Date?, now: Date = Date())
         async throws -> Stats
     {
+        let asked = since
         let since = since ?? now.addingTimeInterval(-30 * 86_400)
         let issues = try await store.issues(IssueFilter(project: project))
         let ids = Set(issues.map(\.id))
@@ -35,6 +36,7 @@ public enum StatsService {
 
         // Agents: busy time of their work sessions within the window; submission times for merge latency; usage.
         var busy: [String: (sessions: Int, seconds: Double)] = [:]
+        var firstSession: Date?
         var toMerge: [Double] = []
         var usage = (issues: Set<UUID>(), input: 0, output: 0, cost: 0.0)
         let merges = Dictionary(grouping: checks.filter { $0.kind == .merge && $0.passed }, by: \.issueID)
@@ -44,6 +46,7 @@ public enum StatsService {
                 let start = max(log.startedAt, since)
                 let end = min(log.endedAt ?? now, now)
                 guard end > start else { continue }
+                firstSession = min(firstSession ?? start, start)
                 let agent = String(log.startedBy.dropFirst(3))
                 busy[agent, default: (0, 0)].sessions += 1
                 busy[agent, default: (0, 0)].seconds += end.timeIntervalSince(start)
@@ -62,8 +65,10 @@ public enum StatsService {
                 toMerge.append(merge.createdAt.timeIntervalSince(submitted))
             }
         }
-        let firstActivity = checks.first?.createdAt ?? since
-        let window = max(1, now.timeIntervalSince(max(since, min(firstActivity, now))))
+        // Utilization is busy time over the window: the one asked for, else (the default 30 days) from the first
+        // work session in it, so a young project is not measured against days before it existed.
+        let windowStart = asked ?? firstSession ?? since
+        let window = max(1, now.timeIntervalSince(min(windowStart, now)))
         let agents = busy.map { agent, value in
             Stats.Agent(
                 agent: agent, sessions: value.sessions, busySeconds: Int(value.seconds),

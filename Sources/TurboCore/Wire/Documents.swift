@@ -6,10 +6,13 @@ public struct IssueDocument: Encodable, Sendable, Hashable {
     public var issue: Issue
     /// Included (as `comments`) when given.
     public var comments: [Comment]?
+    /// The caller's own live lease (as `lease`), when an agent asks about an issue it holds.
+    public var lease: Lease?
 
-    public init(_ issue: Issue, comments: [Comment]? = nil) {
+    public init(_ issue: Issue, comments: [Comment]? = nil, lease: Lease? = nil) {
         self.issue = issue
         self.comments = comments
+        self.lease = lease
     }
 
     enum CodingKeys: String, CodingKey {
@@ -17,7 +20,7 @@ public struct IssueDocument: Encodable, Sendable, Hashable {
         case blockedBy = "blocked_by", blocks
         case assignedTo = "assigned_to", workRank = "work_rank", createdBy = "created_by"
         case closedReason = "closed_reason", createdAt = "created_at", updatedAt = "updated_at"
-        case closedAt = "closed_at", comments
+        case closedAt = "closed_at", comments, lease
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -43,6 +46,7 @@ public struct IssueDocument: Encodable, Sendable, Hashable {
         try c.encode(issue.updatedAt, forKey: .updatedAt)
         try c.encode(issue.closedAt, forKey: .closedAt)
         if let comments { try c.encode(comments.map(CommentDocument.init), forKey: .comments) }
+        if let lease { try c.encode(LeaseDocument(lease), forKey: .lease) }
     }
 }
 

@@ -119,10 +119,11 @@ extension Turbocode {
                     worktreesRoot: worktrees ?? section?.root ?? "~/worktrees",
                     provisioning: ProvisioningPlan(
                         copy: section?.copy ?? [], setup: section?.setup ?? [], teardown: [],
-                        timeout: .seconds(section?.timeout ?? 600)))
+                        timeout: .seconds(section?.timeout ?? 600)),
+                    testCommand: file.testCommand, allowedCommands: file.allowedCommands(for: agent))
                 let worker = RemoteWorker(
                     settings: settings, coordinator: coordinator, token: token, logger: logger,
-                    report: { Output.line("\(Up.clock()) \($0)") })
+                    report: { Output.line("\(Orchestrator.clock()) \($0)") })
                 Output.note(
                     "turbocode agent: \(agent.id) (\(agent.driver.rawValue)) working \(coordinator)'s queue from "
                         + "\(repository.root), pushing to '\(remote)'")

@@ -66,6 +66,9 @@ actor RemoteWorker {
         var remote: String
         var worktreesRoot: String
         var provisioning: ProvisioningPlan
+        /// The project's tests and the commands the agent may run besides git (from the clone's turbocode.yaml).
+        var testCommand: String?
+        var allowedCommands: [String]
     }
 
     let settings: Settings
@@ -205,8 +208,8 @@ actor RemoteWorker {
         do {
             let path = try await prepareWorktree(claim)
             worktree = path
-            outcome = try await session(claim, worktree: path).run(
-                prompt: Prompt.compose(claim.brief, worktree: path))
+            let session = session(claim, worktree: path)
+            outcome = try await session.run(prompt: Prompt.compose(claim.brief, workspace: session.workspace))
         } catch {
             logger.error("working on \(claim.key) failed", metadata: ["error": "\(error)"])
             outcome = .failed("\(error)")
@@ -246,11 +249,24 @@ actor RemoteWorker {
             report("\(key) submitted by \(settings.agent.id)")
         case .leftAlone(let why):
             report("\(key) \(why)")
-        case .rateLimited(let until):
+        case .rateLimited(let until, let message):
             pausedUntil = until
             givenBack += 1
             await giveBack("release", claim.epoch, "\(settings.agent.driver.rawValue) is rate limited")
-            report("\(key) given back: usage limit; no claims until \(until.formatted(.iso8601))")
+            report("\(key) given back: \(message); no claims until \(Orchestrator.clock(until))")
+        case .driverUnusable(let kind, let message):
+            // Nothing this worker runs can work until a person acts: it stops claiming for good.
+            pausedUntil = .distantFuture
+            givenBack += 1
+            await giveBack("release", claim.epoch, "\(settings.agent.driver.rawValue) cannot work: \(kind.rawValue)")
+            report(
+                "\(key) given back: \(settings.agent.driver.rawValue) cannot work (\(kind.rawValue)): \(message). "
+                    + Orchestrator.remedy(settings.agent.driver, kind.rawValue) + " No more claims; restart the worker.")
+        case .retryLater(let why):
+            givenBack += 1
+            coolingUntil = Date().addingTimeInterval(settings.limits.retryBackoff.timeInterval)
+            await giveBack("release", claim.epoch, why)
+            report("\(key) given back (\(why)); claiming again in \(Int(settings.limits.retryBackoff.timeInterval)) s")
         case .interrupted(let why):
             givenBack += 1
             await giveBack("release", claim.epoch, why)
@@ -287,7 +303,11 @@ actor RemoteWorker {
         let (client, key, epoch, git, remote) = (client, claim.key, claim.epoch, git, settings.remote)
         var session = AgentSession(
             issue: key, epoch: epoch, agent: settings.agent, limits: settings.limits,
-            heartbeatInterval: settings.heartbeat, serverURL: client.base, token: token, worktree: worktree,
+            heartbeatInterval: settings.heartbeat, serverURL: client.base, token: token,
+            workspace: Prompt.Workspace(
+                worktree: worktree, branch: claim.branch, baseBranch: claim.baseBranch, epoch: epoch,
+                testCommand: settings.testCommand, allowedCommands: settings.allowedCommands,
+                driver: settings.agent.driver, submitsOnExit: settings.agent.submitOnExit),
             logRoot: URL(fileURLWithPath: settings.repository.stateDirectory).appendingPathComponent("logs"),
             heartbeat: {
                 do {

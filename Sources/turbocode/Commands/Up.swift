@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Synchronization
 import TurboAgents
 import TurboApp
 import TurboCore
@@ -27,21 +28,40 @@ extension Turbocode {
                 and goes to review; approved work (review approve, or review.auto_merge) is merged into the base \
                 branch by the merge queue, one issue at a time, after the tests pass on the merge.
 
-                --until-idle exits 0 once no agent runs, nothing eligible can be taken, and nothing waits for \
-                verification or the merge queue (for scripts and CI); ready issues that wait for a blocker in review \
-                are named in the last status line.
+                --until-idle stops once no agent runs, nothing eligible can be taken, and nothing waits for \
+                verification or the merge queue (for scripts and CI), and prints a summary. A driver paused by a \
+                rate or usage limit that resets within --wait-for-reset is waited for. Exit status: 0 when every \
+                eligible issue reached its end (submitted for review; merged, with review.auto_merge); 3 when issues \
+                were set aside after failed runs (or, with auto_merge, ended in review unmerged); 4 when eligible \
+                work is held back by a paused driver (a limit that resets later, or a driver that cannot log in); \
+                1 on an error.
                 """)
+
+        /// `--until-idle`'s exit status: issues set aside, or ended in review unmerged under auto-merge.
+        static let exitSetAside: Int32 = 3
+        /// `--until-idle`'s exit status: eligible work held back by a paused or unusable driver.
+        static let exitHeldBack: Int32 = 4
+        /// The status `--until-idle` ends with, set when it stops.
+        static let idleExit = Atomic<Int32>(0)
         @OptionGroup var global: GlobalOptions
 
         @OptionGroup var listen: ListenOptions
 
-        @Flag(help: "Exit once nothing is in flight and nothing eligible can be taken.") var untilIdle = false
+        @Flag(help: "Exit once nothing is in flight and nothing eligible can be taken (status 0, 3 or 4: see above).")
+        var untilIdle = false
+
+        @Option(
+            help: ArgumentHelp(
+                "With --until-idle: how long to wait for a paused driver's limit to reset (seconds).",
+                valueName: "seconds"))
+        var waitForReset: Int = 600
 
         @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error or critical.")
         var logLevel: String = "warning"
 
         func validate() throws {
             try ListenOptions.validate(logLevel: logLevel)
+            guard waitForReset >= 0 else { throw ValidationError("--wait-for-reset must be 0 or more seconds") }
         }
 
         func run() async throws {
@@ -64,16 +84,20 @@ extension Turbocode {
             let serverOptions = options
             let database = try TurboApp.databaseURL(option: global.database, repository: repository)
             let untilIdle = untilIdle
+            let waitForReset = TimeInterval(waitForReset)
             try await global.withStore { store, _ in
                 try await Self.runPool(
                     store: store, repository: repository, pool: pool, database: database, options: serverOptions,
-                    untilIdle: untilIdle, logger: serverLogger)
+                    untilIdle: untilIdle, waitForReset: waitForReset, logger: serverLogger)
             }
+            let code = Self.idleExit.load(ordering: .acquiring)
+            if code != 0 { throw ExitCode(code) }
         }
 
         static func runPool(
             store: any TurboStore, repository: Repository, pool: OrchestratorConfig, database: DatabaseURL,
-            options serverOptions: Server.Options, untilIdle: Bool, logger serverLogger: Logger
+            options serverOptions: Server.Options, untilIdle: Bool, waitForReset: TimeInterval = 600,
+            logger serverLogger: Logger
         ) async throws {
             if let written = try await Server.ensureAdminToken(repository: repository, store: store) {
                 Output.note("Created an admin token in \(written)")
@@ -95,7 +119,7 @@ extension Turbocode {
                 guard let address = await iterator.next() else { return }
                 await schedule(
                     work: work, pool: pool, project: project, address: address, review: review,
-                    untilIdle: untilIdle, logger: serverLogger)
+                    untilIdle: untilIdle, waitForReset: waitForReset, logger: serverLogger)
             }
             try await Server.run(
                 store: store, database: database, repository: repository, options: serverOptions,
@@ -112,7 +136,7 @@ extension Turbocode {
         /// The orchestrator and the terminal view, until shutdown.
         static func schedule(
             work: WorkService, pool: OrchestratorConfig, project: Project, address: String, review: ReviewServices,
-            untilIdle: Bool, logger: Logger
+            untilIdle: Bool, waitForReset: TimeInterval, logger: Logger
         ) async {
             let orchestrator = Orchestrator(
                 work: work, config: pool, project: project, serverURL: address, logger: logger,
@@ -128,17 +152,68 @@ extension Turbocode {
             defer { view.cancel() }
             let stopWhenIdle: @Sendable () -> Void = {
                 _ = Task {
-                    Output.line(Self.status(await orchestrator.snapshot(), agents: agents))
+                    let snapshot = await orchestrator.snapshot()
+                    Output.line(Self.status(snapshot, agents: agents))
                     Output.line("\(Self.clock()) idle: nothing in flight, nothing eligible; stopping")
+                    let (text, code) = await Self.summary(
+                        snapshot, store: work.store, project: project, autoMerge: pool.review.approvesAutomatically)
+                    Output.line(text)
+                    Self.idleExit.store(code, ordering: .releasing)
                     // The same graceful path as Ctrl-C.
                     kill(getpid(), SIGTERM)
                 }
             }
-            await orchestrator.run(idle: untilIdle ? stopWhenIdle : nil)
+            await orchestrator.run(idle: untilIdle ? stopWhenIdle : nil, waitForResume: waitForReset)
         }
 
-        static func clock() -> String {
-            Date().formatted(.dateTime.hour(.twoDigits(amPM: .omitted)).minute(.twoDigits).second(.twoDigits))
+        static func clock(_ date: Date = Date()) -> String { Orchestrator.clock(date) }
+
+        /// The end of an `--until-idle` run: where the project's issues stand, what was set aside and what is held
+        /// back, and the exit status that says so.
+        static func summary(
+            _ snapshot: Orchestrator.Snapshot, store: any TurboStore, project: Project, autoMerge: Bool
+        ) async -> (String, Int32) {
+            var counts: [IssueStatus: Int] = [:]
+            for status in IssueStatus.allCases {
+                counts[status] = (try? await store.countIssues(IssueFilter(project: .id(project.id), statuses: [status])))
+                    ?? 0
+            }
+            var lines = [
+                "summary: \(snapshot.submitted) submitted, \(snapshot.released) given back; \(project.key) now has "
+                    + IssueStatus.allCases.compactMap { status in
+                        counts[status, default: 0] > 0 ? "\(counts[status, default: 0]) \(status.rawValue)" : nil
+                    }.joined(separator: ", ")
+            ]
+            var code: Int32 = 0
+            if !snapshot.setAside.isEmpty {
+                lines.append(
+                    "  set aside after failed runs (now open; see their comments): "
+                        + snapshot.setAside.joined(separator: ", "))
+                code = exitSetAside
+            }
+            if autoMerge, counts[.review, default: 0] > 0 {
+                lines.append(
+                    "  \(counts[.review, default: 0]) in review although auto_merge is on (verification or the merge "
+                        + "failed past its retries): 'turbocode review list'")
+                code = exitSetAside
+            }
+            if snapshot.heldBack > 0 {
+                let pauses = snapshot.pausedDrivers.sorted { $0.key.rawValue < $1.key.rawValue }.map { driver, pause in
+                    "\(driver.rawValue) "
+                        + (pause.until.map { "paused until \(clock($0)) (\(pause.kind))" }
+                            ?? "unusable (\(pause.kind)): \(pause.reason)")
+                }
+                lines.append(
+                    "  \(snapshot.heldBack) eligible issue(s) held back: " + pauses.joined(separator: "; "))
+                code = exitHeldBack
+            }
+            if snapshot.unassignable > snapshot.heldBack {
+                lines.append(
+                    "  \(snapshot.unassignable - snapshot.heldBack) eligible issue(s) no agent of the pool can take "
+                        + "(capabilities or limits)")
+            }
+            lines.append("exit status \(code)" + (code == 0 ? " (every eligible issue reached its end)" : ""))
+            return (lines.joined(separator: "\n"), code)
         }
 
         static func status(_ snapshot: Orchestrator.Snapshot, agents: Int) -> String {
@@ -154,9 +229,13 @@ extension Turbocode {
                 line +=
                     "\n    waiting for \(snapshot.awaitingReview.joined(separator: ", ")) to pass review (blockers of ready issues)"
             }
-            for (driver, until) in snapshot.pausedDrivers {
-                line += "\n    \(driver.rawValue) paused until \(until.formatted(.iso8601))"
+            for (driver, pause) in snapshot.pausedDrivers.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                line +=
+                    "\n    \(driver.rawValue) "
+                    + (pause.until.map { "paused until \(clock($0)) (\(pause.kind)): \(pause.reason)" }
+                        ?? "cannot work (\(pause.kind)): \(pause.reason)")
             }
+            if snapshot.heldBack > 0 { line += "\n    \(snapshot.heldBack) eligible issue(s) held back by paused drivers" }
             return line
         }
     }

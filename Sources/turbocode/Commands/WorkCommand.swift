@@ -13,8 +13,8 @@ extension Turbocode {
             discussion: """
                 Reads TURBOCODE_URL, TURBOCODE_TOKEN, TURBOCODE_ISSUE and TURBOCODE_EPOCH from the environment, \
                 which 'turbocode up' sets for every agent it starts (or give --server, --token, --issue, --epoch). \
-                Every call carries the lease epoch: after the lease was lost (expired, given to another agent) it \
-                is refused and changes nothing. 'claim' takes the best eligible issue for an agent and prints the \
+                Every call is fenced by the lease: without an epoch it acts under your own live lease; after the \
+                lease was lost (expired, given to another agent) it is refused and changes nothing. 'claim' takes the best eligible issue for an agent and prints the \
                 variables to export.
                 """,
             subcommands: [
@@ -52,18 +52,21 @@ extension Turbocode {
 
         struct Lease: ParsableArguments {
             @Option(help: "The issue (default: $TURBOCODE_ISSUE).") var issue: String?
-            @Option(help: "The lease epoch (default: $TURBOCODE_EPOCH).") var epoch: Int?
+            @Option(
+                help: ArgumentHelp(
+                    "The lease epoch (default: $TURBOCODE_EPOCH).",
+                    discussion: "Left out, the call acts under your own live lease on the issue, if you hold one."))
+            var epoch: Int?
 
-            var resolved: (issue: String, epoch: Int) {
+            /// The issue, and the body carrying the epoch when one is known.
+            var resolved: (issue: String, body: [String: Any]) {
                 get throws {
                     let environment = ProcessInfo.processInfo.environment
                     guard let issue = issue ?? environment["TURBOCODE_ISSUE"] else {
                         throw ValidationError("no issue: set TURBOCODE_ISSUE or pass --issue")
                     }
-                    guard let epoch = epoch ?? environment["TURBOCODE_EPOCH"].flatMap(Int.init) else {
-                        throw ValidationError("no lease epoch: set TURBOCODE_EPOCH or pass --epoch")
-                    }
-                    return (issue, epoch)
+                    let epoch = epoch ?? environment["TURBOCODE_EPOCH"].flatMap(Int.init)
+                    return (issue, epoch.map { ["epoch": $0] } ?? [:])
                 }
             }
         }
@@ -130,10 +133,10 @@ extension Turbocode {
             @OptionGroup var lease: Lease
 
             func run() async throws {
-                let (issue, epoch) = try lease.resolved
-                let renewed = try await connection.call("/issues/\(issue)/heartbeat", body: ["epoch": epoch])
+                let (issue, body) = try lease.resolved
+                let renewed = try await connection.call("/issues/\(issue)/heartbeat", body: body)
                 Output.line(
-                    "\(issue) lease \(epoch) renewed until \((renewed as? [String: Any])?["expires_at"] ?? "?")")
+                    "\(issue) lease \((renewed as? [String: Any])?["epoch"] ?? "?") renewed until \((renewed as? [String: Any])?["expires_at"] ?? "?")")
             }
         }
 
@@ -145,8 +148,9 @@ extension Turbocode {
             @Option(help: "0–100.") var percent: Int?
 
             func run() async throws {
-                let (issue, epoch) = try lease.resolved
-                var body: [String: Any] = ["epoch": epoch, "message": message]
+                let (issue, fenced) = try lease.resolved
+                var body = fenced
+                body["message"] = message
                 if let percent { body["percent"] = percent }
                 _ = try await connection.call("/issues/\(issue)/heartbeat", body: body)
                 Output.line("\(issue): progress recorded")
@@ -162,8 +166,8 @@ extension Turbocode {
             @Flag(help: "Print JSON.") var json = false
 
             func run() async throws {
-                let (issue, epoch) = try lease.resolved
-                var body: [String: Any] = ["epoch": epoch]
+                let (issue, fenced) = try lease.resolved
+                var body = fenced
                 if let commitURL { body["commit_url"] = commitURL }
                 let submitted = try await connection.call("/issues/\(issue)/submit", body: body) as? [String: Any]
                 try WorkCommand.print(
@@ -182,8 +186,10 @@ extension Turbocode {
             @Argument(help: "Why the work cannot go on.") var reason: String
 
             func run() async throws {
-                let (issue, epoch) = try lease.resolved
-                _ = try await connection.call("/issues/\(issue)/blocked", body: ["epoch": epoch, "reason": reason])
+                let (issue, fenced) = try lease.resolved
+                var body = fenced
+                body["reason"] = reason
+                _ = try await connection.call("/issues/\(issue)/blocked", body: body)
                 Output.line("\(issue) reported blocked")
             }
         }
@@ -196,8 +202,8 @@ extension Turbocode {
             @Option(help: "Why (kept as a comment).") var reason: String?
 
             func run() async throws {
-                let (issue, epoch) = try lease.resolved
-                var body: [String: Any] = ["epoch": epoch]
+                let (issue, fenced) = try lease.resolved
+                var body = fenced
                 if let reason { body["reason"] = reason }
                 _ = try await connection.call("/issues/\(issue)/release", body: body)
                 Output.line("\(issue) released")
