@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# The whole test suite: every test, the store conformance suite against both SQLite and a throwaway PostgreSQL,
-# and the MCP server driven by the official Python `mcp` client (installed into .venv on first use).
+# The whole test suite: every test, the store conformance suite against both SQLite and a throwaway PostgreSQL, the
+# MCP server driven by the official Python `mcp` client, and the real Claude Code and Aider CLIs driven by scripted
+# model servers (all installed into .venv and .venv-aider on first use).
 #
 #   scripts/test.sh [extra swift test arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBOCODE_REQUIRE_POSTGRES=1
 export TURBOCODE_REQUIRE_PYTHON=1
-TURBOCODE_TEST_PYTHON="$(scripts/python-env.sh)"
-export TURBOCODE_TEST_PYTHON
+export TURBOCODE_REQUIRE_REAL_AGENTS=1
+{
+  read -r TURBOCODE_TEST_PYTHON
+  read -r TURBOCODE_TEST_CLAUDE
+  read -r TURBOCODE_TEST_AIDER
+} < <(scripts/python-env.sh --paths)
+export TURBOCODE_TEST_PYTHON TURBOCODE_TEST_CLAUDE TURBOCODE_TEST_AIDER
 exec scripts/with-postgres.sh swift test "$@"

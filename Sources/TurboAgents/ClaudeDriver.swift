@@ -104,12 +104,9 @@ public struct ClaudeStreamParser: JSONLinesParser {
     mutating func result(_ object: [String: Any]) -> [AgentEvent] {
         var events: [AgentEvent] = []
         let usage = object["usage"] as? [String: Any] ?? [:]
-        let input =
-            ((usage["input_tokens"] as? Int) ?? 0) + ((usage["cache_creation_input_tokens"] as? Int) ?? 0)
-            + ((usage["cache_read_input_tokens"] as? Int) ?? 0)
         events.append(
             .usage(
-                inputTokens: input, outputTokens: (usage["output_tokens"] as? Int) ?? 0,
+                inputTokens: (usage["input_tokens"] as? Int) ?? 0, outputTokens: (usage["output_tokens"] as? Int) ?? 0,
                 costUSD: object["total_cost_usd"] as? Double))
         for denial in object["permission_denials"] as? [[String: Any]] ?? [] {
             events.append(

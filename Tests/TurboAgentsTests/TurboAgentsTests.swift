@@ -27,13 +27,13 @@ struct ParserTests {
         #expect(events.contains(.text("I'll add the checkout page and commit it.")))
         #expect(events.contains(.notice("not json: a stray line from a hook")))
         #expect(events.contains(.usage(inputTokens: 9_120, outputTokens: 1_210, costUSD: 0.0871)))
-        #expect(events.contains(.permissionDenied(tool: "Edit")))
+        #expect(events.contains(.permissionDenied(tool: "Edit", detail: "web/checkout.tsx")))
         #expect(events.last == .finished(success: true, detail: "Submitted SHOP-12 for review."))
 
         var report = RunReport(termination: .exited(0), logDirectory: URL(fileURLWithPath: "/tmp"))
         events.forEach { report.add($0) }
         #expect(report.toolCalls == 3 && report.inputTokens == 9_120 && report.costUSD == 0.0871)
-        #expect(report.permissionDenials == ["Edit"] && report.rateLimit == nil && report.finished?.success == true)
+        #expect(report.permissionDenials == ["Edit: web/checkout.tsx"] && report.rateLimit == nil && report.finished?.success == true)
     }
 
     @Test func claudeUsageLimitGivesTheResetTime() throws {

@@ -9,10 +9,12 @@ final class Background: @unchecked Sendable {
     let output: ProcessOutput
     private var consumed: [Stream: Int] = [:]
 
-    convenience init(_ cli: CLI, _ arguments: [String], environment extra: [String: String] = [:]) throws {
+    convenience init(
+        _ cli: CLI, _ arguments: [String], environment extra: [String: String] = [:], unset: [String] = []
+    ) throws {
         try self.init(
             executable: CLI.executable, arguments + (cli.database.map { ["--database", $0] } ?? []),
-            directory: cli.directory, environment: extra)
+            directory: cli.directory, environment: extra, unset: unset)
     }
 
     /// A Python script run with the test interpreter.
@@ -20,13 +22,18 @@ final class Background: @unchecked Sendable {
         try self.init(executable: URL(fileURLWithPath: python), arguments, directory: nil)
     }
 
-    init(executable: URL, _ arguments: [String], directory: URL?, environment extra: [String: String] = [:]) throws {
+    /// `unset` names variables of the test's environment the process must not see.
+    init(
+        executable: URL, _ arguments: [String], directory: URL?, environment extra: [String: String] = [:],
+        unset: [String] = []
+    ) throws {
         output = try ProcessOutput()
         process.executableURL = executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         var environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         environment.removeValue(forKey: "TURBOCODE_DATABASE_URL")
+        for name in unset { environment.removeValue(forKey: name) }
         process.environment = environment
         output.attach(process)
         try process.run()
