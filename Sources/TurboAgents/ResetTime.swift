@@ -10,6 +10,7 @@ public enum ResetTime {
         var rest = text[range.upperBound...].trimmingCharacters(in: .whitespaces)
         if rest.lowercased().hasPrefix("at ") { rest = String(rest.dropFirst(3)) }
         if rest.lowercased().hasPrefix("in ") { return wait(String(rest.dropFirst(3))).map { now + $0 } }
+        if let seconds = wait(rest) { return now + seconds }
         if let date = timestamp(rest) { return date }
         return clock(rest, now: now)
     }

@@ -197,4 +197,43 @@ struct MCPToolTests {
             #expect(worktrees.structuredContent?.objectValue?["worktrees"]?.arrayValue?.count == 1)
         }
     }
+
+    /// Under `up` the agent's MCP session never started the work: the coordinator did, with the agent's id. The agent
+    /// sees its lease in get_issue and its work calls without an epoch act under it; another agent's calls, and calls
+    /// after the lease is gone, are refused naming the live lease.
+    @Test func workStartedForTheAgentIsSubmittedWithoutAnEpoch() async throws {
+        try await Self.withClient(caller: .agent("claude-1")) { client, store, sandbox in
+            let project = try await store.projects()[0]
+            _ = try await store.createIssue(NewIssue(project: .id(project.id), title: "Greet", status: .ready))
+            _ = try await store.createIssue(NewIssue(project: .id(project.id), title: "Other", status: .ready))
+            let work = WorkService(
+                worktrees: try WorktreeService(store: store, repository: sandbox.repository))
+            // The coordinator starts the work for claude-1 (as the scheduler does) and for someone else.
+            let started = try await work.start(try IssueRef(parsing: "MCP-1"), agent: "claude-1")
+            _ = try await work.start(try IssueRef(parsing: "MCP-2"), agent: "codex-1")
+
+            let issue = try await Self.call(client, "get_issue", ["issue_id": "MCP-1"])
+            let lease = issue.structuredContent?.objectValue?["lease"]?.objectValue
+            #expect(lease?["epoch"] == 1 && lease?["agent"] == "claude-1", "\(Self.text(issue))")
+            let foreign = try await Self.call(client, "get_issue", ["issue_id": "MCP-2"])
+            #expect(foreign.structuredContent?.objectValue?["lease"] == nil, "no one else's lease is shown")
+
+            let progress = try await Self.call(
+                client, "report_progress", ["issue_id": "MCP-1", "message": "writing the greeting"])
+            #expect(progress.isError == false, "\(Self.text(progress))")
+            let other = try await Self.call(client, "submit_issue_for_review", ["issue_id": "MCP-2"])
+            #expect(
+                other.isError == true && Self.text(other).contains("the live lease (epoch 1) is held by codex-1"),
+                "\(Self.text(other))")
+
+            let path = started.worktree.path
+            try "hello\n".write(toFile: path + "/greeting.txt", atomically: true, encoding: .utf8)
+            try await GitRunner().run(["add", "-A"], in: path)
+            try await GitRunner().run(["-c", "user.email=a@a", "-c", "user.name=a", "commit", "-qm", "hi"], in: path)
+            let submitted = try await Self.call(client, "submit_issue_for_review", ["issue_id": "MCP-1"])
+            #expect(submitted.isError == false, "\(Self.text(submitted))")
+            let again = try await Self.call(client, "submit_issue_for_review", ["issue_id": "MCP-1"])
+            #expect(again.isError == true && Self.text(again).contains("no live lease"), "\(Self.text(again))")
+        }
+    }
 }
