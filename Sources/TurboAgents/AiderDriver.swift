@@ -2,8 +2,9 @@ public import Foundation
 
 /// Aider: `aider --message-file PROMPT_FILE --yes-always --no-pretty --no-stream …` in the worktree. It has no MCP and
 /// no JSON stream: its output is text, it commits its own edits, and a clean exit with new commits counts as a
-/// submission. Its housekeeping stays out of the worktree (`--no-gitignore`, chat and input history in the run's log
-/// folder), so a fresh repository's submission is not refused for files the agent never meant to write. With a
+/// submission. Its housekeeping stays out of the worktree's status (`--no-gitignore`, chat and input history in the
+/// run's log folder, `.aider*` in the repository's `info/exclude`), so a fresh repository's submission is not refused
+/// for files the agent never meant to write. With a
 /// `test_command`, Aider runs it after its edits (`--test-cmd … --auto-test`) and shows the model what failed.
 public struct AiderDriver: AgentDriver {
     public var kind: DriverKind { .aider }
@@ -22,9 +23,14 @@ public struct AiderDriver: AgentDriver {
         if let model = request.model { arguments += ["--model", model] }
         return LaunchPlan(
             arguments: arguments,
+            // No browser tab opened for an error's URL by an unattended agent; no lines wrapped at 80 columns
+            // (an error split over lines would not be recognized).
+            environment: ["BROWSER": "true", "COLUMNS": "1000"],
             files: [
                 request.promptFile: Data(request.prompt.utf8), request.mcpConfigFile: try request.mcp.standardConfig(),
-            ])
+            ],
+            // The repository map's cache (`.aider.tags.cache.v4/`) and anything else Aider keeps in the worktree.
+            excludes: [".aider*"])
     }
 
     public func makeParser() -> any AgentStreamParser { AiderStreamParser() }

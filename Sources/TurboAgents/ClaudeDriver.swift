@@ -44,6 +44,8 @@ public struct ClaudeDriver: AgentDriver {
 public struct ClaudeStreamParser: JSONLinesParser {
     /// The tool calls seen, by id, so a denial can name what was asked.
     var toolInputs: [String: String] = [:]
+    /// The reset a `rate_limit_event` gave, for the limit's message that follows it.
+    var resetAt: Date?
 
     public init() {}
 
@@ -81,7 +83,7 @@ public struct ClaudeStreamParser: JSONLinesParser {
                 let message = text.isEmpty ? error : text
                 switch error {
                 case "rate_limit":
-                    events.append(.rateLimited(resetAt: Self.resetTime(in: text), message: message))
+                    events.append(.rateLimited(resetAt: Self.resetTime(in: text) ?? resetAt, message: message))
                 case "authentication_failed": events.append(.failure(.authentication, message: message))
                 case "billing_error": events.append(.failure(.billing, message: message))
                 case "overloaded", "server_error": events.append(.failure(.overloaded, message: message))
@@ -96,6 +98,15 @@ public struct ClaudeStreamParser: JSONLinesParser {
             }
         case "result":
             return result(object)
+        case "rate_limit_event":
+            // Claude Code 2.1.x, signed in to claude.ai or behind a gateway: the subscription's window, with its
+            // reset as a Unix time (the assistant's text says the same in words: `resets 11:12pm (UTC)`).
+            let info = object["rate_limit_info"] as? [String: Any] ?? [:]
+            guard info["status"] as? String == "rejected" else { return [.notice("rate_limit_event")] }
+            let reset = (info["resetsAt"] as? Double).map { Date(timeIntervalSince1970: $0) }
+            resetAt = reset ?? resetAt
+            let window = (info["rateLimitType"] as? String).map { " (\($0))" } ?? ""
+            return [.rateLimited(resetAt: reset, message: "usage limit reached\(window)")]
         default:
             return [.notice(type)]
         }
@@ -125,7 +136,7 @@ public struct ClaudeStreamParser: JSONLinesParser {
             } else if terminal == "prompt_too_long" || message.localizedCaseInsensitiveContains("prompt is too long") {
                 events.append(.failure(.contextLimit, message: message))
             } else if let text, Self.isUsageLimit(text) || object["api_error_status"] as? Int == 429 {
-                events.append(.rateLimited(resetAt: Self.resetTime(in: text), message: text))
+                events.append(.rateLimited(resetAt: Self.resetTime(in: text) ?? resetAt, message: text))
             } else if let text, text.contains("Not logged in") || text.contains("Invalid API key")
                 || object["api_error_status"] as? Int == 401
             {
@@ -160,5 +171,6 @@ public struct ClaudeStreamParser: JSONLinesParser {
             return Date(timeIntervalSince1970: seconds)
         }
         return ResetTime.parse(after: "resets", in: text, now: now)
+            ?? ResetTime.parse(after: "try again in", in: text, now: now)
     }
 }

@@ -78,11 +78,16 @@ public struct LaunchPlan: Sendable {
     public var arguments: [String]
     public var environment: [String: String]
     public var files: [URL: Data]
+    /// Patterns of the CLI's own housekeeping files in the worktree, for the repository's `info/exclude`.
+    public var excludes: [String]
 
-    public init(arguments: [String], environment: [String: String] = [:], files: [URL: Data] = [:]) {
+    public init(
+        arguments: [String], environment: [String: String] = [:], files: [URL: Data] = [:], excludes: [String] = []
+    ) {
         self.arguments = arguments
         self.environment = environment
         self.files = files
+        self.excludes = excludes
     }
 }
 

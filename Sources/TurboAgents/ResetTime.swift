@@ -47,8 +47,23 @@ public enum ResetTime {
         return try? Date(String(word), strategy: .iso8601)
     }
 
-    /// `3pm`, `3:30pm`, `3:30 pm`, `15:00`, optionally followed by `(Area/City)`: the next such time after `now`.
+    /// `3pm`, `3:30pm`, `3:30 pm`, `15:00`, optionally after a day (`Dec 8, 12:13am`, `Dec 8, 2027, 1am`) and
+    /// followed by `(Area/City)`: the next such time after `now` (on that day when one is named).
     static func clock(_ text: String, now: Date) -> Date? {
+        let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+        var text = text
+        var day: (month: Int, day: Int, year: Int?)?
+        let datePattern = #"^([A-Za-z]{3})[a-z]*\.? (\d{1,2})(?:, (\d{4}))?, "#
+        if let regex = try? NSRegularExpression(pattern: datePattern),
+            let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+            let monthRange = Range(match.range(at: 1), in: text), let dayRange = Range(match.range(at: 2), in: text),
+            let month = months.firstIndex(of: text[monthRange].lowercased()), let number = Int(text[dayRange]),
+            let all = Range(match.range, in: text)
+        {
+            let year = Range(match.range(at: 3), in: text).flatMap { Int(text[$0]) }
+            day = (month + 1, number, year)
+            text = String(text[all.upperBound...])
+        }
         let pattern = #"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?(?:\s*\(([A-Za-z_]+(?:/[A-Za-z_+\-0-9]+)*)\))?"#
         guard let regex = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]),
             let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text))
@@ -69,10 +84,19 @@ public enum ResetTime {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = group(4).flatMap(TimeZone.init(identifier:)) ?? .current
         var components = calendar.dateComponents([.year, .month, .day], from: now)
+        if let day {
+            components.month = day.month
+            components.day = day.day
+            if let year = day.year { components.year = year }
+        }
         components.hour = hour
         components.minute = minute
         guard var date = calendar.date(from: components) else { return nil }
-        if date <= now { date = calendar.date(byAdding: .day, value: 1, to: date) ?? date }
+        if date <= now {
+            // A named day in the past is next year's (unless the year was named); a bare time is tomorrow's.
+            let step: Calendar.Component = day == nil ? .day : .year
+            if day?.year == nil { date = calendar.date(byAdding: step, value: 1, to: date) ?? date }
+        }
         return date
     }
 }

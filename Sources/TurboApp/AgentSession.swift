@@ -131,6 +131,7 @@ public struct AgentSession: Sendable {
                 testCommand: workspace.testCommand, allowedCommands: workspace.allowedCommands,
                 baseBranch: workspace.baseBranch)
             let plan = try driver.plan(request)
+            try Self.exclude(plan.excludes, in: worktree)
             let environment = AgentEnvironment.build(
                 driver: agent.driver, inherited: ProcessInfo.processInfo.environment, configured: agent.environment,
                 turbo: turboEnvironment(mcpConfig: request.mcpConfigFile.path), extra: extraEnvironment,
@@ -150,8 +151,13 @@ public struct AgentSession: Sendable {
                 parser: driver.makeParser(), limits: runLimits, whenCancelled: shutdownReason
             ) { event in
                 if event.isActivity { await activity() }
-                // A CLI that would only sleep and retry against a closed door is stopped at once.
-                if case .failure(let kind, _) = event, kind.needsPerson { process.stop("\(kind.rawValue) failed") }
+                // A CLI that would only sleep and retry against a closed door is stopped at once: a credential a
+                // person must fix, or a limit (the CLI's own quick retries are behind it; the driver pauses).
+                switch event {
+                case .failure(let kind, _) where kind.needsPerson: process.stop("\(kind.rawValue) failed")
+                case .rateLimited: process.stop("rate limited")
+                default: break
+                }
             }
             beats.cancel()
             if runReport.inputTokens > 0 || runReport.outputTokens > 0 || runReport.costUSD != nil {
@@ -209,12 +215,39 @@ public struct AgentSession: Sendable {
             }
             guard attempt < limits.maxNudges, ContinuousClock.now < deadline else { break }
             report("\(issue): \(agent.id) ended without submitting; nudging (\(attempt + 1)/\(limits.maxNudges))")
-            prompt = Prompt.nudge(for: issue, workspace: workspace, refusal: lastRefusal)
+            prompt = Prompt.nudge(for: issue, first: initial, refusal: lastRefusal)
         }
         let ended =
             lastRefusal.map { "its submission was refused after \(limits.maxNudges) nudge(s): \($0)" }
             ?? "ended without submitting after \(limits.maxNudges) nudge(s)"
         return .failed(Self.withDenials(ended, denials))
+    }
+
+    /// Adds `patterns` (a CLI's housekeeping files) to the repository's `info/exclude`, so they are never seen as
+    /// uncommitted work. The file is shared by every worktree of the repository and holds only ignore patterns.
+    static func exclude(_ patterns: [String], in worktree: String) throws {
+        guard !patterns.isEmpty else { return }
+        let dotGit = URL(fileURLWithPath: worktree).appendingPathComponent(".git")
+        var common = dotGit
+        // A linked worktree's `.git` is a file: `gitdir: <repo>/.git/worktrees/<name>`, whose `commondir` leads back.
+        if let text = try? String(contentsOf: dotGit, encoding: .utf8), text.hasPrefix("gitdir:") {
+            let gitDir = URL(
+                fileURLWithPath: text.dropFirst("gitdir:".count).trimmingCharacters(in: .whitespacesAndNewlines),
+                relativeTo: URL(fileURLWithPath: worktree, isDirectory: true))
+            let relative = (try? String(contentsOf: gitDir.appendingPathComponent("commondir"), encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            common = relative.map { URL(fileURLWithPath: $0, relativeTo: gitDir.appendingPathComponent("/")) } ?? gitDir
+        }
+        let info = common.standardizedFileURL.appendingPathComponent("info")
+        let file = info.appendingPathComponent("exclude")
+        let existing = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+        let lines = Set(existing.split(separator: "\n").map(String.init))
+        let missing = patterns.filter { !lines.contains($0) }
+        guard !missing.isEmpty else { return }
+        try FileManager.default.createDirectory(at: info, withIntermediateDirectories: true)
+        let prefix = existing.isEmpty || existing.hasSuffix("\n") ? "" : "\n"
+        let added = prefix + "# added by turboCode: agent CLIs' housekeeping\n" + missing.joined(separator: "\n") + "\n"
+        try Data((existing + added).utf8).write(to: file)
     }
 
     /// A give-back reason naming what the CLI refused, since a denial is often why the work did not get done.

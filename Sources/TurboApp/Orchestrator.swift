@@ -142,6 +142,9 @@ public actor Orchestrator {
             // Cancelled (shutdown): the runs still going are stopped; each gives its issue back.
             for run in runs.values { run.process?.stop("the coordinator is shutting down") }
         }
+        // A pause lives as long as the pool: the next `up` starts every driver afresh.
+        for driver in paused.keys { _ = try? await store.appendEvent(.driverResumed(driver.rawValue)) }
+        paused = [:]
     }
 
     /// One pass: expired leases, then assignments while capacity and eligible issues last. Returns what was started.

@@ -109,16 +109,18 @@ public enum Prompt {
         """
     }
 
-    /// The re-prompt of a run that ended without submitting; `refusal` is why a submission was refused, when one was.
-    public static func nudge(for issue: IssueKey, workspace: Workspace, refusal: String? = nil) -> String {
-        var text: String
-        if let refusal {
-            text = "Your work on \(issue) could not be submitted: \(refusal)\nFix that, then hand the work in again."
-        } else {
-            text = "You have not submitted \(issue) yet. If the work is done, commit everything and hand it in. "
-            text += "If you cannot finish, say why (report_blocked)."
-        }
-        return text + "\n" + howToWork(issue: issue.description, workspace: workspace)
+    /// The re-prompt of a run that ended without submitting: why, then the whole first prompt again (each run of a
+    /// CLI is a new conversation that remembers nothing of the last one). `refusal` is why a submission was refused,
+    /// when one was.
+    public static func nudge(for issue: IssueKey, first: String, refusal: String? = nil) -> String {
+        let why =
+            if let refusal {
+                "Your work on \(issue) could not be submitted: \(refusal)\nFix that, then hand the work in again."
+            } else {
+                "You have not submitted \(issue) yet. If the work is done, commit everything and hand it in (see How "
+                    + "to work below); if it is not, finish it first. If you cannot finish, say why (report_blocked)."
+            }
+        return why + "\n\n" + first
     }
 
     /// Where the work happens, how to test, how to commit and how to submit, for this CLI.

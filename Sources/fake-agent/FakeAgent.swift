@@ -88,7 +88,8 @@ struct FakeAgent {
             case (.claude, "--mcp-config"): options.mcpConfig = try value()
             case (_, "--model"), (.codex, "-m"): options.model = try value()
             case (.claude, "--strict-mcp-config"): break
-            case (.claude, "--permission-mode"), (.claude, "--allowedTools"), (.claude, "--append-system-prompt"):
+            case (.claude, "--permission-mode"), (.claude, "--allowedTools"), (.claude, "--disallowedTools"),
+                (.claude, "--append-system-prompt"):
                 _ = try value()
             case (.codex, "--json"): options.outputFormat = "json"
             case (.codex, "--skip-git-repo-check"), (.codex, "--ephemeral"): break

@@ -22,6 +22,9 @@ struct FailureClassTests {
         #expect(utc.component(.hour, from: threePM) == 15 && threePM > now && threePM < now + 86_400)
         let half = try #require(ResetTime.parse(after: "resets", in: "resets 3:30 am (UTC)", now: now))
         #expect(utc.component(.hour, from: half) == 3 && utc.component(.minute, from: half) == 30)
+        let later = try #require(
+            ResetTime.parse(after: "resets", in: "You've hit your 5-hour limit · resets Dec 8, 12:13am (UTC)", now: now))
+        #expect(utc.dateComponents([.month, .day, .hour, .minute], from: later) == DateComponents(month: 12, day: 8, hour: 0, minute: 13))
         #expect(ResetTime.parse(after: "resets", in: "resets soon", now: now) == nil)
         #expect(ResetTime.parse(after: "resets", in: "resets 42 things", now: now) == nil)
     }
@@ -40,6 +43,14 @@ struct FailureClassTests {
                 .rateLimited(
                     resetAt: try? Date("2026-12-06T21:00:00Z", strategy: .iso8601),
                     message: "You've hit your usage limit · resets 2026-12-06T21:00:00Z")))
+        let event = parser.consume(
+            #"{"type":"rate_limit_event","rate_limit_info":{"status":"rejected","resetsAt":1796598766,"rateLimitType":"five_hour"}}"#
+        )
+        #expect(
+            event == [
+                .rateLimited(
+                    resetAt: Date(timeIntervalSince1970: 1_796_598_766), message: "usage limit reached (five_hour)")
+            ])
         let overloaded = parser.consume(
             #"{"type":"assistant","message":{"content":[{"type":"text","text":"API Error: 529 Overloaded"}]},"error":"overloaded"}"#
         )

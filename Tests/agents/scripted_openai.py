@@ -18,7 +18,7 @@ What it understands, by regexes that tolerate extra text:
 
 - the task prompt "You are working on KEY: TITLE ... ## Description ... Create the file `X` containing
   the line `Y`. ..." (several such sentences allowed) -> the edit is: each file X holds "Y\n";
-- a NUDGE prompt, starting "You have not submitted KEY yet." (it must still hold the description for
+- a NUDGE prompt, starting "You have not submitted KEY yet." or "Your work on KEY could not be submitted" (it must still hold the description for
   the edit to be known; without one the reply is text only);
 - a REWORK prompt, starting "Your earlier submission of KEY came back", followed by the normal prompt;
 - aider's test report ("I ran this command: ... And got this output: ..." from --test-cmd/--auto-test);
@@ -47,7 +47,8 @@ Flags:
 - --retry-after S: the seconds named in those 429s (default 20). NB: the openai SDK inside litellm
   itself retries a 429 twice, sleeping retry-after (when <= 60) each time, before aider sees it.
 - --api-key KEY: when given, a request whose bearer token differs gets HTTP 401 (invalid_api_key).
-- --log FILE: one JSON line per request (path, kind, decision).
+- --log FILE: one JSON line per request (path, n, kind, task_kind, decision, stream);
+  --log-bodies adds the request's messages and the reply.
 
 Endpoints: POST /v1/chat/completions (also /chat/completions), GET /v1/models, GET /v1/models/ID.
 Replies are JSON, or server-sent events when the request says "stream": true. Every reply carries
@@ -57,7 +58,6 @@ Replies are JSON, or server-sent events when the request says "stream": true. Ev
 import argparse
 import json
 import re
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -65,8 +65,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 MODEL_ID = "scripted"
 
 CREATE_RE = re.compile(r"Create the file `([^`]+)` containing the line `([^`]*)`")
-KEY_RE = re.compile(r"(?:You are working on|You have not submitted|Your earlier submission of)\s+([A-Za-z][A-Za-z0-9]*-\d+)")
-TITLE_RE = re.compile(r"You are working on [A-Za-z][A-Za-z0-9]*-\d+:\s*(.+)")
 # A hint in failing test output: "... c.txt holds 'x', want 'gamma'" / "c.txt: expected `gamma`".
 TEST_HINT_RE = re.compile(r"([\w./-]+\.\w+)\b[^\n]*?\b(?:want|wanted|expected|expect)\b\s*[:=]?\s*['\"`]([^'\"`\n]*)['\"`]")
 TEST_REPORT_RE = re.compile(r"^I ran this command:\s*\n(.*?)\n\s*And got this output:\s*\n(.*)", re.S)
@@ -90,7 +88,7 @@ def prompt_kind(text):
     stripped = text.lstrip()
     if re.match(r"Your earlier submission of \S+ came back", stripped):
         return "rework"
-    if re.match(r"You have not submitted \S+ yet", stripped):
+    if re.match(r"You have not submitted \S+ yet|Your work on \S+ could not be submitted", stripped):
         return "nudge"
     if "You are working on" in text:
         return "normal"

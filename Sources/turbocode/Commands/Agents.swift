@@ -11,7 +11,8 @@ extension Turbocode {
             discussion: """
                 An agent is busy while it holds a lease (started by 'turbocode up', or by an agent itself through \
                 MCP); its last heartbeat is the lease's. Agents that hold leases but are not in turbocode.yaml (MCP \
-                clients working on their own) are listed too.
+                clients working on their own) are listed too. An idle agent whose driver 'turbocode up' paused shows \
+                why: 'paused until 21:04:05 (rate_limited)', or 'unusable (authentication)' until up is restarted.
                 """)
         @OptionGroup var global: GlobalOptions
 
@@ -39,10 +40,12 @@ extension Turbocode {
                         leases.append(lease)
                     }
                 }
+                let pauses = try await Self.pausedDrivers(store)
                 var rows = pool.subagents.map { agent in
                     Row(
                         id: agent.id, driver: agent.driver.rawValue, specialization: agent.specialization,
-                        capabilities: agent.capabilities, status: "idle", issues: [], lastHeartbeat: nil)
+                        capabilities: agent.capabilities, status: pauses[agent.driver.rawValue] ?? "idle", issues: [],
+                        lastHeartbeat: nil)
                 }
                 for lease in leases.sorted(by: { $0.issueKey.description < $1.issueKey.description }) {
                     if !rows.contains(where: { $0.id == lease.agentID }) {
@@ -72,6 +75,27 @@ extension Turbocode {
                             ]
                         }))
         }
+    }
+}
+
+extension Turbocode.Agents {
+    /// Drivers whose latest `driver.paused` event (among the recent ones) has no `driver.resumed` after it and has not
+    /// run out: driver → `paused until 21:04:05 (rate_limited)` or `unusable (authentication)`.
+    static func pausedDrivers(_ store: any TurboStore) async throws -> [String: String] {
+        let latest = try await store.latestEventID()
+        var state: [String: String] = [:]
+        for event in try await store.events(after: max(0, latest - 5_000), limit: 5_000) {
+            guard let driver = event.payload["driver"]?.stringValue else { continue }
+            if event.type == EventType.driverResumed.rawValue { state[driver] = nil }
+            guard event.type == EventType.driverPaused.rawValue else { continue }
+            let kind = event.payload["kind"]?.stringValue ?? "paused"
+            if let text = event.payload["until"]?.stringValue, let until = try? Date(text, strategy: .iso8601) {
+                state[driver] = until > Date() ? "paused until \(Orchestrator.clock(until)) (\(kind))" : nil
+            } else {
+                state[driver] = "unusable (\(kind))"
+            }
+        }
+        return state
     }
 }
 
