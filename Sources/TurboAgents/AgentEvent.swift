@@ -107,9 +107,12 @@ public struct RunReport: Sendable {
             let denial = detail.map { "\(tool): \($0)" } ?? tool
             // A CLI may report a denial live and again in its final summary; a summary without the detail repeats
             // one already named with it.
-            if !permissionDenials.contains(denial), detail != nil || !permissionDenials.contains(where: {
-                $0.hasPrefix("\(tool): ")
-            }) {
+            if !permissionDenials.contains(denial),
+                detail != nil
+                    || !permissionDenials.contains(where: {
+                        $0.hasPrefix("\(tool): ")
+                    })
+            {
                 permissionDenials.append(denial)
             }
         case .rateLimited(let resetAt, let message): rateLimit = (resetAt, message)

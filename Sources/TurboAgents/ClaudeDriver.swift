@@ -57,9 +57,11 @@ public struct ClaudeStreamParser: JSONLinesParser {
                 return [.started(sessionID: object["session_id"] as? String, model: object["model"] as? String)]
             case "permission_denied":
                 let tool = object["tool_name"] as? String ?? "?"
-                let detail = Self.describe(object["tool_input"]) ?? (object["tool_use_id"] as? String).flatMap {
-                    toolInputs[$0]
-                }
+                let detail =
+                    Self.describe(object["tool_input"])
+                    ?? (object["tool_use_id"] as? String).flatMap {
+                        toolInputs[$0]
+                    }
                 return [.permissionDenied(tool: tool, detail: detail)]
             case let subtype:
                 return [.notice("system: \(subtype ?? "?")")]
@@ -121,7 +123,8 @@ public struct ClaudeStreamParser: JSONLinesParser {
                 costUSD: object["total_cost_usd"] as? Double))
         for denial in object["permission_denials"] as? [[String: Any]] ?? [] {
             events.append(
-                .permissionDenied(tool: denial["tool_name"] as? String ?? "?", detail: Self.describe(denial["tool_input"])))
+                .permissionDenied(
+                    tool: denial["tool_name"] as? String ?? "?", detail: Self.describe(denial["tool_input"])))
         }
         let subtype = object["subtype"] as? String ?? "?"
         let isError = object["is_error"] as? Bool ?? (subtype != "success")
@@ -137,8 +140,9 @@ public struct ClaudeStreamParser: JSONLinesParser {
                 events.append(.failure(.contextLimit, message: message))
             } else if let text, Self.isUsageLimit(text) || object["api_error_status"] as? Int == 429 {
                 events.append(.rateLimited(resetAt: Self.resetTime(in: text) ?? resetAt, message: text))
-            } else if let text, text.contains("Not logged in") || text.contains("Invalid API key")
-                || object["api_error_status"] as? Int == 401
+            } else if let text,
+                text.contains("Not logged in") || text.contains("Invalid API key")
+                    || object["api_error_status"] as? Int == 401
             {
                 events.append(.failure(.authentication, message: text))
             }

@@ -165,7 +165,8 @@ public actor Orchestrator {
             guard let until = pause.until, until <= now else { continue }
             paused[driver] = nil
             _ = try? await store.appendEvent(.driverResumed(driver.rawValue))
-            report("\(driver.rawValue) resumed (its \(pause.kind.replacingOccurrences(of: "_", with: " ")) pause ended)")
+            report(
+                "\(driver.rawValue) resumed (its \(pause.kind.replacingOccurrences(of: "_", with: " ")) pause ended)")
         }
         coolingUntil = coolingUntil.filter { $0.value > now }
 

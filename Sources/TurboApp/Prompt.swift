@@ -141,8 +141,9 @@ public enum Prompt {
             lines.append("You may also run: \(w.allowedCommands.map { "`\($0)`" }.joined(separator: ", ")).")
         }
         if w.driver == .aider {
-            lines.append("Your edits are committed for you; when you end your reply and exit, turboCode submits the "
-                + "commits for review.")
+            lines.append(
+                "Your edits are committed for you; when you end your reply and exit, turboCode submits the "
+                    + "commits for review.")
             return "\n## How to work\n\n" + lines.map { "- \($0)" }.joined(separator: "\n") + "\n"
         }
         lines.append(

@@ -23,8 +23,11 @@ struct FailureClassTests {
         let half = try #require(ResetTime.parse(after: "resets", in: "resets 3:30 am (UTC)", now: now))
         #expect(utc.component(.hour, from: half) == 3 && utc.component(.minute, from: half) == 30)
         let later = try #require(
-            ResetTime.parse(after: "resets", in: "You've hit your 5-hour limit · resets Dec 8, 12:13am (UTC)", now: now))
-        #expect(utc.dateComponents([.month, .day, .hour, .minute], from: later) == DateComponents(month: 12, day: 8, hour: 0, minute: 13))
+            ResetTime.parse(after: "resets", in: "You've hit your 5-hour limit · resets Dec 8, 12:13am (UTC)", now: now)
+        )
+        #expect(
+            utc.dateComponents([.month, .day, .hour, .minute], from: later)
+                == DateComponents(month: 12, day: 8, hour: 0, minute: 13))
         #expect(ResetTime.parse(after: "resets", in: "resets soon", now: now) == nil)
         #expect(ResetTime.parse(after: "resets", in: "resets 42 things", now: now) == nil)
     }
@@ -77,7 +80,8 @@ struct FailureClassTests {
 
     @Test func aiderUsageAndFailuresFromItsText() {
         var parser = AiderStreamParser()
-        let usage = parser.consume("Tokens: 2.3k sent, 1.1k cache write, 120 received. Cost: $0.0123 message, $0.05 session.")
+        let usage = parser.consume(
+            "Tokens: 2.3k sent, 1.1k cache write, 120 received. Cost: $0.0123 message, $0.05 session.")
         #expect(usage.contains(.usage(inputTokens: 3_400, outputTokens: 120, costUSD: 0.0123)))
         let plain = parser.consume("Tokens: 850 sent, 42 received.")
         #expect(plain.contains(.usage(inputTokens: 850, outputTokens: 42, costUSD: nil)))
@@ -87,7 +91,8 @@ struct FailureClassTests {
         #expect(limited.contains { if case .rateLimited(let reset, _) = $0 { reset != nil } else { false } })
         // A usage report after the error: aider's own retry got through.
         #expect(parser.consume("Tokens: 1k sent, 10 received.").contains(.recovered))
-        let auth = parser.consume("litellm.AuthenticationError: AuthenticationError: OpenAIException - Incorrect API key")
+        let auth = parser.consume(
+            "litellm.AuthenticationError: AuthenticationError: OpenAIException - Incorrect API key")
         #expect(auth.contains { if case .failure(.authentication, _) = $0 { true } else { false } })
     }
 
@@ -125,7 +130,8 @@ struct FailureClassTests {
 
     @Test func theEnvironmentCarriesProxiesProviderVariablesAndTheSubagentsOwn() {
         let inherited = [
-            "PATH": "/bin", "HTTPS_PROXY": "http://proxy:3128", "no_proxy": "localhost", "NODE_EXTRA_CA_CERTS": "/ca.pem",
+            "PATH": "/bin", "HTTPS_PROXY": "http://proxy:3128", "no_proxy": "localhost",
+            "NODE_EXTRA_CA_CERTS": "/ca.pem",
             "AWS_REGION": "eu-west-1", "CLAUDE_CODE_USE_BEDROCK": "1", "AIDER_MODEL": "x", "LITELLM_LOG": "DEBUG",
             "SECRET_OF_THE_COORDINATOR": "no", "DATABASE_URL": "postgres://", "ORG": "acme",
         ]

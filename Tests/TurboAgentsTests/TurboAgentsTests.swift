@@ -33,7 +33,9 @@ struct ParserTests {
         var report = RunReport(termination: .exited(0), logDirectory: URL(fileURLWithPath: "/tmp"))
         events.forEach { report.add($0) }
         #expect(report.toolCalls == 3 && report.inputTokens == 9_120 && report.costUSD == 0.0871)
-        #expect(report.permissionDenials == ["Edit: web/checkout.tsx"] && report.rateLimit == nil && report.finished?.success == true)
+        #expect(
+            report.permissionDenials == ["Edit: web/checkout.tsx"] && report.rateLimit == nil
+                && report.finished?.success == true)
     }
 
     @Test func claudeUsageLimitGivesTheResetTime() throws {

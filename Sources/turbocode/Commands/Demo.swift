@@ -97,6 +97,11 @@ extension Turbocode {
                 try? FileManager.default.removeItem(at: root)
                 Output.line("\nThe repository was \(repo.path) (removed; run with --keep to look around).")
             }
+            Output.line(
+                "\nThese agents were fake-agent, standing in for Claude Code. With the real one: put `claude` on PATH "
+                    + "with a credential (ANTHROPIC_API_KEY, or `claude /login`), set `driver: claude` for your "
+                    + "subagents in turbocode.yaml, and run `turbocode up` in your repository (README: On your own "
+                    + "repository; docs/agents.md).")
             guard stats.merged == 12 else {
                 Output.error("only \(stats.merged) of 12 issues were merged")
                 throw ExitCode(1)

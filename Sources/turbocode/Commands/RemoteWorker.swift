@@ -261,7 +261,8 @@ actor RemoteWorker {
             await giveBack("release", claim.epoch, "\(settings.agent.driver.rawValue) cannot work: \(kind.rawValue)")
             report(
                 "\(key) given back: \(settings.agent.driver.rawValue) cannot work (\(kind.rawValue)): \(message). "
-                    + Orchestrator.remedy(settings.agent.driver, kind.rawValue) + " No more claims; restart the worker.")
+                    + Orchestrator.remedy(settings.agent.driver, kind.rawValue) + " No more claims; restart the worker."
+            )
         case .retryLater(let why):
             givenBack += 1
             coolingUntil = Date().addingTimeInterval(settings.limits.retryBackoff.timeInterval)

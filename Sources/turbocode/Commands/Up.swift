@@ -175,7 +175,8 @@ extension Turbocode {
         ) async -> (String, Int32) {
             var counts: [IssueStatus: Int] = [:]
             for status in IssueStatus.allCases {
-                counts[status] = (try? await store.countIssues(IssueFilter(project: .id(project.id), statuses: [status])))
+                counts[status] =
+                    (try? await store.countIssues(IssueFilter(project: .id(project.id), statuses: [status])))
                     ?? 0
             }
             var lines = [
@@ -235,7 +236,9 @@ extension Turbocode {
                     + (pause.until.map { "paused until \(clock($0)) (\(pause.kind)): \(pause.reason)" }
                         ?? "cannot work (\(pause.kind)): \(pause.reason)")
             }
-            if snapshot.heldBack > 0 { line += "\n    \(snapshot.heldBack) eligible issue(s) held back by paused drivers" }
+            if snapshot.heldBack > 0 {
+                line += "\n    \(snapshot.heldBack) eligible issue(s) held back by paused drivers"
+            }
             return line
         }
     }

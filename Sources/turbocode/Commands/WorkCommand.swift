@@ -136,7 +136,8 @@ extension Turbocode {
                 let (issue, body) = try lease.resolved
                 let renewed = try await connection.call("/issues/\(issue)/heartbeat", body: body)
                 Output.line(
-                    "\(issue) lease \((renewed as? [String: Any])?["epoch"] ?? "?") renewed until \((renewed as? [String: Any])?["expires_at"] ?? "?")")
+                    "\(issue) lease \((renewed as? [String: Any])?["epoch"] ?? "?") renewed until \((renewed as? [String: Any])?["expires_at"] ?? "?")"
+                )
             }
         }
 
