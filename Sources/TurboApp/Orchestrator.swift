@@ -142,8 +142,12 @@ public actor Orchestrator {
             // Cancelled (shutdown): the runs still going are stopped; each gives its issue back.
             for run in runs.values { run.process?.stop("the coordinator is shutting down") }
         }
-        // A pause lives as long as the pool: the next `up` starts every driver afresh.
-        for driver in paused.keys { _ = try? await store.appendEvent(.driverResumed(driver.rawValue)) }
+        // A pause lives as long as the pool: the next `up` starts every driver afresh. (Written from a task of its
+        // own: this one is cancelled.)
+        let (store, drivers) = (store, Array(paused.keys))
+        _ = await Task {
+            for driver in drivers { _ = try? await store.appendEvent(.driverResumed(driver.rawValue)) }
+        }.value
         paused = [:]
     }
 

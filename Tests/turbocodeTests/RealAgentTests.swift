@@ -253,197 +253,159 @@ struct RealAgentTests {
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
     }
 
+    /// One scenario: a fresh repository with `issues`, `agents` agents of `agent`'s CLI, a scripted model with
+    /// `persona` (and `serverFlags`), one `up --until-idle`; then `check` with what it left.
+    static func scenario(
+        _ agent: RealAgent, persona: String, agents: Int = 1, issues: [(String, [Int])] = [("alpha", [])],
+        key: String? = "scripted", unset: [String] = [], serverFlags: [String] = [],
+        check: @Sendable (CLI, ModelServer, Run) async throws -> Void
+    ) async throws {
+        try await withRepository(
+            .sqlite,
+            async: { cli in
+                let model = try ModelServer(
+                    agent, persona: persona, directory: cli.directory.deletingLastPathComponent(), extra: serverFlags)
+                defer { model.stop() }
+                try await offCooperativePool {
+                    try Self.prepare(
+                        cli, agent: agent, ids: (1...agents).map { "\(agent)-\($0)" }, port: model.port, key: key,
+                        issues: issues)
+                }
+                try await check(cli, model, try await Self.up(cli, agent: agent, unset: unset))
+            })
+    }
+
     // MARK: - Scenarios
 
     /// Five issues in a DAG (2 and 3 after 1, 4 after 2 and 3; 5 on its own), two agents of the same CLI: all merged,
     /// each after its blockers, main only fast-forwarded, nothing refused by the CLI's permissions.
     @Test(arguments: RealAgent.enabled)
     func aDagOfFiveIssuesWithTwoAgents(_ agent: RealAgent) async throws {
-        try await withRepository(
-            .sqlite,
-            async: { cli in
-                let model = try ModelServer(
-                    agent, persona: "diligent", directory: cli.directory.deletingLastPathComponent())
-                defer { model.stop() }
-                try await offCooperativePool {
-                    try Self.prepare(
-                        cli, agent: agent, ids: ["\(agent)-1", "\(agent)-2"], port: model.port,
-                        issues: [("alpha", []), ("beta", [1]), ("gamma", [1]), ("delta", [2, 3]), ("epsilon", [])])
+        let dag = [("alpha", []), ("beta", [1]), ("gamma", [1]), ("delta", [2, 3]), ("epsilon", [])]
+        try await Self.scenario(agent, persona: "diligent", agents: 2, issues: dag) { cli, _, run in
+            #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+            #expect(run.stdout.contains("exit status 0 (every eligible issue reached its end)"), "\(run.stdout)")
+            try await Self.expectAllMerged(cli, count: 5, run: run)
+            let events = try await Self.events(cli)
+            let merged = events.filter { $0.type == "merge.succeeded" }.map(\.subject)
+            #expect(Set(merged).count == 5, "\(merged)")
+            func position(_ number: Int) -> Int { merged.firstIndex(of: "E2E-\(number)") ?? -1 }
+            #expect(position(1) < position(2) && position(1) < position(3), "\(merged)")
+            #expect(position(2) < position(4) && position(3) < position(4), "\(merged)")
+            #expect(events.filter { $0.type == "agent.permission_denied" }.isEmpty, "\(run.stdout)")
+            // Both agents worked.
+            let starters = try await Self.store(cli) { store in
+                var agents = Set<String>()
+                for issue in try await store.issues(IssueFilter(statuses: [.closed])) {
+                    for log in try await store.workLogs(of: .id(issue.id)) { agents.insert(log.startedBy) }
                 }
-                let run = try await Self.up(cli, agent: agent)
-                #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
-                #expect(run.stdout.contains("exit status 0 (every eligible issue reached its end)"), "\(run.stdout)")
-                try await Self.expectAllMerged(cli, count: 5, run: run)
-                let events = try await Self.events(cli)
-                let merged = events.filter { $0.type == "merge.succeeded" }.map(\.subject)
-                #expect(Set(merged).count == 5, "\(merged)")
-                func position(_ number: Int) -> Int { merged.firstIndex(of: "E2E-\(number)") ?? -1 }
-                #expect(position(1) < position(2) && position(1) < position(3), "\(merged)")
-                #expect(position(2) < position(4) && position(3) < position(4), "\(merged)")
-                #expect(events.filter { $0.type == "agent.permission_denied" }.isEmpty, "\(run.stdout)")
-                // Both agents worked.
-                let starters = try await Self.store(cli) { store in
-                    var agents = Set<String>()
-                    for issue in try await store.issues(IssueFilter(statuses: [.closed])) {
-                        for log in try await store.workLogs(of: .id(issue.id)) { agents.insert(log.startedBy) }
-                    }
-                    return agents
-                }
-                #expect(starters == ["ai:\(agent)-1", "ai:\(agent)-2"], "\(starters)")
-            })
+                return agents
+            }
+            #expect(starters == ["ai:\(agent)-1", "ai:\(agent)-2"], "\(starters)")
+        }
     }
 
     /// A model that runs the project's tests before it submits: the CLI lets it (the test command is allowed), the
     /// model sees them pass, and the work is merged. Usage and cost reach the work log.
     @Test(arguments: RealAgent.enabled)
     func theModelRunsTheTestsBeforeSubmitting(_ agent: RealAgent) async throws {
-        try await withRepository(
-            .sqlite,
-            async: { cli in
-                let model = try ModelServer(
-                    agent, persona: "diligent", directory: cli.directory.deletingLastPathComponent())
-                defer { model.stop() }
-                try await offCooperativePool {
-                    try Self.prepare(cli, agent: agent, ids: ["\(agent)-1"], port: model.port, issues: [("alpha", [])])
-                }
-                let run = try await Self.up(cli, agent: agent)
-                #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
-                try await Self.expectAllMerged(cli, count: 1, run: run)
-                // The CLI ran the tests: Claude Code's transcript has the model's Bash call and its passing output;
-                // Aider runs them itself after the edits (`--test-cmd … --auto-test`).
-                let transcripts = try Self.runs(cli, issue: "E2E-1").map {
-                    try String(contentsOf: $0.appendingPathComponent("stdout.log"), encoding: .utf8)
-                }.joined()
-                let launch = try String(
-                    contentsOf: try #require(try Self.runs(cli, issue: "E2E-1").first).appendingPathComponent(
-                        "launch.txt"),
-                    encoding: .utf8)
-                switch agent {
-                case .claude:
-                    #expect(
-                        transcripts.contains(#""command":"sh test.sh""#)
-                            && transcripts.contains("ok: 1 file(s) checked"),
-                        "\(transcripts)")
-                case .aider:
-                    #expect(launch.contains("--test-cmd\n  'sh test.sh'\n  --auto-test"), "\(launch)")
-                }
-                let events = try await Self.events(cli)
-                #expect(events.filter { $0.type == "agent.permission_denied" }.isEmpty)
-                let usage = try await Self.store(cli) { store in
-                    try await store.workLogs(of: try IssueRef(parsing: "E2E-1")).compactMap(\.inputTokens).reduce(0, +)
-                }
-                #expect(usage > 0, "tokens reached the work log")
-                // The run's command line is kept beside its output, the token masked.
-                #expect(launch.contains("argv:\n  \(agent.rawValue)\n") && !launch.contains("tc_agent_"), "\(launch)")
-            })
+        try await Self.scenario(agent, persona: "diligent") { cli, _, run in
+            #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+            try await Self.expectAllMerged(cli, count: 1, run: run)
+            // The CLI ran the tests: Claude Code's transcript has the model's Bash call and its passing output;
+            // Aider runs them itself after the edits (`--test-cmd … --auto-test`).
+            let runs = try Self.runs(cli, issue: "E2E-1")
+            let transcripts = try runs.map {
+                try String(contentsOf: $0.appendingPathComponent("stdout.log"), encoding: .utf8)
+            }.joined()
+            let launch = try String(
+                contentsOf: try #require(runs.first).appendingPathComponent("launch.txt"), encoding: .utf8)
+            switch agent {
+            case .claude:
+                #expect(
+                    transcripts.contains(#""command":"sh test.sh""#) && transcripts.contains("ok: 1 file(s) checked"),
+                    "\(transcripts)")
+            case .aider:
+                #expect(launch.contains("--test-cmd\n  'sh test.sh'\n  --auto-test"), "\(launch)")
+            }
+            let events = try await Self.events(cli)
+            #expect(events.filter { $0.type == "agent.permission_denied" }.isEmpty)
+            let usage = try await Self.store(cli) { store in
+                try await store.workLogs(of: try IssueRef(parsing: "E2E-1")).compactMap(\.inputTokens).reduce(0, +)
+            }
+            #expect(usage > 0, "tokens reached the work log")
+            // The run's command line is kept beside its output, the token masked.
+            #expect(launch.contains("argv:\n  \(agent.rawValue)\n") && !launch.contains("tc_agent_"), "\(launch)")
+        }
     }
 
-    /// A model that commits and ends its turn without submitting: nudged, it submits; merged.
+    /// A model that commits and ends its turn without submitting (Aider's: answers without editing): nudged with the
+    /// whole prompt again, it does the work and submits; merged.
     @Test(arguments: RealAgent.enabled)
     func aForgetfulModelIsNudged(_ agent: RealAgent) async throws {
-        try await withRepository(
-            .sqlite,
-            async: { cli in
-                let model = try ModelServer(
-                    agent, persona: "forgetful", directory: cli.directory.deletingLastPathComponent())
-                defer { model.stop() }
-                try await offCooperativePool {
-                    try Self.prepare(cli, agent: agent, ids: ["\(agent)-1"], port: model.port, issues: [("alpha", [])])
-                }
-                let run = try await Self.up(cli, agent: agent)
-                #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
-                #expect(
-                    run.stdout.contains("E2E-1: \(agent)-1 ended without submitting; nudging (1/2)"), "\(run.stdout)")
-                try await Self.expectAllMerged(cli, count: 1, run: run)
-                #expect(try Self.runs(cli, issue: "E2E-1").count == 2, "one run, one nudge")
-            })
+        try await Self.scenario(agent, persona: "forgetful") { cli, _, run in
+            #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+            #expect(run.stdout.contains("E2E-1: \(agent)-1 ended without submitting; nudging (1/2)"), "\(run.stdout)")
+            try await Self.expectAllMerged(cli, count: 1, run: run)
+            #expect(try Self.runs(cli, issue: "E2E-1").count == 2, "one run, one nudge")
+        }
     }
 
     /// A model whose first submission fails the coordinator's verification: the issue goes back to the same agent
     /// with the failing test's output, the model fixes it, and it is merged.
     @Test(arguments: RealAgent.enabled)
     func aFailedVerificationIsFixedByTheSameAgent(_ agent: RealAgent) async throws {
-        try await withRepository(
-            .sqlite,
-            async: { cli in
-                let model = try ModelServer(
-                    agent, persona: "careless", directory: cli.directory.deletingLastPathComponent())
-                defer { model.stop() }
-                try await offCooperativePool {
-                    try Self.prepare(cli, agent: agent, ids: ["\(agent)-1"], port: model.port, issues: [("alpha", [])])
-                }
-                let run = try await Self.up(cli, agent: agent)
-                #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
-                #expect(run.stdout.contains("E2E-1 failed verification at tests"), "\(run.stdout)")
-                try await Self.expectAllMerged(cli, count: 1, run: run)
-                try await Self.store(cli) { store in
-                    let checks = try await store.checks(of: try IssueRef(parsing: "E2E-1")).filter {
-                        $0.kind == .verification
-                    }
-                    #expect(checks.map(\.passed) == [false, true], "\(checks.map(\.summary))")
-                    let starters = try await store.workLogs(of: try IssueRef(parsing: "E2E-1")).map(\.startedBy)
-                    #expect(Set(starters) == ["ai:\(agent)-1"] && starters.count == 2, "\(starters)")
-                }
-            })
+        try await Self.scenario(agent, persona: "careless") { cli, _, run in
+            #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+            #expect(run.stdout.contains("E2E-1 failed verification at tests"), "\(run.stdout)")
+            try await Self.expectAllMerged(cli, count: 1, run: run)
+            let (passes, starters) = try await Self.store(cli) { store in
+                let issue = try IssueRef(parsing: "E2E-1")
+                let checks = try await store.checks(of: issue).filter { $0.kind == .verification }
+                return (checks.map(\.passed), try await store.workLogs(of: issue).map(\.startedBy))
+            }
+            #expect(passes == [false, true])
+            #expect(Set(starters) == ["ai:\(agent)-1"] && starters.count == 2, "\(starters)")
+        }
     }
 
     /// The provider answers 429 at first: the driver is paused (with the reset the CLI reports, else
-    /// `limits.rate_limit_pause`), resumed when it ends, and the work is done; `--until-idle` waits for it.
+    /// `limits.rate_limit_pause`), resumed when it ends, and the work is done; `--until-idle` waits for it. Claude
+    /// Code (its retries off) fails on the first 429; Aider's client retries twice by itself, so three 429s reach
+    /// Aider, which prints the error (`Please try again in 2s`).
     @Test(arguments: RealAgent.enabled)
     func aRateLimitPausesTheDriverUntilItsReset(_ agent: RealAgent) async throws {
-        try await withRepository(
-            .sqlite,
-            async: { cli in
-                let model = try ModelServer(
-                    agent, persona: "diligent", directory: cli.directory.deletingLastPathComponent(),
-                    // Claude Code (retries off) fails on the first 429; Aider's client retries twice by itself, so
-                    // three 429s reach Aider, which prints the error (`Please try again in 2s`).
-                    extra: agent == .aider ? ["--rate-limit", "3", "--retry-after", "2"] : ["--rate-limit", "1"])
-                defer { model.stop() }
-                try await offCooperativePool {
-                    try Self.prepare(cli, agent: agent, ids: ["\(agent)-1"], port: model.port, issues: [("alpha", [])])
-                }
-                let run = try await Self.up(cli, agent: agent)
-                #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
-                #expect(run.stdout.contains("E2E-1 given back: \(agent) is rate limited"), "\(run.stdout)")
-                #expect(run.stdout.contains("\(agent) resumed"), "\(run.stdout)")
-                try await Self.expectAllMerged(cli, count: 1, run: run)
-                let events = try await Self.events(cli)
-                let paused = try #require(events.first { $0.type == "driver.paused" })
-                #expect(paused.payload["kind"] == .string("rate_limited"))
-                let until = try #require(
-                    paused.payload["until"]?.stringValue.flatMap { try? Date($0, strategy: .iso8601) })
-                let resumed = try #require(events.first { $0.type == "driver.resumed" })
-                #expect(resumed.createdAt >= until.addingTimeInterval(-1), "resumed at the reset, not before")
-                let started = events.filter { $0.type == "worklog.started" }
-                #expect(started.count == 2 && started[1].createdAt >= resumed.createdAt, "re-assigned after the resume")
-            })
+        let flags = agent == .aider ? ["--rate-limit", "3", "--retry-after", "2"] : ["--rate-limit", "1"]
+        try await Self.scenario(agent, persona: "diligent", serverFlags: flags) { cli, _, run in
+            #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+            #expect(run.stdout.contains("E2E-1 given back: \(agent) is rate limited"), "\(run.stdout)")
+            #expect(run.stdout.contains("\(agent) resumed"), "\(run.stdout)")
+            try await Self.expectAllMerged(cli, count: 1, run: run)
+            let events = try await Self.events(cli)
+            let paused = try #require(events.first { $0.type == "driver.paused" })
+            #expect(paused.payload["kind"] == .string("rate_limited"))
+            let until = try #require(paused.payload["until"]?.stringValue.flatMap { try? Date($0, strategy: .iso8601) })
+            let resumed = try #require(events.first { $0.type == "driver.resumed" })
+            #expect(resumed.createdAt >= until.addingTimeInterval(-1), "resumed at the reset, not before")
+            let started = events.filter { $0.type == "worklog.started" }
+            #expect(started.count == 2 && started[1].createdAt >= resumed.createdAt, "re-assigned after the resume")
+        }
     }
 
     /// No API key: one launch, the driver paused for good with an alert saying what to set, the issue back in the
     /// queue, and `--until-idle` exits 4.
     @Test(arguments: RealAgent.enabled)
     func noAPIKeyIsOneLaunchAnAlertAndANonZeroExit(_ agent: RealAgent) async throws {
-        try await withRepository(
-            .sqlite,
-            async: { cli in
-                let model = try ModelServer(
-                    agent, persona: "diligent", directory: cli.directory.deletingLastPathComponent())
-                defer { model.stop() }
-                try await offCooperativePool {
-                    try Self.prepare(
-                        cli, agent: agent, ids: ["\(agent)-1"], port: model.port, key: nil, issues: [("alpha", [])])
-                }
-                let run = try await Self.up(cli, agent: agent, unset: agent.keyVariables)
-                #expect(run.status == 4, "\(run.stdout)\n\(run.stderr)")
-                #expect(run.stdout.contains("held back: \(agent) unusable (authentication)"), "\(run.stdout)")
-                #expect(try Self.runs(cli, issue: "E2E-1").count == 1, "launched once")
-                let alerts = try await Self.events(cli).filter { $0.type == "alert.raised" }
-                let alert = try #require(alerts.first { $0.payload["kind"] == .string("driver_unusable") }, "\(alerts)")
-                let message = alert.payload["message"]?.stringValue ?? ""
-                #expect(message.contains(agent == .claude ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY"), "\(message)")
-                let status = try await Self.store(cli) { try await $0.issue(try IssueRef(parsing: "E2E-1")).status }
-                #expect(status == .ready)
-            })
+        try await Self.scenario(agent, persona: "diligent", key: nil, unset: agent.keyVariables) { cli, _, run in
+            #expect(run.status == 4, "\(run.stdout)\n\(run.stderr)")
+            #expect(run.stdout.contains("held back: \(agent) unusable (authentication)"), "\(run.stdout)")
+            #expect(try Self.runs(cli, issue: "E2E-1").count == 1, "launched once")
+            let alerts = try await Self.events(cli).filter { $0.type == "alert.raised" }
+            let alert = try #require(alerts.first { $0.payload["kind"] == .string("driver_unusable") }, "\(alerts)")
+            let message = alert.payload["message"]?.stringValue ?? ""
+            #expect(message.contains(agent == .claude ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY"), "\(message)")
+            let status = try await Self.store(cli) { try await $0.issue(try IssueRef(parsing: "E2E-1")).status }
+            #expect(status == .ready)
+        }
     }
 }
