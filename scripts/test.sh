@@ -4,6 +4,9 @@
 # model servers (all installed into .venv and .venv-aider on first use).
 #
 #   scripts/test.sh [extra swift test arguments]
+#
+# Without arguments the real-agent scenarios (RealAgentTests: Claude Code and Aider processes, CPU-heavy) run after
+# the rest, in a second pass, so that they do not starve the timing-sensitive server tests on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBOCODE_REQUIRE_POSTGRES=1
@@ -15,4 +18,8 @@ export TURBOCODE_REQUIRE_REAL_AGENTS=1
   read -r TURBOCODE_TEST_AIDER
 } < <(scripts/python-env.sh --paths)
 export TURBOCODE_TEST_PYTHON TURBOCODE_TEST_CLAUDE TURBOCODE_TEST_AIDER
-exec scripts/with-postgres.sh swift test "$@"
+if [ $# -gt 0 ]; then
+  exec scripts/with-postgres.sh swift test "$@"
+fi
+scripts/with-postgres.sh swift test --skip RealAgentTests
+exec scripts/with-postgres.sh swift test --skip-build --filter RealAgentTests

@@ -6,8 +6,8 @@ public import TurboCore
 /// One issue's agent runs from assignment to submission or give-back, for the local pool (`turbocode up`) and remote
 /// workers (`turbocode agent run`) alike: starts the agent in the worktree, keeps the lease alive while the process
 /// lives, stops it when the lease is lost, re-prompts a run that ends without submitting (bounded), and says how the
-/// session ended. What talks to the coordinator (heartbeat, status, submission) comes in as closures: the store for
-/// the local pool, REST for a remote worker.
+/// session ended. What talks to the coordinator (heartbeat, status, submission, usage, denials) is its
+/// ``WorkSource``: the store for the local pool, REST for a remote worker.
 public struct AgentSession: Sendable {
     public var issue: IssueKey
     public var epoch: Int
@@ -27,21 +27,11 @@ public struct AgentSession: Sendable {
     /// Why the agent is stopped when the session is cancelled (contains "shutting down").
     public var shutdownReason = "the coordinator is shutting down"
 
-    /// Renews the lease; throws `TurboError.staleLease` once it is lost (the process is then stopped).
-    public var heartbeat: @Sendable () async throws -> Void
-    /// Where the session's work stands at the coordinator now.
-    public var state: @Sendable () async throws -> State
-    /// Submits for the agent (drivers that submit by exiting cleanly).
-    public var submit: @Sendable () async throws -> Void
-    /// Writes an alert about this session.
-    public var alert: @Sendable (AlertKind, String) async -> Void
+    /// Where the work is recorded: the store for the local pool, REST for a remote worker.
+    public var source: any WorkSource
     /// Told about each process started (so it can be stopped from outside) and each sign of life.
     public var started: @Sendable (AgentProcess) async -> Void
     public var activity: @Sendable () async -> Void
-    /// Told each run's tokens and cost (input, output, USD) when the driver reported any.
-    public var usage: @Sendable (Int, Int, Double?) async -> Void = { _, _, _ in }
-    /// Told each tool call the CLI refused (`Bash: git push origin main`), once per run.
-    public var denied: @Sendable (String) async -> Void = { _ in }
     public var report: @Sendable (String) -> Void
 
     /// Where the work of a session stands.
@@ -86,10 +76,7 @@ public struct AgentSession: Sendable {
     public init(
         issue: IssueKey, epoch: Int, agent: OrchestratorConfig.Subagent, limits: OrchestratorConfig.Limits,
         heartbeatInterval: Duration, serverURL: String, token: String, workspace: Prompt.Workspace, logRoot: URL,
-        heartbeat: @escaping @Sendable () async throws -> Void,
-        state: @escaping @Sendable () async throws -> State,
-        submit: @escaping @Sendable () async throws -> Void,
-        alert: @escaping @Sendable (AlertKind, String) async -> Void,
+        source: any WorkSource,
         started: @escaping @Sendable (AgentProcess) async -> Void = { _ in },
         activity: @escaping @Sendable () async -> Void = {},
         report: @escaping @Sendable (String) -> Void = { _ in }
@@ -103,10 +90,7 @@ public struct AgentSession: Sendable {
         self.token = token
         self.workspace = workspace
         self.logRoot = logRoot
-        self.heartbeat = heartbeat
-        self.state = state
-        self.submit = submit
-        self.alert = alert
+        self.source = source
         self.started = started
         self.activity = activity
         self.report = report
@@ -161,13 +145,15 @@ public struct AgentSession: Sendable {
             }
             beats.cancel()
             if runReport.inputTokens > 0 || runReport.outputTokens > 0 || runReport.costUSD != nil {
-                await usage(runReport.inputTokens, runReport.outputTokens, runReport.costUSD)
+                await source.usage(
+                    inputTokens: runReport.inputTokens, outputTokens: runReport.outputTokens,
+                    costUSD: runReport.costUSD)
             }
             for denial in runReport.permissionDenials {
-                await denied(denial)
+                await source.denied(denial)
                 if !denials.contains(denial) { denials.append(denial) }
             }
-            let now = try await Task { try await state() }.value
+            let now = try await Task { [source] in try await source.state() }.value
             switch now {
             case .working: break
             case .submitted: return .submitted
@@ -192,7 +178,7 @@ public struct AgentSession: Sendable {
             case .exited(0):
                 if agent.driver.submitsOnExit || (agent.driver == .command && agent.submitOnExit) {
                     do {
-                        try await submit()
+                        try await source.submit()
                         return .submitted
                     } catch TurboError.conflictingState(let why) {
                         // Refused (nothing committed, files left over): the agent is told why, not blamed yet.
@@ -208,7 +194,7 @@ public struct AgentSession: Sendable {
             case .stopped(let why) where why.contains("shutting down"):
                 return .interrupted(why)
             case .wallClock:
-                await alert(.sessionTimeout, "the work session reached limits.work_session_timeout")
+                await source.alert(.sessionTimeout, "the work session reached limits.work_session_timeout")
                 return .failed(Self.withDenials("the agent \(runReport.termination)", denials))
             default:
                 return .failed(Self.withDenials("the agent \(runReport.termination)", denials))
@@ -261,15 +247,15 @@ public struct AgentSession: Sendable {
     /// A lease that ended because the agent submitted is not lost: the agent is finishing its turn and exits by
     /// itself.
     private func heartbeats(stopping process: AgentProcess) -> Task<Void, Never> {
-        let (heartbeat, interval, state) = (heartbeat, heartbeatInterval, state)
+        let (source, interval) = (source, heartbeatInterval)
         return Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 if Task.isCancelled { return }
                 do {
-                    try await heartbeat()
+                    try await source.heartbeat()
                 } catch TurboError.staleLease {
-                    if (try? await state()) != .submitted { process.stop("its lease is gone") }
+                    if (try? await source.state()) != .submitted { process.stop("its lease is gone") }
                     return
                 } catch {
                     continue

@@ -40,15 +40,7 @@ public actor Orchestrator {
         }
     }
 
-    /// Why and until when a driver takes no work.
-    public struct Pause: Sendable, Hashable {
-        /// Nil: until a person acts (and restarts the pool).
-        public var until: Date?
-        /// `rate_limited`, `authentication`, `billing`.
-        public var kind: String
-        /// The CLI's own words.
-        public var reason: String
-    }
+    public typealias Pause = AgentSession.Pause
 
     struct Run {
         let agent: String
@@ -69,8 +61,8 @@ public actor Orchestrator {
     let report: @Sendable (String) -> Void
     /// Whether verification and the merge queue have nothing to do (for `--until-idle`).
     let reviewIdle: @Sendable () async -> Bool
-    private var runs: [UUID: Run] = [:]
-    private var paused: [DriverKind: Pause] = [:]
+    var runs: [UUID: Run] = [:]
+    var paused: [DriverKind: Pause] = [:]
     private var setAside: [String] = []
     private var lastHeldBack = 0
     private var submitted = 0
@@ -78,9 +70,9 @@ public actor Orchestrator {
     /// Failed runs in a row per issue, and when a failed issue may be tried again.
     private var failures: [UUID: Int] = [:]
     private var coolingUntil: [UUID: Date] = [:]
-    private var lastEligible = 0
-    private var lastUnassignable = 0
-    private var warnedWorktreeLimit = false
+    var lastEligible = 0
+    var lastUnassignable = 0
+    var warnedWorktreeLimit = false
     private var lastAwaitingReview: [String] = []
     private nonisolated let wakeups = Wakeups()
 
@@ -112,7 +104,12 @@ public actor Orchestrator {
             cooling: coolingUntil.values.filter { $0 > Date() }.count, awaitingReview: lastAwaitingReview)
     }
 
-    private var issueKeys: [UUID: String] = [:]
+    var issueKeys: [UUID: String] = [:]
+    /// Alerts already raised (kind and subject), so each condition is reported once until it clears.
+    var raised: Set<String> = []
+    var lastMonitor: ContinuousClock.Instant?
+    /// Conditions that hold in the current monitor pass.
+    var holding: Set<String> = []
 
     /// Schedules until cancelled, then stops every agent and gives its issue back. `idle` is called once, the first
     /// time nothing is in flight and nothing eligible can be taken by any agent.
@@ -283,85 +280,6 @@ public actor Orchestrator {
         return started
     }
 
-    // MARK: Monitors
-
-    /// Alerts already raised (kind and subject), so each condition is reported once until it clears.
-    private var raised: Set<String> = []
-    private var lastMonitor: ContinuousClock.Instant?
-
-    /// Writes `alert.raised` for conditions that need a person: a silent agent, old uncommitted changes, a limit that
-    /// holds eligible work back, little disk left under the worktree root. At most every 10 seconds (or half of
-    /// `alerts.agent_inactive`, when shorter).
-    func monitor() async throws {
-        let interval = min(.seconds(10), config.alerts.agentInactive / 2)
-        if let lastMonitor, ContinuousClock.now - lastMonitor < interval { return }
-        lastMonitor = .now
-        holding = []
-        let now = Date()
-        for (issueID, run) in runs {
-            let key = issueKeys[issueID] ?? issueID.uuidString
-            let quiet = now.timeIntervalSince(run.lastActivity)
-            if quiet > config.alerts.agentInactive.timeInterval {
-                try await raise(
-                    .agentInactive, key, "\(run.agent) has written nothing for \(Int(quiet / 60)) min", agent: run.agent
-                )
-            }
-            if let status = try? await work.worktrees.status(.id(issueID)),
-                let oldest = status.oldestUncommittedChangeAt,
-                now.timeIntervalSince(oldest) > config.alerts.uncommittedChanges.timeInterval
-            {
-                try await raise(
-                    .uncommittedChanges, key,
-                    "\(status.uncommitted.count) uncommitted file(s), the oldest changed \(Int(now.timeIntervalSince(oldest) / 60)) min ago",
-                    agent: run.agent)
-            }
-        }
-        if runs.count >= config.limits.maxConcurrentSubagents, lastEligible > lastUnassignable {
-            try await raise(
-                .limitReached, project.key.rawValue,
-                "\(lastEligible - lastUnassignable) eligible issue(s) wait: all \(config.limits.maxConcurrentSubagents) agent slots "
-                    + "(limits.max_concurrent_subagents) are busy")
-        }
-        if warnedWorktreeLimit {
-            try await raise(
-                .limitReached, project.key.rawValue + " worktrees",
-                "limits.max_active_worktrees (\(config.limits.maxActiveWorktrees)) reached; remove finished worktrees")
-        }
-        if let free = Self.freeSpace(under: work.worktrees.worktrees.layout.root),
-            free.bytes < 1 << 30 || free.fraction < 0.05
-        {
-            try await raise(
-                .lowDisk, project.key.rawValue,
-                "\(free.bytes >> 20) MiB (\(Int(free.fraction * 100)) %) free under \(work.worktrees.worktrees.layout.root)"
-            )
-        }
-        raised.formIntersection(holding)
-    }
-
-    /// Conditions that hold in the current monitor pass.
-    private var holding: Set<String> = []
-
-    /// Records that a condition holds and writes its alert the first time.
-    private func raise(_ kind: AlertKind, _ subject: String, _ message: String, agent: String? = nil) async throws {
-        let key = "\(kind.rawValue) \(subject)"
-        holding.insert(key)
-        guard !raised.contains(key) else { return }
-        raised.insert(key)
-        _ = try await store.appendEvent(.alert(kind, subject: subject, message: message, agent: agent))
-        report("alert (\(kind.rawValue)) \(subject): \(message)")
-    }
-
-    /// Free bytes and the free fraction of the file system holding `path` (or its nearest existing parent).
-    static func freeSpace(under path: String) -> (bytes: Int64, fraction: Double)? {
-        var url = URL(fileURLWithPath: path)
-        while !FileManager.default.fileExists(atPath: url.path), url.path != "/" { url.deleteLastPathComponent() }
-        guard let attributes = try? FileManager.default.attributesOfFileSystem(forPath: url.path),
-            let free = (attributes[.systemFreeSize] as? NSNumber)?.int64Value,
-            let size = (attributes[.systemSize] as? NSNumber)?.int64Value, size > 0
-        else { return nil }
-        return (free, Double(free) / Double(size))
-    }
-
     /// Whether `agent` has every capability the issue needs.
     static func can(_ agent: OrchestratorConfig.Subagent, take issue: QueueCandidate) -> Bool {
         let have = Set(agent.capabilities.map { $0.lowercased() })
@@ -398,130 +316,37 @@ public actor Orchestrator {
     func execute(_ assignment: Assignment) async {
         let issue = assignment.started.issue
         let agent = assignment.agent
-        let epoch = assignment.started.lease.epoch
+        let source = StoreWorkSource(
+            work: work, issue: issue, agent: agent.id, epoch: assignment.started.lease.epoch,
+            log: assignment.started.log.id, report: report)
         var outcome: Outcome
         do {
-            outcome = try await drive(assignment)
+            outcome = try await drive(assignment, source: source)
         } catch {
             logger.error("running \(issue.key) failed", metadata: ["error": "\(error)"])
             outcome = .failed("\(error)")
         }
-        // Whatever happened, the issue does not stay with a process that is gone (writes not cancelled).
-        let store = store
-        func giveBack(_ status: IssueStatus, reason: String, comment: String?) async {
-            _ = try? await Task {
-                try await store.finishLease(
-                    on: .id(issue.id), agent: agent.id, epoch: epoch, status: status,
-                    end: WorkLogEnd(outcome: .released), comment: comment, reason: reason)
-            }.value
+        let after = AgentSession.aftermath(
+            of: outcome, issue: issue.key.description, agent: agent.id, driver: agent.driver,
+            failures: failures[issue.id, default: 0], limits: config.limits, logs: ".turbocode/logs/\(issue.key)/")
+        if let pause = after.pause { await self.pause(agent.driver, pause) }
+        await source.giveBack(after)
+        switch after.giveBack {
+        case .none: if case .submitted = outcome { submitted += 1 }
+        case .ready: released += 1
+        case .setAside:
+            released += 1
+            if !setAside.contains(issue.key.description) { setAside.append(issue.key.description) }
         }
-        switch outcome {
-        case .submitted:
-            submitted += 1
-            failures[issue.id] = nil
-            report("\(issue.key) submitted by \(agent.id)")
-        case .leftAlone(let why):
-            report("\(issue.key) \(why)")
-        case .rateLimited(let until, let message):
-            await pause(agent.driver, Pause(until: until, kind: "rate_limited", reason: message))
-            released += 1
-            await giveBack(.ready, reason: "\(agent.driver.rawValue) is rate limited", comment: nil)
-            report("\(issue.key) given back: \(agent.driver.rawValue) is rate limited")
-        case .driverUnusable(let kind, let message):
-            await pause(agent.driver, Pause(until: nil, kind: kind.rawValue, reason: message))
-            released += 1
-            await giveBack(.ready, reason: "\(agent.driver.rawValue) cannot work: \(kind.rawValue)", comment: nil)
-            report("\(issue.key) given back: \(agent.driver.rawValue) cannot work (\(kind.rawValue))")
-        case .retryLater(let why):
-            released += 1
-            let wait = Self.backoff(config.limits.retryBackoff, failures: (failures[issue.id] ?? 0) + 1)
-            coolingUntil[issue.id] = Date().addingTimeInterval(wait.timeInterval)
-            await giveBack(.ready, reason: why, comment: nil)
-            report("\(issue.key) given back (\(why)); retried in \(Int(wait.timeInterval)) s")
-        case .interrupted(let why):
-            released += 1
-            await giveBack(.ready, reason: why, comment: nil)
-            report("\(issue.key) given back: \(why)")
-        case .failed(let why):
-            released += 1
-            let count = failures[issue.id, default: 0] + 1
-            failures[issue.id] = count
-            if count >= config.limits.maxFailedRuns {
-                // A person has to look: out of the queue, with the reason.
-                await giveBack(
-                    .open, reason: why,
-                    comment: Self.setAsideComment(issue: issue.key.description, failures: count, last: why))
-                failures[issue.id] = nil
-                if !setAside.contains(issue.key.description) { setAside.append(issue.key.description) }
-                report("\(issue.key) set aside after \(count) failed runs: \(why)")
-            } else {
-                let wait = Self.backoff(config.limits.retryBackoff, failures: count)
-                coolingUntil[issue.id] = Date().addingTimeInterval(wait.timeInterval)
-                // What the CLI refused, or why a submission was refused, is worth a comment: the operator (and the
-                // next run, which sees the latest comments) learns what stood in the way.
-                let worthSaying = why.contains("permission denied") || why.contains("submission was refused")
-                await giveBack(.ready, reason: why, comment: worthSaying ? "Given back: \(why)" : nil)
-                report("\(issue.key) given back (\(why)); retried in \(Int(wait.timeInterval)) s at the earliest")
-            }
-        }
+        failures[issue.id] = after.failures == 0 ? nil : after.failures
+        if let wait = after.retryAfter { coolingUntil[issue.id] = Date().addingTimeInterval(wait.timeInterval) }
+        report(after.line)
         runs[issue.id] = nil
         wake()
     }
 
-    /// Stops dispatch to `driver`: the event, an alert when a person must act, a line on the terminal.
-    func pause(_ driver: DriverKind, _ pause: Pause) async {
-        paused[driver] = pause
-        _ = try? await store.appendEvent(
-            .driverPaused(driver.rawValue, until: pause.until, kind: pause.kind, reason: pause.reason))
-        if let until = pause.until {
-            report("\(driver.rawValue) reported a limit (\(pause.reason)); paused until \(Self.clock(until))")
-        } else {
-            let message =
-                "\(driver.rawValue) cannot work (\(pause.kind)): \(pause.reason). \(Self.remedy(driver, pause.kind)) "
-                + "Its work is held back until 'turbocode up' is restarted."
-            _ = try? await store.appendEvent(.alert(.driverUnusable, subject: driver.rawValue, message: message))
-            report("alert (driver_unusable) \(message)")
-        }
-    }
-
-    /// What a person sets so that a driver can log in.
-    public static func remedy(_ driver: DriverKind, _ kind: String) -> String {
-        if kind == "billing" { return "Add credit to the account or use another key." }
-        switch driver {
-        case .claude:
-            return "Set ANTHROPIC_API_KEY (or CLAUDE_CODE_USE_BEDROCK / CLAUDE_CODE_USE_VERTEX with their credentials) "
-                + "for 'turbocode up', or run 'claude /login' as the user running it."
-        case .codex: return "Set OPENAI_API_KEY (or CODEX_API_KEY) for 'turbocode up', or run 'codex login'."
-        case .gemini: return "Set GEMINI_API_KEY (or GOOGLE_API_KEY / Vertex credentials) for 'turbocode up'."
-        case .aider:
-            return "Set the model provider's key for 'turbocode up' (OPENAI_API_KEY, ANTHROPIC_API_KEY, …) or an "
-                + "env: entry on the subagent."
-        case .cursor: return "Set CURSOR_API_KEY for 'turbocode up'."
-        case .amp: return "Set AMP_API_KEY for 'turbocode up'."
-        case .copilot: return "Set GH_TOKEN / GITHUB_TOKEN with Copilot access for 'turbocode up'."
-        case .opencode: return "Set the provider's key for 'turbocode up' or run 'opencode auth login'."
-        case .command: return "Check the command's credentials."
-        }
-    }
-
-    /// A local wall-clock time, 24-hour, with seconds (`21:04:05`).
-    public static func clock(_ date: Date = Date()) -> String {
-        let parts = Calendar.current.dateComponents([.hour, .minute, .second], from: date)
-        func two(_ value: Int?) -> String { String(format: "%02d", value ?? 0) }
-        return "\(two(parts.hour)):\(two(parts.minute)):\(two(parts.second))"
-    }
-
-    /// The comment on an issue set aside after `failures` failed runs in a row.
-    static func setAsideComment(issue: String, failures: Int, last: String) -> String {
-        "turboCode stopped retrying after \(failures) failed runs; the last one: \(last). "
-            + "Logs: .turbocode/logs/\(issue)/. Make the issue ready again to retry."
-    }
-
-    /// The wait before the next try after `failures` failed runs in a row: doubling from `base`.
-    static func backoff(_ base: Duration, failures: Int) -> Duration { base * (1 << max(0, failures - 1)) }
-
     /// Runs the agent through an `AgentSession` backed by the store, with a fresh agent token for the session.
-    func drive(_ assignment: Assignment) async throws -> Outcome {
+    func drive(_ assignment: Assignment, source: StoreWorkSource) async throws -> Outcome {
         let started = assignment.started
         let issue = started.issue
         let agent = assignment.agent
@@ -531,42 +356,20 @@ public actor Orchestrator {
             let store = store
             Task { _ = try? await store.revokeToken(token.token.id.lowercasedString) }
         }
-        let (work, store, epoch) = (work, store, started.lease.epoch)
+        let epoch = started.lease.epoch
         let workspace = Prompt.Workspace(
             worktree: started.worktree.path, branch: started.worktree.branch,
             baseBranch: try await store.project(.id(issue.projectID)).baseBranch, epoch: epoch,
             testCommand: config.testCommand, allowedCommands: config.allowedCommands(for: agent),
             driver: agent.driver, submitsOnExit: agent.submitOnExit)
-        var session = AgentSession(
+        let session = AgentSession(
             issue: issue.key, epoch: epoch, agent: agent, limits: config.limits,
             heartbeatInterval: config.leases.heartbeat, serverURL: serverURL, token: token.secret,
             workspace: workspace,
-            logRoot: URL(fileURLWithPath: repository.stateDirectory).appendingPathComponent("logs"),
-            heartbeat: { _ = try await work.heartbeat(.id(issue.id), agent: agent.id, epoch: epoch) },
-            state: {
-                let log = try await store.workLogs(of: .id(issue.id)).last
-                return .from(
-                    startedBy: log?.startedBy, active: log?.isActive ?? false, outcome: log?.outcome, agent: agent.id,
-                    status: try await store.issue(.id(issue.id)).status)
-            },
-            submit: { _ = try await work.submit(.id(issue.id), agent: agent.id, epoch: epoch, commitURL: nil) },
-            alert: { kind, message in
-                _ = try? await store.appendEvent(
-                    .alert(kind, subject: issue.key.description, message: message, agent: agent.id))
-            },
+            logRoot: URL(fileURLWithPath: repository.stateDirectory).appendingPathComponent("logs"), source: source,
             started: { process in await self.attach(process, to: issue.id) },
             activity: { await self.touch(issue.id) },
             report: report)
-        let logID = started.log.id
-        session.usage = { input, output, cost in
-            _ = try? await store.addUsage(toWorkLog: logID, inputTokens: input, outputTokens: output, costUSD: cost)
-        }
-        let report = report
-        session.denied = { denial in
-            _ = try? await store.appendEvent(
-                .permissionDenied(issue: issue.key.description, agent: agent.id, denial: denial))
-            report("\(issue.key): \(agent.id) was refused \(denial)")
-        }
         let prompt = try await Prompt.initial(for: issue, store: store, workspace: workspace)
         return try await session.run(prompt: assignment.rework ? Prompt.rework(issue.key) + prompt : prompt)
     }

@@ -8,37 +8,6 @@ import TurboApp
 import TurboCore
 import TurboGit
 
-/// The coordinator as a remote worker sees it: the REST API with the worker's agent token.
-struct CoordinatorClient: Sendable {
-    let base: String
-    /// Nil: no Authorization header (a server on loopback that does not require tokens for reads).
-    let token: String?
-
-    /// A refusal from the coordinator, with its HTTP status and error code.
-    struct Refused: Error, CustomStringConvertible {
-        var status: Int
-        var message: String
-        var description: String { "\(status) \(message)" }
-    }
-
-    /// Calls `path` under /api/v1 (POST with a body, else GET); the decoded JSON, nil for an empty answer.
-    func call(_ path: String, body: [String: Any]? = nil) async throws -> Any? {
-        var request = HTTPClientRequest(url: base + "/api/v1" + path)
-        request.method = body == nil ? .GET : .POST
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
-        }
-        let (status, bytes) = try await Turbocode.Api.call(request, base: base)
-        if status == 409, Turbocode.Api.errorCode(bytes) == "stale_lease" {
-            throw TurboError.staleLease(issue: path, reason: Turbocode.Api.errorMessage(bytes))
-        }
-        guard status < 400 else { throw Refused(status: status, message: Turbocode.Api.errorMessage(bytes)) }
-        return bytes.isEmpty ? nil : try JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed])
-    }
-}
-
 /// What a claim returned.
 struct RemoteClaim: Sendable {
     var key: IssueKey
@@ -215,80 +184,35 @@ actor RemoteWorker {
             outcome = .failed("\(error)")
         }
         processes[claim.key] = nil
-        // Not cancelled with the worker: the coordinator must hear how it ended.
-        let (client, git, remote) = (client, git, settings.remote)
+        let (git, remote) = (git, settings.remote)
         let key = claim.key
-        func giveBack(_ path: String, _ epoch: Int, _ reason: String) async {
-            // A busy coordinator may fail a call; the lease would only come back at its expiry, so try a few times.
-            var lastError: (any Error)?
-            for attempt in 0..<4 {
-                do {
-                    _ = try await Task {
-                        _ = try await client.call("/issues/\(key)/\(path)", body: ["epoch": epoch, "reason": reason])
-                    }.value
-                    return
-                } catch TurboError.staleLease {
-                    return  // Already expired or taken over: nothing of ours to give back.
-                } catch {
-                    lastError = error
-                    try? await Task { try await Task.sleep(for: .milliseconds(250 << attempt)) }.value
-                }
-            }
-            let why = lastError.map { "\($0)" } ?? "?"
-            report("\(key): could not give the issue back (\(why)); its lease expires on its own")
-        }
         if let worktree {
             // Anything the hooks missed (an agent that committed without git's hooks) goes to the coordinator too.
             let branch = claim.branch
             _ = try? await Task { try await Self.push(git: git, remote: remote, branch: branch, from: worktree) }.value
         }
-        switch outcome {
-        case .submitted:
-            submitted += 1
-            failures[key] = nil
-            report("\(key) submitted by \(settings.agent.id)")
-        case .leftAlone(let why):
-            report("\(key) \(why)")
-        case .rateLimited(let until, let message):
-            pausedUntil = until
-            givenBack += 1
-            await giveBack("release", claim.epoch, "\(settings.agent.driver.rawValue) is rate limited")
-            report("\(key) given back: \(message); no claims until \(Orchestrator.clock(until))")
-        case .driverUnusable(let kind, let message):
-            // Nothing this worker runs can work until a person acts: it stops claiming for good.
-            pausedUntil = .distantFuture
-            givenBack += 1
-            await giveBack("release", claim.epoch, "\(settings.agent.driver.rawValue) cannot work: \(kind.rawValue)")
+        let after = AgentSession.aftermath(
+            of: outcome, issue: key.description, agent: settings.agent.id, driver: settings.agent.driver,
+            failures: failures[key, default: 0], limits: settings.limits, logs: "on \(location)")
+        // Not cancelled with the worker: the coordinator must hear how it ended.
+        await source(claim, worktree: worktree).giveBack(after)
+        switch after.giveBack {
+        case .none: if case .submitted = outcome { submitted += 1 }
+        case .ready, .setAside: givenBack += 1
+        }
+        failures[key] = after.failures == 0 ? nil : after.failures
+        if let wait = after.retryAfter { coolingUntil = Date().addingTimeInterval(wait.timeInterval) }
+        report(after.line)
+        if let pause = after.pause {
+            // A limit stops claims until it resets; a driver that cannot log in stops them for good.
+            pausedUntil = pause.until ?? .distantFuture
             report(
-                "\(key) given back: \(settings.agent.driver.rawValue) cannot work (\(kind.rawValue)): \(message). "
-                    + Orchestrator.remedy(settings.agent.driver, kind.rawValue) + " No more claims; restart the worker."
-            )
-        case .retryLater(let why):
-            givenBack += 1
-            coolingUntil = Date().addingTimeInterval(settings.limits.retryBackoff.timeInterval)
-            await giveBack("release", claim.epoch, why)
-            report("\(key) given back (\(why)); claiming again in \(Int(settings.limits.retryBackoff.timeInterval)) s")
-        case .interrupted(let why):
-            givenBack += 1
-            await giveBack("release", claim.epoch, why)
-            report("\(key) given back: \(why)")
-        case .failed(let why):
-            givenBack += 1
-            let count = failures[key, default: 0] + 1
-            failures[key] = count
-            if count >= settings.limits.maxFailedRuns {
-                failures[key] = nil
-                await giveBack(
-                    "blocked", claim.epoch,
-                    "\(settings.agent.id) stopped retrying after \(count) failed runs; the last one: \(why). "
-                        + "Logs on \(location). Make the issue ready again to retry.")
-                report("\(key) set aside after \(count) failed runs: \(why)")
-            } else {
-                let wait = settings.limits.retryBackoff * (1 << (count - 1))
-                coolingUntil = Date().addingTimeInterval(wait.timeInterval)
-                await giveBack("release", claim.epoch, why)
-                report("\(key) given back (\(why)); claiming again in \(Int(wait.timeInterval)) s")
-            }
+                pause.until.map {
+                    "\(settings.agent.driver.rawValue) reported a limit (\(pause.reason)); no claims until "
+                        + Orchestrator.clock($0)
+                }
+                    ?? "\(settings.agent.driver.rawValue) cannot work (\(pause.kind)): \(pause.reason). "
+                    + Orchestrator.remedy(settings.agent.driver, pause.kind) + " No more claims; restart the worker.")
         }
         if let worktree,
             let dirty = try? await git.runner.run(["status", "--porcelain"], in: worktree).stdout
@@ -301,46 +225,27 @@ actor RemoteWorker {
     }
 
     private func session(_ claim: RemoteClaim, worktree: String) -> AgentSession {
-        let (client, key, epoch, git, remote) = (client, claim.key, claim.epoch, git, settings.remote)
         var session = AgentSession(
-            issue: key, epoch: epoch, agent: settings.agent, limits: settings.limits,
+            issue: claim.key, epoch: claim.epoch, agent: settings.agent, limits: settings.limits,
             heartbeatInterval: settings.heartbeat, serverURL: client.base, token: token,
             workspace: Prompt.Workspace(
-                worktree: worktree, branch: claim.branch, baseBranch: claim.baseBranch, epoch: epoch,
+                worktree: worktree, branch: claim.branch, baseBranch: claim.baseBranch, epoch: claim.epoch,
                 testCommand: settings.testCommand, allowedCommands: settings.allowedCommands,
                 driver: settings.agent.driver, submitsOnExit: settings.agent.submitOnExit),
             logRoot: URL(fileURLWithPath: settings.repository.stateDirectory).appendingPathComponent("logs"),
-            heartbeat: {
-                do {
-                    _ = try await client.call("/issues/\(key)/heartbeat", body: ["epoch": epoch])
-                } catch let refused as CoordinatorClient.Refused where refused.status == 403 || refused.status == 404 {
-                    // The lease went to another agent (or the issue is gone): as lost as a stale epoch.
-                    throw TurboError.staleLease(issue: key.description, reason: refused.message)
-                }
-            },
-            state: { [agent = settings.agent.id] in
-                let issue = try await client.call("/issues/\(key)") as? [String: Any]
-                guard let text = issue?["status"] as? String, let status = IssueStatus(rawValue: text) else {
-                    throw TurboError.invalidInput("the coordinator did not say \(key)'s status")
-                }
-                let last = (try await client.call("/issues/\(key)/work-logs") as? [[String: Any]])?.last
-                return .from(
-                    startedBy: last?["started_by"] as? String,
-                    active: last.map { !($0["ended_at"] is String) } ?? false,
-                    outcome: (last?["outcome"] as? String).flatMap(WorkOutcome.init(rawValue:)), agent: agent,
-                    status: status)
-            },
-            submit: {
-                try await Self.push(git: git, remote: remote, branch: claim.branch, from: worktree)
-                _ = try await client.call("/issues/\(key)/submit", body: ["epoch": epoch])
-            },
-            alert: { [report] kind, message in report("alert (\(kind.rawValue)) \(key): \(message)") },
-            started: { process in await self.attach(process, to: key) },
+            source: source(claim, worktree: worktree),
+            started: { process in await self.attach(process, to: claim.key) },
             report: report)
         session.shutdownReason = "the worker is shutting down"
         session.extraEnvironment = PushHooks.environment(
             hooks: hooksDirectory, remote: settings.remote, branch: claim.branch)
         return session
+    }
+
+    private func source(_ claim: RemoteClaim, worktree: String?) -> CoordinatorWorkSource {
+        CoordinatorWorkSource(
+            client: client, issue: claim.key, epoch: claim.epoch, agent: settings.agent.id, git: git,
+            remote: settings.remote, branch: claim.branch, worktree: worktree, report: report)
     }
 
     private func attach(_ process: AgentProcess, to key: IssueKey) { processes[key] = process }
