@@ -91,7 +91,7 @@ let package = Package(
         .target(
             name: "TurboMCP",
             dependencies: [
-                "TurboCore", "TurboApp", "TurboHTTP", .product(name: "MCP", package: "swift-sdk"),
+                "TurboCore", "TurboServices", "TurboHTTP", .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -110,11 +110,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Composition root: configuration, database selection, wiring.
+        // What every face shares: work, worktrees, tokens, verification, review and the merge queue, the
+        // orchestrator and agent sessions, configuration. Free of HTTP, MCP and the store implementations.
+        .target(
+            name: "TurboServices",
+            dependencies: [
+                "TurboCore", "TurboGit", "TurboAgents",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Composition root: database selection, the server's wiring.
         .target(
             name: "TurboApp",
             dependencies: [
-                "TurboCore", "TurboSQLite", "TurboPostgres", "TurboGit", "TurboHTTP", "TurboWebhooks", "TurboAgents",
+                "TurboServices", "TurboCore", "TurboSQLite", "TurboPostgres", "TurboGit", "TurboHTTP", "TurboWebhooks",
+                "TurboAgents",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -127,7 +140,7 @@ let package = Package(
         .executableTarget(
             name: "turbocode",
             dependencies: [
-                "TurboApp", "TurboCore", "TurboGit", "TurboHTTP", "TurboMCP", "TurboWebhooks", "TurboAgents",
+                "TurboApp", "TurboServices", "TurboCore", "TurboGit", "TurboHTTP", "TurboMCP", "TurboWebhooks", "TurboAgents",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -138,7 +151,7 @@ let package = Package(
         .executableTarget(
             name: "TurboBench",
             dependencies: [
-                "TurboApp", "TurboCore", "TurboPostgres", .product(name: "Logging", package: "swift-log"),
+                "TurboApp", "TurboServices", "TurboCore", "TurboPostgres", .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/TurboBench",
             swiftSettings: swiftSettings
@@ -146,7 +159,7 @@ let package = Package(
         .executableTarget(
             name: "ServerBench",
             dependencies: [
-                "BenchSupport", "TurboApp", "TurboCore", "TurboHTTP", "TurboSQLite", .product(name: "Logging", package: "swift-log"),
+                "BenchSupport", "TurboApp", "TurboServices", "TurboCore", "TurboHTTP", "TurboSQLite", .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -163,7 +176,7 @@ let package = Package(
         .executableTarget(
             name: "OrchestratorBench",
             dependencies: [
-                "BenchSupport", "TurboApp", "TurboAgents", "TurboCore", "TurboGit", "TurboSQLite",
+                "BenchSupport", "TurboApp", "TurboServices", "TurboAgents", "TurboCore", "TurboGit", "TurboSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/OrchestratorBench",
@@ -172,7 +185,7 @@ let package = Package(
         .executableTarget(
             name: "WebhookBench",
             dependencies: [
-                "BenchSupport", "TurboApp", "TurboCore", "TurboWebhooks", .product(name: "Logging", package: "swift-log"),
+                "BenchSupport", "TurboApp", "TurboServices", "TurboCore", "TurboWebhooks", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Benchmarks/WebhookBench",
@@ -204,7 +217,7 @@ let package = Package(
         .testTarget(
             name: "TurboStoreConformanceTests",
             dependencies: [
-                "TurboApp", "TurboCore", "TurboSQLite", "TurboPostgres",
+                "TurboApp", "TurboServices", "TurboCore", "TurboSQLite", "TurboPostgres",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -225,7 +238,7 @@ let package = Package(
         .testTarget(
             name: "TurboAppTests",
             dependencies: [
-                "TurboApp", "TurboCore", "TurboGit", "TurboHTTP", "TurboAgents",
+                "TurboApp", "TurboServices", "TurboCore", "TurboGit", "TurboHTTP", "TurboAgents",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -240,7 +253,7 @@ let package = Package(
         .testTarget(
             name: "TurboMCPTests",
             dependencies: [
-                "TurboMCP", "TurboApp", "TurboCore", "TurboGit", .product(name: "MCP", package: "swift-sdk"),
+                "TurboMCP", "TurboApp", "TurboServices", "TurboCore", "TurboGit", .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -248,7 +261,7 @@ let package = Package(
         .testTarget(
             name: "turbocodeTests",
             dependencies: [
-                "turbocode", "fake-agent", "TurboCore", "TurboApp", "TurboPostgres",
+                "turbocode", "fake-agent", "TurboCore", "TurboApp", "TurboServices", "TurboPostgres",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),

@@ -6,6 +6,7 @@ import TurboApp
 import TurboCore
 import TurboGit
 import TurboSQLite
+import TurboServices
 
 #if canImport(Glibc)
     import Glibc

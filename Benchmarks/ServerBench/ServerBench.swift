@@ -12,6 +12,7 @@ import TurboApp
 import TurboCore
 import TurboHTTP
 import TurboSQLite
+import TurboServices
 
 /// Server benchmark: requests per second and latency of the REST API, and how long events take from commit to 1,000
 /// WebSocket clients. Starts `turbocode serve`'s application in process on a loopback port with a SQLite database

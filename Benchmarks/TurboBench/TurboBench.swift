@@ -3,6 +3,7 @@ import Logging
 import TurboApp
 import TurboCore
 import TurboPostgres
+import TurboServices
 
 /// Store benchmark: issue creations per second and queue computation time over a large random dependency graph, on
 /// SQLite and (when a server is given) PostgreSQL. Prints figures; asserts nothing.

@@ -5,6 +5,7 @@ import Logging
 import Synchronization
 import TurboApp
 import TurboCore
+import TurboServices
 import TurboWebhooks
 
 /// Webhook benchmark: how many events per second reach one fast local receiver, and how long an event takes from its

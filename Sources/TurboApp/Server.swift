@@ -5,6 +5,7 @@ import ServiceLifecycle
 public import TurboCore
 public import TurboHTTP
 import TurboPostgres
+public import TurboServices
 import TurboWebhooks
 
 /// `turbocode serve`: the REST API and the event WebSocket on one Hummingbird server, shut down gracefully on
@@ -131,7 +132,7 @@ public enum Server {
                     var scope = project
                     if scope == nil {
                         scope = .id(
-                            try await TurboApp.resolveProject(nil, repository: service.repository, store: store).id)
+                            try await ProjectSetup.resolve(nil, repository: service.repository, store: store).id)
                     }
                     return try await review.list(project: scope).map(\.document)
                 },

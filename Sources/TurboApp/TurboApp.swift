@@ -3,6 +3,7 @@ public import Logging
 public import TurboCore
 import TurboPostgres
 import TurboSQLite
+public import TurboServices
 
 /// The composition root: picks the store from the database URL and hands it to the caller.
 public enum TurboApp {
@@ -44,28 +45,5 @@ public enum TurboApp {
         case .postgres(let settings):
             return try await PostgresStore.withStore(settings, logger: logger) { store in try await body(store) }
         }
-    }
-
-    /// The project a command acts on: `explicit` when given, else the project of the repository, else the only
-    /// project in the database.
-    public static func resolveProject(
-        _ explicit: String?, repository: Repository?, store: any TurboStore
-    ) async throws -> Project {
-        if let explicit { return try await store.project(try ProjectRef(parsing: explicit)) }
-        if let repository {
-            if let project = try await store.project(repositoryPath: repository.root) { return project }
-            // A clone elsewhere sharing a PostgreSQL database: the committed configuration names the project.
-            if let key = try ProjectConfig.load(from: repository.configFile)?.project?.key,
-                let project = try? await store.project(.key(try ProjectKey(key)))
-            {
-                return project
-            }
-        }
-        let all = try await store.projects()
-        if all.count == 1 { return all[0] }
-        if all.isEmpty {
-            throw TurboError.invalidInput("no project yet: run 'turbocode init' in the repository first")
-        }
-        throw TurboError.ambiguousProject(all.map(\.key.rawValue))
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import TurboApp
 import TurboCore
+import TurboServices
 
 // The JSON the tools answer with. Every result is an object (MCP's `structuredContent` is one); lists are wrapped.
 

@@ -1,7 +1,7 @@
 import Foundation
 public import MCP
-public import TurboApp
 public import TurboCore
+public import TurboServices
 
 /// The tools' behaviour over the store and, when there is a repository, the worktree and work services.
 public struct TurboTools: Sendable {
@@ -169,7 +169,7 @@ public struct TurboTools: Sendable {
             if let named = try arguments.string("project_id") {
                 try ProjectRef(parsing: named)
             } else {
-                .id(try await TurboApp.resolveProject(nil, repository: repository, store: store).id)
+                .id(try await ProjectSetup.resolve(nil, repository: repository, store: store).id)
             }
         let status = try arguments.string("status").map { try IssueStatus(parsing: $0) } ?? .open
         guard status == .open || status == .ready else {
@@ -239,7 +239,7 @@ public struct TurboTools: Sendable {
     }
 
     func nextIssue() async throws -> NextIssueDocument {
-        let project = try? await TurboApp.resolveProject(nil, repository: repository, store: store)
+        let project = try? await ProjectSetup.resolve(nil, repository: repository, store: store)
         guard let entry = try await store.queue(project: project.map { .id($0.id) }).first(where: \.isEligible) else {
             return NextIssueDocument(issue: nil, score: nil, message: "No issue is eligible now.")
         }
@@ -253,7 +253,7 @@ public struct TurboTools: Sendable {
         guard (1...1_000).contains(limit) else { throw TurboError.invalidInput("get_work_queue: limit must be 1–1000") }
         let status = try arguments.string("status").map { try IssueStatus(parsing: $0) }
         let priority = try arguments.string("priority").map { try IssuePriority(parsing: $0) }
-        let project = try? await TurboApp.resolveProject(nil, repository: repository, store: store)
+        let project = try? await ProjectSetup.resolve(nil, repository: repository, store: store)
         // The queue holds ready issues only, so another status matches nothing.
         let entries = try await store.queue(project: project.map { .id($0.id) }).filter { entry in
             (status == nil || status == .ready) && (priority == nil || entry.candidate.priority == priority)
@@ -320,7 +320,7 @@ public struct TurboTools: Sendable {
             if let named = try arguments.string("project_id") {
                 try ProjectRef(parsing: named)
             } else {
-                .id(try await TurboApp.resolveProject(nil, repository: repository, store: store).id)
+                .id(try await ProjectSetup.resolve(nil, repository: repository, store: store).id)
             }
         let started = try await work.claimNext(
             agent: agent, capabilities: try arguments.strings("capabilities"), project: project)

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import TurboApp
 import TurboCore
+import TurboServices
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {

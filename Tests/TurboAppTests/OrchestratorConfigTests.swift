@@ -4,6 +4,7 @@ import TurboAgents
 import TurboCore
 
 @testable import TurboApp
+@testable import TurboServices
 
 /// `turbocode.yaml`'s pool, limits and leases: read with defaults, refused with the line of the mistake.
 struct OrchestratorConfigTests {

@@ -4,6 +4,7 @@ import Testing
 import TurboCore
 
 @testable import TurboApp
+@testable import TurboServices
 
 /// Verification and the merge queue on real repositories and a real SQLite file: each failing step sends the work
 /// back with its reason, approved work is merged in order with the tests run on the merge, and the base branch only

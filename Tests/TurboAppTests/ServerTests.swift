@@ -7,6 +7,7 @@ import TurboApp
 import TurboCore
 import TurboGit
 import TurboHTTP
+import TurboServices
 
 @Suite(.timeLimit(.minutes(1)))
 struct ServerTests {

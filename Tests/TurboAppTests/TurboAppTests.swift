@@ -3,6 +3,7 @@ import Logging
 import Testing
 import TurboApp
 import TurboCore
+import TurboServices
 
 /// A temporary git repository, removed afterwards.
 struct GitSandbox {

@@ -4,6 +4,7 @@ import Testing
 import TurboApp
 import TurboCore
 import TurboGit
+import TurboServices
 
 /// Worktrees through the service: provisioning, records and events, reconciliation after a crash.
 @Suite(.timeLimit(.minutes(1)))

@@ -6,6 +6,7 @@ import TurboApp
 import TurboCore
 import TurboGit
 import TurboMCP
+import TurboServices
 
 /// A git repository with one commit on `main`, a turboCode project `MCP` and a worktree root beside it.
 struct Sandbox {

@@ -4,6 +4,7 @@ import Testing
 import TurboApp
 import TurboCore
 import TurboPostgres
+import TurboServices
 
 /// The stores every conformance test runs against.
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TurboApp
 import TurboCore
+import TurboServices
 
 /// Tokens: stored hashed, shown once, revocable, never in events.
 @Suite(.timeLimit(.minutes(1)))

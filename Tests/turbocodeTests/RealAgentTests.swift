@@ -3,6 +3,7 @@ import Logging
 import Testing
 import TurboApp
 import TurboCore
+import TurboServices
 
 /// A real agent CLI under test: Claude Code (the binary PyPI's `claude-agent-sdk` bundles) or Aider (PyPI
 /// `aider-chat`), with only the model replaced by a scripted server that the test owns

@@ -3,6 +3,7 @@ import Logging
 import Testing
 import TurboApp
 import TurboCore
+import TurboServices
 
 /// `turbocode up --until-idle` end to end with fake agents impersonating Claude on a real repository.
 @Suite(.timeLimit(.minutes(4)))

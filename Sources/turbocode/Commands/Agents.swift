@@ -3,6 +3,7 @@ import Foundation
 import TurboAgents
 import TurboApp
 import TurboCore
+import TurboServices
 
 extension Turbocode {
     struct Agents: AsyncParsableCommand {

@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import TurboApp
 import TurboCore
+import TurboServices
 
 extension Turbocode {
     struct Api: AsyncParsableCommand {

@@ -7,6 +7,7 @@ import TurboAgents
 import TurboApp
 import TurboCore
 import TurboGit
+import TurboServices
 
 /// The coordinator as a remote worker sees it: the REST API with the worker's agent token.
 struct CoordinatorClient: Sendable {

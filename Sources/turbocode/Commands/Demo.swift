@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import TurboApp
 import TurboCore
+import TurboServices
 
 #if canImport(Glibc)
     import Glibc
@@ -81,7 +82,7 @@ extension Turbocode {
                 try await Up.runPool(
                     store: store, repository: repository, pool: pool, database: repository.defaultDatabase,
                     options: serverOptions, untilIdle: true, logger: serverLogger)
-                let project = try await TurboApp.resolveProject(nil, repository: repository, store: store)
+                let project = try await ProjectSetup.resolve(nil, repository: repository, store: store)
                 return try await StatsService.compute(store: store, project: .id(project.id), since: started)
             }
             Output.line("\n$ turbocode stats\n" + StatsService.text(stats))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import TurboApp
 import TurboCore
+import TurboServices
 
 extension Turbocode {
     struct Init: AsyncParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TurboApp
 import TurboCore
+import TurboServices
 
 extension Turbocode {
     struct IssueCommand: AsyncParsableCommand {
@@ -63,7 +64,7 @@ extension Turbocode.IssueCommand {
         func run() async throws {
             let blockers = try blockedBy.map { text throws(TurboError) in try IssueRef(parsing: text) }
             let issue = try await global.withStore { store, repository in
-                let project = try await TurboApp.resolveProject(self.project, repository: repository, store: store)
+                let project = try await ProjectSetup.resolve(self.project, repository: repository, store: store)
                 return try await store.createIssue(
                     NewIssue(
                         project: .id(project.id), title: title, description: description, type: type.value,
@@ -101,7 +102,7 @@ extension Turbocode.IssueCommand {
             let statuses: [IssueStatus]? =
                 !status.isEmpty ? status.map(\.value) : (all ? nil : IssueStatus.allCases.filter { $0 != .closed })
             let issues = try await global.withStore { store, repository in
-                let project = try await TurboApp.resolveProject(self.project, repository: repository, store: store)
+                let project = try await ProjectSetup.resolve(self.project, repository: repository, store: store)
                 return try await store.issues(
                     IssueFilter(
                         project: .id(project.id), statuses: statuses, priority: priority?.value, type: type?.value,

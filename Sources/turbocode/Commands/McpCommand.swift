@@ -4,6 +4,7 @@ import Logging
 import TurboApp
 import TurboCore
 import TurboMCP
+import TurboServices
 
 extension Turbocode {
     struct Mcp: AsyncParsableCommand {

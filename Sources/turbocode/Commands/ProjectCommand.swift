@@ -1,6 +1,7 @@
 import ArgumentParser
 import TurboApp
 import TurboCore
+import TurboServices
 
 extension Turbocode {
     struct ProjectCommand: AsyncParsableCommand {
@@ -33,7 +34,7 @@ extension Turbocode {
 
             func run() async throws {
                 let (project, counts) = try await global.withStore { store, repository in
-                    let project = try await TurboApp.resolveProject(self.project, repository: repository, store: store)
+                    let project = try await ProjectSetup.resolve(self.project, repository: repository, store: store)
                     var counts: [(IssueStatus, Int)] = []
                     for status in IssueStatus.allCases {
                         counts.append(

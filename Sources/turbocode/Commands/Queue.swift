@@ -1,6 +1,7 @@
 import ArgumentParser
 import TurboApp
 import TurboCore
+import TurboServices
 
 extension Turbocode {
     struct Queue: AsyncParsableCommand {
@@ -18,7 +19,7 @@ extension Turbocode {
 
         func run() async throws {
             let entries = try await global.withStore { store, repository in
-                let project = try await TurboApp.resolveProject(self.project, repository: repository, store: store)
+                let project = try await ProjectSetup.resolve(self.project, repository: repository, store: store)
                 return try await store.queue(project: .id(project.id))
             }
             var position = 0

@@ -7,6 +7,7 @@ import TurboAgents
 import TurboApp
 import TurboCore
 import TurboGit
+import TurboServices
 
 /// What a claim returned.
 struct RemoteClaim: Sendable {

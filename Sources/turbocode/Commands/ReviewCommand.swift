@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TurboApp
 import TurboCore
+import TurboServices
 
 extension Turbocode {
     struct ReviewCommand: AsyncParsableCommand {
@@ -42,7 +43,7 @@ extension Turbocode {
 
             func run() async throws {
                 let entries = try await ReviewCommand.withService(global) { service, repository in
-                    let project = try await TurboApp.resolveProject(
+                    let project = try await ProjectSetup.resolve(
                         nil, repository: repository, store: service.store)
                     return try await service.list(project: .id(project.id))
                 }

@@ -5,6 +5,7 @@ import TurboApp
 import TurboCore
 import TurboHTTP
 import TurboMCP
+import TurboServices
 
 extension Turbocode {
     struct Serve: AsyncParsableCommand {

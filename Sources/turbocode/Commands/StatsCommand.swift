@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TurboApp
 import TurboCore
+import TurboServices
 
 extension Turbocode {
     struct StatsCommand: AsyncParsableCommand {
@@ -30,7 +31,7 @@ extension Turbocode {
             }
             let window = start
             let stats = try await global.withStore { store, repository in
-                let project = try await TurboApp.resolveProject(nil, repository: repository, store: store)
+                let project = try await ProjectSetup.resolve(nil, repository: repository, store: store)
                 return try await StatsService.compute(store: store, project: .id(project.id), since: window)
             }
             try global.emit(stats, text: StatsService.text(stats))

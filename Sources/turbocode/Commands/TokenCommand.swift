@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TurboApp
 import TurboCore
+import TurboServices
 
 extension Turbocode {
     struct TokenCommand: AsyncParsableCommand {

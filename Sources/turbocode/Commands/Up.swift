@@ -6,6 +6,7 @@ import TurboAgents
 import TurboApp
 import TurboCore
 import TurboMCP
+import TurboServices
 
 #if canImport(Glibc)
     import Glibc
@@ -102,7 +103,7 @@ extension Turbocode {
             if let written = try await Server.ensureAdminToken(repository: repository, store: store) {
                 Output.note("Created an admin token in \(written)")
             }
-            let project = try await TurboApp.resolveProject(nil, repository: repository, store: store)
+            let project = try await ProjectSetup.resolve(nil, repository: repository, store: store)
             let worktrees = try WorktreeService(store: store, repository: repository)
             let work = WorkService(worktrees: worktrees, ttl: pool.leases.ttl)
             let mcp = MCPHTTPEndpoint(

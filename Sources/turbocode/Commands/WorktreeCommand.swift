@@ -3,6 +3,7 @@ import Foundation
 import TurboApp
 import TurboCore
 import TurboGit
+import TurboServices
 
 extension Turbocode {
     struct WorktreeCommand: AsyncParsableCommand {
@@ -54,7 +55,7 @@ extension Turbocode {
 
             func run() async throws {
                 let records = try await WorktreeCommand.withService(global) { service in
-                    let project = try await TurboApp.resolveProject(
+                    let project = try await ProjectSetup.resolve(
                         nil, repository: service.repository, store: service.store)
                     return try await service.store.activeWorktrees(project: .id(project.id))
                 }

@@ -17,7 +17,7 @@ extension WorktreeService {
     public func prune() async throws -> Reconciliation {
         var result = Reconciliation()
         let repository = worktrees.repository
-        let project = try await TurboApp.resolveProject(nil, repository: self.repository, store: store)
+        let project = try await ProjectSetup.resolve(nil, repository: self.repository, store: store)
         var entries = try await repository.worktrees()
         // Worktrees whose directory is gone: drop git's stale entry (branches and commits stay).
         if entries.contains(where: { $0.isPrunable || !FileManager.default.fileExists(atPath: $0.path) }) {
@@ -58,7 +58,7 @@ extension WorktreeService {
     /// Predicts conflicts between the project's active worktree branches and against the base, stores them (with
     /// `conflict.detected` / `conflict.resolved` events) and returns every conflicting pair.
     public func predictConflicts() async throws -> (conflicts: [ConflictRecord], changes: ConflictChanges) {
-        let project = try await TurboApp.resolveProject(nil, repository: repository, store: store)
+        let project = try await ProjectSetup.resolve(nil, repository: repository, store: store)
         let records = try await store.activeWorktrees(project: .id(project.id))
         let branches = Dictionary(records.map { ($0.issueKey, $0.branch) }, uniquingKeysWith: { first, _ in first })
         // Pairs whose commits did not move keep their stored result, clean or not.

@@ -46,7 +46,7 @@ public enum ProjectSetup {
     }
 
     /// `.turbocode/` with a `.gitignore` of `*`, so git never sees the state without touching the user's files.
-    static func prepareStateDirectory(_ repository: Repository) throws(TurboError) {
+    public static func prepareStateDirectory(_ repository: Repository) throws(TurboError) {
         let ignoreFile = (repository.stateDirectory as NSString).appendingPathComponent(".gitignore")
         do {
             try FileManager.default.createDirectory(
@@ -79,5 +79,30 @@ public enum ProjectSetup {
         else { return nil }
         let branch = text.dropFirst("ref: refs/heads/".count).trimmingCharacters(in: .whitespacesAndNewlines)
         return branch.isEmpty ? nil : branch
+    }
+}
+
+extension ProjectSetup {
+    /// The project a command acts on: `explicit` when given, else the project of the repository, else the only
+    /// project in the database.
+    public static func resolve(
+        _ explicit: String?, repository: Repository?, store: any TurboStore
+    ) async throws -> Project {
+        if let explicit { return try await store.project(try ProjectRef(parsing: explicit)) }
+        if let repository {
+            if let project = try await store.project(repositoryPath: repository.root) { return project }
+            // A clone elsewhere sharing a PostgreSQL database: the committed configuration names the project.
+            if let key = try ProjectConfig.load(from: repository.configFile)?.project?.key,
+                let project = try? await store.project(.key(try ProjectKey(key)))
+            {
+                return project
+            }
+        }
+        let all = try await store.projects()
+        if all.count == 1 { return all[0] }
+        if all.isEmpty {
+            throw TurboError.invalidInput("no project yet: run 'turbocode init' in the repository first")
+        }
+        throw TurboError.ambiguousProject(all.map(\.key.rawValue))
     }
 }

@@ -64,7 +64,7 @@ public struct WorkService: Sendable {
         if eligibleInQueue { return try await store.issue(ref) }
         _ = try await store.expireLeases()
         let issue = try await store.issue(ref)
-        let project = try await TurboApp.resolveProject(nil, repository: worktrees.repository, store: store)
+        let project = try await ProjectSetup.resolve(nil, repository: worktrees.repository, store: store)
         guard issue.projectID == project.id else {
             throw TurboError.conflictingState(
                 "\(issue.key) belongs to another project; this coordinator works in \(project.key)'s repository "
