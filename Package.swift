@@ -197,6 +197,8 @@ let package = Package(
             path: "Benchmarks/ConflictBench",
             swiftSettings: swiftSettings
         ),
+        // What every test target shares: scratch git repositories (and, next, servers, PostgreSQL, a clock).
+        .target(name: "TurboTestSupport", path: "Tests/TurboTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "TurboCoreTests", dependencies: ["TurboCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TurboAgentsTests", dependencies: ["TurboAgents"], exclude: ["Transcripts"],
@@ -222,7 +224,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "TurboGitTests", dependencies: ["TurboGit", "TurboCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TurboGitTests", dependencies: ["TurboGit", "TurboCore", "TurboTestSupport"], swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TurboHTTPTests",
             dependencies: [
@@ -238,7 +242,7 @@ let package = Package(
         .testTarget(
             name: "TurboAppTests",
             dependencies: [
-                "TurboApp", "TurboServices", "TurboCore", "TurboGit", "TurboHTTP", "TurboAgents",
+                "TurboApp", "TurboServices", "TurboCore", "TurboGit", "TurboHTTP", "TurboAgents", "TurboTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -253,7 +257,8 @@ let package = Package(
         .testTarget(
             name: "TurboMCPTests",
             dependencies: [
-                "TurboMCP", "TurboApp", "TurboServices", "TurboCore", "TurboGit", .product(name: "MCP", package: "swift-sdk"),
+                "TurboMCP", "TurboApp", "TurboServices", "TurboCore", "TurboGit", "TurboTestSupport",
+                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

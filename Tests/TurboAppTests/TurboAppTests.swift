@@ -4,36 +4,21 @@ import Testing
 import TurboApp
 import TurboCore
 import TurboServices
+import TurboTestSupport
 
-/// A temporary git repository, removed afterwards.
+/// A repository on `trunk` with an empty first commit (the scratch repository every test target shares).
 struct GitSandbox {
-    let root: URL
+    let scratch: ScratchRepository
+    var root: URL { scratch.root }
 
     init(name: String = "sandbox") throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("turbo-app-\(UUID().uuidString)")
-            .appendingPathComponent(name)
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        try git("init", "-q", "-b", "trunk")
-        try git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "base")
+        scratch = try ScratchRepository(prefix: "turbo-app", name: name, branch: "trunk")
     }
 
     @discardableResult
-    func git(_ arguments: String...) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git"] + arguments
-        process.currentDirectoryURL = root
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "git \(arguments.joined(separator: " "))")
-        return String(decoding: data, as: UTF8.self)
-    }
+    func git(_ arguments: String...) throws -> String { try scratch.git(arguments) }
 
-    func remove() { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+    func remove() { scratch.remove() }
 }
 
 @Suite(.timeLimit(.minutes(1)))

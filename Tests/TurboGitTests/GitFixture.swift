@@ -2,28 +2,26 @@ import Foundation
 import Testing
 import TurboCore
 import TurboGit
+import TurboTestSupport
 
-/// A real repository in a temporary directory with a `main` branch, and a worktree root beside it.
+/// A real repository in a temporary directory with a `main` branch (a README and a ten-line `src/app.txt`), and a
+/// worktree root beside it.
 struct GitFixture {
-    let base: URL
-    let repo: String
+    let scratch: ScratchRepository
     let worktrees: Worktrees
+    var base: URL { scratch.base }
+    var repo: String { scratch.path }
 
     init() async throws {
-        base = FileManager.default.temporaryDirectory.appendingPathComponent("turbo-git-\(UUID().uuidString)")
-        repo = base.appendingPathComponent("repo").path
-        try FileManager.default.createDirectory(atPath: repo, withIntermediateDirectories: true)
-        let repository = GitRepository(root: repo)
+        scratch = try ScratchRepository(
+            prefix: "turbo-git",
+            files: ["README.md": "hello\n", "src/app.txt": (1...10).map { "line \($0)\n" }.joined()])
         worktrees = Worktrees(
-            repository: repository,
-            layout: WorktreeLayout(root: base.appendingPathComponent("wt").path, relativeTo: repo))
-        try await git("init", "-q", "-b", "main")
-        try write("README.md", "hello\n")
-        try write("src/app.txt", (1...10).map { "line \($0)\n" }.joined())
-        try await commitAll("base", in: repo)
+            repository: GitRepository(root: scratch.path),
+            layout: WorktreeLayout(root: scratch.base.appendingPathComponent("wt").path, relativeTo: scratch.path))
     }
 
-    func remove() { try? FileManager.default.removeItem(at: base) }
+    func remove() { scratch.remove() }
 
     @discardableResult
     func git(_ arguments: String..., in directory: String? = nil) async throws -> String {

@@ -7,27 +7,24 @@ import TurboCore
 import TurboGit
 import TurboMCP
 import TurboServices
+import TurboTestSupport
 
 /// A git repository with one commit on `main`, a turboCode project `MCP` and a worktree root beside it.
 struct Sandbox {
-    let root: URL
+    let scratch: ScratchRepository
     let repository: Repository
+    var root: URL { scratch.root }
 
     init() async throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("tc-mcp-\(UUID().uuidString)")
-        root = base.appendingPathComponent("shop")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let git = GitRunner()
-        try await git.run(["init", "-q", "-b", "main"], in: root.path)
-        try "project:\n  key: MCP\nworktrees:\n  root: \(base.appendingPathComponent("wt").path)\n".write(
-            to: root.appendingPathComponent("turbocode.yaml"), atomically: true, encoding: .utf8)
-        try "# shop\n".write(to: root.appendingPathComponent("README.md"), atomically: true, encoding: .utf8)
-        try await git.run(["add", "-A"], in: root.path)
-        try await git.run(["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "init"], in: root.path)
-        repository = try Repository.locate(from: root.path)
+        scratch = try ScratchRepository(prefix: "tc-mcp", name: "shop", files: ["README.md": "# shop\n"])
+        try scratch.write(
+            "turbocode.yaml",
+            "project:\n  key: MCP\nworktrees:\n  root: \(scratch.base.appendingPathComponent("wt").path)\n")
+        try scratch.commitAll("turboCode's configuration")
+        repository = try Repository.locate(from: scratch.path)
     }
 
-    func remove() { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+    func remove() { scratch.remove() }
 }
 
 /// The tools through a real MCP client over the SDK's in-memory transport.
