@@ -76,6 +76,7 @@ let package = Package(
         .target(
             name: "TurboHTTP",
             dependencies: [
+                "TurboServices",
                 "TurboCore", "TurboWebhooks", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

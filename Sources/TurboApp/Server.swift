@@ -70,78 +70,17 @@ public enum Server {
     public static func configuration(
         store: any TurboStore, repository: Repository?, options: Options, logger: Logger
     ) throws -> APIConfiguration {
-        let services = try repository.map { repository in
+        let worktrees = try repository.map { repository in
             try WorktreeService(store: store, repository: repository)
-        }
-        let worktrees = services.map { service in
-            WorktreeOperations(
-                status: { ref in try await service.status(ref) },
-                remove: { ref, force in try await service.remove(ref, force: force).branchDeleted })
-        }
-        let work = services.map { service in
-            let work = WorkService(worktrees: service, ttl: options.leaseTTL)
-            return WorkOperations(
-                claim: { agent, capabilities, project, location in
-                    if let location {
-                        return try await work.claimNextRemote(
-                            agent: agent, capabilities: capabilities, project: project, location: location
-                        ).map {
-                            WorkOperations.Claimed(
-                                issue: $0.issue, epoch: $0.lease.epoch, worktree: location, branch: $0.branch,
-                                baseBranch: $0.baseBranch)
-                        }
-                    }
-                    guard
-                        let started = try await work.claimNext(
-                            agent: agent, capabilities: capabilities, project: project)
-                    else { return nil }
-                    let base = try await work.store.project(.id(started.issue.projectID)).baseBranch
-                    return WorkOperations.Claimed(
-                        issue: started.issue, epoch: started.lease.epoch, worktree: started.worktree.path,
-                        branch: started.worktree.branch, baseBranch: base)
-                },
-                heartbeat: { ref, agent, epoch, message, percent in
-                    let epoch = try await work.epoch(epoch, of: ref, agent: agent)
-                    return try await work.heartbeat(ref, agent: agent, epoch: epoch, message: message, percent: percent)
-                },
-                submit: { ref, agent, epoch, url in
-                    let epoch = try await work.epoch(epoch, of: ref, agent: agent)
-                    let submitted = try await work.submit(ref, agent: agent, epoch: epoch, commitURL: url)
-                    return (submitted.issue, submitted.head, submitted.commits)
-                },
-                release: { ref, agent, epoch, reason in
-                    let epoch = try await work.epoch(epoch, of: ref, agent: agent)
-                    return try await work.release(ref, agent: agent, epoch: epoch, reason: reason)
-                },
-                blocked: { ref, agent, epoch, reason in
-                    let epoch = try await work.epoch(epoch, of: ref, agent: agent)
-                    return try await work.reportBlocked(ref, agent: agent, epoch: epoch, reason: reason)
-                })
         }
         var configuration = APIConfiguration(
             store: store, authenticate: { secret in try await TokenService.authenticate(secret, store: store) },
             requireTokenForReads: !isLoopback(options.host), worktrees: worktrees,
             feed: EventFeed(store: store, pollInterval: options.pollInterval, logger: logger),
             rateLimit: options.rateLimit)
-        configuration.work = work
+        configuration.work = worktrees.map { WorkService(worktrees: $0, ttl: options.leaseTTL) }
         let pool = try repository.map { try OrchestratorConfig.load(from: $0.configFile) } ?? OrchestratorConfig()
-        configuration.review = services.map { service in
-            let review = ReviewService(worktrees: service, config: pool)
-            return ReviewOperations(
-                list: { project in
-                    var scope = project
-                    if scope == nil {
-                        scope = .id(
-                            try await ProjectSetup.resolve(nil, repository: service.repository, store: store).id)
-                    }
-                    return try await review.list(project: scope).map(\.document)
-                },
-                approve: { ref, reviewer, comment in try await review.approve(ref, reviewer: reviewer, comment: comment)
-                },
-                requestChanges: { ref, reviewer, comment in
-                    try await review.requestChanges(ref, reviewer: reviewer, comment: comment)
-                })
-        }
+        configuration.review = worktrees.map { ReviewService(worktrees: $0, config: pool) }
         return configuration
     }
 

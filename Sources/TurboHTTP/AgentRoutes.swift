@@ -1,64 +1,14 @@
 import Foundation
 import Hummingbird
-public import TurboCore
-
-/// The work operations for agents that do not speak MCP, as closures so this module stays free of git.
-public struct WorkOperations: Sendable {
-    /// A started issue: its lease epoch and worktree.
-    public struct Claimed: Sendable {
-        public var issue: Issue
-        public var epoch: Int
-        public var worktree: String
-        public var branch: String
-        public var baseBranch: String
-
-        public init(issue: Issue, epoch: Int, worktree: String, branch: String, baseBranch: String) {
-            self.issue = issue
-            self.epoch = epoch
-            self.worktree = worktree
-            self.branch = branch
-            self.baseBranch = baseBranch
-        }
-    }
-
-    /// With a `location` (a worker on another machine), no worktree is made here: the worker pushes the branch.
-    public var claim:
-        @Sendable (_ agent: String, _ capabilities: [String]?, _ project: ProjectRef?, _ location: String?)
-            async throws -> Claimed?
-    // A nil epoch acts under the live lease when `agent` (nil: a person acting for the holder) holds it.
-    public var heartbeat:
-        @Sendable (IssueRef, _ agent: String?, _ epoch: Int?, _ message: String?, _ percent: Int?) async throws -> Lease
-    public var submit:
-        @Sendable (IssueRef, _ agent: String?, _ epoch: Int?, _ commitURL: String?) async throws -> (
-            issue: Issue, head: String, commits: Int
-        )
-    public var release: @Sendable (IssueRef, _ agent: String?, _ epoch: Int?, _ reason: String?) async throws -> Issue
-    public var blocked: @Sendable (IssueRef, _ agent: String?, _ epoch: Int?, _ reason: String) async throws -> Issue
-
-    public init(
-        claim: @escaping @Sendable (String, [String]?, ProjectRef?, String?) async throws -> Claimed?,
-        heartbeat: @escaping @Sendable (IssueRef, String?, Int?, String?, Int?) async throws -> Lease,
-        submit:
-            @escaping @Sendable (IssueRef, String?, Int?, String?) async throws -> (
-                issue: Issue, head: String, commits: Int
-            ),
-        release: @escaping @Sendable (IssueRef, String?, Int?, String?) async throws -> Issue,
-        blocked: @escaping @Sendable (IssueRef, String?, Int?, String) async throws -> Issue
-    ) {
-        self.claim = claim
-        self.heartbeat = heartbeat
-        self.submit = submit
-        self.release = release
-        self.blocked = blocked
-    }
-}
+import TurboCore
+import TurboServices
 
 /// `POST /api/v1/queue/claim` and `POST /api/v1/issues/{key}/heartbeat|submit|release|blocked`: the lease-fenced work
 /// operations over REST (for Aider, scripts, `turbocode work`). Agent tokens act as their agent and may only touch
 /// their own leases (403); admin tokens act for the lease's holder. A stale epoch is 409 `stale_lease`.
 struct AgentRoutes: Sendable {
     let store: any TurboStore
-    let work: WorkOperations?
+    let work: WorkService?
 
     func register(on router: Router<AppRequestContext>) {
         let api = router.group("api/v1")
@@ -81,38 +31,60 @@ struct AgentRoutes: Sendable {
                     message: "'location' names where a remote worker keeps the worktree (host:path), 1–1000 characters")
             }
             // No capabilities listed: the agent has none, so only issues that need none.
-            guard let claimed = try await work.claim(agent, body?.capabilities ?? [], project, location) else {
-                return Response(status: .noContent)
+            let capabilities = body?.capabilities ?? []
+            let claimed: ClaimedDocument
+            if let location {
+                // A worker on another machine: no worktree here; it pushes the branch.
+                guard
+                    let started = try await work.claimNextRemote(
+                        agent: agent, capabilities: capabilities, project: project, location: location)
+                else { return Response(status: .noContent) }
+                claimed = ClaimedDocument(
+                    issue: IssueDocument(started.issue), epoch: started.lease.epoch, worktree: location,
+                    branch: started.branch, baseBranch: started.baseBranch)
+            } else {
+                guard let started = try await work.claimNext(agent: agent, capabilities: capabilities, project: project)
+                else { return Response(status: .noContent) }
+                claimed = ClaimedDocument(
+                    issue: IssueDocument(started.issue), epoch: started.lease.epoch, worktree: started.worktree.path,
+                    branch: started.worktree.branch,
+                    baseBranch: try await store.project(.id(started.issue.projectID)).baseBranch)
             }
-            return try await Reply(
-                ClaimedDocument(
-                    issue: IssueDocument(claimed.issue), epoch: claimed.epoch, worktree: claimed.worktree,
-                    branch: claimed.branch, baseBranch: claimed.baseBranch)
-            ).response(from: request, context: context)
+            return try await Reply(claimed).response(from: request, context: context)
         }
         api.post("issues/:issue/heartbeat") { request, context in
             let (ref, agent, body) = try await fenced(request, context, as: HeartbeatRequest.self)
-            let lease = try await operations().heartbeat(ref, agent, body.epoch, body.message, body.percent)
+            let work = try operations()
+            let epoch = try await work.epoch(body.epoch, of: ref, agent: agent)
+            let lease = try await work.heartbeat(
+                ref, agent: agent, epoch: epoch, message: body.message, percent: body.percent)
             return Reply(LeaseDocument(lease))
         }
         api.post("issues/:issue/submit") { request, context in
             let (ref, agent, body) = try await fenced(request, context, as: SubmitRequest.self)
-            let submitted = try await operations().submit(ref, agent, body.epoch, body.commitURL)
+            let work = try operations()
+            let epoch = try await work.epoch(body.epoch, of: ref, agent: agent)
+            let submitted = try await work.submit(ref, agent: agent, epoch: epoch, commitURL: body.commitURL)
             return Reply(
                 SubmittedDocument(
                     issue: IssueDocument(submitted.issue), head: submitted.head, commits: submitted.commits))
         }
         api.post("issues/:issue/release") { request, context in
             let (ref, agent, body) = try await fenced(request, context, as: ReleaseRequest.self)
-            return Reply(IssueDocument(try await operations().release(ref, agent, body.epoch, body.reason)))
+            let work = try operations()
+            let epoch = try await work.epoch(body.epoch, of: ref, agent: agent)
+            return Reply(IssueDocument(try await work.release(ref, agent: agent, epoch: epoch, reason: body.reason)))
         }
         api.post("issues/:issue/blocked") { request, context in
             let (ref, agent, body) = try await fenced(request, context, as: BlockedRequest.self)
-            return Reply(IssueDocument(try await operations().blocked(ref, agent, body.epoch, body.reason)))
+            let work = try operations()
+            let epoch = try await work.epoch(body.epoch, of: ref, agent: agent)
+            return Reply(
+                IssueDocument(try await work.reportBlocked(ref, agent: agent, epoch: epoch, reason: body.reason)))
         }
     }
 
-    func operations() throws -> WorkOperations {
+    func operations() throws -> WorkService {
         guard let work else {
             throw APIError(
                 .conflict, code: "no_repository",

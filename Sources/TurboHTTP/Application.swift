@@ -5,23 +5,8 @@ public import Logging
 import NIOCore
 public import ServiceLifecycle
 public import TurboCore
+public import TurboServices
 import TurboWebhooks
-
-/// What the API needs from the git side, as closures so this module stays free of git.
-public struct WorktreeOperations: Sendable {
-    /// The git status of an issue's worktree; nil when it has none.
-    public var status: @Sendable (IssueRef) async throws -> WorktreeStatus?
-    /// Removes an issue's worktree (refusing work unless `force`); returns whether the branch was deleted.
-    public var remove: @Sendable (IssueRef, _ force: Bool) async throws -> Bool
-
-    public init(
-        status: @escaping @Sendable (IssueRef) async throws -> WorktreeStatus?,
-        remove: @escaping @Sendable (IssueRef, _ force: Bool) async throws -> Bool
-    ) {
-        self.status = status
-        self.remove = remove
-    }
-}
 
 /// Everything the API is built from.
 public struct APIConfiguration: Sendable {
@@ -31,11 +16,11 @@ public struct APIConfiguration: Sendable {
     /// Whether reads need a token too (the server listens beyond loopback).
     public var requireTokenForReads: Bool
     /// Worktree inspection and removal; nil when the server has no repository.
-    public var worktrees: WorktreeOperations?
+    public var worktrees: WorktreeService?
     /// Claiming and lease-fenced work for agents over REST; nil when the server has no repository.
-    public var work: WorkOperations?
+    public var work: WorkService?
     /// Review decisions and the review list; nil when the server has no repository.
-    public var review: ReviewOperations?
+    public var review: ReviewService?
     /// The tail of the event log that WebSocket clients follow.
     public var feed: EventFeed
     /// Per-caller request budget; nil for none.
@@ -46,7 +31,7 @@ public struct APIConfiguration: Sendable {
 
     public init(
         store: any TurboStore, authenticate: @escaping @Sendable (String) async throws -> APIToken?,
-        requireTokenForReads: Bool, worktrees: WorktreeOperations? = nil, feed: EventFeed? = nil,
+        requireTokenForReads: Bool, worktrees: WorktreeService? = nil, feed: EventFeed? = nil,
         rateLimit: RateLimit? = RateLimit(requestsPerSecond: 100), metrics: APIMetrics = APIMetrics()
     ) {
         self.store = store

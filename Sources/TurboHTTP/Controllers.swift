@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import TurboCore
+import TurboServices
 
 /// The REST routes under `/api/v1` for projects, issues, comments, dependencies, work logs, the queue and events.
 struct APIController: Sendable {
@@ -115,7 +116,7 @@ struct APIController: Sendable {
                     message: "this server was started without a repository and cannot remove worktrees")
             }
             let force = try Self.boolean(request, "force")
-            let deleted = try await worktrees.remove(try Self.issue(context), force)
+            let deleted = try await worktrees.remove(try Self.issue(context), force: force).branchDeleted
             return Reply(WorktreeRemovalDocument(removed: true, branchDeleted: deleted))
         }
         api.get("conflicts") { request, _ in

@@ -1,42 +1,29 @@
 import Foundation
 import Hummingbird
-public import TurboCore
-
-/// What review needs from git (the list's risk, approvals and requests for changes), as closures so this module
-/// stays free of git.
-public struct ReviewOperations: Sendable {
-    public var list: @Sendable (ProjectRef?) async throws -> [ReviewDocument]
-    public var approve: @Sendable (IssueRef, _ reviewer: String, _ comment: String?) async throws -> (Issue, Check)
-    public var requestChanges:
-        @Sendable (IssueRef, _ reviewer: String, _ comment: String) async throws -> (Issue, Check)
-
-    public init(
-        list: @escaping @Sendable (ProjectRef?) async throws -> [ReviewDocument],
-        approve: @escaping @Sendable (IssueRef, String, String?) async throws -> (Issue, Check),
-        requestChanges: @escaping @Sendable (IssueRef, String, String) async throws -> (Issue, Check)
-    ) {
-        self.list = list
-        self.approve = approve
-        self.requestChanges = requestChanges
-    }
-}
+import TurboCore
+import TurboServices
 
 /// `GET /api/v1/reviews`, `POST /api/v1/issues/{key}/approve|request-changes`, `GET /api/v1/stats`, and an issue's
 /// checks (`GET /api/v1/issues/{key}/checks`). Decisions need an admin token (the middleware's rule for writes).
 struct ReviewRoutes: Sendable {
     let store: any TurboStore
-    let review: ReviewOperations?
+    let review: ReviewService?
 
     func register(on router: Router<AppRequestContext>) {
         let api = router.group("api/v1")
         api.get("reviews") { request, _ in
-            let project = try request.uri.queryParameters.get("project").map { try ProjectRef(parsing: $0) }
-            return Reply(try await operations().list(project))
+            let review = try operations()
+            var project = try request.uri.queryParameters.get("project").map { try ProjectRef(parsing: $0) }
+            if project == nil {
+                project = .id(
+                    try await ProjectSetup.resolve(nil, repository: review.worktrees.repository, store: store).id)
+            }
+            return Reply(try await review.list(project: project).map(\.document))
         }
         api.post("issues/:issue/approve") { request, context in
             let body = try await APIController.optionalBody(DecisionRequest.self, request, context)
             let (_, check) = try await operations().approve(
-                try APIController.issue(context), APIController.actor(context), body?.comment)
+                try APIController.issue(context), reviewer: APIController.actor(context), comment: body?.comment)
             return EditedResponse(status: .created, response: Reply(CheckDocument(check)))
         }
         api.post("issues/:issue/request-changes") { request, context in
@@ -46,7 +33,7 @@ struct ReviewRoutes: Sendable {
                     .unprocessableContent, code: "invalid_input", message: "say what to change in 'comment'")
             }
             let (_, check) = try await operations().requestChanges(
-                try APIController.issue(context), APIController.actor(context), comment)
+                try APIController.issue(context), reviewer: APIController.actor(context), comment: comment)
             return EditedResponse(status: .created, response: Reply(CheckDocument(check)))
         }
         api.get("issues/:issue/checks") { _, context in
@@ -68,7 +55,7 @@ struct ReviewRoutes: Sendable {
         }
     }
 
-    func operations() throws -> ReviewOperations {
+    func operations() throws -> ReviewService {
         guard let review else {
             throw APIError(
                 .conflict, code: "no_repository", message: "this server was started without a repository")
