@@ -59,8 +59,9 @@ struct APIController: Sendable {
                     DependencyEdgeDocument(blocker: edge.blocker.description, blocked: edge.blocked.description)))
         }
         api.delete("issues/:issue/dependencies/:blocker") { _, context in
-            try await store.removeDependency(
-                blocker: try IssueRef(parsing: context.parameters.require("blocker")), blocked: Self.issue(context))
+            _ = try await IssueService(store: store).removeDependency(
+                blocker: try IssueRef(parsing: context.parameters.require("blocker")), blocked: Self.issue(context),
+                caller: Self.caller(context))
             return HTTPResponse.Status.noContent
         }
 
@@ -194,7 +195,10 @@ struct APIController: Sendable {
 
     @Sendable func patchIssue(_ request: Request, context: AppRequestContext) async throws -> Reply<IssueDocument> {
         let body = try await request.decode(as: PatchIssueRequest.self, context: context)
-        return Reply(IssueDocument(try await store.updateIssue(try Self.issue(context), body.changes)))
+        return Reply(
+            IssueDocument(
+                try await IssueService(store: store).update(
+                    try Self.issue(context), body.changes, caller: Self.caller(context))))
     }
 
     func transition(_ context: AppRequestContext, to status: IssueStatus, reason: ClosedReason?) async throws
@@ -210,11 +214,13 @@ struct APIController: Sendable {
         try IssueRef(parsing: try context.parameters.require("issue"))
     }
 
-    /// The acting person or agent, from the token.
-    static func actor(_ context: AppRequestContext) -> String {
-        guard let token = context.token else { return "user:api" }
-        return token.role == .agent ? "ai:\(token.agentID ?? "agent")" : "user:\(token.name ?? "admin")"
+    /// The acting person or agent, from the token (a caller without one, on loopback, is the person `api`).
+    static func caller(_ context: AppRequestContext) -> Caller {
+        context.token.map(Caller.init(token:)) ?? .person("api")
     }
+
+    /// The acting person or agent as an actor (`ai:…`, `user:…`), from the token.
+    static func actor(_ context: AppRequestContext) -> String { caller(context).actor }
 
     static func integer(_ request: Request, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
         guard let text = request.uri.queryParameters.get(name) else { return value }

@@ -6,6 +6,7 @@ import MCP
 import ServiceLifecycle
 import TurboCore
 public import TurboHTTP
+import TurboServices
 
 /// MCP over Streamable HTTP at `/mcp` (POST, GET for the server's SSE stream, DELETE to end a session).
 ///

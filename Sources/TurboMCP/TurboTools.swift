@@ -114,17 +114,11 @@ public struct TurboTools: Sendable {
                 blocker: try arguments.issue("blocking_issue_id"), blocked: try arguments.issue("blocked_issue_id"))
             return DependencyEdgeDocument(blocker: edge.blocker.description, blocked: edge.blocked.description)
         case "remove_blocker":
-            // An agent could otherwise unblock its own issue; dropping a dependency is a person's decision.
-            guard caller.agentID == nil else {
-                throw TurboError.invalidInput(
-                    "remove_blocker is for people; if a blocker is wrong, say so with add_comment or report_blocked")
-            }
-            let blocker = try arguments.issue("blocking_issue_id")
-            let blocked = try arguments.issue("blocked_issue_id")
-            try await store.removeDependency(blocker: blocker, blocked: blocked)
+            let removed = try await IssueService(store: store).removeDependency(
+                blocker: try arguments.issue("blocking_issue_id"), blocked: try arguments.issue("blocked_issue_id"),
+                caller: caller)
             return DependencyEdgeDocument(
-                blocker: try await store.issue(blocker).key.description,
-                blocked: try await store.issue(blocked).key.description, removed: true)
+                blocker: removed.blocker.description, blocked: removed.blocked.description, removed: true)
         case "get_blocking_issues", "get_blocked_issues":
             let ref = try arguments.issue("issue_id")
             let issue = try await store.issue(ref)
@@ -198,44 +192,10 @@ public struct TurboTools: Sendable {
         changes.description = try arguments.string("description")
         changes.priority = try arguments.string("priority").map { try IssuePriority(parsing: $0) }
         changes.type = try arguments.string("type").map { try IssueType(parsing: $0) }
-        if arguments.values.keys.contains("assignee") {
-            guard caller.agentID == nil else {
-                throw TurboError.invalidInput("update_issue: agents do not assign issues; use claim_next_issue")
-            }
-            changes.assignedTo = .some(try arguments.string("assignee"))
-        }
+        if arguments.values.keys.contains("assignee") { changes.assignedTo = .some(try arguments.string("assignee")) }
         let status = try arguments.string("status").map { try IssueStatus(parsing: $0) }
-        var issue = try await store.issue(ref)
-        // Check the move before writing anything, so a refused status leaves the fields untouched too.
-        if let status, status != issue.status {
-            guard issue.status.canTransition(to: status) else {
-                throw TurboError.invalidTransition(issue: issue.key.description, from: issue.status, to: status)
-            }
-            try Self.checkStatusChange(issue, to: status, caller: caller)
-        }
-        if changes != IssueChanges() { issue = try await store.updateIssue(.id(issue.id), changes) }
-        if let status, status != issue.status {
-            issue = try await store.transition(
-                .id(issue.id), to: status, reason: status == .closed ? .done : nil, actor: caller.actor)
-        }
-        return IssueDocument(issue)
-    }
-
-    /// update_issue only triages (open ↔ ready, closing what nobody started, reopening); work moves go through the
-    /// work tools and review, so "done" is verified, never claimed. Agents may not close issues at all.
-    static func checkStatusChange(_ issue: Issue, to status: IssueStatus, caller: MCPCaller) throws {
-        let triage: Set<IssueStatus> = [.open, .ready]
-        let allowed =
-            (triage.contains(issue.status) && triage.contains(status))
-            || (triage.contains(issue.status) && status == .closed && caller.agentID == nil)
-            || (issue.status == .closed && status == .open)
-        guard allowed else {
-            throw TurboError.invalidInput(
-                "update_issue cannot move \(issue.key) from \(issue.status) to \(status): "
-                    + (status == .closed && caller.agentID != nil
-                        ? "agents do not close issues; submit_issue_for_review hands work in"
-                        : "work moves through start_work_on_issue, submit_issue_for_review, report_blocked and review"))
-        }
+        return IssueDocument(
+            try await IssueService(store: store).update(ref, changes, status: status, caller: caller))
     }
 
     func nextIssue() async throws -> NextIssueDocument {

@@ -39,7 +39,8 @@ extension Turbocode {
             func run() async throws {
                 let (blockerRef, blockedRef) = (try IssueRef(parsing: blocker), try IssueRef(parsing: blocked))
                 try await global.withStore { store, _ in
-                    try await store.removeDependency(blocker: blockerRef, blocked: blockedRef)
+                    _ = try await IssueService(store: store).removeDependency(
+                        blocker: blockerRef, blocked: blockedRef, caller: .person(currentUserName()))
                 }
                 try global.emit(
                     DependencyEdgeDocument(

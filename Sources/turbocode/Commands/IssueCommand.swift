@@ -19,9 +19,12 @@ extension Turbocode {
     }
 }
 
-/// The person running the CLI, as an actor name.
-func currentUser() -> String {
-    "user:" + (ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "cli")
+/// The person running the CLI, as an actor name (`user:ana`).
+func currentUser() -> String { "user:" + currentUserName() }
+
+/// The person running the CLI: `$USER`, else `cli`.
+func currentUserName() -> String {
+    ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "cli"
 }
 
 extension Turbocode.IssueCommand {
@@ -184,7 +187,9 @@ extension Turbocode.IssueCommand {
                 paths: clearPaths ? [] : (paths.isEmpty ? nil : paths),
                 workRank: noRank ? .some(nil) : rank.map { .some($0) })
             guard !changes.isEmpty else { throw ValidationError("nothing to change: give at least one option") }
-            let updated = try await global.withStore { store, _ in try await store.updateIssue(ref, changes) }
+            let updated = try await global.withStore { store, _ in
+                try await IssueService(store: store).update(ref, changes, caller: .person(currentUserName()))
+            }
             try global.emit(IssueDocument(updated), text: "Updated \(updated.key)")
         }
     }
