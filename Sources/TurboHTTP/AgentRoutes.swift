@@ -10,8 +10,7 @@ struct AgentRoutes: Sendable {
     let store: any TurboStore
     let work: WorkService?
 
-    func register(on router: Router<AppRequestContext>) {
-        let api = router.group("api/v1")
+    func register(on api: RouterGroup<AppRequestContext>) {
         api.post("queue/claim") { request, context in
             let work = try operations()
             let body = try await APIController.optionalBody(ClaimRequest.self, request, context)

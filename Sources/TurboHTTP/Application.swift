@@ -51,23 +51,29 @@ public func buildRouter(_ configuration: APIConfiguration) -> Router<AppRequestC
     router.addMiddleware {
         RequestObservationMiddleware(metrics: configuration.metrics, feed: configuration.feed)
         ErrorMiddleware()
-        AuthMiddleware(
-            authenticate: configuration.authenticate, requireTokenForReads: configuration.requireTokenForReads)
+        AuthMiddleware(authenticate: configuration.authenticate)
     }
     if let limit = configuration.rateLimit {
         router.addMiddleware { RateLimitMiddleware(limiter: RateLimiter(limit)) }
     }
     router.get("healthz") { _, _ in HTTPResponse.Status.ok }
-    router.get("metrics") { _, _ in
+    let open = AccessPolicy(.readOpenWriteAdmin, requireTokenForReads: configuration.requireTokenForReads)
+    router.group("metrics").add(middleware: open).get { _, _ in
         let text = try await configuration.metrics.scrape(store: configuration.store, feed: configuration.feed)
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: text)))
     }
-    APIController(configuration: configuration).register(on: router)
-    WebhookRoutes(service: WebhookService(store: configuration.store)).register(on: router)
-    AgentRoutes(store: configuration.store, work: configuration.work).register(on: router)
-    ReviewRoutes(store: configuration.store, review: configuration.review).register(on: router)
+    let api = router.group("api/v1")
+    APIController(configuration: configuration).register(on: api.group().add(middleware: open))
+    WebhookRoutes(service: WebhookService(store: configuration.store)).register(
+        on: api.group().add(
+            middleware: AccessPolicy(.admin, requireTokenForReads: configuration.requireTokenForReads)))
+    AgentRoutes(store: configuration.store, work: configuration.work).register(
+        on: api.group().add(
+            middleware: AccessPolicy(.anyToken, requireTokenForReads: configuration.requireTokenForReads)))
+    ReviewRoutes(store: configuration.store, review: configuration.review).register(
+        on: api.group().add(middleware: open))
     for mount in configuration.extraRoutes { mount(router) }
     return router
 }

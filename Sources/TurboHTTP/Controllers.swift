@@ -8,8 +8,7 @@ struct APIController: Sendable {
     let configuration: APIConfiguration
     var store: any TurboStore { configuration.store }
 
-    func register(on router: Router<AppRequestContext>) {
-        let api = router.group("api/v1")
+    func register(on api: RouterGroup<AppRequestContext>) {
         api.get("projects") { _, _ in Reply(try await store.projects().map { ProjectDocument($0) }) }
         api.post("projects", use: createProject)
         api.get("projects/:project") { _, context in

@@ -9,8 +9,7 @@ struct ReviewRoutes: Sendable {
     let store: any TurboStore
     let review: ReviewService?
 
-    func register(on router: Router<AppRequestContext>) {
-        let api = router.group("api/v1")
+    func register(on api: RouterGroup<AppRequestContext>) {
         api.get("reviews") { request, _ in
             let review = try operations()
             var project = try request.uri.queryParameters.get("project").map { try ProjectRef(parsing: $0) }

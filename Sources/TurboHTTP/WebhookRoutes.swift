@@ -8,8 +8,7 @@ import TurboWebhooks
 struct WebhookRoutes: Sendable {
     let service: WebhookService
 
-    func register(on router: Router<AppRequestContext>) {
-        let api = router.group("api/v1")
+    func register(on api: RouterGroup<AppRequestContext>) {
         api.get("webhooks") { _, _ in Reply(try await service.store.webhooks().map { WebhookDocument($0) }) }
         api.post("webhooks") { request, context in
             let body = try await request.decode(as: CreateWebhookRequest.self, context: context)
