@@ -7,6 +7,7 @@ public import TurboHTTP
 import TurboPostgres
 public import TurboServices
 import TurboWebhooks
+import UnixSignals
 
 /// `turbocode serve`: the REST API and the event WebSocket on one Hummingbird server, shut down gracefully on
 /// SIGINT/SIGTERM.
@@ -89,7 +90,7 @@ public enum Server {
         store: any TurboStore, database: DatabaseURL, repository: Repository?, options: Options, logger: Logger,
         extraRoutes: [@Sendable (Router<AppRequestContext>) -> Void] = [],
         extraServices: [@Sendable () async -> Void] = [], review: ReviewServices? = nil,
-        onReady: @escaping @Sendable (Int) -> Void
+        shutdown: ShutdownTrigger? = nil, onReady: @escaping @Sendable (Int) -> Void
     ) async throws {
         var configuration = try configuration(store: store, repository: repository, options: options, logger: logger)
         configuration.extraRoutes = extraRoutes
@@ -133,7 +134,31 @@ public enum Server {
         let app = buildApplication(
             configuration, address: .hostname(options.host, port: options.port), logger: logger, services: services,
             onServerRunning: { port in onReady(port ?? options.port) })
-        try await app.runService()
+        // One service group: the server and every service above; SIGTERM, SIGINT or the trigger stop it gracefully.
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        await shutdown?.attach(group)
+        try await group.run()
+    }
+}
+
+/// Stops a running server gracefully from inside — the same path as SIGTERM: in-flight requests finish, agents are
+/// stopped and their issues given back (`up --until-idle` once the pool is idle).
+public actor ShutdownTrigger {
+    private var group: ServiceGroup?
+    private var requested = false
+
+    public init() {}
+
+    func attach(_ group: ServiceGroup) async {
+        self.group = group
+        if requested { await group.triggerGracefulShutdown() }
+    }
+
+    /// Asks the server to stop; when it has not started yet, it stops as soon as it does.
+    public func shutdown() async {
+        requested = true
+        await group?.triggerGracefulShutdown()
     }
 }
 

@@ -115,17 +115,18 @@ extension Turbocode {
             let review = ReviewServices(
                 worktrees: worktrees, config: pool, logger: serverLogger,
                 report: { Output.line("\(Self.clock()) \($0)") })
+            let shutdown = ShutdownTrigger()
             let scheduler: @Sendable () async -> Void = {
                 var iterator = addresses.makeAsyncIterator()
                 guard let address = await iterator.next() else { return }
                 await schedule(
                     work: work, pool: pool, project: project, address: address, review: review,
-                    untilIdle: untilIdle, waitForReset: waitForReset, logger: serverLogger)
+                    untilIdle: untilIdle, waitForReset: waitForReset, shutdown: shutdown, logger: serverLogger)
             }
             try await Server.run(
                 store: store, database: database, repository: repository, options: serverOptions,
                 logger: serverLogger, extraRoutes: [{ router in mcp.register(on: router) }],
-                extraServices: [scheduler], review: review
+                extraServices: [scheduler], review: review, shutdown: shutdown
             ) { bound in
                 let address = "http://\(serverOptions.host):\(bound)"
                 Output.note(
@@ -137,7 +138,7 @@ extension Turbocode {
         /// The orchestrator and the terminal view, until shutdown.
         static func schedule(
             work: WorkService, pool: OrchestratorConfig, project: Project, address: String, review: ReviewServices,
-            untilIdle: Bool, waitForReset: TimeInterval, logger: Logger
+            untilIdle: Bool, waitForReset: TimeInterval, shutdown: ShutdownTrigger, logger: Logger
         ) async {
             let orchestrator = Orchestrator(
                 work: work, config: pool, project: project, serverURL: address, logger: logger,
@@ -161,7 +162,7 @@ extension Turbocode {
                     Output.line(text)
                     Self.idleExit.store(code, ordering: .releasing)
                     // The same graceful path as Ctrl-C.
-                    kill(getpid(), SIGTERM)
+                    await shutdown.shutdown()
                 }
             }
             await orchestrator.run(idle: untilIdle ? stopWhenIdle : nil, waitForResume: waitForReset)
