@@ -1,5 +1,5 @@
 import Foundation
-public import TurboCore
+import TurboCore
 public import TurboServices
 
 /// Who is calling the tools: ``Caller`` (agent or person), shared with every face.
