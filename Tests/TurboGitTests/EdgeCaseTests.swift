@@ -1,4 +1,8 @@
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 import Testing
 import TurboCore
 import TurboGit
@@ -52,13 +56,30 @@ struct EdgeCaseTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let marker = directory.appendingPathComponent("child-survived").path
+        let pidFile = directory.appendingPathComponent("child.pid").path
         let runs = try await Provisioner.run(
-            ["echo started; (sleep 8; touch \(marker)) & sleep 30"], in: directory.path, timeout: .seconds(1),
-            stopOnFailure: true)
+            ["echo started; sh -c 'echo $$ > \(pidFile); sleep 8; touch \(marker)' & sleep 30"], in: directory.path,
+            timeout: .seconds(1), stopOnFailure: true)
         #expect(runs.first?.timedOut == true && runs.first?.output == "started\n")
-        // Long enough for the child to have touched the marker, had it survived (the margin absorbs a loaded CI).
-        try await Task.sleep(for: .seconds(9))
-        #expect(!FileManager.default.fileExists(atPath: marker), "the background child outlived the timeout")
+        // The background child is gone with its group: no waiting out its 8 seconds to see whether it touches the
+        // marker, only until the kernel has reaped it (a killed orphan is reaped by init at once).
+        let pid = try #require(
+            Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        var alive = true
+        for _ in 0..<200 where alive {
+            alive = kill(pid, 0) == 0 && !Self.isZombie(pid)
+            if alive { try await Task.sleep(for: .milliseconds(25)) }
+        }
+        #expect(!alive, "the background child outlived the timeout")
+        #expect(!FileManager.default.fileExists(atPath: marker))
+    }
+
+    /// Whether `pid` has exited and only waits to be reaped (state `Z` in /proc).
+    static func isZombie(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return false }
+        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
     }
 
     @Test func largeOutputDoesNotFailACommand() async throws {
