@@ -1,11 +1,11 @@
 import Foundation
+import Testing
+import TurboCore
+import TurboGit
 
 #if canImport(Glibc)
     import Glibc
 #endif
-import Testing
-import TurboCore
-import TurboGit
 
 /// Cases found in review: symlinked roots, the main checkout on an issue branch, renames, commands that outlive
 /// their timeout or print a lot.
