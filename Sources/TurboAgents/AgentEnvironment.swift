@@ -83,8 +83,15 @@ public enum AgentEnvironment {
         return result + rest
     }
 
-    /// The run's argv (one argument a line, quoted where needed) and the names of its variables, with every
-    /// occurrence of a secret, and every variable whose name says key, token or secret, masked.
+    /// Variables whose values `launch.txt` shows; every other value may hold a credential (proxy URLs with a
+    /// password, custom headers) and is shown as `…`.
+    static let shownValues: Set<String> = [
+        "PATH", "HOME", "USER", "LOGNAME", "LANG", "TERM", "SHELL", "TZ", "TMPDIR", "TURBOCODE_URL", "TURBOCODE_ISSUE",
+        "TURBOCODE_EPOCH", "TURBOCODE_WORKTREE", "TURBOCODE_MCP_CONFIG", "BROWSER", "COLUMNS",
+    ]
+
+    /// The run's argv (one argument a line, quoted where needed) and its variables — names, and values only for the
+    /// harmless ones — with every occurrence of a secret in the argv masked.
     public static func launchRecord(plan: LaunchPlan, environment: [String: String], secrets: [String]) -> String {
         func mask(_ text: String) -> String {
             secrets.filter { !$0.isEmpty }.reduce(text) { $0.replacingOccurrences(of: $1, with: "***") }
@@ -97,8 +104,8 @@ public enum AgentEnvironment {
         }
         text += "environment:\n"
         for key in environment.keys.sorted() {
-            let secret = ["KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL"].contains { key.uppercased().contains($0) }
-            text += "  \(key)=\(secret ? "***" : mask(environment[key] ?? ""))\n"
+            text +=
+                "  \(key)=\(shownValues.contains(key) || key.hasPrefix("LC_") ? mask(environment[key] ?? "") : "…")\n"
         }
         return text
     }

@@ -116,7 +116,9 @@ public struct RunReport: Sendable {
                 permissionDenials.append(denial)
             }
         case .rateLimited(let resetAt, let message): rateLimit = (resetAt, message)
-        case .failure(let kind, let message): if failure == nil { failure = (kind, message) }
+        case .failure(let kind, let message):
+            // The first failure, unless a later one needs a person (it decides what happens next).
+            if failure == nil || (kind.needsPerson && failure?.kind.needsPerson == false) { failure = (kind, message) }
         case .recovered:
             rateLimit = nil
             if failure?.kind == .overloaded { failure = nil }

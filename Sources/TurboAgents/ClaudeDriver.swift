@@ -85,7 +85,7 @@ public struct ClaudeStreamParser: JSONLinesParser {
                 let message = text.isEmpty ? error : text
                 switch error {
                 case "rate_limit":
-                    events.append(.rateLimited(resetAt: Self.resetTime(in: text) ?? resetAt, message: message))
+                    events.append(.rateLimited(resetAt: resetAt ?? Self.resetTime(in: text), message: message))
                 case "authentication_failed": events.append(.failure(.authentication, message: message))
                 case "billing_error": events.append(.failure(.billing, message: message))
                 case "overloaded", "server_error": events.append(.failure(.overloaded, message: message))
@@ -139,7 +139,7 @@ public struct ClaudeStreamParser: JSONLinesParser {
             } else if terminal == "prompt_too_long" || message.localizedCaseInsensitiveContains("prompt is too long") {
                 events.append(.failure(.contextLimit, message: message))
             } else if let text, Self.isUsageLimit(text) || object["api_error_status"] as? Int == 429 {
-                events.append(.rateLimited(resetAt: Self.resetTime(in: text) ?? resetAt, message: text))
+                events.append(.rateLimited(resetAt: resetAt ?? Self.resetTime(in: text), message: text))
             } else if let text,
                 text.contains("Not logged in") || text.contains("Invalid API key")
                     || object["api_error_status"] as? Int == 401

@@ -54,7 +54,7 @@ struct AgentRoutes: Sendable {
         api.post("issues/:issue/heartbeat") { request, context in
             let (ref, agent, body) = try await fenced(request, context, as: HeartbeatRequest.self)
             let work = try operations()
-            let epoch = try await work.epoch(body.epoch, of: ref, agent: agent)
+            let epoch = try await work.epoch(body.epoch, of: ref, agent: agent, session: session(context))
             let lease = try await work.heartbeat(
                 ref, agent: agent, epoch: epoch, message: body.message, percent: body.percent)
             return Reply(LeaseDocument(lease))
@@ -62,7 +62,7 @@ struct AgentRoutes: Sendable {
         api.post("issues/:issue/submit") { request, context in
             let (ref, agent, body) = try await fenced(request, context, as: SubmitRequest.self)
             let work = try operations()
-            let epoch = try await work.epoch(body.epoch, of: ref, agent: agent)
+            let epoch = try await work.epoch(body.epoch, of: ref, agent: agent, session: session(context))
             let submitted = try await work.submit(ref, agent: agent, epoch: epoch, commitURL: body.commitURL)
             return Reply(
                 SubmittedDocument(
@@ -71,13 +71,13 @@ struct AgentRoutes: Sendable {
         api.post("issues/:issue/release") { request, context in
             let (ref, agent, body) = try await fenced(request, context, as: ReleaseRequest.self)
             let work = try operations()
-            let epoch = try await work.epoch(body.epoch, of: ref, agent: agent)
+            let epoch = try await work.epoch(body.epoch, of: ref, agent: agent, session: session(context))
             return Reply(IssueDocument(try await work.release(ref, agent: agent, epoch: epoch, reason: body.reason)))
         }
         api.post("issues/:issue/blocked") { request, context in
             let (ref, agent, body) = try await fenced(request, context, as: BlockedRequest.self)
             let work = try operations()
-            let epoch = try await work.epoch(body.epoch, of: ref, agent: agent)
+            let epoch = try await work.epoch(body.epoch, of: ref, agent: agent, session: session(context))
             return Reply(
                 IssueDocument(try await work.reportBlocked(ref, agent: agent, epoch: epoch, reason: body.reason)))
         }
@@ -107,6 +107,11 @@ struct AgentRoutes: Sendable {
         }
         return (ref, token.agentID, body)
     }
+}
+
+/// The lease a per-session agent token was made for, if the caller presented one.
+func session(_ context: AppRequestContext) -> Caller.SessionLease? {
+    context.token.flatMap { Caller(token: $0).session }
 }
 
 protocol EpochCarrying { var epoch: Int? { get } }

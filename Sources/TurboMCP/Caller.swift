@@ -6,7 +6,8 @@ public import TurboServices
 public typealias MCPCaller = Caller
 
 /// The leases one MCP session obtained (issue → epoch), so a work tool called without an epoch uses this session's,
-/// never whatever lease is live now: an old process of the same agent cannot hand in a newer run's work.
+/// never whatever lease is live now: an old process of the same agent cannot hand in a newer run's work (a
+/// per-session token, `Caller.session`, is bound the same way).
 public actor SessionLeases {
     private var epochs: [UUID: Int] = [:]
 

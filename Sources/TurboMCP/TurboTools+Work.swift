@@ -27,7 +27,8 @@ extension TurboTools {
         if let epoch = try arguments.integer("epoch") { return epoch }
         let issue = try await store.issue(ref)
         if let epoch = await session.epoch(of: issue.id) { return epoch }
-        return try await requireWork("a work tool").liveEpoch(of: .id(issue.id), agent: caller.agentID)
+        return try await requireWork("a work tool").epoch(
+            nil, of: .id(issue.id), agent: caller.agentID, session: caller.session)
     }
 
     func startWork(_ arguments: ToolArguments, caller: MCPCaller, session: SessionLeases) async throws

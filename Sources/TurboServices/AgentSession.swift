@@ -122,7 +122,7 @@ public struct AgentSession: Sendable {
                 plan: plan.environment)
             let process = try AgentProcess(
                 plan: plan, directory: request.worktree, environment: environment, logDirectory: runDirectory)
-            // The run's command line and the names of its variables, secrets masked, beside its output.
+            // The run's command line (the token masked) and its variables' names, beside its output.
             try? Data(AgentEnvironment.launchRecord(plan: plan, environment: environment, secrets: [token]).utf8)
                 .write(to: runDirectory.appendingPathComponent("launch.txt"))
             await started(process)

@@ -1,3 +1,4 @@
+import Foundation
 public import TurboCore
 
 /// Who is acting, for every face (CLI, REST, MCP): an agent (from an agent token, `TURBOCODE_TOKEN` or `--agent`),
@@ -7,6 +8,35 @@ public struct Caller: Sendable, Hashable {
     public var agentID: String?
     /// `ai:<agent>` or `user:<name>`, for comments and events.
     public var actor: String
+    /// The lease a per-session agent token was made for (`turbocode up` makes one per session): a work call from it
+    /// without an epoch acts on exactly that lease, never on a newer one of the same agent.
+    public var session: SessionLease?
+
+    /// An issue and the epoch of the lease a token was made for.
+    public struct SessionLease: Sendable, Hashable {
+        public var issue: String
+        public var epoch: Int
+
+        public init(issue: String, epoch: Int) {
+            self.issue = issue
+            self.epoch = epoch
+        }
+
+        /// The name `turbocode up` gives a session's token: `run of SHOP-1 (epoch 3)`.
+        public var tokenName: String { "run of \(issue) (epoch \(epoch))" }
+
+        /// The lease a token's name says it was made for, if it is a session token.
+        public init?(tokenName: String?) {
+            guard let name = tokenName, name.hasPrefix("run of "), name.hasSuffix(")"),
+                let open = name.range(of: " (epoch ", options: .backwards)
+            else { return nil }
+            let issue = String(name[name.index(name.startIndex, offsetBy: 7)..<open.lowerBound])
+            guard let epoch = Int(name[open.upperBound..<name.index(before: name.endIndex)]), !issue.isEmpty else {
+                return nil
+            }
+            self.init(issue: issue, epoch: epoch)
+        }
+    }
 
     public static func agent(_ id: String) -> Caller { Caller(agentID: id, actor: "ai:\(id)") }
 
@@ -16,6 +46,7 @@ public struct Caller: Sendable, Hashable {
     public init(token: APIToken) {
         if token.role == .agent, let agent = token.agentID {
             self = .agent(agent)
+            session = SessionLease(tokenName: token.name)
         } else {
             self = .person(token.name ?? "admin")
         }

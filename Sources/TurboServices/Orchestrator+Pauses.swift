@@ -7,6 +7,11 @@ import TurboCore
 extension Orchestrator {
     /// Stops dispatch to `driver`: the event, an alert when a person must act, a line on the terminal.
     func pause(_ driver: DriverKind, _ pause: Pause) async {
+        // A pause is never shortened: one that waits for a person, or a later reset, stays.
+        if let current = paused[driver] {
+            guard let currentUntil = current.until else { return }
+            if let until = pause.until, currentUntil >= until { return }
+        }
         paused[driver] = pause
         _ = try? await store.appendEvent(
             .driverPaused(driver.rawValue, until: pause.until, kind: pause.kind, reason: pause.reason))

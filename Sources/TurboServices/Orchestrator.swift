@@ -350,8 +350,10 @@ public actor Orchestrator {
         let started = assignment.started
         let issue = started.issue
         let agent = assignment.agent
+        // Named for the lease: a call from it without an epoch acts on this lease only.
         let token = try await TokenService.create(
-            role: .agent, agentID: agent.id, name: "run of \(issue.key)", store: store)
+            role: .agent, agentID: agent.id,
+            name: Caller.SessionLease(issue: issue.key.description, epoch: started.lease.epoch).tokenName, store: store)
         defer {
             let store = store
             Task { _ = try? await store.revokeToken(token.token.id.lowercasedString) }

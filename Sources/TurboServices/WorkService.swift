@@ -170,9 +170,13 @@ public struct WorkService: Sendable {
         return lease.epoch
     }
 
-    /// `given`, else ``liveEpoch(of:agent:)``.
-    public func epoch(_ given: Int?, of ref: IssueRef, agent: String?) async throws -> Int {
+    /// `given`; else, for a per-session token, the epoch of the lease it was made for (the store refuses it once
+    /// that lease is gone, even when the same agent holds a newer one); else ``liveEpoch(of:agent:)``.
+    public func epoch(
+        _ given: Int?, of ref: IssueRef, agent: String?, session: Caller.SessionLease? = nil
+    ) async throws -> Int {
         if let given { return given }
+        if let session, try await store.issue(ref).key.description == session.issue { return session.epoch }
         return try await liveEpoch(of: ref, agent: agent)
     }
 

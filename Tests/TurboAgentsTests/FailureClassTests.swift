@@ -54,6 +54,15 @@ struct FailureClassTests {
                 .rateLimited(
                     resetAt: Date(timeIntervalSince1970: 1_796_598_766), message: "usage limit reached (five_hour)")
             ])
+        // The event's exact reset wins over the minute-rounded text that follows it.
+        let text = parser.consume(
+            #"{"type":"assistant","message":{"content":[{"type":"text","text":"You've hit your 5-hour limit · resets 11:12pm (UTC)"}]},"error":"rate_limit"}"#
+        )
+        #expect(
+            text.contains(
+                .rateLimited(
+                    resetAt: Date(timeIntervalSince1970: 1_796_598_766),
+                    message: "You've hit your 5-hour limit · resets 11:12pm (UTC)")))
         let overloaded = parser.consume(
             #"{"type":"assistant","message":{"content":[{"type":"text","text":"API Error: 529 Overloaded"}]},"error":"overloaded"}"#
         )

@@ -234,4 +234,24 @@ struct MCPToolTests {
             #expect(again.isError == true && Self.text(again).contains("no live lease"), "\(Self.text(again))")
         }
     }
+
+    /// A per-session token is bound to its lease: once that lease is gone, a call from it without an epoch is refused
+    /// even though the same agent holds a newer lease on the issue (an old process cannot hand in the new run's work).
+    @Test func aSessionTokenActsOnlyOnItsOwnLease() async throws {
+        var caller = Caller.agent("claude-1")
+        caller.session = Caller.SessionLease(issue: "MCP-1", epoch: 1)
+        #expect(Caller.SessionLease(tokenName: caller.session?.tokenName) == caller.session)
+        try await Self.withClient(caller: caller) { client, store, sandbox in
+            let project = try await store.projects()[0]
+            _ = try await store.createIssue(NewIssue(project: .id(project.id), title: "Greet", status: .ready))
+            let work = WorkService(worktrees: try WorktreeService(store: store, repository: sandbox.repository))
+            let first = try await work.start(try IssueRef(parsing: "MCP-1"), agent: "claude-1")
+            _ = try await work.release(.id(first.issue.id), agent: "claude-1", epoch: 1, reason: "lease lost")
+            let second = try await work.start(try IssueRef(parsing: "MCP-1"), agent: "claude-1")
+            #expect(second.lease.epoch == 2)
+            let stale = try await Self.call(
+                client, "report_progress", ["issue_id": "MCP-1", "message": "still on the old run"])
+            #expect(stale.isError == true && Self.text(stale).contains("stale"), "\(Self.text(stale))")
+        }
+    }
 }

@@ -35,6 +35,10 @@ struct CoordinatorClient: Sendable {
         if status == 409, Turbocode.Api.errorCode(bytes) == "stale_lease" {
             throw TurboError.staleLease(issue: path, reason: Turbocode.Api.errorMessage(bytes))
         }
+        // A refusal the agent can fix (nothing committed, files left over): the session explains it in a nudge.
+        if status == 409, Turbocode.Api.errorCode(bytes) == "conflicting_state" {
+            throw TurboError.conflictingState(Turbocode.Api.errorMessage(bytes))
+        }
         guard status < 400 else { throw Refused(status: status, message: Turbocode.Api.errorMessage(bytes)) }
         return bytes.isEmpty ? nil : try JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed])
     }

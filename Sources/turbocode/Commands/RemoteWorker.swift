@@ -206,7 +206,7 @@ actor RemoteWorker {
         report(after.line)
         if let pause = after.pause {
             // A limit stops claims until it resets; a driver that cannot log in stops them for good.
-            pausedUntil = pause.until ?? .distantFuture
+            pausedUntil = max(pausedUntil ?? .distantPast, pause.until ?? .distantFuture)
             report(
                 pause.until.map {
                     "\(settings.agent.driver.rawValue) reported a limit (\(pause.reason)); no claims until "

@@ -34,7 +34,8 @@ extension Turbocode {
                 rate or usage limit that resets within --wait-for-reset is waited for. Exit status: 0 when every \
                 eligible issue reached its end (submitted for review; merged, with review.auto_merge); 3 when issues \
                 were set aside after failed runs (or, with auto_merge, ended in review unmerged); 4 when eligible \
-                work is held back by a paused driver (a limit that resets later, or a driver that cannot log in); \
+                work is held back (a paused driver whose limit resets later, a driver that cannot log in, or issues no agent \
+                of the pool can take); \
                 1 on an error.
                 """)
 
@@ -213,7 +214,8 @@ extension Turbocode {
             if snapshot.unassignable > snapshot.heldBack {
                 lines.append(
                     "  \(snapshot.unassignable - snapshot.heldBack) eligible issue(s) no agent of the pool can take "
-                        + "(capabilities or limits)")
+                        + "(capabilities, or limits.max_active_worktrees)")
+                code = exitHeldBack
             }
             lines.append("exit status \(code)" + (code == 0 ? " (every eligible issue reached its end)" : ""))
             return (lines.joined(separator: "\n"), code)
