@@ -38,8 +38,8 @@ struct APIController: Sendable {
         }
         api.post("issues/:issue/comments") { request, context in
             let body = try await request.decode(as: CommentRequest.self, context: context)
-            let comment = try await store.addComment(
-                to: try Self.issue(context), author: body.author ?? Self.actor(context), body: body.body)
+            let comment = try await IssueService(store: store).comment(
+                on: try Self.issue(context), body: body.body, author: body.author, caller: Self.caller(context))
             return EditedResponse(status: .created, response: Reply(CommentDocument(comment)))
         }
 
@@ -178,7 +178,7 @@ struct APIController: Sendable {
             }
             project = .id(all[0].id)
         }
-        let issue = try await store.createIssue(
+        let issue = try await IssueService(store: store).create(
             NewIssue(
                 project: project, title: body.title, description: body.description ?? "",
                 type: try body.type.map { try IssueType(parsing: $0) } ?? .task,
@@ -186,7 +186,8 @@ struct APIController: Sendable {
                 status: try body.status.map { try IssueStatus(parsing: $0) } ?? .open,
                 capabilities: body.capabilities ?? [], paths: body.paths ?? [],
                 createdBy: try body.createdBy.map { try IssueValidation.actor($0) } ?? Self.actor(context),
-                workRank: body.workRank, blockedBy: try (body.blockedBy ?? []).map { try IssueRef(parsing: $0) }))
+                workRank: body.workRank, blockedBy: try (body.blockedBy ?? []).map { try IssueRef(parsing: $0) }),
+            caller: Self.caller(context))
         return EditedResponse(
             status: .created, headers: [.location: "/api/v1/issues/\(issue.key)"], response: Reply(IssueDocument(issue))
         )

@@ -38,13 +38,7 @@ extension TurboTools {
             type: try IssueType(parsing: try arguments.requiredString("type")),
             priority: try IssuePriority(parsing: try arguments.requiredString("priority")), status: status,
             createdBy: caller.actor)
-        var issue = try await store.createIssue(new)
-        if let assignee {
-            var changes = IssueChanges()
-            changes.assignedTo = .some(assignee)
-            issue = try await store.updateIssue(.id(issue.id), changes)
-        }
-        return IssueDocument(issue)
+        return IssueDocument(try await IssueService(store: store).create(new, assignee: assignee, caller: caller))
     }
 
     func updateIssue(_ arguments: ToolArguments, caller: MCPCaller) async throws -> IssueDocument {

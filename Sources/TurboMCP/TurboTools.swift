@@ -75,10 +75,10 @@ public struct TurboTools: Sendable {
         case "create_issue": return try await createIssue(arguments, caller: caller)
         case "update_issue": return try await updateIssue(arguments, caller: caller)
         case "add_comment":
-            let author = try arguments.string("author_name").map { try IssueValidation.actor($0) } ?? caller.actor
             return CommentDocument(
-                try await store.addComment(
-                    to: try arguments.issue("issue_id"), author: author, body: try arguments.requiredString("content")))
+                try await IssueService(store: store).comment(
+                    on: try arguments.issue("issue_id"), body: try arguments.requiredString("content"),
+                    author: try arguments.string("author_name"), caller: caller))
         case "get_issue_comments":
             let ref = try arguments.issue("issue_id")
             let issue = try await store.issue(ref)

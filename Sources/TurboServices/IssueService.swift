@@ -7,6 +7,32 @@ public struct IssueService: Sendable {
 
     public init(store: any TurboStore) { self.store = store }
 
+    /// Creates an issue, assigned to `assignee` when given — which only a person may do.
+    public func create(_ new: NewIssue, assignee: String? = nil, caller: Caller) async throws -> Issue {
+        if assignee != nil, caller.agentID != nil {
+            throw TurboError.invalidInput("agents do not assign issues; an agent claims its work (claim_next_issue)")
+        }
+        let issue = try await store.createIssue(new)
+        guard let assignee else { return issue }
+        var changes = IssueChanges()
+        changes.assignedTo = .some(assignee)
+        return try await store.updateIssue(.id(issue.id), changes)
+    }
+
+    /// Adds a comment. A person may write it in another's name (`author`, e.g. relaying a reviewer); an agent writes
+    /// as itself only.
+    public func comment(on ref: IssueRef, body: String, author: String? = nil, caller: Caller) async throws -> Comment {
+        var written = caller.actor
+        if let author {
+            let named = try IssueValidation.actor(author)
+            guard caller.agentID == nil || named == caller.actor else {
+                throw TurboError.invalidInput("agents comment as themselves (\(caller.actor)), not as \(named)")
+            }
+            written = named
+        }
+        return try await store.addComment(to: ref, author: written, body: body)
+    }
+
     /// Changes fields and, with `status`, moves the issue — checking the move (and the caller's right to make it)
     /// before anything is written, so a refused status leaves the fields untouched too.
     public func update(

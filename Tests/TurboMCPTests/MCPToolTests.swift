@@ -254,4 +254,25 @@ struct MCPToolTests {
             #expect(stale.isError == true && Self.text(stale).contains("stale"), "\(Self.text(stale))")
         }
     }
+
+    /// Agents write as themselves and do not assign: a comment in a person's name and an issue created with an
+    /// assignee are refused with nothing written; a person may do both.
+    @Test func agentsCommentAsThemselvesAndDoNotAssign() async throws {
+        try await Self.withClient(caller: .agent("claude-1")) { client, store, _ in
+            let project = try await store.projects()[0]
+            _ = try await store.createIssue(NewIssue(project: .id(project.id), title: "Greet", status: .ready))
+            let forged = try await Self.call(
+                client, "add_comment", ["issue_id": "MCP-1", "content": "LGTM", "author_name": "user:ana"])
+            #expect(forged.isError == true && Self.text(forged).contains("agents comment as themselves"))
+            let own = try await Self.call(
+                client, "add_comment", ["issue_id": "MCP-1", "content": "on it", "author_name": "ai:claude-1"])
+            #expect(own.isError == false)
+            let assigned = try await Self.call(
+                client, "create_issue",
+                ["title": "Mine", "type": "task", "priority": "low", "assignee": "claude-1"])
+            #expect(assigned.isError == true && Self.text(assigned).contains("agents do not assign"))
+            #expect(try await store.comments(of: try IssueRef(parsing: "MCP-1")).map(\.author) == ["ai:claude-1"])
+            #expect(try await store.countIssues(IssueFilter()) == 1)
+        }
+    }
 }

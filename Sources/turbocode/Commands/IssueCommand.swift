@@ -68,11 +68,12 @@ extension Turbocode.IssueCommand {
             let blockers = try blockedBy.map { text throws(TurboError) in try IssueRef(parsing: text) }
             let issue = try await global.withStore { store, repository in
                 let project = try await ProjectSetup.resolve(self.project, repository: repository, store: store)
-                return try await store.createIssue(
+                return try await IssueService(store: store).create(
                     NewIssue(
                         project: .id(project.id), title: title, description: description, type: type.value,
                         priority: priority.value, status: ready ? .ready : .open, capabilities: capabilities,
-                        paths: paths, createdBy: currentUser(), workRank: rank, blockedBy: blockers))
+                        paths: paths, createdBy: currentUser(), workRank: rank, blockedBy: blockers),
+                    caller: .person(currentUserName()))
             }
             try global.emit(IssueDocument(issue), text: issue.key.description)
         }
@@ -242,7 +243,8 @@ extension Turbocode.IssueCommand {
         func run() async throws {
             let ref = try IssueRef(parsing: issue)
             let comment = try await global.withStore { store, _ in
-                try await store.addComment(to: ref, author: author ?? currentUser(), body: text)
+                try await IssueService(store: store).comment(
+                    on: ref, body: text, author: author, caller: .person(currentUserName()))
             }
             try global.emit(CommentDocument(comment), text: "Commented on \(comment.issueKey)")
         }
