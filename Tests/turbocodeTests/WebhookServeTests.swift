@@ -22,6 +22,14 @@ struct WebhookServeTests {
         }
     }
 
+    /// The first webhook's delivery log as the CLI prints it (for failure messages).
+    static func deliveryLog(_ cli: CLI) -> String {
+        guard let hooks = try? cli.run("webhook", "list", "--json").json() as? [[String: Any]],
+            let id = hooks.first?["id"] as? String, let log = try? cli.run("webhook", "deliveries", id, "--json")
+        else { return "?" }
+        return log.stdout
+    }
+
     static func wait(for count: Int, in log: URL) -> [[String: Any]] {
         for _ in 0..<3_000 where bodies(log).count < count { usleep(20_000) }
         return bodies(log)
@@ -57,9 +65,15 @@ struct WebhookServeTests {
             _ = try #require(first.line(from: .stderr) { $0.contains("turbocode serving on http://") })
             #expect(try cli.run("issue", "add", "Delivered while running").status == 0)
             let before = Self.wait(for: 1, in: log)
+            // On failure, the delivery log says whether attempts failed (and when the next one is due) or none was
+            // made; the receiver's own output says what it saw.
             #expect(
                 before.map { $0["type"] as? String } == ["issue.created"],
-                "\(first.output.stderrText.suffix(3_000))")
+                """
+                \(first.output.stderrText.suffix(3_000))
+                deliveries: \(Self.deliveryLog(cli))
+                receiver: \(receiver.output.stdoutText.suffix(2_000))\(receiver.output.stderrText.suffix(2_000))
+                """)
             // … and recorded as delivered, so what follows concerns the next event only.
             let hook = try #require(
                 (try cli.run("webhook", "list", "--json").json() as? [[String: Any]])?.first?["id"] as? String)
