@@ -47,9 +47,11 @@ struct WebhookServeTests {
                 python: python,
                 [Self.receiverScript, "serve", "--port-file", portFile.path, "--log", log.path])
             defer { receiver.kill() }
-            var port: String?
+            // A port only once the whole number is there (an empty file read mid-write once sent every delivery to
+            // port 80, refused, and then past the test's window by the retry schedule).
+            var port: Int?
             for _ in 0..<500 where port == nil {
-                port = try? String(contentsOf: portFile, encoding: .utf8)
+                port = (try? String(contentsOf: portFile, encoding: .utf8)).flatMap { Int($0) }
                 if port == nil { usleep(10_000) }
             }
             let receiverURL = "http://127.0.0.1:\(try #require(port))/hook"

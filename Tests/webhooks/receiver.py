@@ -9,6 +9,7 @@ logged request with the reference implementation (`standardwebhooks`) and prints
 """
 
 import argparse
+import os
 import json
 import sys
 import threading
@@ -42,8 +43,11 @@ def serve(options):
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    with open(options.port_file, "w") as handle:
+    # Written whole or not at all: a reader polling for the file must never see it empty or half written.
+    partial = options.port_file + ".partial"
+    with open(partial, "w") as handle:
         handle.write(str(server.server_address[1]))
+    os.replace(partial, options.port_file)
     server.serve_forever()
 
 
