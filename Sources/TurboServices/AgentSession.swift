@@ -2,6 +2,7 @@ public import Foundation
 import Synchronization
 public import TurboAgents
 public import TurboCore
+import TurboGit
 
 /// One issue's agent runs from assignment to submission or give-back, for the local pool (`turbocode up`) and remote
 /// workers (`turbocode agent run`) alike: starts the agent in the worktree, keeps the lease alive while the process
@@ -115,7 +116,7 @@ public struct AgentSession: Sendable {
                 testCommand: workspace.testCommand, allowedCommands: workspace.allowedCommands,
                 baseBranch: workspace.baseBranch)
             let plan = try driver.plan(request)
-            try Self.exclude(plan.excludes, in: worktree)
+            try await Self.exclude(plan.excludes, in: worktree)
             let environment = AgentEnvironment.build(
                 driver: agent.driver, inherited: ProcessInfo.processInfo.environment, configured: agent.environment,
                 turbo: turboEnvironment(mcpConfig: request.mcpConfigFile.path), extra: extraEnvironment,
@@ -211,20 +212,12 @@ public struct AgentSession: Sendable {
 
     /// Adds `patterns` (a CLI's housekeeping files) to the repository's `info/exclude`, so they are never seen as
     /// uncommitted work. The file is shared by every worktree of the repository and holds only ignore patterns.
-    static func exclude(_ patterns: [String], in worktree: String) throws {
+    static func exclude(_ patterns: [String], in worktree: String) async throws {
         guard !patterns.isEmpty else { return }
-        let dotGit = URL(fileURLWithPath: worktree).appendingPathComponent(".git")
-        var common = dotGit
-        // A linked worktree's `.git` is a file: `gitdir: <repo>/.git/worktrees/<name>`, whose `commondir` leads back.
-        if let text = try? String(contentsOf: dotGit, encoding: .utf8), text.hasPrefix("gitdir:") {
-            let gitDir = URL(
-                fileURLWithPath: text.dropFirst("gitdir:".count).trimmingCharacters(in: .whitespacesAndNewlines),
-                relativeTo: URL(fileURLWithPath: worktree, isDirectory: true))
-            let relative = (try? String(contentsOf: gitDir.appendingPathComponent("commondir"), encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            common = relative.map { URL(fileURLWithPath: $0, relativeTo: gitDir.appendingPathComponent("/")) } ?? gitDir
-        }
-        let info = common.standardizedFileURL.appendingPathComponent("info")
+        let common = try await GitRunner().run(
+            ["rev-parse", "--path-format=absolute", "--git-common-dir"], in: worktree
+        ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let info = URL(fileURLWithPath: common).appendingPathComponent("info")
         let file = info.appendingPathComponent("exclude")
         let existing = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
         let lines = Set(existing.split(separator: "\n").map(String.init))

@@ -1,10 +1,7 @@
 import AsyncHTTPClient
 import Foundation
-import Logging
 import NIOCore
 import NIOHTTP1
-import TurboAgents
-import TurboApp
 import TurboCore
 import TurboGit
 import TurboServices

@@ -8,10 +8,6 @@ import TurboCore
 import TurboMCP
 import TurboServices
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 extension Turbocode {
     struct Up: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
