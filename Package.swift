@@ -50,17 +50,24 @@ let package = Package(
             dependencies: ["TurboCore"],
             swiftSettings: swiftSettings
         ),
-        // Persistence adapter: SQLite through GRDB.
+        // The store's use cases, written once as SQL over an engine's primitives (transactions, binds, rows).
         .target(
-            name: "TurboSQLite",
-            dependencies: ["TurboCore", .product(name: "GRDB", package: "GRDB.swift")],
+            name: "TurboSQL",
+            dependencies: ["TurboCore"],
             swiftSettings: swiftSettings
         ),
-        // Persistence adapter: PostgreSQL through postgres-nio.
+        // Persistence engine: SQLite through GRDB.
+        .target(
+            name: "TurboSQLite",
+            dependencies: ["TurboCore", "TurboSQL", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // Persistence engine: PostgreSQL through postgres-nio.
         .target(
             name: "TurboPostgres",
             dependencies: [
                 "TurboCore",
+                "TurboSQL",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -161,7 +168,7 @@ let package = Package(
         .executableTarget(
             name: "ServerBench",
             dependencies: [
-                "BenchSupport", "TurboApp", "TurboServices", "TurboCore", "TurboHTTP", "TurboSQLite", .product(name: "Logging", package: "swift-log"),
+                "BenchSupport", "TurboApp", "TurboServices", "TurboCore", "TurboHTTP", "TurboSQLite", "TurboSQL", .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -178,7 +185,7 @@ let package = Package(
         .executableTarget(
             name: "OrchestratorBench",
             dependencies: [
-                "BenchSupport", "TurboApp", "TurboServices", "TurboAgents", "TurboCore", "TurboGit", "TurboSQLite",
+                "BenchSupport", "TurboApp", "TurboServices", "TurboAgents", "TurboCore", "TurboGit", "TurboSQLite", "TurboSQL",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/OrchestratorBench",
@@ -207,13 +214,13 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TurboSQLiteTests",
-            dependencies: ["TurboSQLite", "TurboCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["TurboSQLite", "TurboSQL", "TurboCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "TurboPostgresTests",
             dependencies: [
-                "TurboPostgres", "TurboCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                "TurboPostgres", "TurboSQL", "TurboCore", .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -232,7 +239,7 @@ let package = Package(
         .testTarget(
             name: "TurboHTTPTests",
             dependencies: [
-                "TurboHTTP", "TurboCore", "TurboSQLite", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "TurboHTTP", "TurboCore", "TurboSQLite", "TurboSQL", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
@@ -254,7 +261,7 @@ let package = Package(
         .testTarget(
             name: "TurboWebhooksTests",
             dependencies: [
-                "TurboWebhooks", "TurboCore", "TurboSQLite", .product(name: "Logging", package: "swift-log"),
+                "TurboWebhooks", "TurboCore", "TurboSQLite", "TurboSQL", .product(name: "Logging", package: "swift-log"),
             ], swiftSettings: swiftSettings),
         .testTarget(
             name: "TurboMCPTests",

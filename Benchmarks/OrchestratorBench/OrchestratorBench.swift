@@ -5,6 +5,7 @@ import TurboAgents
 import TurboApp
 import TurboCore
 import TurboGit
+import TurboSQL
 import TurboSQLite
 import TurboServices
 

@@ -11,6 +11,7 @@ import Synchronization
 import TurboApp
 import TurboCore
 import TurboHTTP
+import TurboSQL
 import TurboSQLite
 import TurboServices
 

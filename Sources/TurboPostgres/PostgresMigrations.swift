@@ -259,10 +259,6 @@ enum PostgresMigrations {
 enum PostgresLocks {
     /// Held while migrating.
     static let migrations = 742_001
-    /// Held from the event insert to commit, so events commit in id order and readers that page by id miss none.
-    static let eventLog = 742_002
     /// The `LISTEN`/`NOTIFY` channel told of every commit that wrote events.
     static let eventChannel = "turbocode_events"
-    /// Held while adding a dependency, so two concurrent additions cannot close a cycle together.
-    static let dependencyGraph = 742_003
 }

@@ -8,6 +8,7 @@ import NIOWebSocket
 import Testing
 import TurboCore
 import TurboHTTP
+import TurboSQL
 import TurboSQLite
 
 /// The event WebSocket over a real socket: replay, live events (also from another store handle on the same file),

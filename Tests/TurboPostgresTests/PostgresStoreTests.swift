@@ -3,6 +3,7 @@ import Logging
 import Testing
 import TurboCore
 import TurboPostgres
+import TurboSQL
 
 /// PostgreSQL specifics: migrations shared by concurrent coordinators, and numbering across separate clients.
 @Suite(.timeLimit(.minutes(2)))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TurboCore
+import TurboSQL
 import TurboSQLite
 
 /// SQLite specifics: the file, WAL, named migrations, and several connections (as several CLI processes) at once.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 import TurboCore
+import TurboSQL
 import TurboSQLite
 import TurboWebhooks
 

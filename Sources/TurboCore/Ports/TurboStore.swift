@@ -1,10 +1,15 @@
 public import Foundation
 
-/// The one persistence port. Every mutating method runs in a single transaction that also writes its event rows,
-/// checks its guards inside that transaction, and writes nothing when it throws.
+/// The persistence port, in focused parts: ``IssueStore``, ``WorkStore``, ``WorktreeStore``, ``TokenStore``,
+/// ``WebhookStore`` and ``EventStore``. Every mutating method runs in a single transaction that also writes its event
+/// rows, checks its guards inside that transaction, and writes nothing when it throws.
 ///
-/// Adapters: `SQLiteStore` (GRDB) and `PostgresStore` (postgres-nio); one conformance suite tests both.
-public protocol TurboStore: Sendable {
+/// One implementation, `SQLStore` (module TurboSQL), on two engines: `SQLiteStore` (GRDB) and `PostgresStore`
+/// (postgres-nio); one conformance suite tests both.
+public protocol TurboStore: IssueStore, WorkStore, WorktreeStore, TokenStore, WebhookStore, EventStore {}
+
+/// Projects, issues, their dependencies, comments and work logs.
+public protocol IssueStore: Sendable {
     // MARK: Projects
 
     /// Creates a project; a duplicate key is ``TurboError/duplicateProjectKey(_:)``.
@@ -61,42 +66,10 @@ public protocol TurboStore: Sendable {
     func workLogs(of ref: IssueRef) async throws -> [WorkLog]
     /// Every active work session, oldest first.
     func activeWorkLogs() async throws -> [WorkLog]
+}
 
-    // MARK: Worktrees and conflicts
-
-    /// Records an issue's new worktree, fills the active work log's path and branch, writes `worktree.created`.
-    /// Recording the same path again returns the existing record.
-    func recordWorktree(of ref: IssueRef, path: String, branch: String, baseCommit: String) async throws
-        -> WorktreeRecord
-    /// The issue's active worktree, if any.
-    func worktree(of ref: IssueRef) async throws -> WorktreeRecord?
-    /// Every active worktree (of one project when given), by issue key.
-    func activeWorktrees(project: ProjectRef?) async throws -> [WorktreeRecord]
-    /// Marks the issue's active worktree removed and writes `worktree.removed` with the reason.
-    func markWorktreeRemoved(of ref: IssueRef, reason: String) async throws -> WorktreeRecord
-    /// Replaces the predicted conflicts of a project with `current` (conflicting pairs only): new pairs write
-    /// `conflict.detected`, pairs that no longer conflict write `conflict.resolved`.
-    func replaceConflicts(project: ProjectRef, current: [ConflictRecord]) async throws -> ConflictChanges
-    /// The conflicts currently predicted (of one project when given).
-    func conflicts(project: ProjectRef?) async throws -> [ConflictRecord]
-    /// Merge simulations of a project by `left-commit right-commit`, clean ones included (empty paths), so a pair
-    /// is simulated again only when one side moves.
-    func mergeChecks(project: ProjectRef) async throws -> [String: [String]]
-    /// Replaces the project's stored merge simulations.
-    func saveMergeChecks(project: ProjectRef, _ checks: [String: [String]]) async throws
-
-    // MARK: Tokens
-
-    /// Stores a token by the SHA-256 of its secret and writes `token.created` (without the secret).
-    func createToken(role: TokenRole, agentID: String?, name: String?, hash: String, prefix: String) async throws
-        -> APIToken
-    /// Every token, newest first, revoked ones included.
-    func tokens() async throws -> [APIToken]
-    /// Revokes a token named by id or by its prefix; writes `token.revoked`.
-    func revokeToken(_ idOrPrefix: String) async throws -> APIToken
-    /// The active token whose secret hashes to `hash`, if any.
-    func token(hash: String) async throws -> APIToken?
-
+/// Leases with fencing, the work they start and end, and the checks recorded on issues.
+public protocol WorkStore: Sendable {
     // MARK: Leases
 
     /// Grants `agent` the lease on a `ready` issue whose blockers are all finished, in one transaction: the epoch is
@@ -146,7 +119,51 @@ public protocol TurboStore: Sendable {
     func checks(of ref: IssueRef) async throws -> [Check]
     /// Every check since `since` (all when nil), oldest first.
     func checks(since: Date?) async throws -> [Check]
+}
 
+/// Worktrees, predicted conflicts and the merge checks of a project.
+public protocol WorktreeStore: Sendable {
+    // MARK: Worktrees and conflicts
+
+    /// Records an issue's new worktree, fills the active work log's path and branch, writes `worktree.created`.
+    /// Recording the same path again returns the existing record.
+    func recordWorktree(of ref: IssueRef, path: String, branch: String, baseCommit: String) async throws
+        -> WorktreeRecord
+    /// The issue's active worktree, if any.
+    func worktree(of ref: IssueRef) async throws -> WorktreeRecord?
+    /// Every active worktree (of one project when given), by issue key.
+    func activeWorktrees(project: ProjectRef?) async throws -> [WorktreeRecord]
+    /// Marks the issue's active worktree removed and writes `worktree.removed` with the reason.
+    func markWorktreeRemoved(of ref: IssueRef, reason: String) async throws -> WorktreeRecord
+    /// Replaces the predicted conflicts of a project with `current` (conflicting pairs only): new pairs write
+    /// `conflict.detected`, pairs that no longer conflict write `conflict.resolved`.
+    func replaceConflicts(project: ProjectRef, current: [ConflictRecord]) async throws -> ConflictChanges
+    /// The conflicts currently predicted (of one project when given).
+    func conflicts(project: ProjectRef?) async throws -> [ConflictRecord]
+    /// Merge simulations of a project by `left-commit right-commit`, clean ones included (empty paths), so a pair
+    /// is simulated again only when one side moves.
+    func mergeChecks(project: ProjectRef) async throws -> [String: [String]]
+    /// Replaces the project's stored merge simulations.
+    func saveMergeChecks(project: ProjectRef, _ checks: [String: [String]]) async throws
+}
+
+/// API tokens (only their hashes are stored).
+public protocol TokenStore: Sendable {
+    // MARK: Tokens
+
+    /// Stores a token by the SHA-256 of its secret and writes `token.created` (without the secret).
+    func createToken(role: TokenRole, agentID: String?, name: String?, hash: String, prefix: String) async throws
+        -> APIToken
+    /// Every token, newest first, revoked ones included.
+    func tokens() async throws -> [APIToken]
+    /// Revokes a token named by id or by its prefix; writes `token.revoked`.
+    func revokeToken(_ idOrPrefix: String) async throws -> APIToken
+    /// The active token whose secret hashes to `hash`, if any.
+    func token(hash: String) async throws -> APIToken?
+}
+
+/// Webhook subscriptions, their delivery queue and claims.
+public protocol WebhookStore: Sendable {
     // MARK: Webhooks
 
     /// Creates a subscription whose outbox starts after the newest event (it receives what commits from now on).
@@ -190,7 +207,10 @@ public protocol TurboStore: Sendable {
     func redeliver(_ id: UUID) async throws -> WebhookDelivery
     /// Writes an event outside any other change (`webhook.test`).
     func appendEvent(_ draft: EventDraft) async throws -> Int64
+}
 
+/// The queue snapshot and the event log.
+public protocol EventStore: Sendable {
     // MARK: Queue and events
 
     /// The ready issues, their blockers and the in-flight issues of a project (all projects when nil), read in one
@@ -202,7 +222,7 @@ public protocol TurboStore: Sendable {
     func latestEventID() async throws -> Int64
 }
 
-extension TurboStore {
+extension EventStore {
     /// The work queue of a project (DESIGN §4): eligible issues in order, then the ineligible ready ones.
     public func queue(project: ProjectRef?) async throws -> [QueueEntry] {
         WorkQueue.rank(try await queueSnapshot(project: project))

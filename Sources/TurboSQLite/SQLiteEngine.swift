@@ -1,0 +1,298 @@
+import Foundation
+import GRDB
+import TurboCore
+public import TurboSQL
+
+/// The embedded engine: one SQLite file in WAL mode through GRDB.
+///
+/// A write transaction spans several asynchronous statements (the use cases are written once, over async
+/// primitives), so it is opened with `BEGIN IMMEDIATE` and closed by `COMMIT` or `ROLLBACK` across GRDB accesses
+/// (`Configuration.allowsUnsafeTransactions`). Within the process, a FIFO gate lets one transaction at a time use
+/// the writer connection; across processes `BEGIN IMMEDIATE` takes SQLite's write lock, and `busy_timeout` makes
+/// other processes wait instead of failing. Reads go to the pool's reader connections and see committed data.
+public struct SQLiteEngine: SQLEngine {
+    let writer: any DatabaseWriter
+    private let gate = TransactionGate()
+
+    init(writer: any DatabaseWriter) {
+        self.writer = writer
+    }
+
+    /// The configuration every connection uses.
+    static func configuration() -> Configuration {
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.foreignKeysEnabled = true
+        config.allowsUnsafeTransactions = true
+        return config
+    }
+
+    public func write<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
+        try await serialized(begin: "BEGIN IMMEDIATE", body)
+    }
+
+    /// A deferred transaction on the writer connection: SQLite offers no way to hold a reader connection across
+    /// asynchronous statements, so a snapshot waits its turn with the writes.
+    public func snapshot<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
+        try await serialized(begin: "BEGIN DEFERRED", body)
+    }
+
+    private func serialized<T: Sendable>(
+        begin: String, _ body: @Sendable (any SQLTransaction) async throws -> T
+    ) async throws -> T {
+        await gate.enter()
+        do {
+            let value = try await transaction(begin: begin, body)
+            await gate.leave()
+            return value
+        } catch {
+            await gate.leave()
+            throw error
+        }
+    }
+
+    private func transaction<T: Sendable>(
+        begin: String, _ body: @Sendable (any SQLTransaction) async throws -> T
+    ) async throws -> T {
+        do {
+            try await writer.writeWithoutTransaction { db in try db.execute(sql: begin) }
+        } catch {
+            throw Self.translate(error)
+        }
+        let transaction = SQLiteTransaction(writer: writer, writes: true)
+        do {
+            let value = try await body(transaction)
+            try await writer.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
+            return value
+        } catch {
+            Self.rollback(writer)
+            throw Self.translate(error)
+        }
+    }
+
+    public func read<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
+        if writer is DatabasePool {
+            do {
+                return try await body(SQLiteTransaction(writer: writer, writes: false))
+            } catch {
+                throw Self.translate(error)
+            }
+        }
+        // One connection (in memory): wait for the open transaction, whose changes it would otherwise see.
+        await gate.enter()
+        do {
+            let value = try await body(SQLiteTransaction(writer: writer, writes: false))
+            await gate.leave()
+            return value
+        } catch {
+            await gate.leave()
+            throw Self.translate(error)
+        }
+    }
+
+    /// Synchronous, so that a cancelled task still ends its transaction.
+    private static func rollback(_ writer: any DatabaseWriter) {
+        try? writer.writeWithoutTransaction { db in
+            if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
+        }
+    }
+
+    static func translate(_ error: any Error) -> any Error {
+        if let error = error as? DatabaseError { return TurboError.storage(error.message ?? "\(error)") }
+        return error
+    }
+}
+
+/// Statements of one write transaction (on the writer connection) or one run of reads (on the readers).
+final class SQLiteTransaction: SQLTransaction {
+    let dialect = SQLDialect.sqlite
+    private let writer: any DatabaseWriter
+    private let writes: Bool
+    private var clock: Date?
+
+    init(writer: any DatabaseWriter, writes: Bool) {
+        self.writer = writer
+        self.writes = writes
+    }
+
+    func now() async throws -> Date {
+        if let clock { return clock }
+        let now = Date.storageNow()
+        clock = now
+        return now
+    }
+
+    func rows(_ sql: TurboSQL.SQL) async throws -> [any SQLRow] {
+        let (text, arguments) = Self.statement(sql)
+        if writes {
+            return try await writer.writeWithoutTransaction { db in try SQLiteRow.fetchAll(db, text, arguments) }
+        }
+        return try await writer.read { db in try SQLiteRow.fetchAll(db, text, arguments) }
+    }
+
+    func execute(_ sql: TurboSQL.SQL) async throws {
+        guard writes else {
+            throw TurboError.storage("a write statement in a read: \(sql.render { _, _ in "?" }.text)")
+        }
+        let (text, arguments) = Self.statement(sql)
+        try await writer.writeWithoutTransaction { db in try db.execute(sql: text, arguments: arguments) }
+    }
+
+    func lock(_ lock: SQLLock) async throws {
+        // Write transactions are serialized already.
+    }
+
+    func appendEvents(_ events: [EventDraft]) async throws {
+        guard !events.isEmpty else { return }
+        let now = try await now()
+        let values = events.map { event -> TurboSQL.SQL in
+            "(\(event.type.rawValue), \(event.subject), \(json: event.payloadJSON), \(now))"
+        }
+        try await execute(
+            "INSERT INTO events (type, subject, payload, created_at) VALUES " + SQL.joined(values, separator: ", "))
+    }
+
+    static func statement(_ sql: TurboSQL.SQL) -> (String, StatementArguments) {
+        let (text, values) = sql.render { _, _ in "?" }
+        return (text, StatementArguments(values.map(databaseValue)))
+    }
+
+    static func databaseValue(_ value: SQLValue) -> DatabaseValue {
+        switch value {
+        case .null: .null
+        case .text(let text): text.databaseValue
+        case .integer(let number): number.databaseValue
+        case .real(let number): number.databaseValue
+        case .boolean(let flag): (flag ? 1 : 0).databaseValue
+        case .date(let date): date.databaseValue
+        case .uuid(let id): id.lowercasedString.databaseValue
+        case .texts(let list): StringArray.encode(list).databaseValue
+        case .json(let text): text.databaseValue
+        }
+    }
+}
+
+/// A row's values, copied out of GRDB's connection so that it can cross tasks, read through ``SQLRow``.
+struct SQLiteRow: SQLRow, Sendable {
+    /// The column indexes by name, shared by the rows of one result.
+    final class Columns: Sendable {
+        let indexes: [String: Int]
+
+        init(_ names: [String]) {
+            var indexes: [String: Int] = [:]
+            for (index, name) in names.enumerated() where indexes[name] == nil { indexes[name] = index }
+            self.indexes = indexes
+        }
+    }
+
+    let columns: Columns
+    let values: [DatabaseValue]
+
+    /// Runs a (cached) statement and copies its rows.
+    static func fetchAll(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> [SQLiteRow] {
+        let statement = try db.cachedStatement(sql: sql)
+        let columns = Columns(statement.columnNames)
+        let cursor = try Row.fetchCursor(statement, arguments: arguments)
+        var rows: [SQLiteRow] = []
+        while let row = try cursor.next() {
+            rows.append(SQLiteRow(columns: columns, values: Array(row.databaseValues)))
+        }
+        return rows
+    }
+
+    private func value(_ column: String) throws -> DatabaseValue {
+        guard let index = columns.indexes[column] else { throw TurboError.storage("no column \(column)") }
+        return values[index]
+    }
+
+    func optionalString(_ column: String) throws -> String? {
+        switch try value(column).storage {
+        case .null: nil
+        case .string(let text): text
+        case .int64(let number): String(number)
+        case .double(let number): String(number)
+        case .blob(let data): String(decoding: data, as: UTF8.self)
+        }
+    }
+
+    func optionalInt64(_ column: String) throws -> Int64? {
+        switch try value(column).storage {
+        case .null: return nil
+        case .int64(let number): return number
+        case .double(let number): return Int64(number)
+        case .string(let text):
+            guard let number = Int64(text) else { throw TurboError.storage("not a number in \(column): \(text)") }
+            return number
+        case .blob: throw TurboError.storage("not a number in \(column)")
+        }
+    }
+
+    func optionalDouble(_ column: String) throws -> Double? {
+        switch try value(column).storage {
+        case .null: return nil
+        case .int64(let number): return Double(number)
+        case .double(let number): return number
+        case .string(let text):
+            guard let number = Double(text) else { throw TurboError.storage("not a number in \(column): \(text)") }
+            return number
+        case .blob: throw TurboError.storage("not a number in \(column)")
+        }
+    }
+
+    func optionalBool(_ column: String) throws -> Bool? {
+        try optionalInt64(column).map { $0 != 0 }
+    }
+
+    func optionalDate(_ column: String) throws -> Date? {
+        let value = try value(column)
+        if value.isNull { return nil }
+        guard let date = Date.fromDatabaseValue(value) else { throw TurboError.storage("not a date in \(column)") }
+        return date
+    }
+
+    func optionalUUID(_ column: String) throws -> UUID? {
+        guard let text = try optionalString(column) else { return nil }
+        guard let id = UUID(uuidString: text) else { throw TurboError.storage("malformed id '\(text)' in \(column)") }
+        return id
+    }
+
+    func strings(_ column: String) throws -> [String] {
+        StringArray.decode(try optionalString(column) ?? "[]")
+    }
+
+    func json(_ column: String) throws -> String {
+        try optionalString(column) ?? "null"
+    }
+}
+
+/// A first-in, first-out lock for async code: one holder at a time, the others suspended in arrival order.
+actor TransactionGate {
+    private var held = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func enter() async {
+        guard held else {
+            held = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func leave() {
+        if waiting.isEmpty {
+            held = false
+        } else {
+            // The lock passes to the next waiter without being released.
+            waiting.removeFirst().resume()
+        }
+    }
+}
+
+extension Date {
+    /// Now, at the millisecond precision SQLite stores: the value GRDB will read back, so that what a write returns
+    /// equals what a later read returns.
+    static func storageNow() -> Date {
+        let now = Date()
+        return Date.fromDatabaseValue(now.databaseValue) ?? now
+    }
+}
