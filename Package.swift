@@ -32,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", exact: "2.8.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", exact: "1.13.4"),
+        .package(url: "https://github.com/swift-server/swift-openapi-async-http-client", exact: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
@@ -78,6 +80,22 @@ let package = Package(
             name: "TurboGit",
             dependencies: ["TurboCore", .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: swiftSettings
+        ),
+        // The typed REST client: types and operations generated from openapi.yaml (scripts/generate-openapi.sh; the
+        // output is committed and checked against openapi.yaml by a test), with the token and refusal handling.
+        .target(
+            name: "TurboAPI",
+            dependencies: [
+                "TurboCore",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            exclude: ["Generated/checksums.txt"],
+            // Not InternalImportsByDefault: the generated files import with explicit access levels already.
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("MemberImportVisibility")]
         ),
         // The REST API (Hummingbird).
         .target(
@@ -150,6 +168,7 @@ let package = Package(
             name: "turbocode",
             dependencies: [
                 "TurboApp", "TurboServices", "TurboCore", "TurboGit", "TurboHTTP", "TurboMCP", "TurboWebhooks", "TurboAgents",
+                "TurboAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -240,6 +259,7 @@ let package = Package(
             name: "TurboHTTPTests",
             dependencies: [
                 "TurboHTTP", "TurboCore", "TurboSQLite", "TurboSQL", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),

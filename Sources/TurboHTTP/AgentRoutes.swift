@@ -49,7 +49,7 @@ struct AgentRoutes: Sendable {
                     branch: started.worktree.branch,
                     baseBranch: try await store.project(.id(started.issue.projectID)).baseBranch)
             }
-            return try await Reply(claimed).response(from: request, context: context)
+            return try Reply(claimed).response(from: request, context: context)
         }
         api.post("issues/:issue/heartbeat") { request, context in
             let (ref, agent, body) = try await fenced(request, context, as: HeartbeatRequest.self)

@@ -1,10 +1,12 @@
+import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
 import TurboCore
-import TurboHTTP
 import TurboSQLite
+
+@testable import TurboHTTP
 
 /// Rate limits, metrics, request ids and the OpenAPI document.
 @Suite(.timeLimit(.minutes(1)))
@@ -101,6 +103,47 @@ struct OperationsTests {
             #expect(registered.subtracting(described).sorted() == [], "routes missing from the OpenAPI document")
             #expect(described.subtracting(registered).sorted() == [], "documented routes that do not exist")
         }
+    }
+
+    /// The code generated from `openapi.yaml` (the served document and the typed client) is what
+    /// `scripts/generate-openapi.sh` made from the current `openapi.yaml` and config: their SHA-256 match the
+    /// manifest the script wrote, so an edit of the spec without regenerating, or a hand edit of generated code, fails.
+    @Test func theGeneratedCodeIsCurrentWithOpenAPIYaml() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let manifest = try String(
+            contentsOf: root.appendingPathComponent("Sources/TurboAPI/Generated/checksums.txt"), encoding: .utf8)
+        let entries = manifest.split(separator: "\n").filter { !$0.hasPrefix("#") }.map {
+            $0.split(separator: " ", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        let files = Set(entries.map { $0[1] })
+        #expect(files.isSuperset(of: ["openapi.yaml", "Sources/TurboHTTP/OpenAPIDocument.swift"]))
+        let generated = try FileManager.default.contentsOfDirectory(
+            atPath: root.appendingPathComponent("Sources/TurboAPI/Generated").path
+        ).filter { $0.hasSuffix(".swift") }.map { "Sources/TurboAPI/Generated/\($0)" }
+        #expect(Set(generated).subtracting(files).sorted() == [], "generated files the manifest does not know")
+        for entry in entries {
+            let data = try Data(contentsOf: root.appendingPathComponent(entry[1]))
+            let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+            #expect(digest == entry[0], "\(entry[1]) changed since scripts/generate-openapi.sh ran; run it again")
+        }
+    }
+
+    /// The document's enums are the domain's: statuses, types, priorities, closing reasons, work outcomes and event
+    /// types are defined once in Swift, and `openapi.yaml` lists the same values.
+    @Test func theDocumentsEnumsAreTheDomainsEnums() throws {
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: Data(OpenAPI.json.utf8)) as? [String: Any])
+        let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        func values(_ name: String) -> [String] {
+            ((schemas[name] as? [String: Any])?["enum"] as? [Any] ?? []).compactMap { $0 as? String }
+        }
+        #expect(values("IssueStatus") == IssueStatus.allCases.map(\.rawValue))
+        #expect(values("IssueType") == IssueType.allCases.map(\.rawValue))
+        #expect(values("IssuePriority") == IssuePriority.allCases.map(\.rawValue))
+        #expect(values("ClosedReason") == ClosedReason.allCases.map(\.rawValue))
+        #expect(values("WorkOutcome") == WorkOutcome.allCases.map(\.rawValue))
+        #expect(values("EventType") == EventType.allCases.map(\.rawValue))
     }
 
     /// `/api/v1/issues/:issue` → `/api/v1/issues/{issue}`.

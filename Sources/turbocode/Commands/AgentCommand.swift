@@ -122,7 +122,7 @@ extension Turbocode {
                         copy: section?.copy ?? [], setup: section?.setup ?? [], teardown: [],
                         timeout: .seconds(section?.timeout ?? 600)),
                     testCommand: file.testCommand, allowedCommands: file.allowedCommands(for: agent))
-                let worker = RemoteWorker(
+                let worker = try RemoteWorker(
                     settings: settings, coordinator: coordinator, token: token, logger: logger,
                     report: { Output.line("\(Orchestrator.clock()) \($0)") })
                 Output.note(

@@ -1,43 +1,29 @@
-import AsyncHTTPClient
 import Foundation
-import NIOCore
-import NIOHTTP1
+import TurboAPI
 import TurboCore
 import TurboGit
 import TurboServices
 
-/// The coordinator as a remote worker sees it: the REST API with the worker's agent token.
-struct CoordinatorClient: Sendable {
-    let base: String
-    /// Nil: no Authorization header (a server on loopback that does not require tokens for reads).
-    let token: String?
-
-    /// A refusal from the coordinator, with its HTTP status and error code.
-    struct Refused: Error, CustomStringConvertible {
-        var status: Int
-        var message: String
-        var description: String { "\(status) \(message)" }
-    }
-
-    /// Calls `path` under /api/v1 (POST with a body, else GET); the decoded JSON, nil for an empty answer.
-    func call(_ path: String, body: [String: Any]? = nil) async throws -> Any? {
-        var request = HTTPClientRequest(url: base + "/api/v1" + path)
-        request.method = body == nil ? .GET : .POST
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+extension CoordinatorAPI {
+    /// Runs a call on a leased issue; the refusals an agent session handles become its errors: a stale epoch (409
+    /// `stale_lease`), and with `lostWhenForbidden` a lease held by another agent or an issue gone (403, 404), as
+    /// ``TurboError/staleLease(issue:reason:)``; a refused submission the agent can fix (409 `conflicting_state`) as
+    /// ``TurboError/conflictingState(_:)``.
+    func fenced<T: Sendable>(
+        _ issue: IssueKey, lostWhenForbidden: Bool = false, _ body: () async throws -> T
+    ) async throws -> T {
+        do {
+            return try await body()
+        } catch let refusal as APIRefusal {
+            let lost = refusal.code == "stale_lease" || (lostWhenForbidden && [403, 404].contains(refusal.status))
+            if lost {
+                throw TurboError.staleLease(issue: issue.description, reason: "\(refusal.code): \(refusal.message)")
+            }
+            if refusal.code == "conflicting_state" {
+                throw TurboError.conflictingState("\(refusal.code): \(refusal.message)")
+            }
+            throw refusal
         }
-        let (status, bytes) = try await Turbocode.Api.call(request, base: base)
-        if status == 409, Turbocode.Api.errorCode(bytes) == "stale_lease" {
-            throw TurboError.staleLease(issue: path, reason: Turbocode.Api.errorMessage(bytes))
-        }
-        // A refusal the agent can fix (nothing committed, files left over): the session explains it in a nudge.
-        if status == 409, Turbocode.Api.errorCode(bytes) == "conflicting_state" {
-            throw TurboError.conflictingState(Turbocode.Api.errorMessage(bytes))
-        }
-        guard status < 400 else { throw Refused(status: status, message: Turbocode.Api.errorMessage(bytes)) }
-        return bytes.isEmpty ? nil : try JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed])
     }
 }
 
@@ -45,7 +31,7 @@ struct CoordinatorClient: Sendable {
 /// the coordinator through git hooks as they are made; a submission pushes once more first. Usage and permission
 /// denials stay in the worker's logs (the coordinator has no route for them yet).
 struct CoordinatorWorkSource: WorkSource {
-    let client: CoordinatorClient
+    let client: CoordinatorAPI
     let issue: IssueKey
     let epoch: Int
     let agent: String
@@ -56,46 +42,47 @@ struct CoordinatorWorkSource: WorkSource {
     let report: @Sendable (String) -> Void
 
     func heartbeat() async throws {
-        do {
-            _ = try await client.call("/issues/\(issue)/heartbeat", body: ["epoch": epoch])
-        } catch let refused as CoordinatorClient.Refused where refused.status == 403 || refused.status == 404 {
-            // The lease went to another agent (or the issue is gone): as lost as a stale epoch.
-            throw TurboError.staleLease(issue: issue.description, reason: refused.message)
+        // The lease went to another agent (or the issue is gone): as lost as a stale epoch.
+        _ = try await client.fenced(issue, lostWhenForbidden: true) {
+            try await client.heartbeat(issue.description, epoch: epoch)
         }
     }
 
     func state() async throws -> AgentSession.State {
-        let document = try await client.call("/issues/\(issue)") as? [String: Any]
-        guard let text = document?["status"] as? String, let status = IssueStatus(rawValue: text) else {
-            throw TurboError.invalidInput("the coordinator did not say \(issue)'s status")
-        }
-        let last = (try await client.call("/issues/\(issue)/work-logs") as? [[String: Any]])?.last
+        let status = try await client.issue(issue.description).status
+        let last = try await client.workLogs(issue.description).last
         return .from(
-            startedBy: last?["started_by"] as? String, active: last.map { !($0["ended_at"] is String) } ?? false,
-            outcome: (last?["outcome"] as? String).flatMap(WorkOutcome.init(rawValue:)), agent: agent, status: status)
+            startedBy: last?.startedBy, active: last?.active ?? false, outcome: last?.outcome, agent: agent,
+            status: status)
     }
 
     func submit() async throws {
         if let worktree { try await RemoteWorker.push(git: git, remote: remote, branch: branch, from: worktree) }
-        _ = try await client.call("/issues/\(issue)/submit", body: ["epoch": epoch])
+        _ = try await client.fenced(issue) { try await client.submit(issue.description, epoch: epoch) }
     }
 
     /// `release` back to the queue, or `blocked` (the route that sets an issue aside with a comment); a busy
     /// coordinator may fail a call, and the lease would only come back at its expiry, so it is tried a few times.
     func giveBack(_ after: AgentSession.Aftermath) async {
-        let path: String
+        let setAside: Bool
         switch after.giveBack {
         case .none: return
-        case .ready: path = "release"
-        case .setAside: path = "blocked"
+        case .ready: setAside = false
+        case .setAside: setAside = true
         }
         let (client, issue, epoch) = (client, issue, epoch)
         let reason = after.comment ?? after.reason
         var lastError: (any Error)?
         for attempt in 0..<4 {
             do {
-                _ = try await Task {
-                    _ = try await client.call("/issues/\(issue)/\(path)", body: ["epoch": epoch, "reason": reason])
+                try await Task {
+                    try await client.fenced(issue) {
+                        if setAside {
+                            try await client.reportBlocked(issue.description, epoch: epoch, reason: reason)
+                        } else {
+                            try await client.release(issue.description, epoch: epoch, reason: reason)
+                        }
+                    }
                 }.value
                 return
             } catch TurboError.staleLease {

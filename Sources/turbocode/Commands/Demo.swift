@@ -232,7 +232,7 @@ extension Turbocode {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["git", "-C", directory] + arguments
             let output = FileManager.default.temporaryDirectory.appendingPathComponent("demo-git-\(UUID().uuidString)")
-            FileManager.default.createFile(atPath: output.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
             defer { try? FileManager.default.removeItem(at: output) }
             process.standardOutput = try FileHandle(forWritingTo: output)
             process.standardError = FileHandle.nullDevice

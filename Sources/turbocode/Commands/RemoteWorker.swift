@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TurboAPI
 import TurboAgents
 import TurboApp
 import TurboCore
@@ -39,7 +40,7 @@ actor RemoteWorker {
     }
 
     let settings: Settings
-    let client: CoordinatorClient
+    let client: CoordinatorAPI
     /// The worker's agent token, also given to its agents.
     let token: String
     let git: GitRepository
@@ -61,9 +62,9 @@ actor RemoteWorker {
     init(
         settings: Settings, coordinator: String, token: String, logger: Logger,
         report: @escaping @Sendable (String) -> Void
-    ) {
+    ) throws {
         self.settings = settings
-        self.client = CoordinatorClient(base: coordinator, token: token)
+        self.client = try CoordinatorAPI(base: coordinator, token: token)
         self.token = token
         self.git = GitRepository(root: settings.repository.root)
         self.worktrees = Worktrees(
@@ -143,29 +144,19 @@ actor RemoteWorker {
     }
 
     private func claim() async throws -> RemoteClaim? {
-        let body: [String: Any] = ["capabilities": settings.agent.capabilities, "location": location]
-        guard let answer = try await client.call("/queue/claim", body: body) as? [String: Any] else { return nil }
-        guard let issue = answer["issue"] as? [String: Any], let keyText = issue["key"] as? String,
-            let key = IssueKey(parsing: keyText), let epoch = answer["epoch"] as? Int,
-            let branch = answer["branch"] as? String, let base = answer["base_branch"] as? String
-        else { throw TurboError.invalidInput("the coordinator's claim answer is not what this worker understands") }
+        guard let claimed = try await client.claim(capabilities: settings.agent.capabilities, location: location)
+        else { return nil }
+        let issue = claimed.issue
+        let key = issue.key.description
         // The brief for the prompt: blockers and comments are best effort (the prompt works without them).
-        let dependencies = (try? await client.call("/issues/\(key)/dependencies")) as? [String: Any]
-        let comments = (try? await client.call("/issues/\(key)/comments")) as? [[String: Any]] ?? []
-        let blockers = (dependencies?["blockers"] as? [[String: Any]] ?? []).map {
-            (
-                key: $0["key"] as? String ?? "", title: $0["title"] as? String ?? "",
-                status: $0["status"] as? String ?? ""
-            )
-        }
+        let blockers = (try? await client.blockers(key)) ?? []
+        let comments = (try? await client.comments(key)) ?? []
         let brief = Prompt.Brief(
-            key: keyText, title: issue["title"] as? String ?? "", type: issue["type"] as? String ?? "task",
-            priority: issue["priority"] as? String ?? "medium", capabilities: issue["capabilities"] as? [String] ?? [],
-            paths: issue["paths"] as? [String] ?? [], description: issue["description"] as? String ?? "",
-            blockers: blockers,
-            comments: comments.map { (author: $0["author"] as? String ?? "", body: $0["body"] as? String ?? "") })
+            key: key, title: issue.title, type: issue.type, priority: issue.priority, capabilities: issue.capabilities,
+            paths: issue.paths, description: issue.description, blockers: blockers, comments: comments)
         return RemoteClaim(
-            key: key, title: brief.title, epoch: epoch, branch: branch, baseBranch: base, brief: brief)
+            key: issue.key, title: brief.title, epoch: claimed.epoch, branch: claimed.branch,
+            baseBranch: claimed.baseBranch, brief: brief)
     }
 
     /// One claimed issue: worktree, agent session, push, and giving the issue back when it was not submitted.

@@ -1,8 +1,6 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Foundation
-import NIOCore
-import NIOHTTP1
+import TurboAPI
 import TurboCore
 
 extension Turbocode {
@@ -34,17 +32,14 @@ extension Turbocode {
                 }
             }
 
-            /// POSTs (or GETs, without a body) `path` under /api/v1; the decoded answer, or exit 1 with the error.
-            func call(_ path: String, body: [String: Any]? = nil) async throws -> Any? {
-                let client = CoordinatorClient(
+            /// Runs `body` with the coordinator's API; a refusal is printed (`409 stale_lease: …`) and exits 1.
+            func call<T: Sendable>(_ body: (CoordinatorAPI) async throws -> T) async throws -> T {
+                let api = try CoordinatorAPI(
                     base: try base, token: token ?? ProcessInfo.processInfo.environment["TURBOCODE_TOKEN"])
                 do {
-                    return try await client.call(path, body: body)
-                } catch let refused as CoordinatorClient.Refused {
-                    Output.error(refused.description)
-                    throw ExitCode(1)
-                } catch TurboError.staleLease(_, let reason) {
-                    Output.error("409 \(reason)")
+                    return try await body(api)
+                } catch let refusal as APIRefusal {
+                    Output.error(refusal.description)
                     throw ExitCode(1)
                 }
             }
@@ -58,27 +53,21 @@ extension Turbocode {
                     discussion: "Left out, the call acts under your own live lease on the issue, if you hold one."))
             var epoch: Int?
 
-            /// The issue, and the body carrying the epoch when one is known.
-            var resolved: (issue: String, body: [String: Any]) {
+            /// The issue, and the epoch when one is known.
+            var resolved: (issue: String, epoch: Int?) {
                 get throws {
                     let environment = ProcessInfo.processInfo.environment
                     guard let issue = issue ?? environment["TURBOCODE_ISSUE"] else {
                         throw ValidationError("no issue: set TURBOCODE_ISSUE or pass --issue")
                     }
-                    let epoch = epoch ?? environment["TURBOCODE_EPOCH"].flatMap(Int.init)
-                    return (issue, epoch.map { ["epoch": $0] } ?? [:])
+                    return (issue, epoch ?? environment["TURBOCODE_EPOCH"].flatMap(Int.init))
                 }
             }
         }
 
-        static func print(_ value: Any?, json: Bool, text: String) throws {
-            if json, let value {
-                let data = try JSONSerialization.data(
-                    withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-                Output.line(String(decoding: data, as: UTF8.self))
-            } else {
-                Output.line(text)
-            }
+        /// The API's JSON with `--json`, else `text`.
+        static func print(_ document: Data, json: Bool, text: String) {
+            Output.line(json ? String(decoding: document, as: UTF8.self) : text)
         }
 
         struct Show: AsyncParsableCommand {
@@ -91,10 +80,8 @@ extension Turbocode {
                 guard let key = issue ?? ProcessInfo.processInfo.environment["TURBOCODE_ISSUE"] else {
                     throw ValidationError("no issue: set TURBOCODE_ISSUE or pass --issue")
                 }
-                let document = try await connection.call("/issues/\(key)") as? [String: Any] ?? [:]
-                try WorkCommand.print(
-                    document, json: json,
-                    text: "\(document["key"] ?? key): \(document["title"] ?? "")\n\n\(document["description"] ?? "")")
+                let issue = try await connection.call { try await $0.issue(key) }
+                WorkCommand.print(issue.json, json: json, text: "\(issue.key): \(issue.title)\n\n\(issue.description)")
             }
         }
 
@@ -108,21 +95,21 @@ extension Turbocode {
             @Flag(help: "Print JSON.") var json = false
 
             func run() async throws {
-                var body: [String: Any] = [:]
-                if !capabilities.isEmpty { body["capabilities"] = capabilities }
-                if let agent { body["agent"] = agent }
-                guard let claimed = try await connection.call("/queue/claim", body: body) as? [String: Any],
-                    let issue = claimed["issue"] as? [String: Any]
+                let (capabilities, agent) = (capabilities, agent)
+                guard
+                    let claimed = try await connection.call({
+                        try await $0.claim(capabilities: capabilities, agent: agent)
+                    })
                 else {
                     Output.note("Nothing eligible for this agent.")
                     throw ExitCode(3)
                 }
-                try WorkCommand.print(
-                    claimed, json: json,
+                WorkCommand.print(
+                    claimed.json, json: json,
                     text: """
-                        export TURBOCODE_ISSUE=\(issue["key"] ?? "")
-                        export TURBOCODE_EPOCH=\(claimed["epoch"] ?? "")
-                        export TURBOCODE_WORKTREE=\(claimed["worktree"] ?? "")
+                        export TURBOCODE_ISSUE=\(claimed.issue.key)
+                        export TURBOCODE_EPOCH=\(claimed.epoch)
+                        export TURBOCODE_WORKTREE=\(claimed.worktree)
                         """)
             }
         }
@@ -133,11 +120,9 @@ extension Turbocode {
             @OptionGroup var lease: Lease
 
             func run() async throws {
-                let (issue, body) = try lease.resolved
-                let renewed = try await connection.call("/issues/\(issue)/heartbeat", body: body)
-                Output.line(
-                    "\(issue) lease \((renewed as? [String: Any])?["epoch"] ?? "?") renewed until \((renewed as? [String: Any])?["expires_at"] ?? "?")"
-                )
+                let (issue, epoch) = try lease.resolved
+                let renewed = try await connection.call { try await $0.heartbeat(issue, epoch: epoch) }
+                Output.line("\(issue) lease \(renewed.epoch) renewed until \(renewed.expiresAt.formatted(.iso8601))")
             }
         }
 
@@ -149,11 +134,11 @@ extension Turbocode {
             @Option(help: "0–100.") var percent: Int?
 
             func run() async throws {
-                let (issue, fenced) = try lease.resolved
-                var body = fenced
-                body["message"] = message
-                if let percent { body["percent"] = percent }
-                _ = try await connection.call("/issues/\(issue)/heartbeat", body: body)
+                let (issue, epoch) = try lease.resolved
+                let (message, percent) = (message, percent)
+                _ = try await connection.call {
+                    try await $0.heartbeat(issue, epoch: epoch, message: message, percent: percent)
+                }
                 Output.line("\(issue): progress recorded")
             }
         }
@@ -167,15 +152,14 @@ extension Turbocode {
             @Flag(help: "Print JSON.") var json = false
 
             func run() async throws {
-                let (issue, fenced) = try lease.resolved
-                var body = fenced
-                if let commitURL { body["commit_url"] = commitURL }
-                let submitted = try await connection.call("/issues/\(issue)/submit", body: body) as? [String: Any]
-                try WorkCommand.print(
-                    submitted, json: json,
-                    text:
-                        "\(issue) submitted: \(submitted?["commits"] ?? 0) commit(s), head \(submitted?["head"] ?? "?")"
-                )
+                let (issue, epoch) = try lease.resolved
+                let commitURL = commitURL
+                let submitted = try await connection.call {
+                    try await $0.submit(issue, epoch: epoch, commitURL: commitURL)
+                }
+                WorkCommand.print(
+                    submitted.json, json: json,
+                    text: "\(issue) submitted: \(submitted.commits) commit(s), head \(submitted.head)")
             }
         }
 
@@ -187,10 +171,9 @@ extension Turbocode {
             @Argument(help: "Why the work cannot go on.") var reason: String
 
             func run() async throws {
-                let (issue, fenced) = try lease.resolved
-                var body = fenced
-                body["reason"] = reason
-                _ = try await connection.call("/issues/\(issue)/blocked", body: body)
+                let (issue, epoch) = try lease.resolved
+                let reason = reason
+                try await connection.call { try await $0.reportBlocked(issue, epoch: epoch, reason: reason) }
                 Output.line("\(issue) reported blocked")
             }
         }
@@ -203,10 +186,9 @@ extension Turbocode {
             @Option(help: "Why (kept as a comment).") var reason: String?
 
             func run() async throws {
-                let (issue, fenced) = try lease.resolved
-                var body = fenced
-                if let reason { body["reason"] = reason }
-                _ = try await connection.call("/issues/\(issue)/release", body: body)
+                let (issue, epoch) = try lease.resolved
+                let reason = reason
+                try await connection.call { try await $0.release(issue, epoch: epoch, reason: reason) }
                 Output.line("\(issue) released")
             }
         }

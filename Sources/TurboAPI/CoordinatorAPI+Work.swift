@@ -1,0 +1,158 @@
+import Foundation
+import TurboCore
+
+/// The issue as a worker needs it for the prompt.
+package struct IssueBrief: Sendable {
+    package var key: IssueKey
+    package var title: String
+    package var description: String
+    package var type: String
+    package var priority: String
+    package var status: IssueStatus
+    package var capabilities: [String]
+    package var paths: [String]
+    /// The API's JSON of the issue (`turbocode work show --json`).
+    package var json: Data
+}
+
+/// A lease taken by ``CoordinatorAPI/claim(capabilities:agent:location:)``.
+package struct ClaimedIssue: Sendable {
+    package var issue: IssueBrief
+    package var epoch: Int
+    package var worktree: String
+    package var branch: String
+    package var baseBranch: String
+    /// The API's JSON of the claim.
+    package var json: Data
+}
+
+/// A renewed lease.
+package struct RenewedLease: Sendable {
+    package var epoch: Int
+    package var expiresAt: Date
+}
+
+/// What a submission handed in.
+package struct Submission: Sendable {
+    package var commits: Int
+    package var head: String
+    package var json: Data
+}
+
+/// A work session of an issue, as far as a worker's state needs it.
+package struct WorkLogSummary: Sendable {
+    package var startedBy: String
+    package var active: Bool
+    package var outcome: WorkOutcome?
+}
+
+extension CoordinatorAPI {
+    /// Claims the best eligible issue: nil when nothing eligible fits (204).
+    package func claim(capabilities: [String], agent: String? = nil, location: String? = nil) async throws
+        -> ClaimedIssue?
+    {
+        let output = try await call { client in
+            try await client.claimNextIssue(
+                body: .json(
+                    .init(
+                        agent: agent, capabilities: capabilities.isEmpty ? nil : capabilities,
+                        location: location)))
+        }
+        switch output {
+        case .ok(let ok):
+            let claimed = try ok.body.json
+            return ClaimedIssue(
+                issue: try Self.brief(claimed.issue), epoch: claimed.epoch, worktree: claimed.worktree,
+                branch: claimed.branch, baseBranch: claimed.baseBranch, json: try Self.json(claimed))
+        case .noContent: return nil
+        default: throw Self.unexpected(output)
+        }
+    }
+
+    /// One issue.
+    package func issue(_ key: String) async throws -> IssueBrief {
+        try Self.brief(try await call { client in try await client.getIssue(path: .init(issue: key)).ok.body.json })
+    }
+
+    /// The issue's work sessions, oldest first.
+    package func workLogs(_ key: String) async throws -> [WorkLogSummary] {
+        try await call { client in try await client.listIssueWorkLogs(path: .init(issue: key)).ok.body.json }.map {
+            WorkLogSummary(
+                startedBy: $0.startedBy, active: $0.endedAt == nil,
+                outcome: try $0.outcome.map { try WorkOutcome(parsing: $0.rawValue) })
+        }
+    }
+
+    /// The issue's blockers: key, title, status.
+    package func blockers(_ key: String) async throws -> [(key: String, title: String, status: String)] {
+        try await call { client in try await client.getDependencies(path: .init(issue: key)).ok.body.json }.blockers
+            .map { (key: $0.key, title: $0.title, status: $0.status.rawValue) }
+    }
+
+    /// The issue's comments, oldest first.
+    package func comments(_ key: String) async throws -> [(author: String, body: String)] {
+        try await call { client in try await client.listComments(path: .init(issue: key)).ok.body.json }.map {
+            (author: $0.author, body: $0.body)
+        }
+    }
+
+    /// Renews the lease (the caller's live lease without an epoch), recording progress when given.
+    package func heartbeat(_ key: String, epoch: Int?, message: String? = nil, percent: Int? = nil) async throws
+        -> RenewedLease
+    {
+        let lease = try await call { client in
+            try await client.heartbeat(
+                path: .init(issue: key), body: .json(.init(epoch: epoch, message: message, percent: percent))
+            ).ok.body.json
+        }
+        return RenewedLease(epoch: lease.epoch, expiresAt: lease.expiresAt)
+    }
+
+    /// Submits the work for verification.
+    package func submit(_ key: String, epoch: Int?, commitURL: String? = nil) async throws -> Submission {
+        let submitted = try await call { client in
+            try await client.submitIssue(
+                path: .init(issue: key), body: .json(.init(epoch: epoch, commitUrl: commitURL))
+            ).ok.body.json
+        }
+        return Submission(commits: submitted.commits, head: submitted.head, json: try Self.json(submitted))
+    }
+
+    /// Gives the issue back to the queue.
+    package func release(_ key: String, epoch: Int?, reason: String? = nil) async throws {
+        _ = try await call { client in
+            try await client.releaseIssue(path: .init(issue: key), body: .json(.init(epoch: epoch, reason: reason)))
+                .ok
+        }
+    }
+
+    /// Sets the issue aside (open) with the reason as a comment.
+    package func reportBlocked(_ key: String, epoch: Int?, reason: String) async throws {
+        _ = try await call { client in
+            try await client.reportBlocked(path: .init(issue: key), body: .json(.init(epoch: epoch, reason: reason)))
+                .ok
+        }
+    }
+
+    static func brief(_ issue: Components.Schemas.IssueDocument) throws -> IssueBrief {
+        guard let key = IssueKey(parsing: issue.key) else {
+            throw TurboError.invalidInput("the coordinator sent a malformed issue key '\(issue.key)'")
+        }
+        return IssueBrief(
+            key: key, title: issue.title, description: issue.description, type: issue._type.rawValue,
+            priority: issue.priority.rawValue, status: try IssueStatus(parsing: issue.status.rawValue),
+            capabilities: issue.capabilities, paths: issue.paths, json: try json(issue))
+    }
+
+    /// A value as the API's JSON (sorted keys, dates as RFC 3339).
+    static func json(_ value: some Encodable) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return try encoder.encode(value)
+    }
+
+    static func unexpected(_ output: some Sendable) -> TurboError {
+        .invalidInput("the coordinator answered with something this client does not expect: \(output)")
+    }
+}
