@@ -1,9 +1,10 @@
-import Foundation
-public import Hummingbird
+public import Foundation
+import Hummingbird
 public import Logging
 import ServiceLifecycle
 public import TurboCore
 public import TurboHTTP
+import TurboMCP
 import TurboPostgres
 public import TurboServices
 import TurboWebhooks
@@ -85,19 +86,64 @@ public enum Server {
         return configuration
     }
 
-    /// Serves until a signal asks it to stop; in-flight requests finish first, WebSocket clients are closed.
+    /// `turbocode up`'s pool of agents: the orchestrator, one more service of the coordinator.
+    public struct Pool: Sendable {
+        public var config: OrchestratorConfig
+        /// The project whose queue the pool works.
+        public var project: Project
+        /// Stop once nothing is in flight and nothing eligible can be taken.
+        public var untilIdle: Bool
+        /// With `untilIdle`: how long to wait for a paused driver whose limit resets.
+        public var waitForReset: TimeInterval
+        /// How often `status` is told the pool's state.
+        public var statusInterval: Duration = .seconds(15)
+        /// The pool's state, every `statusInterval` (the terminal's status line).
+        public var status: @Sendable (Orchestrator.Snapshot) -> Void
+        /// Once idle (with `untilIdle`): the last state; the coordinator then stops gracefully, as on SIGTERM.
+        public var idle: @Sendable (Orchestrator.Snapshot) async -> Void
+
+        public init(
+            config: OrchestratorConfig, project: Project, untilIdle: Bool, waitForReset: TimeInterval,
+            status: @escaping @Sendable (Orchestrator.Snapshot) -> Void,
+            idle: @escaping @Sendable (Orchestrator.Snapshot) async -> Void
+        ) {
+            self.config = config
+            self.project = project
+            self.untilIdle = untilIdle
+            self.waitForReset = waitForReset
+            self.status = status
+            self.idle = idle
+        }
+    }
+
+    /// The coordinator, composed once for `serve`, `up` and `demo`: the REST API, the event WebSocket and MCP on one
+    /// Hummingbird server, and beside it, as named services of one `ServiceGroup`, the lease reaper, webhook delivery,
+    /// verification and the merge queue (with a repository), PostgreSQL's commit notifications, and with `pool` the
+    /// orchestrator. Runs until SIGINT or SIGTERM (or, with `pool.untilIdle`, until the pool is idle), then stops
+    /// gracefully: in-flight requests finish, agents are stopped and their issues given back.
+    ///
+    /// `report` gets the lines for the terminal (verification, merges, the pool's assignments); `onReady` the port
+    /// bound.
     public static func run(
         store: any TurboStore, database: DatabaseURL, repository: Repository?, options: Options, logger: Logger,
-        extraRoutes: [@Sendable (Router<AppRequestContext>) -> Void] = [],
-        extraServices: [@Sendable () async -> Void] = [], review: ReviewServices? = nil,
-        shutdown: ShutdownTrigger? = nil, onReady: @escaping @Sendable (Int) -> Void
+        version: String, pool: Pool? = nil, report: @escaping @Sendable (String) -> Void,
+        onReady: @escaping @Sendable (Int) -> Void
     ) async throws {
         var configuration = try configuration(store: store, repository: repository, options: options, logger: logger)
-        configuration.extraRoutes = extraRoutes
-        // The lease reaper: expired leases are released and their issues go back to the queue.
+        let mcp = MCPHTTPEndpoint(
+            tools: try TurboTools(store: store, repository: repository), version: version,
+            loopbackOnly: isLoopback(options.host), logger: logger)
+        configuration.extraRoutes = [{ router in mcp.register(on: router) }]
+        let review = try repository.map { repository in
+            ReviewServices(
+                worktrees: try WorktreeService(store: store, repository: repository),
+                config: try pool?.config ?? OrchestratorConfig.load(from: repository.configFile), logger: logger,
+                report: report)
+        }
         let feed = configuration.feed
         var services: [any Service] = [
-            ClosureService {
+            NamedService("lease reaper") {
+                // Expired leases are released and their issues go back to the queue.
                 while !Task.isCancelled {
                     do {
                         let expired = try await store.expireLeases()
@@ -115,9 +161,8 @@ public enum Server {
         ]
         // Webhook delivery from the event log (the outbox).
         let dispatcher = WebhookDispatcher(store: store, logger: logger, pollInterval: options.webhookPoll)
-        services.append(ClosureService { await dispatcher.run() })
-        services += extraServices.map { ClosureService(body: $0) }
-        if let review { services.append(ClosureService { await review.run() }) }
+        services.append(NamedService("webhook delivery") { await dispatcher.run() })
+        if let review { services.append(NamedService("verification and merge queue") { await review.run() }) }
         // New events (written here, by other processes, or announced by PostgreSQL) go out at once, not at the
         // next poll; submissions and approvals reach verification and the merge queue the same way.
         await feed.onNewEvents {
@@ -127,28 +172,68 @@ public enum Server {
         if case .postgres(let settings) = database {
             // Commits by other processes and machines wake the feed at once; polling stays as the safety net.
             services.append(
-                ClosureService {
+                NamedService("PostgreSQL notifications") {
                     await PostgresEventWakeups.listen(settings, logger: logger) { feed.wake() }
+                })
+        }
+        let stop = ShutdownTrigger()
+        let (addresses, address) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        if let pool, let work = configuration.work {
+            services.append(
+                NamedService("orchestrator") {
+                    // Agents are told the server's address, known once it is bound.
+                    var iterator = addresses.makeAsyncIterator()
+                    guard let url = await iterator.next() else { return }
+                    await runPool(
+                        pool, work: work, serverURL: url, review: review, stop: stop, logger: logger,
+                        report: report)
                 })
         }
         let app = buildApplication(
             configuration, address: .hostname(options.host, port: options.port), logger: logger, services: services,
-            onServerRunning: { port in onReady(port ?? options.port) })
-        // One service group: the server and every service above; SIGTERM, SIGINT or the trigger stop it gracefully.
+            onServerRunning: { port in
+                address.yield("http://\(options.host):\(port ?? options.port)")
+                onReady(port ?? options.port)
+            })
+        // One service group: the server and every service above; SIGTERM, SIGINT or the idle pool stop it gracefully.
         let group = ServiceGroup(
             configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        await shutdown?.attach(group)
+        await stop.attach(group)
         try await group.run()
+    }
+
+    /// The orchestrator and its status line until shutdown; with `untilIdle`, the idle report, then the stop.
+    static func runPool(
+        _ pool: Pool, work: WorkService, serverURL: String, review: ReviewServices?, stop: ShutdownTrigger,
+        logger: Logger, report: @escaping @Sendable (String) -> Void
+    ) async {
+        let orchestrator = Orchestrator(
+            work: work, config: pool.config, project: pool.project, serverURL: serverURL, logger: logger,
+            report: report, reviewIdle: { await review?.isIdle() ?? true })
+        let view = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: pool.statusInterval)
+                if Task.isCancelled { return }
+                pool.status(await orchestrator.snapshot())
+            }
+        }
+        defer { view.cancel() }
+        let stopWhenIdle: @Sendable () -> Void = {
+            _ = Task {
+                await pool.idle(await orchestrator.snapshot())
+                // The same graceful path as Ctrl-C.
+                await stop.shutdown()
+            }
+        }
+        await orchestrator.run(idle: pool.untilIdle ? stopWhenIdle : nil, waitForResume: pool.waitForReset)
     }
 }
 
 /// Stops a running server gracefully from inside — the same path as SIGTERM: in-flight requests finish, agents are
 /// stopped and their issues given back (`up --until-idle` once the pool is idle).
-public actor ShutdownTrigger {
+actor ShutdownTrigger {
     private var group: ServiceGroup?
     private var requested = false
-
-    public init() {}
 
     func attach(_ group: ServiceGroup) async {
         self.group = group
@@ -156,15 +241,21 @@ public actor ShutdownTrigger {
     }
 
     /// Asks the server to stop; when it has not started yet, it stops as soon as it does.
-    public func shutdown() async {
+    func shutdown() async {
         requested = true
         await group?.triggerGracefulShutdown()
     }
 }
 
-/// A service that runs a closure until the group shuts down.
-struct ClosureService: Service {
+/// A service that runs a closure until the group shuts down, named in the group's logs.
+struct NamedService: Service, CustomStringConvertible {
+    let description: String
     let body: @Sendable () async -> Void
+
+    init(_ name: String, body: @escaping @Sendable () async -> Void) {
+        self.description = name
+        self.body = body
+    }
 
     func run() async throws {
         await cancelWhenGracefulShutdown { await body() }

@@ -4,7 +4,6 @@ import Logging
 import TurboApp
 import TurboCore
 import TurboHTTP
-import TurboMCP
 import TurboServices
 
 extension Turbocode {
@@ -20,7 +19,9 @@ extension Turbocode {
                 Each token (or address, for anonymous reads) gets --rate-limit requests per second with bursts of \
                 twice that; over it, 429 with Retry-After. Logs one line per request on stderr with its request id \
                 (also sent back as X-Request-Id). Stops gracefully on SIGINT or SIGTERM: in-flight requests finish, \
-                WebSocket clients get close code 1001. Also delivers webhooks ('turbocode webhook --help') and                 expires agents' leases whose heartbeats stopped.
+                WebSocket clients get close code 1001. Also delivers webhooks ('turbocode webhook --help'), expires \
+                agents' leases whose heartbeats stopped, and (in a repository) verifies submitted work and merges \
+                approved work.
                 """)
         @OptionGroup var global: GlobalOptions
 
@@ -49,19 +50,10 @@ extension Turbocode {
                 if let written = try await Server.ensureAdminToken(repository: repository, store: store) {
                     Output.note("Created an admin token in \(written)")
                 }
-                let mcp = MCPHTTPEndpoint(
-                    tools: try TurboTools(store: store, repository: repository),
-                    version: Turbocode.configuration.version, loopbackOnly: Server.isLoopback(serverOptions.host),
-                    logger: serverLogger)
-                let review = try repository.map { repository in
-                    ReviewServices(
-                        worktrees: try WorktreeService(store: store, repository: repository),
-                        config: try OrchestratorConfig.load(from: repository.configFile), logger: serverLogger,
-                        report: { serverLogger.notice("\($0)") })
-                }
                 try await Server.run(
                     store: store, database: database, repository: repository, options: serverOptions,
-                    logger: serverLogger, extraRoutes: [{ router in mcp.register(on: router) }], review: review
+                    logger: serverLogger, version: Turbocode.configuration.version,
+                    report: { serverLogger.notice("\($0)") }
                 ) { bound in
                     Output.note("turbocode serving on http://\(serverOptions.host):\(bound)")
                 }

@@ -5,7 +5,6 @@ import Synchronization
 import TurboAgents
 import TurboApp
 import TurboCore
-import TurboMCP
 import TurboServices
 
 extension Turbocode {
@@ -101,68 +100,27 @@ extension Turbocode {
                 Output.note("Created an admin token in \(written)")
             }
             let project = try await ProjectSetup.resolve(nil, repository: repository, store: store)
-            let worktrees = try WorktreeService(store: store, repository: repository)
-            let work = WorkService(worktrees: worktrees, ttl: pool.leases.ttl)
-            let mcp = MCPHTTPEndpoint(
-                tools: try TurboTools(store: store, repository: repository),
-                version: Turbocode.configuration.version, loopbackOnly: Server.isLoopback(serverOptions.host),
-                logger: serverLogger)
-            let (addresses, addressContinuation) = AsyncStream<String>.makeStream(
-                bufferingPolicy: .bufferingNewest(1))
-            let review = ReviewServices(
-                worktrees: worktrees, config: pool, logger: serverLogger,
-                report: { Output.line("\(Self.clock()) \($0)") })
-            let shutdown = ShutdownTrigger()
-            let scheduler: @Sendable () async -> Void = {
-                var iterator = addresses.makeAsyncIterator()
-                guard let address = await iterator.next() else { return }
-                await schedule(
-                    work: work, pool: pool, project: project, address: address, review: review,
-                    untilIdle: untilIdle, waitForReset: waitForReset, shutdown: shutdown, logger: serverLogger)
-            }
-            try await Server.run(
-                store: store, database: database, repository: repository, options: serverOptions,
-                logger: serverLogger, extraRoutes: [{ router in mcp.register(on: router) }],
-                extraServices: [scheduler], review: review, shutdown: shutdown
-            ) { bound in
-                let address = "http://\(serverOptions.host):\(bound)"
-                Output.note(
-                    "turbocode up: \(pool.subagents.count) agent(s) on \(project.key), API and MCP at \(address)")
-                addressContinuation.yield(address)
-            }
-        }
-
-        /// The orchestrator and the terminal view, until shutdown.
-        static func schedule(
-            work: WorkService, pool: OrchestratorConfig, project: Project, address: String, review: ReviewServices,
-            untilIdle: Bool, waitForReset: TimeInterval, shutdown: ShutdownTrigger, logger: Logger
-        ) async {
-            let orchestrator = Orchestrator(
-                work: work, config: pool, project: project, serverURL: address, logger: logger,
-                report: { Output.line("\(Self.clock()) \($0)") }, reviewIdle: { await review.isIdle() })
             let agents = pool.subagents.count
-            let view = Task {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(15))
-                    if Task.isCancelled { return }
-                    Output.line(Self.status(await orchestrator.snapshot(), agents: agents))
-                }
-            }
-            defer { view.cancel() }
-            let stopWhenIdle: @Sendable () -> Void = {
-                _ = Task {
-                    let snapshot = await orchestrator.snapshot()
+            let plan = Server.Pool(
+                config: pool, project: project, untilIdle: untilIdle, waitForReset: waitForReset,
+                status: { Output.line(Self.status($0, agents: agents)) },
+                idle: { snapshot in
                     Output.line(Self.status(snapshot, agents: agents))
                     Output.line("\(Self.clock()) idle: nothing in flight, nothing eligible; stopping")
                     let (text, code) = await Self.summary(
-                        snapshot, store: work.store, project: project, autoMerge: pool.review.approvesAutomatically)
+                        snapshot, store: store, project: project, autoMerge: pool.review.approvesAutomatically)
                     Output.line(text)
                     Self.idleExit.store(code, ordering: .releasing)
-                    // The same graceful path as Ctrl-C.
-                    await shutdown.shutdown()
-                }
+                })
+            try await Server.run(
+                store: store, database: database, repository: repository, options: serverOptions,
+                logger: serverLogger, version: Turbocode.configuration.version, pool: plan,
+                report: { Output.line("\(Self.clock()) \($0)") }
+            ) { bound in
+                Output.note(
+                    "turbocode up: \(pool.subagents.count) agent(s) on \(project.key), API and MCP at "
+                        + "http://\(serverOptions.host):\(bound)")
             }
-            await orchestrator.run(idle: untilIdle ? stopWhenIdle : nil, waitForResume: waitForReset)
         }
 
         static func clock(_ date: Date = Date()) -> String { Orchestrator.clock(date) }
