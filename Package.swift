@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "turbocode-server-bench", targets: ["ServerBench"]),
         .executable(name: "turbocode-webhook-bench", targets: ["WebhookBench"]),
         .executable(name: "turbocode-orchestrator-bench", targets: ["OrchestratorBench"]),
+        .executable(name: "turbocode-process-bench", targets: ["ProcessBench"]),
         .library(name: "TurboCore", targets: ["TurboCore"]),
     ],
     dependencies: [
@@ -49,7 +50,7 @@ let package = Package(
         // Agent processes: drivers per CLI, stream parsers, the supervisor (process groups, timeouts, signal ladder).
         .target(
             name: "TurboAgents",
-            dependencies: ["TurboCore"],
+            dependencies: ["TurboCore", .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: swiftSettings
         ),
         // The store's use cases, written once as SQL over an engine's primitives (transactions, binds, rows).
@@ -220,13 +221,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "ProcessBench",
+            dependencies: [
+                "BenchSupport", "TurboAgents", .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            path: "Benchmarks/ProcessBench",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "ConflictBench",
             dependencies: ["TurboGit", "TurboCore"],
             path: "Benchmarks/ConflictBench",
             swiftSettings: swiftSettings
         ),
-        // What every test target shares: scratch git repositories (and, next, servers, PostgreSQL, a clock).
-        .target(name: "TurboTestSupport", path: "Tests/TurboTestSupport", swiftSettings: swiftSettings),
+        // What every test target shares: scratch git repositories, the test PostgreSQL server.
+        .target(
+            name: "TurboTestSupport",
+            dependencies: ["TurboCore", "TurboPostgres", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TurboTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "TurboCoreTests", dependencies: ["TurboCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TurboAgentsTests", dependencies: ["TurboAgents"], exclude: ["Transcripts"],
@@ -239,7 +251,8 @@ let package = Package(
         .testTarget(
             name: "TurboPostgresTests",
             dependencies: [
-                "TurboPostgres", "TurboSQL", "TurboCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                "TurboPostgres", "TurboSQL", "TurboCore", "TurboTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -247,7 +260,7 @@ let package = Package(
         .testTarget(
             name: "TurboStoreConformanceTests",
             dependencies: [
-                "TurboApp", "TurboServices", "TurboCore", "TurboSQLite", "TurboPostgres",
+                "TurboApp", "TurboServices", "TurboCore", "TurboSQLite", "TurboPostgres", "TurboTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -295,7 +308,7 @@ let package = Package(
         .testTarget(
             name: "turbocodeTests",
             dependencies: [
-                "turbocode", "fake-agent", "TurboCore", "TurboApp", "TurboServices", "TurboPostgres",
+                "turbocode", "fake-agent", "TurboCore", "TurboApp", "TurboServices", "TurboPostgres", "TurboTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),

@@ -3,13 +3,21 @@ import TurboCore
 
 /// The issue as a worker needs it for the prompt.
 package struct IssueBrief: Sendable {
+    /// The issue's key (`TURBO-12`).
     package var key: IssueKey
+    /// The one-line summary.
     package var title: String
+    /// The free-text body; empty when none was given.
     package var description: String
+    /// The issue type's raw value (`task`, `bug`…).
     package var type: String
+    /// The priority's raw value (`medium`…).
     package var priority: String
+    /// Where the issue is in its life cycle.
     package var status: IssueStatus
+    /// Labels an agent must have to take the issue; empty means any agent.
     package var capabilities: [String]
+    /// Globs of the files the issue expects to touch; the prompt asks the agent to stay within them.
     package var paths: [String]
     /// The API's JSON of the issue (`turbocode work show --json`).
     package var json: Data
@@ -17,10 +25,15 @@ package struct IssueBrief: Sendable {
 
 /// A lease taken by ``CoordinatorAPI/claim(capabilities:agent:location:)``.
 package struct ClaimedIssue: Sendable {
+    /// The claimed issue.
     package var issue: IssueBrief
+    /// The lease's epoch, which fences every later heartbeat, submission and release.
     package var epoch: Int
+    /// The worktree's path on the coordinator, or the `location` a remote claim gave.
     package var worktree: String
+    /// The issue's branch, which the work is committed to.
     package var branch: String
+    /// The project's base branch, which the issue branch starts from and merges into.
     package var baseBranch: String
     /// The API's JSON of the claim.
     package var json: Data
@@ -28,21 +41,29 @@ package struct ClaimedIssue: Sendable {
 
 /// A renewed lease.
 package struct RenewedLease: Sendable {
+    /// The lease's epoch, unchanged by a renewal.
     package var epoch: Int
+    /// When the lease lapses unless renewed again.
     package var expiresAt: Date
 }
 
 /// What a submission handed in.
 package struct Submission: Sendable {
+    /// How many commits the branch has over its base.
     package var commits: Int
+    /// The branch head that was handed in (full SHA).
     package var head: String
+    /// The API's JSON of the submission.
     package var json: Data
 }
 
 /// A work session of an issue, as far as a worker's state needs it.
 package struct WorkLogSummary: Sendable {
+    /// Who opened the session (`ai:<agent>` or `user:<name>`).
     package var startedBy: String
+    /// Whether the session is still open (no end time).
     package var active: Bool
+    /// How the session ended; nil while it is open.
     package var outcome: WorkOutcome?
 }
 

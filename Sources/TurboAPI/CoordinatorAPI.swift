@@ -24,7 +24,8 @@ package struct CoordinatorAPI: Sendable {
         client = Client(
             serverURL: url, configuration: Configuration(dateTranscoder: LenientDateTranscoder()),
             transport: AsyncHTTPClientTransport(
-                configuration: .init(client: .shared, timeout: .seconds(timeout.components.seconds))),
+                configuration: .init(
+                    client: .shared, timeout: .milliseconds(max(1, Int64(timeout / .milliseconds(1)))))),
             middlewares: [BearerToken(token: token), Refusals()])
     }
 
@@ -48,8 +49,11 @@ package struct CoordinatorAPI: Sendable {
 
 /// An error the API answered with: its HTTP status and the `code` and `message` of its body.
 package struct APIRefusal: Error, CustomStringConvertible {
+    /// The HTTP status code, 400 or more.
     package var status: Int
+    /// The body's error code (`stale_lease`…), or `error` when the body is not the API's JSON.
     package var code: String
+    /// The body's message, or the raw body when it is not the API's JSON.
     package var message: String
 
     /// `409 stale_lease: …`, as the CLI prints it.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The environment an agent runs with: a small inherited base (what a shell, git and the CLI's runtime need, proxies
 /// and CA bundles), the variables of this driver's CLI and providers, the subagent's `env:` from `turbocode.yaml`,

@@ -4,8 +4,11 @@ public import Foundation
 public enum AgentEvent: Sendable, Hashable {
     /// The session began (Claude's `system/init`, Codex's `thread.started`).
     case started(sessionID: String?, model: String?)
+    /// Text from the agent: an assistant message, or a line of a CLI without a JSON stream.
     case text(String)
+    /// The agent called a tool (`Bash`, `shell`, `mcp__turbocode__report_progress`).
     case toolCall(name: String)
+    /// A tool call's result: whether it succeeded.
     case toolResult(ok: Bool)
     /// Tokens in and out, and the cost when the CLI reports one.
     case usage(inputTokens: Int, outputTokens: Int, costUSD: Double?)
@@ -62,6 +65,7 @@ public enum RunTermination: Sendable, Hashable, CustomStringConvertible {
     /// Stopped on request (lease lost, shutdown), with the reason.
     case stopped(String)
 
+    /// One line for logs and give-back reasons (`exited with status 1`).
     public var description: String {
         switch self {
         case .exited(let status): "exited with status \(status)"
@@ -75,13 +79,19 @@ public enum RunTermination: Sendable, Hashable, CustomStringConvertible {
 
 /// What one run of an agent process amounted to.
 public struct RunReport: Sendable {
+    /// How the process ended; a stop turboCode asked for (limits, ``AgentProcess/stop(_:)``) wins over the exit status.
     public var termination: RunTermination
     /// The CLI's terminal event, if it wrote one: success and detail.
     public var finished: (success: Bool, detail: String?)?
+    /// The last limit reported and not recovered from: when it resets (nil: unknown) and the CLI's message.
     public var rateLimit: (resetAt: Date?, message: String)?
+    /// Input tokens, summed over the run's usage events.
     public var inputTokens = 0
+    /// Output tokens, summed over the run's usage events.
     public var outputTokens = 0
+    /// The run's cost in US dollars; nil when the CLI reported none.
     public var costUSD: Double?
+    /// Tool calls the stream announced.
     public var toolCalls = 0
     /// What the CLI refused, in order, each once: `Bash: git push origin main`.
     public var permissionDenials: [String] = []
@@ -90,6 +100,7 @@ public struct RunReport: Sendable {
     /// Where stdout and stderr were kept.
     public var logDirectory: URL
 
+    /// An empty report that ended as `termination`; events are folded in with ``add(_:)``.
     public init(termination: RunTermination, logDirectory: URL) {
         self.termination = termination
         self.logDirectory = logDirectory

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Aider: `aider --message-file PROMPT_FILE --yes-always --no-pretty --no-stream …` in the worktree. It has no MCP and
 /// no JSON stream: its output is text, it commits its own edits, and a clean exit with new commits counts as a
@@ -7,10 +7,13 @@ public import Foundation
 /// for files the agent never meant to write. With a
 /// `test_command`, Aider runs it after its edits (`--test-cmd … --auto-test`) and shows the model what failed.
 public struct AiderDriver: AgentDriver {
+    /// Always ``DriverKind/aider``.
     public var kind: DriverKind { .aider }
 
+    /// A driver; it keeps no state between runs.
     public init() {}
 
+    /// Aider's argv for `request`: the prompt from `prompt.md`, histories in the run folder, `--test-cmd` with tests.
     public func plan(_ request: AgentRunRequest) throws -> LaunchPlan {
         var arguments = [
             "aider", "--message-file", request.promptFile.path, "--yes-always", "--no-pretty", "--no-stream",
@@ -33,6 +36,7 @@ public struct AiderDriver: AgentDriver {
             excludes: [".aider*"])
     }
 
+    /// A fresh ``AiderStreamParser`` for one run.
     public func makeParser() -> any AgentStreamParser { AiderStreamParser() }
 }
 
@@ -44,8 +48,10 @@ public struct AiderDriver: AgentDriver {
 public struct AiderStreamParser: AgentStreamParser {
     var troubled = false
 
+    /// A parser for a new run's output.
     public init() {}
 
+    /// The line as text, plus usage for Aider's token report and a failure class for a litellm error.
     public mutating func consume(_ line: String) -> [AgentEvent] {
         guard !line.isEmpty else { return [] }
         var events: [AgentEvent] = [.text(line)]

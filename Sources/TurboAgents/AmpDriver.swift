@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Amp: `amp -x PROMPT --stream-json --dangerously-allow-all --mcp-config '{"turbocode":{"url":…,"headers":{…}}}'`,
 /// turboCode's MCP server injected for this run only (merged over the user's settings, replacing a same-named
@@ -8,10 +8,13 @@ public import Foundation
 /// the file-based alternative, `--settings-file`, points Amp at another settings file instead of the user's rather
 /// than adding one server to it.
 public struct AmpDriver: AgentDriver {
+    /// Always ``DriverKind/amp``.
     public var kind: DriverKind { .amp }
 
+    /// A driver; it keeps no state between runs.
     public init() {}
 
+    /// Amp's argv for `request`: the prompt after `-x`, turboCode's server (token included) inline in `--mcp-config`.
     public func plan(_ request: AgentRunRequest) throws -> LaunchPlan {
         let server: [String: Any] = ["url": request.mcp.url, "headers": request.mcp.headers]
         let config = try JSONSerialization.data(
@@ -25,6 +28,7 @@ public struct AmpDriver: AgentDriver {
         return LaunchPlan(arguments: arguments, files: [request.mcpConfigFile: try request.mcp.standardConfig()])
     }
 
+    /// A fresh ``AmpStreamParser`` for one run.
     public func makeParser() -> any AgentStreamParser { AmpStreamParser() }
 }
 
@@ -36,8 +40,10 @@ public struct AmpStreamParser: JSONLinesParser {
     /// Whether usage was taken from assistant messages (then the result's zero usage is dropped).
     var countedMessages = false
 
+    /// A parser for a new run's output.
     public init() {}
 
+    /// Claude's events for the object, with usage from assistant messages and a usage limit read from an error result.
     public mutating func consume(type: String, object: [String: Any], line: String) -> [AgentEvent] {
         var events = claude.consume(type: type, object: object, line: line)
         switch type {

@@ -1,14 +1,17 @@
-public import Foundation
+import Foundation
 
 /// Claude Code: `claude -p PROMPT --output-format stream-json --verbose`, turboCode's MCP server injected for this run
 /// only (`--mcp-config FILE --strict-mcp-config`), edits accepted (`--permission-mode acceptEdits`), and an allowlist:
 /// turboCode's tools, git, the project's test command and `agents.allow`; `git push` denied (the coordinator merges).
 /// Everything else is refused by Claude Code and reported as `agent.permission_denied`.
 public struct ClaudeDriver: AgentDriver {
+    /// Always ``DriverKind/claude``.
     public var kind: DriverKind { .claude }
 
+    /// A driver; it keeps no state between runs.
     public init() {}
 
+    /// Claude Code's argv for `request`: the prompt inline, the MCP config file, the allowed and denied tools.
     public func plan(_ request: AgentRunRequest) throws -> LaunchPlan {
         var arguments = [
             "claude", "-p", request.prompt, "--output-format", "stream-json", "--verbose", "--mcp-config",
@@ -35,6 +38,7 @@ public struct ClaudeDriver: AgentDriver {
     /// Pushing is the coordinator's job (the merge queue, `review.push`): no push from an agent, to any branch.
     static let disallowedTools = ["Bash(git push)", "Bash(git push *)", "Bash(git update-ref *)"]
 
+    /// A fresh ``ClaudeStreamParser`` for one run.
     public func makeParser() -> any AgentStreamParser { ClaudeStreamParser() }
 }
 
@@ -47,8 +51,10 @@ public struct ClaudeStreamParser: JSONLinesParser {
     /// The reset a `rate_limit_event` gave, for the limit's message that follows it.
     var resetAt: Date?
 
+    /// A parser for a new run's output.
     public init() {}
 
+    /// The events of one `stream-json` object; unknown types and `system` subtypes become notices.
     public mutating func consume(type: String, object: [String: Any], line: String) -> [AgentEvent] {
         switch type {
         case "system":

@@ -1,13 +1,16 @@
-public import Foundation
+import Foundation
 
 /// OpenAI Codex CLI: `codex exec --json -C WORKTREE --sandbox workspace-write PROMPT`, with turboCode's MCP server
 /// injected for this run only through `-c mcp_servers.turbocode.*` (the token read from `TURBOCODE_TOKEN`, never
 /// written anywhere) and the repository's git directory writable, so commits in the worktree work in the sandbox.
 public struct CodexDriver: AgentDriver {
+    /// Always ``DriverKind/codex``.
     public var kind: DriverKind { .codex }
 
+    /// A driver; it keeps no state between runs.
     public init() {}
 
+    /// Codex's argv for `request`: MCP through `-c` overrides, the repository's git directory added, the prompt last.
     public func plan(_ request: AgentRunRequest) throws -> LaunchPlan {
         let name = request.mcp.name
         var arguments = [
@@ -24,6 +27,7 @@ public struct CodexDriver: AgentDriver {
         return LaunchPlan(arguments: arguments, files: [request.mcpConfigFile: try request.mcp.standardConfig()])
     }
 
+    /// A fresh ``CodexStreamParser`` for one run.
     public func makeParser() -> any AgentStreamParser { CodexStreamParser() }
 
     /// The repository's `.git` for a linked worktree (whose `.git` file says `gitdir: <repo>/.git/worktrees/<name>`).
@@ -42,8 +46,10 @@ public struct CodexDriver: AgentDriver {
 public struct CodexStreamParser: JSONLinesParser {
     var lastMessage: String?
 
+    /// A parser for a new run's output.
     public init() {}
 
+    /// The events of one `exec --json` object; unknown types become notices.
     public mutating func consume(type: String, object: [String: Any], line: String) -> [AgentEvent] {
         switch type {
         case "thread.started":

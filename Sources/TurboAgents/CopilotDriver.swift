@@ -1,14 +1,17 @@
-public import Foundation
+import Foundation
 
 /// GitHub Copilot CLI: `copilot -p PROMPT --output-format json --additional-mcp-config @FILE --allow-tool turbocode
 /// --allow-tool 'shell(git:*)' --allow-tool write`, turboCode's MCP server injected for this run only from a file in
 /// the run directory (`mcpServers.turbocode {type: "http", url, headers, tools: ["*"]}`) and allowed with all its
 /// tools, as are edits and git. The token is in that file, never in argv.
 public struct CopilotDriver: AgentDriver {
+    /// Always ``DriverKind/copilot``.
     public var kind: DriverKind { .copilot }
 
+    /// A driver; it keeps no state between runs.
     public init() {}
 
+    /// Copilot's argv for `request`, with turboCode's server in `copilot-mcp.json` in the run folder.
     public func plan(_ request: AgentRunRequest) throws -> LaunchPlan {
         let configFile = request.runDirectory.appendingPathComponent("copilot-mcp.json")
         var arguments = [
@@ -24,6 +27,7 @@ public struct CopilotDriver: AgentDriver {
             ])
     }
 
+    /// A fresh ``CopilotStreamParser`` for one run.
     public func makeParser() -> any AgentStreamParser { CopilotStreamParser() }
 
     /// Copilot's MCP config for one run: the standard shape plus the `tools` list it requires.
@@ -45,8 +49,10 @@ public struct CopilotStreamParser: JSONLinesParser {
     var lastMessage: String?
     var lastError: String?
 
+    /// A parser for a new run's output.
     public init() {}
 
+    /// The events of one session event; routine ones are dropped, unknown types become notices.
     public mutating func consume(type: String, object: [String: Any], line: String) -> [AgentEvent] {
         let data = object["data"] as? [String: Any] ?? [:]
         switch type {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Cursor CLI: `cursor-agent -p --output-format stream-json --force --trust --approve-mcps --workspace WORKTREE
 /// PROMPT`. Cursor reads MCP servers only from `~/.cursor/mcp.json` or the workspace's `.cursor/mcp.json`, so
@@ -9,10 +9,13 @@ public import Foundation
 /// that tracks its own `.cursor/mcp.json` shows that file as modified during the run (the only per-run alternative
 /// would be editing the user's `~/.cursor`).
 public struct CursorDriver: AgentDriver {
+    /// Always ``DriverKind/cursor``.
     public var kind: DriverKind { .cursor }
 
+    /// A driver; it keeps no state between runs.
     public init() {}
 
+    /// Cursor's argv for `request`, and turboCode's server merged into the worktree's `.cursor/mcp.json`.
     public func plan(_ request: AgentRunRequest) throws -> LaunchPlan {
         var arguments = [
             "cursor-agent", "-p", "--output-format", "stream-json", "--force", "--trust", "--approve-mcps",
@@ -33,6 +36,7 @@ public struct CursorDriver: AgentDriver {
         return LaunchPlan(arguments: arguments, files: files)
     }
 
+    /// A fresh ``CursorStreamParser`` for one run.
     public func makeParser() -> any AgentStreamParser { CursorStreamParser() }
 
     /// `existing` (the project's `.cursor/mcp.json`, if any) with turboCode's server added or replaced.
@@ -58,8 +62,10 @@ public struct CursorStreamParser: JSONLinesParser {
     var claude = ClaudeStreamParser()
     var started = false
 
+    /// A parser for a new run's output.
     public init() {}
 
+    /// The events of one `stream-json` object, led by `.started` at the first; unknown types become notices.
     public mutating func consume(type: String, object: [String: Any], line: String) -> [AgentEvent] {
         switch type {
         case "system":

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Gemini CLI: `gemini -p PROMPT --output-format stream-json --approval-mode auto_edit --skip-trust
 /// --allowed-mcp-server-names turbocode`, with turboCode's MCP server injected for this run only through a generated
@@ -6,13 +6,16 @@ public import Foundation
 /// directory: `mcpServers.turbocode {httpUrl, headers, trust: true}`, so its tools never need approval, and git
 /// commands allowed without confirmation (`tools.allowed`). The token is in that file, never in argv.
 public struct GeminiDriver: AgentDriver {
+    /// Always ``DriverKind/gemini``.
     public var kind: DriverKind { .gemini }
 
+    /// A driver; it keeps no state between runs.
     public init() {}
 
     /// The environment variable Gemini reads its system settings file from.
     static let settingsVariable = "GEMINI_CLI_SYSTEM_SETTINGS_PATH"
 
+    /// Gemini's argv for `request`, and the system settings file in the run folder that names turboCode's server.
     public func plan(_ request: AgentRunRequest) throws -> LaunchPlan {
         let name = request.mcp.name
         let settingsFile = request.runDirectory.appendingPathComponent("gemini-settings.json")
@@ -29,6 +32,7 @@ public struct GeminiDriver: AgentDriver {
             ])
     }
 
+    /// A fresh ``GeminiStreamParser`` for one run.
     public func makeParser() -> any AgentStreamParser { GeminiStreamParser() }
 
     /// The system settings for one run: turboCode's server over Streamable HTTP, trusted; git without confirmation.
@@ -50,8 +54,10 @@ public struct GeminiStreamParser: JSONLinesParser {
     /// The assistant's text since the last tool call: the run's final answer when it ends.
     var lastMessage = ""
 
+    /// A parser for a new run's output.
     public init() {}
 
+    /// The events of one `stream-json` object; user messages are dropped, unknown types become notices.
     public mutating func consume(type: String, object: [String: Any], line: String) -> [AgentEvent] {
         switch type {
         case "init":

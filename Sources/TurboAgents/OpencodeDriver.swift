@@ -1,16 +1,19 @@
-public import Foundation
+import Foundation
 
 /// opencode: `opencode run --format json PROMPT`, with turboCode's MCP server injected for this run only through
 /// `OPENCODE_CONFIG_CONTENT` (inline config with the highest precedence, merged over the user's and the project's):
 /// `{"mcp":{"turbocode":{"type":"remote","url":…,"headers":{…}}}}`. The token is in the environment, never in argv.
 public struct OpencodeDriver: AgentDriver {
+    /// Always ``DriverKind/opencode``.
     public var kind: DriverKind { .opencode }
 
+    /// A driver; it keeps no state between runs.
     public init() {}
 
     /// The environment variable opencode reads inline configuration from.
     static let configVariable = "OPENCODE_CONFIG_CONTENT"
 
+    /// opencode's argv for `request`, with turboCode's server inline in `OPENCODE_CONFIG_CONTENT`.
     public func plan(_ request: AgentRunRequest) throws -> LaunchPlan {
         var arguments = ["opencode", "run", "--format", "json"]
         if let model = request.model { arguments += ["-m", model] }
@@ -20,6 +23,7 @@ public struct OpencodeDriver: AgentDriver {
             files: [request.mcpConfigFile: try request.mcp.standardConfig()])
     }
 
+    /// A fresh ``OpencodeStreamParser`` for one run.
     public func makeParser() -> any AgentStreamParser { OpencodeStreamParser() }
 
     /// The inline configuration: turboCode's server as a remote MCP server (no other fields: opencode rejects them).
@@ -40,8 +44,10 @@ public struct OpencodeStreamParser: JSONLinesParser {
     /// The assistant's text since the last tool call: the run's final answer when it ends.
     var lastMessage: String?
 
+    /// A parser for a new run's output.
     public init() {}
 
+    /// The events of one `run --format json` line; unknown types become notices.
     public mutating func consume(type: String, object: [String: Any], line: String) -> [AgentEvent] {
         let part = object["part"] as? [String: Any] ?? [:]
         switch type {

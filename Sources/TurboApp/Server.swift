@@ -51,7 +51,9 @@ public enum Server {
 
     /// How `serve` runs.
     public struct Options: Sendable {
+        /// The address to listen on; anything but loopback makes reads need a token too.
         public var host = "127.0.0.1"
+        /// The TCP port to listen on; 0 takes any free one (the bound port goes to `onReady`).
         public var port = 7420
         /// Per-token (or per-address, for anonymous reads) request budget; nil for none.
         public var rateLimit: RateLimit? = RateLimit(requestsPerSecond: 100)
@@ -64,6 +66,7 @@ public enum Server {
         /// How long a lease taken over REST lives without a heartbeat.
         public var leaseTTL: Duration = LeaseDefaults.ttl
 
+        /// Loopback on port 7420, with the defaults above.
         public init() {}
     }
 
@@ -88,6 +91,7 @@ public enum Server {
 
     /// `turbocode up`'s pool of agents: the orchestrator, one more service of the coordinator.
     public struct Pool: Sendable {
+        /// The orchestrator's part of `turbocode.yaml` (limits, leases, the sub-agents); verification uses it too.
         public var config: OrchestratorConfig
         /// The project whose queue the pool works.
         public var project: Project
@@ -102,6 +106,7 @@ public enum Server {
         /// Once idle (with `untilIdle`): the last state; the coordinator then stops gracefully, as on SIGTERM.
         public var idle: @Sendable (Orchestrator.Snapshot) async -> Void
 
+        /// A pool over `project`; `statusInterval` starts at 15 seconds.
         public init(
             config: OrchestratorConfig, project: Project, untilIdle: Bool, waitForReset: TimeInterval,
             status: @escaping @Sendable (Orchestrator.Snapshot) -> Void,
@@ -131,7 +136,7 @@ public enum Server {
     ) async throws {
         var configuration = try configuration(store: store, repository: repository, options: options, logger: logger)
         let mcp = MCPHTTPEndpoint(
-            tools: try TurboTools(store: store, repository: repository), version: version,
+            tools: try TurboTools(store: store, repository: repository, leaseTTL: options.leaseTTL), version: version,
             loopbackOnly: isLoopback(options.host), logger: logger)
         configuration.extraRoutes = [{ router in mcp.register(on: router) }]
         let review = try repository.map { repository in

@@ -19,10 +19,12 @@ public struct ConflictPredictor: Sendable {
     /// Merge results by `left-commit right-commit`.
     public typealias Cache = [String: [String]]
 
+    /// The repository whose branches are compared.
     public let repository: GitRepository
     /// How many git processes run at once while collecting changed files.
     public let concurrency: Int
 
+    /// `concurrency` is raised to at least 1.
     public init(repository: GitRepository, concurrency: Int = 4) {
         self.repository = repository
         self.concurrency = max(1, concurrency)

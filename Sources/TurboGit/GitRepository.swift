@@ -3,11 +3,15 @@ public import TurboCore
 
 /// One entry of `git worktree list --porcelain -z`.
 public struct GitWorktreeEntry: Hashable, Sendable {
+    /// The worktree's directory, as git prints it.
     public var path: String
+    /// The checked-out commit; nil for a bare entry.
     public var head: String?
     /// The short branch name (`TURBO-1/title`), nil when detached or bare.
     public var branch: String?
+    /// Whether this is the bare repository's entry rather than a checkout.
     public var isBare: Bool
+    /// Whether git would prune it (its directory is gone).
     public var isPrunable: Bool
 }
 
@@ -18,6 +22,7 @@ public struct MergeSimulation: Hashable, Sendable {
     /// Paths with conflicts, sorted.
     public var conflicts: [String]
 
+    /// Whether the merge has no conflicts.
     public var isClean: Bool { conflicts.isEmpty }
 }
 
@@ -25,8 +30,10 @@ public struct MergeSimulation: Hashable, Sendable {
 public struct GitRepository: Sendable {
     /// The main checkout.
     public let root: String
+    /// Runs every git command of this repository.
     public let runner: GitRunner
 
+    /// Operations on the repository whose main checkout is `root`.
     public init(root: String, runner: GitRunner = GitRunner()) {
         self.root = root
         self.runner = runner

@@ -3,17 +3,24 @@ import Synchronization
 
 /// What a git command printed and how it ended.
 public struct GitOutput: Sendable {
+    /// The exit code.
     public var status: Int32
+    /// Standard output, decoded as UTF-8.
     public var stdout: String
+    /// Standard error, decoded as UTF-8.
     public var stderr: String
 }
 
 /// A git command that ended with an exit code it was not allowed to.
 public struct GitCommandError: Error, CustomStringConvertible, Sendable {
+    /// The arguments after `git` and the options the runner adds.
     public var arguments: [String]
+    /// The exit code.
     public var status: Int32
+    /// What git printed on standard error.
     public var stderr: String
 
+    /// The command, its exit code and the first three lines of its standard error.
     public var description: String {
         let message = stderr.trimmingCharacters(in: .whitespacesAndNewlines)
         return "git \(arguments.joined(separator: " ")) failed (exit \(status))"
@@ -29,6 +36,7 @@ public struct GitRunner: Sendable {
     public final class Statistics: Sendable {
         private let totals = Mutex<(count: Int, duration: Duration, commands: [[String]])>((0, .zero, []))
 
+        /// Empty totals.
         public init() {}
 
         /// How many git processes ran and how long they took in total.
@@ -71,8 +79,10 @@ public struct GitRunner: Sendable {
         "color.ui=never",
     ]
 
+    /// Where each git process's time is added up; nil to keep no count.
     public let statistics: Statistics?
 
+    /// A runner that records into `statistics` when given.
     public init(statistics: Statistics? = nil) {
         self.statistics = statistics
     }

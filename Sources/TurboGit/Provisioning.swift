@@ -19,6 +19,7 @@ public struct ProvisioningPlan: Hashable, Sendable {
     /// The time each command may take.
     public var timeout: Duration
 
+    /// An empty plan with a 10-minute timeout unless given.
     public init(copy: [String] = [], setup: [String] = [], teardown: [String] = [], timeout: Duration = .seconds(600)) {
         self.copy = copy
         self.setup = setup
@@ -29,11 +30,16 @@ public struct ProvisioningPlan: Hashable, Sendable {
 
 /// The outcome of one provisioning command.
 public struct CommandRun: Hashable, Sendable {
+    /// The shell command as written in the plan.
     public var command: String
+    /// The exit code; nil when the command was killed by a signal or timed out.
     public var status: Int32?
+    /// Whether it was stopped for taking longer than the plan's timeout.
     public var timedOut: Bool
+    /// The last MiB of its standard output and standard error, interleaved.
     public var output: String
 
+    /// Whether it exited with 0 in time.
     public var succeeded: Bool { status == 0 && !timedOut }
 }
 

@@ -3,8 +3,11 @@ public import TurboCore
 
 /// An issue's worktree as created or found.
 public struct IssueWorktree: Hashable, Sendable {
+    /// The issue the worktree belongs to.
     public var issue: IssueKey
+    /// The worktree's directory.
     public var path: String
+    /// The branch checked out there (`TURBO-12/slug`); empty for an existing worktree on a detached HEAD.
     public var branch: String
     /// The base commit the branch was cut from (for an existing worktree: the merge base with the base branch).
     public var baseCommit: String
@@ -14,9 +17,12 @@ public struct IssueWorktree: Hashable, Sendable {
 
 /// Creating, inspecting and removing issue worktrees without ever losing work.
 public struct Worktrees: Sendable {
+    /// The repository whose worktrees these are.
     public let repository: GitRepository
+    /// Where the worktrees go and how their branches are named.
     public let layout: WorktreeLayout
 
+    /// Worktrees of `repository`, placed by `layout`.
     public init(repository: GitRepository, layout: WorktreeLayout) {
         self.repository = repository
         self.layout = layout

@@ -5,12 +5,16 @@ public import TurboCore
 
 /// An API failure as `{"error": {"code": "…", "message": "…"}}` with its status.
 public struct APIError: HTTPResponseError, Sendable {
+    /// The response's HTTP status.
     public var status: HTTPResponse.Status
+    /// A stable, machine-readable error code, such as `not_found` or `stale_lease`.
     public var code: String
+    /// A human-readable explanation for the caller.
     public var message: String
     /// Seconds until a retry may succeed (`Retry-After`), for 429.
     public var retryAfter: Int?
 
+    /// An error with an explicit status and code; `retryAfter` sets the `Retry-After` header.
     public init(_ status: HTTPResponse.Status, code: String, message: String, retryAfter: Int? = nil) {
         self.status = status
         self.code = code
@@ -52,6 +56,7 @@ public struct APIError: HTTPResponseError, Sendable {
         var error: Detail
     }
 
+    /// The JSON error body with this status, plus `Retry-After` when set.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let data = try JSONEncoder().encode(Body(error: .init(code: code, message: message)))
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]

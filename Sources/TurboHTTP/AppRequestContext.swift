@@ -5,12 +5,14 @@ public import TurboCore
 /// The request context of the API: Hummingbird's core storage plus the caller's address and, once authenticated,
 /// token.
 public struct AppRequestContext: RequestContext {
+    /// Hummingbird's per-request storage (request id, logger, matched route).
     public var coreContext: CoreRequestContextStorage
     /// The bearer token the request presented, when valid.
     public var token: APIToken?
     /// The peer's IP address (the rate limit's key for anonymous calls).
     public let remoteAddress: String?
 
+    /// The peer's address and no token yet; the authentication middleware sets it.
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress?.ipAddress

@@ -10,6 +10,7 @@ import TurboWebhooks
 
 /// Everything the API is built from.
 public struct APIConfiguration: Sendable {
+    /// The store every route reads and writes.
     public var store: any TurboStore
     /// Maps a presented bearer secret to its token; nil when unknown or revoked.
     public var authenticate: @Sendable (String) async throws -> APIToken?
@@ -25,10 +26,12 @@ public struct APIConfiguration: Sendable {
     public var feed: EventFeed
     /// Per-caller request budget; nil for none.
     public var rateLimit: RateLimit?
+    /// Where requests are counted and the domain gauges are kept for `/metrics`.
     public var metrics: APIMetrics
     /// Adds routes served by other modules (MCP's `/mcp`), with the same middleware.
     public var extraRoutes: [@Sendable (Router<AppRequestContext>) -> Void] = []
 
+    /// `work` and `review` start nil, `extraRoutes` empty; without `feed`, a new ``EventFeed`` on `store`.
     public init(
         store: any TurboStore, authenticate: @escaping @Sendable (String) async throws -> APIToken?,
         requireTokenForReads: Bool, worktrees: WorktreeService? = nil, feed: EventFeed? = nil,

@@ -7,9 +7,12 @@ import TurboCore
 
 /// The request context of WebSocket upgrades.
 public struct WebSocketContext: RequestContext, WebSocketRequestContext {
+    /// Hummingbird's per-request storage (request id, logger, matched route).
     public var coreContext: CoreRequestContextStorage
+    /// Hummingbird's handle for the upgraded connection.
     public let webSocket: WebSocketHandlerReference<Self>
 
+    /// A context for one upgrade request.
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.webSocket = .init()

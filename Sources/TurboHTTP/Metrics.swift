@@ -7,6 +7,7 @@ import TurboCore
 
 /// The server's Prometheus metrics: HTTP traffic recorded per request, domain gauges read from the store at scrape.
 public final class APIMetrics: Sendable {
+    /// Holds every metric; `/metrics` renders it in the Prometheus text format.
     public let registry: PrometheusCollectorRegistry
     static let durationBuckets: [Duration] = [
         .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
@@ -14,6 +15,7 @@ public final class APIMetrics: Sendable {
         .seconds(1), .seconds(2.5), .seconds(5),
     ]
 
+    /// Metrics in `registry`, a new one by default.
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
     }

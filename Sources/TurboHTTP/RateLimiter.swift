@@ -5,7 +5,9 @@ import TurboCore
 
 /// A per-caller request budget: a token bucket refilled at `requestsPerSecond`, holding at most `burst`.
 public struct RateLimit: Sendable, Hashable {
+    /// How fast the bucket refills, in requests per second.
     public var requestsPerSecond: Double
+    /// The most requests a caller can make at once after being idle.
     public var burst: Int
 
     /// `burst` defaults to two seconds' worth (at least 1).

@@ -8,6 +8,7 @@ public struct ToolArguments: Sendable {
     let values: [String: Value]
     let tool: String
 
+    /// Refuses any argument not in `allowed`, naming the ones the tool takes.
     public init(_ values: [String: Value]?, tool: String, allowed: Set<String>) throws(TurboError) {
         self.values = values ?? [:]
         self.tool = tool
@@ -19,6 +20,7 @@ public struct ToolArguments: Sendable {
         }
     }
 
+    /// A string argument; nil when absent or null.
     public func string(_ name: String) throws(TurboError) -> String? {
         switch values[name] {
         case nil, .null?: return nil
@@ -27,6 +29,7 @@ public struct ToolArguments: Sendable {
         }
     }
 
+    /// A string argument that must be present and not blank.
     public func requiredString(_ name: String) throws(TurboError) -> String {
         guard let text = try string(name), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw .invalidInput("\(tool) needs '\(name)'")
@@ -34,6 +37,7 @@ public struct ToolArguments: Sendable {
         return text
     }
 
+    /// A whole number, also accepted as an integral double or a numeric string; nil when absent or null.
     public func integer(_ name: String) throws(TurboError) -> Int? {
         switch values[name] {
         case nil, .null?: return nil
@@ -46,11 +50,13 @@ public struct ToolArguments: Sendable {
         }
     }
 
+    /// A whole number argument that must be present.
     public func requiredInteger(_ name: String) throws(TurboError) -> Int {
         guard let number = try integer(name) else { throw .invalidInput("\(tool) needs '\(name)'") }
         return number
     }
 
+    /// A boolean argument; nil when absent or null.
     public func bool(_ name: String) throws(TurboError) -> Bool? {
         switch values[name] {
         case nil, .null?: return nil
@@ -59,6 +65,7 @@ public struct ToolArguments: Sendable {
         }
     }
 
+    /// A list of strings, also accepted as one comma-separated string; nil when absent or null.
     public func strings(_ name: String) throws(TurboError) -> [String]? {
         switch values[name] {
         case nil, .null?: return nil

@@ -11,6 +11,7 @@ public typealias MCPCaller = Caller
 public actor SessionLeases {
     private var epochs: [UUID: Int] = [:]
 
+    /// No leases yet.
     public init() {}
 
     func record(issue: UUID, epoch: Int) { epochs[issue] = epoch }

@@ -35,6 +35,8 @@ public actor MCPHTTPEndpoint {
     let logger: Logger
     private var sessions: [String: Session] = [:]
 
+    /// `version` is what sessions report in `initialize`; `loopbackOnly` turns on the Origin and Host checks; a
+    /// session idle longer than `idleTimeout` is closed when the next request arrives.
     public init(
         tools: TurboTools, version: String, loopbackOnly: Bool, idleTimeout: Duration = .seconds(3600),
         logger: Logger

@@ -5,10 +5,14 @@ public import TurboServices
 
 /// The tools' behaviour over the store and, when there is a repository, the worktree and work services.
 public struct TurboTools: Sendable {
+    /// Where every tool reads and writes.
     public let store: any TurboStore
+    /// The checkout the server runs in, for the default project and the worktrees; nil when there is none.
     public let repository: Repository?
     let work: WorkService?
 
+    /// Throws when the repository's `turbocode.yaml` cannot be read. Without a repository, the tools that need
+    /// one answer with an error saying so.
     public init(store: any TurboStore, repository: Repository?, leaseTTL: Duration = LeaseDefaults.ttl) throws {
         self.store = store
         self.repository = repository

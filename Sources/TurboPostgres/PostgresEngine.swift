@@ -18,6 +18,7 @@ public struct PostgresEngine: SQLEngine {
         self.logger = logger
     }
 
+    /// `BEGIN` … `COMMIT` on one pooled connection.
     public func write<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
         try await Self.translating {
             try await client.withTransaction(logger: logger) { conn in
@@ -26,6 +27,7 @@ public struct PostgresEngine: SQLEngine {
         }
     }
 
+    /// A `REPEATABLE READ, READ ONLY` transaction: every statement sees the snapshot the first one took.
     public func snapshot<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
         try await write { tx in
             try await tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -33,6 +35,7 @@ public struct PostgresEngine: SQLEngine {
         }
     }
 
+    /// The statements on one pooled connection without a transaction, each seeing the latest commit.
     public func read<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
         try await Self.translating {
             try await client.withConnection { conn in try await body(PostgresTransaction(conn, logger: logger)) }

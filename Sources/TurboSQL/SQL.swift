@@ -32,6 +32,7 @@ extension UUID: SQLBindable { public var sqlValue: SQLValue { .uuid(self) } }
 extension SQLValue: SQLBindable { public var sqlValue: SQLValue { self } }
 extension Array: SQLBindable where Element == String { public var sqlValue: SQLValue { .texts(self) } }
 extension Optional: SQLBindable where Wrapped: SQLBindable {
+    /// The wrapped value's ``SQLValue``, or `.null` when nil.
     public var sqlValue: SQLValue { self?.sqlValue ?? .null }
 }
 
@@ -47,10 +48,13 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation {
         case value(SQLValue)
     }
 
+    /// The text and bound values in statement order.
     public private(set) var parts: [Part]
 
+    /// Text with no bound values.
     public init(stringLiteral value: String) { parts = [.text(value)] }
 
+    /// The literal text with each interpolated value bound.
     public init(stringInterpolation: StringInterpolation) { parts = stringInterpolation.parts }
 
     /// Trusted text, not bound.
@@ -59,6 +63,7 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation {
     /// Appends another fragment.
     public mutating func append(_ other: SQL) { parts += other.parts }
 
+    /// `lhs` followed by `rhs`, with the binds of both.
     public static func + (lhs: SQL, rhs: SQL) -> SQL {
         var joined = lhs
         joined.append(rhs)
@@ -90,11 +95,14 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation {
         return (text, values)
     }
 
+    /// Collects the parts of an ``SQL`` literal: literal text as text, each interpolation by the overloads below.
     public struct StringInterpolation: StringInterpolationProtocol {
         var parts: [Part] = []
 
+        /// Starts with no parts; the capacity hints are ignored.
         public init(literalCapacity: Int, interpolationCount: Int) {}
 
+        /// Literal text, as written in the source.
         public mutating func appendLiteral(_ literal: String) { parts.append(.text(literal)) }
 
         /// A bound value.

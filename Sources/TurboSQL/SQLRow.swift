@@ -17,13 +17,21 @@ public protocol SQLRow {
 }
 
 extension SQLRow {
+    /// A non-NULL text column.
     public func string(_ column: String) throws -> String { try required(optionalString(column), column) }
+    /// A non-NULL integer column as `Int`.
     public func int(_ column: String) throws -> Int { Int(try required(optionalInt64(column), column)) }
+    /// An integer column as `Int`; nil when NULL.
     public func optionalInt(_ column: String) throws -> Int? { try optionalInt64(column).map { Int($0) } }
+    /// A non-NULL integer column.
     public func int64(_ column: String) throws -> Int64 { try required(optionalInt64(column), column) }
+    /// A non-NULL floating-point column.
     public func double(_ column: String) throws -> Double { try required(optionalDouble(column), column) }
+    /// A non-NULL boolean column.
     public func bool(_ column: String) throws -> Bool { try required(optionalBool(column), column) }
+    /// A non-NULL timestamp column.
     public func date(_ column: String) throws -> Date { try required(optionalDate(column), column) }
+    /// A non-NULL UUID column.
     public func uuid(_ column: String) throws -> UUID { try required(optionalUUID(column), column) }
 
     /// An issue key column.

@@ -13,6 +13,7 @@ public enum SQLRows {
     public static let workLogSelect =
         "SELECT w.*, i.key AS issue_key FROM work_logs w JOIN issues i ON i.id = w.issue_id"
 
+    /// A `projects` row.
     public static func project(_ row: any SQLRow) throws -> Project {
         Project(
             id: try row.uuid("id"), key: try ProjectKey(try row.string("key")), name: try row.string("name"),
@@ -20,6 +21,7 @@ public enum SQLRows {
             createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
     }
 
+    /// An `issues` row (``issueColumns``), with `blockedBy` and `blocks` still empty.
     public static func issue(_ row: any SQLRow) throws -> Issue {
         Issue(
             id: try row.uuid("id"), projectID: try row.uuid("project_id"), key: try row.issueKey("key"),
@@ -36,12 +38,14 @@ public enum SQLRows {
             closedAt: try row.optionalDate("closed_at"))
     }
 
+    /// A `comments` row with its issue's key as `issue_key`.
     public static func comment(_ row: any SQLRow) throws -> Comment {
         Comment(
             id: try row.uuid("id"), issueID: try row.uuid("issue_id"), issueKey: try row.issueKey("issue_key"),
             author: try row.string("author"), body: try row.string("body"), createdAt: try row.date("created_at"))
     }
 
+    /// A ``workLogSelect`` row.
     public static func workLog(_ row: any SQLRow) throws -> WorkLog {
         WorkLog(
             id: try row.uuid("id"), issueID: try row.uuid("issue_id"), issueKey: try row.issueKey("issue_key"),
@@ -56,12 +60,14 @@ public enum SQLRows {
             costUSD: try row.optionalDouble("cost_usd"))
     }
 
+    /// An `events` row, its payload parsed from the JSON column.
     public static func event(_ row: any SQLRow) throws -> Event {
         Event(
             id: try row.int64("id"), type: try row.string("type"), subject: try row.string("subject"),
             payload: JSONValue(jsonText: try row.json("payload")), createdAt: try row.date("created_at"))
     }
 
+    /// Parses a stored issue key; a malformed one is a ``TurboError/storage(_:)``.
     public static func issueKey(_ text: String) throws -> IssueKey {
         guard let key = IssueKey(parsing: text) else { throw TurboError.storage("malformed issue key '\(text)'") }
         return key

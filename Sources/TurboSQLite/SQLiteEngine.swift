@@ -27,22 +27,23 @@ public struct SQLiteEngine: SQLEngine {
         return config
     }
 
+    /// A `BEGIN IMMEDIATE` transaction on the writer connection, once the ones queued before it in this process end.
     public func write<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
-        try await serialized(begin: "BEGIN IMMEDIATE", body)
+        try await serialized(begin: "BEGIN IMMEDIATE", mode: .write, body)
     }
 
     /// A deferred transaction on the writer connection: SQLite offers no way to hold a reader connection across
     /// asynchronous statements, so a snapshot waits its turn with the writes.
     public func snapshot<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
-        try await serialized(begin: "BEGIN DEFERRED", body)
+        try await serialized(begin: "BEGIN DEFERRED", mode: .snapshot, body)
     }
 
     private func serialized<T: Sendable>(
-        begin: String, _ body: @Sendable (any SQLTransaction) async throws -> T
+        begin: String, mode: SQLiteTransaction.Mode, _ body: @Sendable (any SQLTransaction) async throws -> T
     ) async throws -> T {
         await gate.enter()
         do {
-            let value = try await transaction(begin: begin, body)
+            let value = try await transaction(begin: begin, mode: mode, body)
             await gate.leave()
             return value
         } catch {
@@ -52,14 +53,14 @@ public struct SQLiteEngine: SQLEngine {
     }
 
     private func transaction<T: Sendable>(
-        begin: String, _ body: @Sendable (any SQLTransaction) async throws -> T
+        begin: String, mode: SQLiteTransaction.Mode, _ body: @Sendable (any SQLTransaction) async throws -> T
     ) async throws -> T {
         do {
             try await writer.writeWithoutTransaction { db in try db.execute(sql: begin) }
         } catch {
             throw Self.translate(error)
         }
-        let transaction = SQLiteTransaction(writer: writer, writes: true)
+        let transaction = SQLiteTransaction(writer: writer, mode: mode)
         do {
             let value = try await body(transaction)
             try await writer.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
@@ -70,10 +71,11 @@ public struct SQLiteEngine: SQLEngine {
         }
     }
 
+    /// Each statement on a reader connection; with a single connection (in memory), once the open transaction ends.
     public func read<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
         if writer is DatabasePool {
             do {
-                return try await body(SQLiteTransaction(writer: writer, writes: false))
+                return try await body(SQLiteTransaction(writer: writer, mode: .read))
             } catch {
                 throw Self.translate(error)
             }
@@ -81,7 +83,7 @@ public struct SQLiteEngine: SQLEngine {
         // One connection (in memory): wait for the open transaction, whose changes it would otherwise see.
         await gate.enter()
         do {
-            let value = try await body(SQLiteTransaction(writer: writer, writes: false))
+            let value = try await body(SQLiteTransaction(writer: writer, mode: .read))
             await gate.leave()
             return value
         } catch {
@@ -103,16 +105,26 @@ public struct SQLiteEngine: SQLEngine {
     }
 }
 
-/// Statements of one write transaction (on the writer connection) or one run of reads (on the readers).
+/// Statements of one transaction on the writer connection, or of one run of reads on the readers.
 final class SQLiteTransaction: SQLTransaction {
+    /// Where the statements run and what they may do.
+    enum Mode {
+        /// A write transaction on the writer connection.
+        case write
+        /// A read-only transaction on the writer connection (`PRAGMA query_only` for each statement).
+        case snapshot
+        /// Reads on the pool's readers, each seeing the latest commit.
+        case read
+    }
+
     let dialect = SQLDialect.sqlite
     private let writer: any DatabaseWriter
-    private let writes: Bool
+    private let mode: Mode
     private var clock: Date?
 
-    init(writer: any DatabaseWriter, writes: Bool) {
+    init(writer: any DatabaseWriter, mode: Mode) {
         self.writer = writer
-        self.writes = writes
+        self.mode = mode
     }
 
     func now() async throws -> Date {
@@ -124,14 +136,22 @@ final class SQLiteTransaction: SQLTransaction {
 
     func rows(_ sql: TurboSQL.SQL) async throws -> [any SQLRow] {
         let (text, arguments) = Self.statement(sql)
-        if writes {
-            return try await writer.writeWithoutTransaction { db in try SQLiteRow.fetchAll(db, text, arguments) }
+        let rows: [SQLiteRow]
+        switch mode {
+        case .write:
+            rows = try await writer.writeWithoutTransaction { db in try SQLiteRow.fetchAll(db, text, arguments) }
+        case .snapshot:
+            rows = try await writer.writeWithoutTransaction { db in
+                try db.readOnly { try SQLiteRow.fetchAll(db, text, arguments) }
+            }
+        case .read:
+            rows = try await writer.read { db in try SQLiteRow.fetchAll(db, text, arguments) }
         }
-        return try await writer.read { db in try SQLiteRow.fetchAll(db, text, arguments) }
+        return rows
     }
 
     func execute(_ sql: TurboSQL.SQL) async throws {
-        guard writes else {
+        guard mode == .write else {
             throw TurboError.storage("a write statement in a read: \(sql.render { _, _ in "?" }.text)")
         }
         let (text, arguments) = Self.statement(sql)

@@ -16,6 +16,7 @@ extension AgentSession {
             case setAside
         }
 
+        /// Where the issue goes now; `.none` leaves its lease and status as they are.
         public var giveBack: GiveBack
         /// The lease's release reason.
         public var reason: String
@@ -40,6 +41,7 @@ extension AgentSession {
         /// The CLI's own words.
         public var reason: String
 
+        /// A pause of `kind` until `until` (nil: until a person acts), with the CLI's message as `reason`.
         public init(until: Date?, kind: String, reason: String) {
             self.until = until
             self.kind = kind

@@ -10,16 +10,23 @@ import TurboGit
 /// session ended. What talks to the coordinator (heartbeat, status, submission, usage, denials) is its
 /// ``WorkSource``: the store for the local pool, REST for a remote worker.
 public struct AgentSession: Sendable {
+    /// The issue the session works on.
     public var issue: IssueKey
+    /// The epoch of the lease the session works under, handed to the agent as `TURBOCODE_EPOCH`.
     public var epoch: Int
+    /// The sub-agent that runs: its id, driver, model, `command:`, `env:` and `submit_on_exit`.
     public var agent: OrchestratorConfig.Subagent
+    /// The work session timeout, inactivity timeout, nudges and rate-limit pauses the session keeps to.
     public var limits: OrchestratorConfig.Limits
+    /// How often the lease is renewed while the agent's process lives (`leases.heartbeat`).
     public var heartbeatInterval: Duration
     /// The coordinator's base URL (REST and `/mcp`) and the token the agent uses.
     public var serverURL: String
+    /// The agent's bearer token for REST and MCP (`TURBOCODE_TOKEN`), masked in each run's `launch.txt`.
     public var token: String
     /// Where and how the agent works; the nudges repeat it.
     public var workspace: Prompt.Workspace
+    /// The worktree's path (`workspace.worktree`), where every run starts.
     public var worktree: String { workspace.worktree }
     /// Where run logs go: `<logs>/<ISSUE>/<time>-<n>/`.
     public var logRoot: URL
@@ -32,7 +39,9 @@ public struct AgentSession: Sendable {
     public var source: any WorkSource
     /// Told about each process started (so it can be stopped from outside) and each sign of life.
     public var started: @Sendable (AgentProcess) async -> Void
+    /// Called for each event that shows the agent at work (every event but a notice).
     public var activity: @Sendable () async -> Void
+    /// Told one line for the terminal when a run is nudged or its submission on exit is refused.
     public var report: @Sendable (String) -> Void
 
     /// Where the work of a session stands.
@@ -57,6 +66,7 @@ public struct AgentSession: Sendable {
 
     /// How a session ended, for what happens to the issue next.
     public enum Outcome: Sendable, Equatable {
+        /// Handed in: by the agent, or by the session on a clean exit (Aider, `submit_on_exit`).
         case submitted
         /// The issue moved on without us (reported blocked, moved by a person, lease lost): nothing to give back.
         case leftAlone(String)
@@ -74,6 +84,7 @@ public struct AgentSession: Sendable {
         case retryLater(String)
     }
 
+    /// A session for `issue` under the lease `epoch`; the callbacks do nothing unless given.
     public init(
         issue: IssueKey, epoch: Int, agent: OrchestratorConfig.Subagent, limits: OrchestratorConfig.Limits,
         heartbeatInterval: Duration, serverURL: String, token: String, workspace: Prompt.Workspace, logRoot: URL,

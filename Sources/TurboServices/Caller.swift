@@ -14,9 +14,12 @@ public struct Caller: Sendable, Hashable {
 
     /// An issue and the epoch of the lease a token was made for.
     public struct SessionLease: Sendable, Hashable {
+        /// The issue's key as the token's name gives it (`SHOP-1`).
         public var issue: String
+        /// The epoch of the lease the token was made for.
         public var epoch: Int
 
+        /// The lease of `issue` with `epoch`.
         public init(issue: String, epoch: Int) {
             self.issue = issue
             self.epoch = epoch
@@ -38,8 +41,10 @@ public struct Caller: Sendable, Hashable {
         }
     }
 
+    /// An agent acting as itself (`ai:<id>`), not tied to one session's lease.
     public static func agent(_ id: String) -> Caller { Caller(agentID: id, actor: "ai:\(id)") }
 
+    /// A person with full rights, written as `user:<name>`.
     public static func person(_ name: String) -> Caller { Caller(agentID: nil, actor: "user:\(name)") }
 
     /// The caller a token stands for.
@@ -52,6 +57,7 @@ public struct Caller: Sendable, Hashable {
         }
     }
 
+    /// A caller from its parts, not tied to a session's lease.
     public init(agentID: String?, actor: String) {
         self.agentID = agentID
         self.actor = actor

@@ -3,8 +3,10 @@ public import TurboCore
 /// Changes to issues and their dependencies that every face (CLI, REST, MCP) makes the same way, with the rules of
 /// who may do what in one place: agents triage, but do not move work, close issues, assign them or drop blockers.
 public struct IssueService: Sendable {
+    /// Where issues, comments and dependencies are read and written.
     public let store: any TurboStore
 
+    /// The service over `store`; it keeps no state of its own.
     public init(store: any TurboStore) { self.store = store }
 
     /// Creates an issue, assigned to `assignee` when given — which only a person may do.

@@ -10,6 +10,7 @@ import TurboGit
 /// (`merged`, with the merge commit), its worktree removed and its branch deleted, and the base pushed when
 /// `review.push`.
 public actor MergeQueue {
+    /// Where approvals are read and merges recorded (the worktree service's store).
     public let store: any TurboStore
     let worktrees: WorktreeService
     let config: OrchestratorConfig
@@ -19,10 +20,12 @@ public actor MergeQueue {
     private nonisolated let wakeups = Wakeups()
     private var busy = false
     private var passing = false
+    /// Issues merged since this queue started, here or through their pull requests.
     public internal(set) var merged = 0
     /// When open pull requests were last asked about (`review.mode: pull_request`).
     var lastPoll: ContinuousClock.Instant?
 
+    /// A queue for the repository of `worktrees`; `report` gets a line per merge, failure and pull request.
     public init(
         worktrees: WorktreeService, config: OrchestratorConfig, logger: Logger,
         report: @escaping @Sendable (String) -> Void = { _ in }
@@ -35,8 +38,11 @@ public actor MergeQueue {
         self.report = report
     }
 
+    /// Asks for a pass now; wake-ups coalesce, and a pass runs every second anyway.
     public nonisolated func wake() { wakeups.wake() }
 
+    /// Merges approved work until cancelled, a pass on each wake-up and every second; with `review.mode: pull_request`,
+    /// also asks about open pull requests.
     public func run() async {
         await wakeups.run(every: .seconds(1), logging: "a merge queue pass", to: logger) {
             // Idle checks between two steps of a pass (the actor is reentrant at every await) see it busy.
@@ -52,6 +58,7 @@ public actor MergeQueue {
         }
     }
 
+    /// Whether nothing is being merged and no approved issue waits (a store that cannot be read counts as idle).
     public func isIdle() async -> Bool {
         guard !busy, !passing else { return false }
         return (try? await mergeable().isEmpty) ?? true

@@ -13,12 +13,16 @@ import TurboGit
 public actor Orchestrator {
     /// What the terminal view and `--until-idle` need to know.
     public struct Snapshot: Sendable {
+        /// The runs in flight, sorted by issue key: the agent, when it started and when it last showed activity.
         public var running: [(issue: String, agent: String, since: Date, lastActivity: Date)]
+        /// Eligible issues at the last pass, apart from those waiting out a back-off.
         public var eligible: Int
         /// Eligible issues no configured agent can take (capabilities), whose drivers are paused, or that wait for
         /// a worktree under `limits.max_active_worktrees`.
         public var unassignable: Int
+        /// Issues this pool's agents submitted since it started.
         public var submitted: Int
+        /// Issues given back since the pool started, to the queue or set aside.
         public var released: Int
         /// Paused drivers: until when (nil: until a person acts) and why.
         public var pausedDrivers: [DriverKind: Pause]
@@ -40,6 +44,7 @@ public actor Orchestrator {
         }
     }
 
+    /// Why and until when a driver takes no work.
     public typealias Pause = AgentSession.Pause
 
     struct Run {
@@ -50,9 +55,13 @@ public actor Orchestrator {
         var process: AgentProcess?
     }
 
+    /// Where the queue is read and leases and alerts written (the work service's store).
     public let store: any TurboStore
+    /// Leases issues to the pool's agents and makes their worktrees.
     public let work: WorkService
+    /// The pool's part of `turbocode.yaml`: sub-agents, limits, leases, alerts and the test command.
     public let config: OrchestratorConfig
+    /// The repository the worktrees belong to; run logs go under its `.turbocode/logs/`.
     public let repository: Repository
     let project: Project
     let serverURL: String
@@ -76,6 +85,8 @@ public actor Orchestrator {
     private var lastAwaitingReview: [String] = []
     private nonisolated let wakeups = Wakeups()
 
+    /// A pool for `project` whose agents reach the coordinator at `serverURL`. `report` gets its lines for the
+    /// terminal; `reviewIdle` says whether verification and the merge queue are done (`--until-idle`).
     public init(
         work: WorkService, config: OrchestratorConfig, project: Project, serverURL: String, logger: Logger,
         report: @escaping @Sendable (String) -> Void = { _ in },
@@ -92,8 +103,10 @@ public actor Orchestrator {
         self.report = report
     }
 
+    /// Asks for a scheduling pass now; wake-ups coalesce, and a pass runs every second anyway.
     public nonisolated func wake() { wakeups.wake() }
 
+    /// The pool now, for the status line and `--until-idle`: the runs in flight, and the counts of the last pass.
     public func snapshot() -> Snapshot {
         Snapshot(
             running: runs.map { ($1.agent, $1.since, $1.lastActivity, $0) }.map { agent, since, activity, id in

@@ -5,11 +5,17 @@ import Yams
 
 /// The orchestrator's part of `turbocode.yaml`: limits, leases, alerts and the pool of sub-agents.
 public struct OrchestratorConfig: Sendable, Hashable {
+    /// How much the pool runs at once and for how long (`limits:`).
     public struct Limits: Sendable, Hashable {
+        /// Agent runs in flight at once across the pool (`max_concurrent_subagents`).
         public var maxConcurrentSubagents = 5
+        /// Issues one sub-agent works at once; its own `max_concurrent_issues` may allow fewer.
         public var maxIssuesPerSubagent = 2
+        /// Active worktrees in the project before issues without one wait (`max_active_worktrees`).
         public var maxActiveWorktrees = 10
+        /// The wall-clock limit of one session, nudges included (`work_session_timeout`).
         public var workSessionTimeout: Duration = .seconds(4 * 3_600)
+        /// How long a run may go without a line of output before it is stopped (`inactivity_timeout`).
         public var inactivityTimeout: Duration = .seconds(15 * 60)
         /// Re-prompts of a run that ended without submitting, before the issue is given back.
         public var maxNudges = 2
@@ -24,24 +30,39 @@ public struct OrchestratorConfig: Sendable, Hashable {
         public var retryBackoff: Duration = .seconds(10)
     }
 
+    /// How leases are kept alive and expired (`leases:`).
     public struct Leases: Sendable, Hashable {
+        /// How often a running agent's lease is renewed; must be shorter than `ttl`.
         public var heartbeat: Duration = .seconds(10)
+        /// How long a lease lives without a heartbeat.
         public var ttl: Duration = .seconds(30)
+        /// How often the coordinator releases expired leases.
         public var sweep: Duration = .seconds(5)
     }
 
+    /// When the pool raises alerts for a person (`alerts:`).
     public struct Alerts: Sendable, Hashable {
+        /// How long a running agent may show no activity before an `agent_inactive` alert.
         public var agentInactive: Duration = .seconds(30 * 60)
+        /// How old a worktree's oldest uncommitted change may get before an `uncommitted_changes` alert.
         public var uncommittedChanges: Duration = .seconds(2 * 3_600)
     }
 
+    /// One agent of the pool: an entry of `subagents:`.
     public struct Subagent: Sendable, Hashable {
+        /// Unique in the pool (letters, digits, `.`, `_`, `-`); the agent acts as `ai:<id>`.
         public var id: String
+        /// A capability this agent is preferred for when an issue needs it.
         public var specialization: String?
+        /// Issues this agent works at once, within `limits.max_issues_per_subagent`.
         public var maxConcurrentIssues = 1
+        /// What the agent can do; it takes only issues whose capabilities are all among these.
         public var capabilities: [String] = []
+        /// The CLI the agent runs in.
         public var driver: DriverKind = .claude
+        /// The model passed to the CLI (for Amp, its mode); nil: the CLI's default.
         public var model: String?
+        /// For the `command` driver: the argv template (`{prompt}`, `{prompt_file}`, `{worktree}`, …).
         public var command: [String]?
         /// Command driver: exit 0 with new commits counts as a submission.
         public var submitOnExit = false
@@ -50,6 +71,7 @@ public struct OrchestratorConfig: Sendable, Hashable {
         /// Commands this agent may run besides git and the tests, added to `agents.allow`.
         public var allow: [String] = []
 
+        /// An agent called `id` on `driver`, every other setting at its default.
         public init(id: String, driver: DriverKind = .claude) {
             self.id = id
             self.driver = driver
@@ -58,6 +80,7 @@ public struct OrchestratorConfig: Sendable, Hashable {
 
     /// Verification, review and the merge queue (`review:`).
     public struct Review: Sendable, Hashable {
+        /// How approved work reaches the base branch (`review.mode`).
         public enum Mode: String, Sendable, Hashable, CaseIterable {
             /// The merge queue merges into the base branch here.
             case local
@@ -68,9 +91,11 @@ public struct OrchestratorConfig: Sendable, Hashable {
         public var requireHumanApproval = true
         /// Verified work is approved (and so merged) without a person.
         public var autoMerge = false
+        /// Merged here (`local`) or through a pull request (`pull_request`).
         public var mode = Mode.local
         /// Push the base branch to `remote` after each merge.
         public var push = false
+        /// The remote `push` pushes the base branch to and pull requests are opened on.
         public var remote = "origin"
         /// Verification failures sent back to the agent before the issue goes to review marked as failed.
         public var verifyRetries = 2
@@ -83,15 +108,22 @@ public struct OrchestratorConfig: Sendable, Hashable {
         public var approvesAutomatically: Bool { autoMerge || !requireHumanApproval }
     }
 
+    /// Run by verification and the merge queue, and given to agents (`test_command`); nil: no tests.
     public var testCommand: String?
     /// Commands every agent may run besides git and `test_command` (`agents.allow`), e.g. `swift build`.
     public var allow: [String] = []
+    /// Verification, review and the merge queue (`review:`).
     public var review = Review()
+    /// Concurrency, timeouts, nudges and back-off (`limits:`).
     public var limits = Limits()
+    /// Lease heartbeat, TTL and sweep (`leases:`).
     public var leases = Leases()
+    /// Thresholds of the pool's alerts (`alerts:`).
     public var alerts = Alerts()
+    /// The pool's agents; their order breaks ties when assigning. Empty: no pool.
     public var subagents: [Subagent] = []
 
+    /// The defaults with no sub-agents: what a missing `turbocode.yaml` means.
     public init() {}
 
     /// The commands `agent` may run besides git and the tests: `agents.allow`, then its own `allow`.
@@ -168,6 +200,10 @@ struct ConfigReader {
             if let known = Self.sections[key], !isEmpty {
                 let pairs = try mapping(value, known: known, in: key)
                 for (field, _, node) in pairs { try apply(section: key, field: field, node, to: &config) }
+                // Checked once the section is read, whatever the order of its keys.
+                if key == "leases", config.leases.heartbeat >= config.leases.ttl {
+                    throw error(value, "leases.heartbeat must be shorter than leases.ttl")
+                }
             }
             switch key {
             case "test_command": config.testCommand = try string(value, "test_command")
@@ -209,9 +245,6 @@ struct ConfigReader {
             }
             config.review.mode = mode
         default: break  // project and worktrees: read by ProjectConfig
-        }
-        if section == "leases", config.leases.heartbeat >= config.leases.ttl {
-            throw error(node, "leases.heartbeat must be shorter than leases.ttl")
         }
     }
 

@@ -6,7 +6,9 @@ import Yams
 public struct ProjectConfig: Hashable, Sendable, Decodable {
     /// The `project:` section.
     public struct ProjectSection: Hashable, Sendable, Decodable {
+        /// The project key (`SHOP`): used by `init`, and to find the project from another clone.
         public var key: String?
+        /// The project's name; `init` falls back to the directory name.
         public var name: String?
     }
 
@@ -14,15 +16,21 @@ public struct ProjectConfig: Hashable, Sendable, Decodable {
     public struct WorktreesSection: Hashable, Sendable, Decodable {
         /// Where worktrees go (default `~/worktrees`); relative to the repository root when relative.
         public var root: String?
+        /// Globs of files copied from the main checkout into each new worktree (`.env*`).
         public var copy: [String]?
+        /// Shell commands run in each new worktree, in order; a failure removes the new worktree again.
         public var setup: [String]?
+        /// Shell commands run in a worktree before it is removed; failures do not stop the removal.
         public var teardown: [String]?
         /// Seconds each setup or teardown command may take (default 600).
         public var timeout: Int?
     }
 
+    /// The `project:` section; nil when the file has none.
     public var project: ProjectSection?
+    /// The branch issue branches start from and merge into; read only when `init` creates the project.
     public var baseBranch: String?
+    /// The `worktrees:` section; nil when the file has none.
     public var worktrees: WorktreesSection?
 
     enum CodingKeys: String, CodingKey {

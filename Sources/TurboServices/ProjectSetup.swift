@@ -5,6 +5,7 @@ public import TurboCore
 public enum ProjectSetup {
     /// What `initialize` did.
     public struct Outcome: Sendable {
+        /// The repository's project, created now or found.
         public var project: Project
         /// False when the repository already had its project (running `init` twice is harmless).
         public var createdProject: Bool

@@ -7,18 +7,26 @@ public import TurboCore
 public enum Prompt {
     /// What the first prompt says about the issue.
     public struct Brief: Sendable {
+        /// The issue key (`SHOP-1`).
         public var key: String
+        /// The issue's title, on the prompt's first line.
         public var title: String
+        /// The issue type's raw value (`bug`, `feature`, …).
         public var type: String
+        /// The priority's raw value (`critical`, `high`, `medium`, `low`).
         public var priority: String
+        /// What the issue needs; listed in the prompt when there are any.
         public var capabilities: [String]
+        /// The paths the agent is asked to stay within; listed when there are any.
         public var paths: [String]
+        /// The issue's description; `(none)` in the prompt when empty.
         public var description: String
         /// Blockers done before this one: key, title, status.
         public var blockers: [(key: String, title: String, status: String)]
         /// The latest comments: author, body.
         public var comments: [(author: String, body: String)]
 
+        /// A brief from its parts (a remote worker builds one from the coordinator's answer).
         public init(
             key: String, title: String, type: String, priority: String, capabilities: [String], paths: [String],
             description: String, blockers: [(key: String, title: String, status: String)],
@@ -39,17 +47,24 @@ public enum Prompt {
     /// Where and how the agent works: the worktree and its branch, the base it merges into, the lease it works
     /// under, the project's tests, the commands it may run, and the CLI (which decides how it submits).
     public struct Workspace: Sendable, Hashable {
+        /// The worktree's path, where the agent runs.
         public var worktree: String
+        /// The issue's branch, checked out in the worktree.
         public var branch: String
+        /// The branch the work merges into; the agent is told never to push to it.
         public var baseBranch: String
+        /// The epoch of the agent's lease, named in the prompt for the work tools.
         public var epoch: Int
+        /// The project's `test_command`; nil: the prompt says nothing about tests.
         public var testCommand: String?
         /// Commands beyond git and the tests that the agent may run (`agents.allow` and the subagent's `allow`).
         public var allowedCommands: [String]
+        /// The CLI the agent runs in, which decides how the prompt says to submit.
         public var driver: DriverKind
         /// The command driver submits on a clean exit when `submit_on_exit` is set.
         public var submitsOnExit: Bool
 
+        /// A workspace from its parts; the pool and the remote worker make one per session.
         public init(
             worktree: String, branch: String, baseBranch: String, epoch: Int, testCommand: String?,
             allowedCommands: [String], driver: DriverKind, submitsOnExit: Bool

@@ -5,9 +5,12 @@ import TurboGit
 
 /// The verifier and the merge queue of a coordinator, run by `serve` and `up` when there is a repository.
 public struct ReviewServices: Sendable {
+    /// Checks submitted work (issues in `testing`).
     public let verifier: Verifier
+    /// Merges approved work into the base branch.
     public let mergeQueue: MergeQueue
 
+    /// Both services for the repository of `worktrees`; `report` gets their lines for the terminal.
     public init(
         worktrees: WorktreeService, config: OrchestratorConfig, logger: Logger,
         report: @escaping @Sendable (String) -> Void
@@ -24,6 +27,7 @@ public struct ReviewServices: Sendable {
         }
     }
 
+    /// Asks both for a pass now (new events came in).
     public func wake() {
         verifier.wake()
         mergeQueue.wake()
@@ -40,10 +44,13 @@ public struct ReviewServices: Sendable {
 /// What a person does with verified work: the review list ordered by risk, one issue's evidence and diff,
 /// approving (into the merge queue) and requesting changes (back to the agent with the comment).
 public struct ReviewService: Sendable {
+    /// Where issues in review are read and decisions recorded.
     public let store: any TurboStore
+    /// The issues' branches, for diffs.
     public let worktrees: WorktreeService
     let poolAgents: Set<String>
 
+    /// A service for the repository of `worktrees`; `config`'s sub-agents decide where requested changes go.
     public init(worktrees: WorktreeService, config: OrchestratorConfig) {
         self.store = worktrees.store
         self.worktrees = worktrees
@@ -52,6 +59,7 @@ public struct ReviewService: Sendable {
 
     /// An issue waiting in review, with what a reviewer weighs.
     public struct Entry: Sendable {
+        /// The issue, in `review`.
         public var issue: Issue
         /// The latest verification.
         public var verification: Check?
@@ -61,6 +69,7 @@ public struct ReviewService: Sendable {
         public var size: Int
         /// Other active branches predicted to conflict with this one.
         public var conflictRisk: Int
+        /// Seconds since the latest verification (since the issue's last update when there is none).
         public var age: TimeInterval
 
         /// Verification gave up, or the last merge attempt failed.
@@ -68,6 +77,7 @@ public struct ReviewService: Sendable {
             verification.map { !$0.passed } == true || decision.map { $0.kind == .merge && !$0.passed } == true
         }
 
+        /// Whether the latest decision is an approval, so the merge queue takes the issue.
         public var approved: Bool { decision?.kind == .approval }
     }
 
@@ -141,6 +151,7 @@ public struct ReviewService: Sendable {
 }
 
 extension ReviewService.Entry {
+    /// The entry as the API and MCP return it (`age` in whole seconds).
     public var document: ReviewDocument {
         ReviewDocument(
             issue: issue, verification: verification, decision: decision, approved: approved,

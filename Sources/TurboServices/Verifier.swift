@@ -10,6 +10,7 @@ import TurboGit
 /// and the tail of the log) until `review.verify_retries` is used up, then it goes to `review` marked as failed for
 /// a person to decide.
 public actor Verifier {
+    /// Where submitted issues are read and verification checks recorded (the worktree service's store).
     public let store: any TurboStore
     let worktrees: WorktreeService
     let config: OrchestratorConfig
@@ -20,9 +21,12 @@ public actor Verifier {
     private nonisolated let wakeups = Wakeups()
     private var busy = false
     private var passing = false
+    /// Issues that passed verification since this verifier started.
     public private(set) var verified = 0
+    /// Failed verifications since this verifier started, each attempt counted.
     public private(set) var failed = 0
 
+    /// A verifier for the repository of `worktrees`; `report` gets a line per outcome.
     public init(
         worktrees: WorktreeService, config: OrchestratorConfig, logger: Logger,
         report: @escaping @Sendable (String) -> Void = { _ in }
@@ -35,6 +39,7 @@ public actor Verifier {
         self.report = report
     }
 
+    /// Asks for a pass now; wake-ups coalesce, and a pass runs every second anyway.
     public nonisolated func wake() { wakeups.wake() }
 
     /// Verifies until cancelled.
@@ -51,7 +56,7 @@ public actor Verifier {
         }
     }
 
-    /// Whether work waits for verification or is being verified.
+    /// Whether nothing waits for verification and nothing is being verified.
     public func isIdle() async -> Bool {
         guard !busy, !passing else { return false }
         return (try? await pending().isEmpty) ?? true

@@ -6,11 +6,14 @@ import TurboGit
 /// report blocked, submit. Every write after the start names the lease's epoch and is refused once the lease is no
 /// longer the live one.
 public struct WorkService: Sendable {
+    /// Where leases, issues and work logs are written (the worktree service's store).
     public let store: any TurboStore
+    /// Makes and inspects the issues' worktrees.
     public let worktrees: WorktreeService
     /// How long a lease lives without a heartbeat.
     public var ttl: Duration
 
+    /// Work for the repository of `worktrees`, under leases that live `ttl` without a heartbeat.
     public init(worktrees: WorktreeService, ttl: Duration = LeaseDefaults.ttl) {
         self.store = worktrees.store
         self.worktrees = worktrees
@@ -19,9 +22,13 @@ public struct WorkService: Sendable {
 
     /// What starting work produced.
     public struct Started: Sendable {
+        /// The issue, now `in_progress`.
         public var issue: Issue
+        /// The new lease, renewed to the normal TTL once the worktree was ready.
         public var lease: Lease
+        /// The issue's worktree as recorded.
         public var worktree: WorktreeRecord
+        /// The work log opened for this lease.
         public var log: WorkLog
         /// False when an earlier lease's worktree (with its commits) was reused.
         public var createdWorktree: Bool
@@ -84,10 +91,15 @@ public struct WorkService: Sendable {
     /// What starting work on another machine produced: the lease, and the branch the worker pushes to this
     /// repository (the issue's existing branch, with its commits, when there is one).
     public struct RemoteStarted: Sendable {
+        /// The issue, now `in_progress`.
         public var issue: Issue
+        /// The new lease; the worker names its epoch in its calls.
         public var lease: Lease
+        /// The branch the worker works on and pushes to this repository.
         public var branch: String
+        /// The project's base branch, which the worker fetches.
         public var baseBranch: String
+        /// The work log opened for this lease, with the worker's location as its worktree path.
         public var log: WorkLog
     }
 
@@ -222,8 +234,11 @@ public struct WorkService: Sendable {
 
     /// What a submission produced.
     public struct Submitted: Sendable {
+        /// The issue, now in `testing`.
         public var issue: Issue
+        /// The submitted commit: the branch's head.
         public var head: String
+        /// Commits on the branch beyond the base.
         public var commits: Int
     }
 

@@ -25,14 +25,19 @@ public protocol WorkSource: Sendable {
 
 /// The local pool's work source: the store, through ``WorkService``.
 public struct StoreWorkSource: WorkSource {
+    /// Heartbeats and submissions go through it; the rest is written to its store.
     public let work: WorkService
+    /// The issue the session works on.
     public let issue: Issue
+    /// The agent id the lease is held by.
     public let agent: String
+    /// The epoch of the session's lease; every write names it.
     public let epoch: Int
     /// The session's work log (usage goes there).
     public let log: UUID
     let report: @Sendable (String) -> Void
 
+    /// The source for one session: `issue` leased to `agent` under `epoch`; `report` gets a line per refused tool call.
     public init(
         work: WorkService, issue: Issue, agent: String, epoch: Int, log: UUID,
         report: @escaping @Sendable (String) -> Void
@@ -47,8 +52,10 @@ public struct StoreWorkSource: WorkSource {
 
     var store: any TurboStore { work.store }
 
+    /// Renews the lease for the work service's TTL; throws `TurboError.staleLease` once it is lost.
     public func heartbeat() async throws { _ = try await work.heartbeat(.id(issue.id), agent: agent, epoch: epoch) }
 
+    /// From the issue's latest work log and its current status.
     public func state() async throws -> AgentSession.State {
         let log = try await store.workLogs(of: .id(issue.id)).last
         return .from(
@@ -56,10 +63,12 @@ public struct StoreWorkSource: WorkSource {
             status: try await store.issue(.id(issue.id)).status)
     }
 
+    /// Submits under the session's lease; throws what ``WorkService/submit(_:agent:epoch:commitURL:)`` refuses.
     public func submit() async throws {
         _ = try await work.submit(.id(issue.id), agent: agent, epoch: epoch, commitURL: nil)
     }
 
+    /// Ends the lease with the issue `ready` or `open` as `after` says (nothing for `.none`); write errors are ignored.
     public func giveBack(_ after: AgentSession.Aftermath) async {
         let status: IssueStatus
         switch after.giveBack {
@@ -77,15 +86,18 @@ public struct StoreWorkSource: WorkSource {
         }.value
     }
 
+    /// Appends an `alert.raised` event about the issue; a failure to write it is ignored.
     public func alert(_ kind: AlertKind, _ message: String) async {
         _ = try? await store.appendEvent(.alert(kind, subject: issue.key.description, message: message, agent: agent))
     }
 
+    /// Adds the tokens and cost to the session's work log; a failure to write them is ignored.
     public func usage(inputTokens: Int, outputTokens: Int, costUSD: Double?) async {
         _ = try? await store.addUsage(
             toWorkLog: log, inputTokens: inputTokens, outputTokens: outputTokens, costUSD: costUSD)
     }
 
+    /// Appends an `agent.permission_denied` event and reports it; a failure to write it is ignored.
     public func denied(_ denial: String) async {
         _ = try? await store.appendEvent(
             .permissionDenied(issue: issue.key.description, agent: agent, denial: denial))

@@ -4,9 +4,13 @@ public import TurboGit
 
 /// Issue worktrees for one repository: git, provisioning and the store together.
 public struct WorktreeService: Sendable {
+    /// Where worktrees are recorded and issues and projects read.
     public let store: any TurboStore
+    /// The repository the worktrees belong to.
     public let repository: Repository
+    /// The git side: making, finding and removing worktrees under the configured root.
     public let worktrees: Worktrees
+    /// What `worktrees:` says to copy and run in each worktree, and how long each command may take.
     public let plan: ProvisioningPlan
 
     /// The service for `repository`, configured from its `turbocode.yaml`.
@@ -25,9 +29,13 @@ public struct WorktreeService: Sendable {
 
     /// What `create` did.
     public struct Created: Sendable {
+        /// The worktree as recorded in the store.
         public var record: WorktreeRecord
+        /// Whether it was provisioned now: new, or found with its provisioning unfinished.
         public var created: Bool
+        /// The files copied in from the main checkout; empty when nothing was provisioned.
         public var copied: [String]
+        /// The setup commands' runs, in order; empty when nothing was provisioned.
         public var setup: [CommandRun]
         /// Where the setup commands' output was kept, when any ran.
         public var setupLog: String?

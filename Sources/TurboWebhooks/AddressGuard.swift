@@ -12,6 +12,7 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
     case v4(UInt32)
     case v6([UInt8])
 
+    /// Dotted decimal for IPv4; eight uncompressed hexadecimal groups for IPv6.
     public var description: String {
         switch self {
         case .v4(let value):
@@ -40,9 +41,13 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
 public enum AddressGuard {
     /// A checked destination.
     public struct Target: Sendable, Hashable {
+        /// The URL as given.
         public var url: URL
+        /// `http` or `https`, lowercased.
         public var scheme: String
+        /// The URL's host, without the brackets of an IPv6 literal.
         public var host: String
+        /// The URL's port, or 443 for https and 80 for http.
         public var port: Int
         /// Every address the host resolved to, all allowed.
         public var addresses: [IPAddress]

@@ -5,6 +5,7 @@ public import TurboCore
 /// Standard Webhooks signing: secrets `whsec_<base64 of 32 random bytes>`, signatures
 /// `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, several space-separated during a secret rotation.
 public enum StandardWebhooks {
+    /// What every secret starts with; ``key(_:)`` also accepts the bare base64.
     public static let secretPrefix = "whsec_"
 
     /// A new random secret.
@@ -58,16 +59,19 @@ public enum StandardWebhooks {
 /// When to try a failed delivery again: about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h after the previous attempt,
 /// each ±20 %, or the receiver's `Retry-After` when it asks for longer (up to a day).
 public struct RetrySchedule: Sendable, Hashable {
+    /// The wait after each failed attempt, the first entry after the first attempt; its length caps the retries.
     public var delays: [Duration]
     /// The fraction by which each delay varies either way.
     public var jitter: Double
 
+    /// The delays listed above: seven retries spread over about 28 hours, each ±20 %.
     public static let standard = RetrySchedule(
         delays: [
             .seconds(5), .seconds(300), .seconds(1_800), .seconds(7_200), .seconds(18_000), .seconds(36_000),
             .seconds(36_000),
         ], jitter: 0.2)
 
+    /// `jitter` is a fraction (0.2 for ±20 %), not negative.
     public init(delays: [Duration], jitter: Double) {
         self.delays = delays
         self.jitter = jitter

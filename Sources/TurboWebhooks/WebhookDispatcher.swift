@@ -22,8 +22,11 @@ public import TurboCore
 /// coordinator that died lapses after ``claimTTL``. Each claimed endpoint gets its own worker, so a slow endpoint
 /// holds up only itself.
 public struct WebhookDispatcher: Sendable {
+    /// Holds the event log, the endpoints, their cursors and claims, and the delivery rows.
     public let store: any TurboStore
+    /// Where failed passes and delivery problems are logged.
     public let logger: Logger
+    /// When failed deliveries are tried again.
     public var schedule: RetrySchedule
     /// How often the outbox is looked at when nothing wakes the dispatcher.
     public var pollInterval: Duration
@@ -40,8 +43,11 @@ public struct WebhookDispatcher: Sendable {
     let wakeups = Wakeups()
     let state = DispatcherState()
 
+    /// The shortest ``keepDeliveries``: 7 days.
     public static let minimumRetention: Duration = .seconds(7 * 86_400)
 
+    /// Raises `parallelEndpoints` to at least 1 and `keepDeliveries` to at least ``minimumRetention``;
+    /// `giveUpAfter` defaults to 5 days.
     public init(
         store: any TurboStore, logger: Logger, schedule: RetrySchedule = .standard,
         pollInterval: Duration = .milliseconds(250), parallelEndpoints: Int = 16,
@@ -77,7 +83,7 @@ public struct WebhookDispatcher: Sendable {
                 for id in try await store.claimWebhooks(holder: holder, for: claimTTL, limit: free) {
                     await state.begin()
                     group.addTask {
-                        await self.work(id)
+                        _ = await self.work(id)
                         await self.state.end()
                         self.wake()  // more endpoints may be waiting for a free worker
                     }

@@ -3,8 +3,10 @@ public import TurboCore
 
 /// Webhook subscriptions: checked on the way in (scheme, SSRF guard, event patterns), secrets made here.
 public struct WebhookService: Sendable {
+    /// Where subscriptions are kept.
     public let store: any TurboStore
 
+    /// A service over `store`.
     public init(store: any TurboStore) { self.store = store }
 
     /// Creates a subscription; the result carries the secret, the only time it is shown.
@@ -16,6 +18,8 @@ public struct WebhookService: Sendable {
                 secret: StandardWebhooks.newSecret(), allowPrivate: allowPrivate))
     }
 
+    /// Changes the fields given and keeps the nil ones; a new URL passes the SSRF guard under the webhook's own
+    /// `allowPrivate`. An empty description clears it; enabling clears the reason it was disabled.
     public func update(
         _ id: UUID, url: String?, events: [String]?, description: String?, enabled: Bool?
     ) async throws -> Webhook {

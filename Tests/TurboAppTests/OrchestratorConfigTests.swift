@@ -73,6 +73,8 @@ struct OrchestratorConfigTests {
         #expect(Self.failure("leases:\n  ttl: soon\n")?.contains("line 2: ttl must be a duration") == true)
         #expect(
             Self.failure("leases:\n  heartbeat: 40s\n")?.contains("heartbeat must be shorter than leases.ttl") == true)
+        // Checked once the section is read: a heartbeat written before a longer ttl is fine.
+        #expect(Self.failure("leases:\n  heartbeat: 40s\n  ttl: 60s\n") == nil)
         #expect(
             Self.failure("subagents:\n  - id: a\n    driver: gpt\n")?.contains("line 3: unknown driver 'gpt'") == true)
         #expect(

@@ -28,7 +28,7 @@ struct ReviewFlowTests {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["git", "-C", directory, "-c", "user.email=dev@t", "-c", "user.name=dev"] + arguments
             let output = FileManager.default.temporaryDirectory.appendingPathComponent("git-\(UUID().uuidString)")
-            FileManager.default.createFile(atPath: output.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
             defer { try? FileManager.default.removeItem(at: output) }
             process.standardOutput = try FileHandle(forWritingTo: output)
             process.standardError = FileHandle.nullDevice

@@ -4,26 +4,18 @@ import Testing
 import TurboCore
 import TurboPostgres
 import TurboSQL
+import TurboTestSupport
 
 /// PostgreSQL specifics: migrations shared by concurrent coordinators, and numbering across separate clients.
 @Suite(.timeLimit(.minutes(2)))
 struct PostgresStoreTests {
     static var admin: DatabaseURL.PostgresSettings? {
-        guard let text = ProcessInfo.processInfo.environment["TURBOCODE_TEST_POSTGRES_URL"],
-            case .postgres(let settings) = try? DatabaseURL(parsing: text)
-        else { return nil }
-        return settings
+        TestPostgres.admin
     }
 
-    static var enabled: Bool {
-        admin != nil || ProcessInfo.processInfo.environment["TURBOCODE_REQUIRE_POSTGRES"] == "1"
-    }
+    static var enabled: Bool { TestPostgres.enabled }
 
-    static let logger: Logger = {
-        var logger = Logger(label: "turbocode.tests.postgres")
-        logger.logLevel = .warning
-        return logger
-    }()
+    static let logger = TestPostgres.logger
 
     @Test(.enabled(if: enabled, "needs TURBOCODE_TEST_POSTGRES_URL (scripts/with-postgres.sh)"))
     func coordinatorsStartingTogetherMigrateOnceAndShareNumbering() async throws {

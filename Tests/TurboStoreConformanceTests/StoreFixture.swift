@@ -5,6 +5,7 @@ import TurboApp
 import TurboCore
 import TurboPostgres
 import TurboServices
+import TurboTestSupport
 
 /// The stores every conformance test runs against.
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
@@ -12,31 +13,15 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
 
     var testDescription: String { rawValue }
 
-    /// The PostgreSQL server for tests, from `scripts/with-postgres.sh`.
-    static var postgresURL: DatabaseURL.PostgresSettings? {
-        guard let text = ProcessInfo.processInfo.environment["TURBOCODE_TEST_POSTGRES_URL"],
-            case .postgres(let settings) = try? DatabaseURL(parsing: text)
-        else { return nil }
-        return settings
-    }
-
-    /// SQLite always; PostgreSQL when a test server is configured, or required by `TURBOCODE_REQUIRE_POSTGRES=1`
-    /// (then a missing server fails the tests instead of skipping them).
-    static var enabled: [StoreKind] {
-        let required = ProcessInfo.processInfo.environment["TURBOCODE_REQUIRE_POSTGRES"] == "1"
-        return postgresURL != nil || required ? allCases : [.sqlite]
-    }
+    /// SQLite always; PostgreSQL when a test server is configured or required (``TestPostgres/enabled``).
+    static var enabled: [StoreKind] { TestPostgres.enabled ? allCases : [.sqlite] }
 }
 
 /// Runs `body` with a fresh, empty store of the given kind: a new SQLite file, or a new PostgreSQL database.
 func withFreshStore<T: Sendable>(
     _ kind: StoreKind, _ body: @Sendable (any TurboStore) async throws -> T
 ) async throws -> T {
-    let logger = {
-        var logger = Logger(label: "turbocode.tests")
-        logger.logLevel = .warning
-        return logger
-    }()
+    let logger = TestPostgres.logger
     switch kind {
     case .sqlite:
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("turbo-\(UUID().uuidString)")
@@ -44,9 +29,7 @@ func withFreshStore<T: Sendable>(
         let url = DatabaseURL.sqlite(path: directory.appendingPathComponent("turbocode.db").path)
         return try await TurboApp.withStore(url, logger: logger, body)
     case .postgres:
-        let admin = try #require(
-            StoreKind.postgresURL, "TURBOCODE_TEST_POSTGRES_URL is not set: run the tests through scripts/test.sh")
-        return try await PostgresAdmin.withTemporaryDatabase(admin: admin, logger: logger) { settings in
+        return try await TestPostgres.withTemporaryDatabase { settings in
             try await TurboApp.withStore(.postgres(settings), logger: logger, body)
         }
     }

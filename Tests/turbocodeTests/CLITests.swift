@@ -3,6 +3,7 @@ import Logging
 import Testing
 import TurboCore
 import TurboPostgres
+import TurboTestSupport
 
 /// The `turbocode` executable, run as a user would run it, in a fresh git repository.
 struct CLI {
@@ -45,10 +46,7 @@ struct CLI {
 enum Backend: String, CaseIterable, Sendable {
     case sqlite, postgres
 
-    static var enabled: [Backend] {
-        ProcessInfo.processInfo.environment["TURBOCODE_TEST_POSTGRES_URL"] != nil
-            || ProcessInfo.processInfo.environment["TURBOCODE_REQUIRE_POSTGRES"] == "1" ? allCases : [.sqlite]
-    }
+    static var enabled: [Backend] { TestPostgres.enabled ? allCases : [.sqlite] }
 }
 
 /// Runs blocking work (waiting for processes) on a thread of its own, so it never holds one of the few threads of
@@ -81,13 +79,8 @@ func withRepository(_ backend: Backend, async body: @Sendable (CLI) async throws
     case .sqlite:
         try await body(CLI(directory: repo, database: nil))
     case .postgres:
-        let text = try #require(ProcessInfo.processInfo.environment["TURBOCODE_TEST_POSTGRES_URL"])
-        guard case .postgres(let admin) = try DatabaseURL(parsing: text) else { return }
-        var logger = Logger(label: "cli-tests")
-        logger.logLevel = .warning
-        try await PostgresAdmin.withTemporaryDatabase(admin: admin, logger: logger) { settings in
-            let url = "postgres://\(settings.user)@\(settings.host):\(settings.port)/\(settings.database)"
-            try await body(CLI(directory: repo, database: url))
+        try await TestPostgres.withTemporaryDatabase { settings in
+            try await body(CLI(directory: repo, database: TestPostgres.url(settings)))
         }
     }
 }

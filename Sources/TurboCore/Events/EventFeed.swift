@@ -13,6 +13,7 @@ public import Logging
 public actor EventFeed {
     /// An event as published: the row and its JSON document (``EventDocument``), encoded once for every subscriber.
     public struct Published: Sendable {
+        /// The row from the log.
         public let event: Event
         /// One line of compact JSON.
         public let json: String
@@ -20,6 +21,7 @@ public actor EventFeed {
 
     /// A subscriber's live events.
     public struct Subscription: Sendable {
+        /// Names the subscription for ``EventFeed/unsubscribe(_:)`` and ``EventFeed/endReason(of:)``.
         public let id: UUID
         /// Every event with an id above ``position``, in id order, until the subscriber is dropped or the feed stops.
         public let events: AsyncStream<Published>
@@ -56,6 +58,8 @@ public actor EventFeed {
     private nonisolated let wakeups = Wakeups()
     private var observers: [@Sendable () -> Void] = []
 
+    /// A feed over `store`'s event log that looks at least every `pollInterval`; a `capacity` below 1 counts
+    /// as 1. Call ``run()`` in a task to tail the log.
     public init(
         store: any TurboStore, pollInterval: Duration = .milliseconds(25), capacity: Int = 4096,
         logger: Logger = Logger(label: "turbocode.events")

@@ -6,6 +6,7 @@ public struct Wakeups: Sendable {
     let stream: AsyncStream<Void>
     let continuation: AsyncStream<Void>.Continuation
 
+    /// A loop with no wake-up pending; ``run(every:logging:to:isolation:_:)`` runs it.
     public init() {
         (stream, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }

@@ -17,10 +17,16 @@ public enum CheckKind: String, Sendable, Hashable, CaseIterable, Codable {
 
 /// A recorded judgement on an issue's work, with its evidence (test results, diff stat, merge commit, …).
 public struct Check: Hashable, Sendable, Identifiable {
+    /// The check's UUID, lower-case in JSON and events.
     public var id: UUID
+    /// The UUID of the issue whose work was judged.
     public var issueID: UUID
+    /// The key of that issue.
     public var issueKey: IssueKey
+    /// What was judged: verification, review decision, merge or pull request.
     public var kind: CheckKind
+    /// Whether the judgement went the work's way: verification or merge succeeded, approved, pull request
+    /// opened; false for changes requested.
     public var passed: Bool
     /// One line: what was found.
     public var summary: String
@@ -28,8 +34,10 @@ public struct Check: Hashable, Sendable, Identifiable {
     public var evidence: JSONValue
     /// `user:<name>`, `ai:<agent>` or `turbocode`.
     public var actor: String
+    /// When it was recorded.
     public var createdAt: Date
 
+    /// A check as a store reads or records it.
     public init(
         id: UUID, issueID: UUID, issueKey: IssueKey, kind: CheckKind, passed: Bool, summary: String,
         evidence: JSONValue, actor: String, createdAt: Date
@@ -59,10 +67,15 @@ public struct Check: Hashable, Sendable, Identifiable {
 
 /// A check to record, and what it does to the issue, all in one transaction.
 public struct NewCheck: Sendable, Hashable {
+    /// What is judged.
     public var kind: CheckKind
+    /// Whether the work passed (see ``Check/passed``).
     public var passed: Bool
+    /// One line: what was found.
     public var summary: String
+    /// The details, as a JSON object; empty by default.
     public var evidence: JSONValue
+    /// Who judged: `user:<name>`, `ai:<agent>` or `turbocode`.
     public var actor: String
     /// The status the issue must be in (else nothing is written: someone moved it meanwhile).
     public var expecting: IssueStatus
@@ -73,6 +86,7 @@ public struct NewCheck: Sendable, Hashable {
     /// A comment added to the issue (by `actor`).
     public var comment: String?
 
+    /// A check that moves nothing and adds no comment unless `moves` and `comment` say so.
     public init(
         kind: CheckKind, passed: Bool, summary: String, evidence: JSONValue = [:], actor: String,
         expecting: IssueStatus, moves: [IssueStatus] = [], closedReason: ClosedReason? = nil, comment: String? = nil

@@ -7,12 +7,18 @@ public enum DatabaseURL: Hashable, Sendable, CustomStringConvertible {
 
     /// Connection settings of a PostgreSQL database.
     public struct PostgresSettings: Hashable, Sendable {
+        /// Host name or address of the server.
         public var host: String
+        /// TCP port, 1–65535; 5432 when the URL names none.
         public var port: Int
+        /// The user to connect as, percent-decoded.
         public var user: String
+        /// The password, percent-decoded; nil when the URL has none. ``DatabaseURL/description`` masks it.
         public var password: String?
+        /// The database name: the URL's path without its leading slash.
         public var database: String
 
+        /// Settings as given, with PostgreSQL's default port; nothing is checked.
         public init(host: String, port: Int = 5432, user: String, password: String? = nil, database: String) {
             self.host = host
             self.port = port

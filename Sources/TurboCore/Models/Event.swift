@@ -47,12 +47,16 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
 public struct Event: Hashable, Sendable, Identifiable {
     /// Monotonic, committed in id order.
     public var id: Int64
+    /// The event type's dotted name (`issue.closed`) as stored: an ``EventType`` raw value when this build wrote it.
     public var type: String
     /// The issue key, project key or agent id the event is about.
     public var subject: String
+    /// The type-specific details, as the ``EventDraft`` builders wrote them.
     public var payload: JSONValue
+    /// When it was written, by the store's clock, in the transaction of the change.
     public var createdAt: Date
 
+    /// An event as read back from the log.
     public init(id: Int64, type: String, subject: String, payload: JSONValue, createdAt: Date) {
         self.id = id
         self.type = type
@@ -64,10 +68,14 @@ public struct Event: Hashable, Sendable, Identifiable {
 
 /// An event about to be written by a store, inside the transaction of the change it describes.
 public struct EventDraft: Hashable, Sendable {
+    /// Which kind of change it records.
     public var type: EventType
+    /// The issue key, project key or agent id the event is about.
     public var subject: String
+    /// The type-specific details, a JSON object.
     public var payload: JSONValue
 
+    /// A draft; the builders below (``issueCreated(_:)``, ``transition(_:from:actor:)``, …) fill the payload.
     public init(type: EventType, subject: String, payload: JSONValue) {
         self.type = type
         self.subject = subject

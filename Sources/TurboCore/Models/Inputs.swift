@@ -2,11 +2,16 @@ import Foundation
 
 /// What `createProject` needs.
 public struct NewProject: Sendable, Hashable {
+    /// The key its issues will be numbered under.
     public var key: ProjectKey
+    /// The human-readable name.
     public var name: String
+    /// Absolute path of the repository's main checkout, when known (`init` sets it).
     public var repositoryPath: String?
+    /// The branch issue branches start from and merge into.
     public var baseBranch: String
 
+    /// A project on `main` with no repository path unless given.
     public init(key: ProjectKey, name: String, repositoryPath: String? = nil, baseBranch: String = "main") {
         self.key = key
         self.name = name
@@ -17,20 +22,30 @@ public struct NewProject: Sendable, Hashable {
 
 /// What `createIssue` needs; everything but the project and title has a default.
 public struct NewIssue: Sendable, Hashable {
+    /// The project to create it in, by key or UUID.
     public var project: ProjectRef
+    /// The summary; ``validated()`` trims it and requires 1–200 characters.
     public var title: String
+    /// The free-text body; empty by default.
     public var description: String
+    /// What kind of work it is; `task` by default.
     public var type: IssueType
+    /// How urgent it is; `medium` by default.
     public var priority: IssuePriority
     /// `open` (default) or `ready`; other statuses are reached through transitions.
     public var status: IssueStatus
+    /// Labels an agent must have to take it; ``validated()`` lower-cases and de-duplicates them.
     public var capabilities: [String]
+    /// Globs of the files it expects to touch, relative to the repository root.
     public var paths: [String]
+    /// Who creates it (`user:<name>` or `ai:<agent>`); ``validated()`` does not check it.
     public var createdBy: String?
+    /// A manual rank (1 first) ahead of every unranked issue; nil for none.
     public var workRank: Int?
     /// Issues that block the new one, added in the same transaction.
     public var blockedBy: [IssueRef]
 
+    /// A new `open` task of `medium` priority, with no labels, paths or blockers unless given.
     public init(
         project: ProjectRef, title: String, description: String = "", type: IssueType = .task,
         priority: IssuePriority = .medium, status: IssueStatus = .open, capabilities: [String] = [],
@@ -66,17 +81,24 @@ public struct NewIssue: Sendable, Hashable {
 
 /// A partial update of an issue's fields; nil leaves a field unchanged.
 public struct IssueChanges: Sendable, Hashable {
+    /// A new title, checked like ``NewIssue/title``.
     public var title: String?
+    /// A new description; an empty string clears it.
     public var description: String?
+    /// A new type.
     public var type: IssueType?
+    /// A new priority.
     public var priority: IssuePriority?
+    /// The new full list of capability labels, replacing the old one.
     public var capabilities: [String]?
+    /// The new full list of path globs, replacing the old one.
     public var paths: [String]?
     /// `.some(nil)` clears the assignee.
     public var assignedTo: String??
     /// `.some(nil)` clears the rank.
     public var workRank: Int??
 
+    /// Changes to the given fields; every other field stays as it is.
     public init(
         title: String? = nil, description: String? = nil, type: IssueType? = nil, priority: IssuePriority? = nil,
         capabilities: [String]? = nil, paths: [String]? = nil, assignedTo: String?? = nil, workRank: Int?? = nil
@@ -126,15 +148,24 @@ public struct IssueChanges: Sendable, Hashable {
 
 /// Filters for listing issues; nil means any.
 public struct IssueFilter: Sendable, Hashable {
+    /// Only issues of this project.
     public var project: ProjectRef?
+    /// Only issues in one of these statuses; nil or empty means any.
     public var statuses: [IssueStatus]?
+    /// Only issues of this priority.
     public var priority: IssuePriority?
+    /// Only issues of this type.
     public var type: IssueType?
+    /// Only issues that require this capability label (compared lower-cased).
     public var capability: String?
+    /// Only issues assigned to this agent id (exact match).
     public var assignedTo: String?
+    /// At most this many issues; nil for all.
     public var limit: Int?
+    /// Issues to skip first; the stores apply it only together with `limit`.
     public var offset: Int
 
+    /// A filter that matches every issue unless narrowed.
     public init(
         project: ProjectRef? = nil, statuses: [IssueStatus]? = nil, priority: IssuePriority? = nil,
         type: IssueType? = nil, capability: String? = nil, assignedTo: String? = nil, limit: Int? = nil,
@@ -153,10 +184,14 @@ public struct IssueFilter: Sendable, Hashable {
 
 /// What starting a work session records.
 public struct NewWorkLog: Sendable, Hashable {
+    /// Who starts the session: `user:<name>` or `ai:<agent>` (``validated()`` makes a bare name a user).
     public var startedBy: String
+    /// The worktree the work happens in, when already known.
     public var worktreePath: String?
+    /// The issue's branch, when already known.
     public var branchName: String?
 
+    /// A session start; path and branch can come later, with the worktree.
     public init(startedBy: String, worktreePath: String? = nil, branchName: String? = nil) {
         self.startedBy = startedBy
         self.worktreePath = worktreePath
@@ -173,13 +208,20 @@ public struct NewWorkLog: Sendable, Hashable {
 
 /// What ending a work session records.
 public struct WorkLogEnd: Sendable, Hashable {
+    /// How the session ended.
     public var outcome: WorkOutcome
+    /// The head commit handed in (for `submitted`); nil keeps what the log has.
     public var commit: String?
+    /// A link to that commit; nil keeps what the log has.
     public var commitURL: String?
+    /// Input tokens the agent's CLI reported; nil keeps what the log has.
     public var inputTokens: Int?
+    /// Output tokens the agent's CLI reported; nil keeps what the log has.
     public var outputTokens: Int?
+    /// Cost in US dollars the agent's CLI reported; nil keeps what the log has.
     public var costUSD: Double?
 
+    /// An end with only an outcome unless more is given.
     public init(
         outcome: WorkOutcome, commit: String? = nil, commitURL: String? = nil, inputTokens: Int? = nil,
         outputTokens: Int? = nil, costUSD: Double? = nil

@@ -25,12 +25,14 @@ extension UserParsableEnum {
 /// What kind of work an issue is (the original turboCode's enum).
 public enum IssueType: String, UserParsableEnum {
     case feature, bug, task, enhancement, documentation, discovery
+    /// Errors name the field `type`.
     public static let fieldName = "type"
 }
 
 /// How urgent an issue is.
 public enum IssuePriority: String, UserParsableEnum, Comparable {
     case critical, high, medium, low
+    /// Errors name the field `priority`.
     public static let fieldName = "priority"
 
     /// The priority part of the queue score (DESIGN §4).
@@ -43,6 +45,7 @@ public enum IssuePriority: String, UserParsableEnum, Comparable {
         }
     }
 
+    /// Orders by weight, so `low` < `medium` < `high` < `critical`.
     public static func < (lhs: IssuePriority, rhs: IssuePriority) -> Bool { lhs.weight < rhs.weight }
 }
 
@@ -51,6 +54,7 @@ public enum ClosedReason: String, UserParsableEnum {
     case done, merged, duplicate
     case wontFix = "wont_fix"
     case obsolete
+    /// Errors name the field `reason`.
     public static let fieldName = "reason"
 
     /// Whether an issue closed for this reason counts as finished for the issues it blocks.
@@ -60,5 +64,6 @@ public enum ClosedReason: String, UserParsableEnum {
 /// How a work session ended.
 public enum WorkOutcome: String, UserParsableEnum {
     case submitted, released, expired, failed, merged, cancelled
+    /// Errors name the field `outcome`.
     public static let fieldName = "outcome"
 }

@@ -25,6 +25,7 @@ public struct IssueKey: Hashable, Sendable, Comparable, CustomStringConvertible 
         self.init(project: project, number: number)
     }
 
+    /// The key as text, `TURBO-12`.
     public var description: String { "\(project.rawValue)-\(number)" }
 
     /// Orders by project key, then numerically by number (`TURBO-2` before `TURBO-10`).
@@ -49,6 +50,7 @@ public enum IssueRef: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The key (`TURBO-12`), or the UUID in lower case.
     public var description: String {
         switch self {
         case .key(let key): key.description
@@ -71,6 +73,7 @@ public enum ProjectRef: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The key (`TURBO`), or the UUID in lower case.
     public var description: String {
         switch self {
         case .key(let key): key.rawValue

@@ -12,6 +12,7 @@ public enum IssueStatus: String, UserParsableEnum {
     case open, ready, assigned
     case inProgress = "in_progress"
     case testing, review, closed
+    /// Errors name the field `status`.
     public static let fieldName = "status"
 
     /// Statuses in which an agent holds or is doing the work: their declared paths block overlapping issues.
@@ -55,6 +56,7 @@ public enum IssueStatus: String, UserParsableEnum {
 }
 
 extension IssueStatus: CustomStringConvertible {
+    /// The raw value (`in_progress`), as stored and shown.
     public var description: String { rawValue }
 }
 

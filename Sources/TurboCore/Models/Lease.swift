@@ -4,20 +4,28 @@ public import Foundation
 /// every lease on the issue, and every agent write names it, so a writer whose lease was taken away is refused
 /// (fencing).
 public struct Lease: Hashable, Sendable, Identifiable {
+    /// The lease's UUID, lower-case in JSON and events.
     public var id: UUID
+    /// The UUID of the leased issue.
     public var issueID: UUID
+    /// The key of the leased issue.
     public var issueKey: IssueKey
     /// The agent holding it (`backend-1`), or the person (`user:ana`) who started work by hand.
     public var agentID: String
+    /// The lease's number on its issue: 1 for the first, one more for each later one; agent writes name it.
     public var epoch: Int
+    /// When the lease was granted (database time).
     public var acquiredAt: Date
+    /// The last heartbeat or agent call that renewed it; `acquiredAt` until the first.
     public var heartbeatAt: Date
     /// Past this (database time) without a heartbeat, the lease is dead even before it is released.
     public var expiresAt: Date
+    /// When it was released (by its holder, a transition or the expiry reaper); nil until then.
     public var releasedAt: Date?
     /// Why it ended: `submitted`, `released`, `blocked`, `expired`, …
     public var releaseReason: String?
 
+    /// A lease as a store reads or grants it.
     public init(
         id: UUID, issueID: UUID, issueKey: IssueKey, agentID: String, epoch: Int, acquiredAt: Date, heartbeatAt: Date,
         expiresAt: Date, releasedAt: Date? = nil, releaseReason: String? = nil

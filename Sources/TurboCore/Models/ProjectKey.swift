@@ -43,8 +43,10 @@ public struct ProjectKey: Hashable, Sendable, Comparable, CustomStringConvertibl
         return try? ProjectKey(candidate)
     }
 
+    /// The key itself, `TURBO`.
     public var description: String { rawValue }
 
+    /// Orders alphabetically by key.
     public static func < (lhs: ProjectKey, rhs: ProjectKey) -> Bool { lhs.rawValue < rhs.rawValue }
 
     private static let letters = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZ".unicodeScalars)

@@ -58,6 +58,7 @@ public enum TurboError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The one-line message for people: what failed and, where it helps, what to do.
     public var description: String {
         switch self {
         case .invalidProjectKey(let key, let reason):
@@ -131,5 +132,6 @@ extension TurboError {
 }
 
 extension TurboError: LocalizedError {
+    /// The same one-line message, so `localizedDescription` shows it.
     public var errorDescription: String? { description }
 }

@@ -2,17 +2,27 @@ public import Foundation
 
 /// The record of an issue's git worktree (DESIGN §3), kept after removal with `removedAt`.
 public struct WorktreeRecord: Hashable, Sendable, Identifiable {
+    /// The record's UUID, lower-case in JSON.
     public var id: UUID
+    /// The UUID of the issue the worktree is for.
     public var issueID: UUID
+    /// The key of that issue.
     public var issueKey: IssueKey
+    /// Absolute path of the worktree directory.
     public var path: String
+    /// The issue's branch checked out there (`TURBO-12/slug-of-the-title`).
     public var branch: String
+    /// Where the branch leaves the base branch (full SHA): the base's head when cut, else the merge base.
     public var baseCommit: String
+    /// When the worktree was recorded.
     public var createdAt: Date
+    /// When it was removed; nil while it is active.
     public var removedAt: Date?
 
+    /// Whether the worktree still exists: it has not been removed.
     public var isActive: Bool { removedAt == nil }
 
+    /// A record as a store reads or creates it.
     public init(
         id: UUID, issueID: UUID, issueKey: IssueKey, path: String, branch: String, baseCommit: String,
         createdAt: Date, removedAt: Date?
@@ -30,13 +40,18 @@ public struct WorktreeRecord: Hashable, Sendable, Identifiable {
 
 /// A predicted merge conflict between an issue's branch and another issue's branch, or the base (`other` nil).
 public struct ConflictRecord: Hashable, Sendable {
+    /// The issue whose branch was checked.
     public var issue: IssueKey
+    /// The other issue whose branch it conflicts with; nil for the base branch.
     public var other: IssueKey?
     /// The commits it was computed on: the issue's head, then the other side's.
     public var commits: [String]
+    /// Files that would conflict, relative to the repository root.
     public var paths: [String]
+    /// When the conflict was first predicted; later updates of the same pair keep it.
     public var detectedAt: Date
 
+    /// A prediction as the reconciler makes it or a store reads it.
     public init(issue: IssueKey, other: IssueKey?, commits: [String], paths: [String], detectedAt: Date) {
         self.issue = issue
         self.other = other
@@ -51,9 +66,12 @@ public struct ConflictRecord: Hashable, Sendable {
 
 /// What replacing the predicted conflicts changed.
 public struct ConflictChanges: Hashable, Sendable {
+    /// Pairs newly predicted to conflict (each wrote `conflict.detected`).
     public var detected: [ConflictRecord]
+    /// Pairs that no longer conflict (each wrote `conflict.resolved`).
     public var resolved: [ConflictRecord]
 
+    /// The two lists as the store returns them.
     public init(detected: [ConflictRecord], resolved: [ConflictRecord]) {
         self.detected = detected
         self.resolved = resolved
@@ -82,9 +100,13 @@ extension ConflictChanges {
 
 /// A worktree's state as git sees it.
 public struct WorktreeStatus: Hashable, Sendable {
+    /// Absolute path of the worktree.
     public var path: String
+    /// The branch checked out there.
     public var branch: String
+    /// The branch's head commit (full SHA).
     public var head: String
+    /// The base branch's current head (full SHA), which `ahead` and `behind` count against.
     public var baseCommit: String
     /// Commits on the branch that the base does not have.
     public var ahead: Int
@@ -92,12 +114,15 @@ public struct WorktreeStatus: Hashable, Sendable {
     public var behind: Int
     /// Paths from `git status --porcelain -z`, with their two-letter status (`" M src/a.swift"`).
     public var uncommitted: [String]
+    /// When the head commit was made (committer time); nil when git does not say.
     public var lastCommitAt: Date?
     /// Modification time of the oldest uncommitted file still on disk.
     public var oldestUncommittedChangeAt: Date?
 
+    /// Whether nothing is uncommitted; untracked files count as uncommitted.
     public var isClean: Bool { uncommitted.isEmpty }
 
+    /// A status as read from git.
     public init(
         path: String, branch: String, head: String, baseCommit: String, ahead: Int, behind: Int,
         uncommitted: [String], lastCommitAt: Date?, oldestUncommittedChangeAt: Date?

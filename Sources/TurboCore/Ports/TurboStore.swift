@@ -168,7 +168,9 @@ public protocol WebhookStore: Sendable {
 
     /// Creates a subscription whose outbox starts after the newest event (it receives what commits from now on).
     func createWebhook(_ new: NewWebhook) async throws -> Webhook
+    /// Every subscription, oldest first.
     func webhooks() async throws -> [Webhook]
+    /// One subscription; an unknown id is ``TurboError/webhookNotFound(_:)``.
     func webhook(_ id: UUID) async throws -> Webhook
     /// Changes what is given; enabling again clears the failure record.
     func updateWebhook(
@@ -197,6 +199,7 @@ public protocol WebhookStore: Sendable {
     /// Deletes finished deliveries (succeeded or failed for good) whose last attempt was before `cutoff`; pending
     /// ones stay whatever their age. Returns how many went.
     func pruneDeliveries(finishedBefore cutoff: Date) async throws -> Int
+    /// One delivery; an unknown id is ``TurboError/webhookNotFound(_:)``.
     func delivery(_ id: UUID) async throws -> WebhookDelivery
     /// Records an attempt: the delivery's status, counts and log; the endpoint's failure record; disabling it
     /// (with `webhook.disabled`) when the attempt says so.

@@ -2,10 +2,14 @@ public import Foundation
 
 /// A blocker of a queue candidate, with what decides whether it still blocks.
 public struct QueueBlocker: Hashable, Sendable {
+    /// The blocker's key.
     public var key: IssueKey
+    /// Its current status.
     public var status: IssueStatus
+    /// Why it was closed; nil unless it is closed.
     public var closedReason: ClosedReason?
 
+    /// A blocker as the queue snapshot reads it.
     public init(key: IssueKey, status: IssueStatus, closedReason: ClosedReason?) {
         self.key = key
         self.status = status
@@ -18,18 +22,28 @@ public struct QueueBlocker: Hashable, Sendable {
 
 /// A `ready` issue as the queue needs it: only the fields that eligibility and the score read.
 public struct QueueCandidate: Hashable, Sendable {
+    /// The issue's UUID.
     public var id: UUID
+    /// The issue's key; the last tie-breaker of the order.
     public var key: IssueKey
+    /// The issue's title, for display.
     public var title: String
+    /// Its priority, the `priority` part of the score.
     public var priority: IssuePriority
+    /// Labels an agent must have to take it; empty means any agent.
     public var capabilities: [String]
+    /// Its declared path globs, checked against the in-flight issues' paths.
     public var paths: [String]
+    /// A manual rank (1 first) that puts it ahead of every unranked issue; nil for none.
     public var workRank: Int?
+    /// When it was created: the `age` part of the score, and older first on ties.
     public var createdAt: Date
+    /// Every issue that blocks it, finished or not.
     public var blockers: [QueueBlocker]
     /// How many issues that are not closed this one blocks.
     public var blocksCount: Int
 
+    /// A candidate as the queue snapshot reads it.
     public init(
         id: UUID, key: IssueKey, title: String, priority: IssuePriority, capabilities: [String], paths: [String],
         workRank: Int?, createdAt: Date, blockers: [QueueBlocker], blocksCount: Int
@@ -49,10 +63,14 @@ public struct QueueCandidate: Hashable, Sendable {
 
 /// An issue someone is working on, whose declared paths are taken.
 public struct InFlightIssue: Hashable, Sendable {
+    /// The issue's key.
     public var key: IssueKey
+    /// Its status: `assigned`, `in_progress`, `testing` or `review`.
     public var status: IssueStatus
+    /// The path globs it declared; ready issues with overlapping globs wait.
     public var paths: [String]
 
+    /// An in-flight issue as the queue snapshot reads it.
     public init(key: IssueKey, status: IssueStatus, paths: [String]) {
         self.key = key
         self.status = status
@@ -62,10 +80,14 @@ public struct InFlightIssue: Hashable, Sendable {
 
 /// Everything the queue is computed from, read in one consistent snapshot, with the database's clock.
 public struct QueueSnapshot: Sendable {
+    /// The database's clock when the snapshot was read; ages are measured up to it.
     public var now: Date
+    /// The `ready` issues.
     public var candidates: [QueueCandidate]
+    /// The issues in `assigned`, `in_progress`, `testing` or `review`.
     public var inFlight: [InFlightIssue]
 
+    /// A snapshot as a store reads it.
     public init(now: Date, candidates: [QueueCandidate], inFlight: [InFlightIssue]) {
         self.now = now
         self.candidates = candidates
@@ -87,6 +109,7 @@ public struct ScoreParts: Hashable, Sendable {
     /// The sum of the parts.
     public var total: Double { priority + noBlockers + age + blocks }
 
+    /// Parts as ``WorkQueue/score(_:hasOpenBlockers:now:)`` computes them.
     public init(priority: Double, noBlockers: Double, age: Double, blocks: Double) {
         self.priority = priority
         self.noBlockers = noBlockers
@@ -102,6 +125,7 @@ public enum IneligibleReason: Hashable, Sendable, CustomStringConvertible {
     /// Declared paths that overlap an in-flight issue's.
     case pathOverlap(with: IssueKey, ours: String, theirs: String)
 
+    /// One line for people: the open blockers with their states, or the overlapping globs.
     public var description: String {
         switch self {
         case .blocked(let blockers):
@@ -119,12 +143,16 @@ public enum IneligibleReason: Hashable, Sendable, CustomStringConvertible {
 
 /// One row of the work queue.
 public struct QueueEntry: Hashable, Sendable {
+    /// The ready issue.
     public var candidate: QueueCandidate
+    /// Its score, part by part.
     public var parts: ScoreParts
     /// nil when the issue is eligible.
     public var reason: IneligibleReason?
 
+    /// The total score, the sum of ``parts``; higher goes first after the manual ranks.
     public var score: Double { parts.total }
+    /// Whether it can be dispatched now: no open blocker and no path overlap.
     public var isEligible: Bool { reason == nil }
 }
 

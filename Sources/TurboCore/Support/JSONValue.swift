@@ -9,6 +9,7 @@ public enum JSONValue: Hashable, Sendable, Codable {
     case array([JSONValue])
     case object([String: JSONValue])
 
+    /// Decodes any JSON value; every number becomes a `Double`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
@@ -26,6 +27,7 @@ public enum JSONValue: Hashable, Sendable, Codable {
         }
     }
 
+    /// Encodes the value as the plain JSON it holds.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
@@ -51,13 +53,13 @@ public enum JSONValue: Hashable, Sendable, Codable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// The string, when this is one.
     /// The elements, when this is an array.
     public var arrayValue: [JSONValue]? {
         if case .array(let items) = self { return items }
         return nil
     }
 
+    /// The string, when this is one.
     public var stringValue: String? {
         if case .string(let value) = self { value } else { nil }
     }
@@ -69,17 +71,22 @@ public enum JSONValue: Hashable, Sendable, Codable {
 }
 
 extension JSONValue: ExpressibleByDictionaryLiteral {
+    /// `["key": value]` as an object; a repeated key keeps its last value.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
 }
 
 extension JSONValue: ExpressibleByStringLiteral {
+    /// A string literal as `.string`.
     public init(stringLiteral value: String) { self = .string(value) }
 }
 
 extension JSONValue: ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral {
+    /// An integer literal as `.number`.
     public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    /// `true` or `false` as `.bool`.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// An array literal as `.array`.
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
 }

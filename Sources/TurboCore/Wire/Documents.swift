@@ -3,12 +3,14 @@ public import Foundation
 /// The JSON shape of an issue, shared by the CLI's `--json`, the REST API and MCP. snake_case; absent values are
 /// `null`, never missing.
 public struct IssueDocument: Encodable, Sendable, Hashable {
+    /// The issue, its `blockedBy` and `blocks` keys included.
     public var issue: Issue
     /// Included (as `comments`) when given.
     public var comments: [Comment]?
     /// The caller's own live lease (as `lease`), when an agent asks about an issue it holds.
     public var lease: Lease?
 
+    /// The document of `issue`; `comments` and `lease` are left out when nil.
     public init(_ issue: Issue, comments: [Comment]? = nil, lease: Lease? = nil) {
         self.issue = issue
         self.comments = comments
@@ -23,6 +25,7 @@ public struct IssueDocument: Encodable, Sendable, Hashable {
         case closedAt = "closed_at", comments, lease
     }
 
+    /// Writes every field of the issue, nulls included, then `comments` and `lease` when given.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(issue.id.lowercasedString, forKey: .id)
@@ -52,10 +55,12 @@ public struct IssueDocument: Encodable, Sendable, Hashable {
 
 /// The JSON shape of a project.
 public struct ProjectDocument: Encodable, Sendable, Hashable {
+    /// The project the document shows.
     public var project: Project
     /// Included (as `issue_counts`, status → count) when given.
     public var issueCounts: [IssueStatus: Int]?
 
+    /// The document of `project`; `issue_counts` is left out when nil.
     public init(_ project: Project, issueCounts: [IssueStatus: Int]? = nil) {
         self.project = project
         self.issueCounts = issueCounts
@@ -66,6 +71,7 @@ public struct ProjectDocument: Encodable, Sendable, Hashable {
         case createdAt = "created_at", updatedAt = "updated_at", issueCounts = "issue_counts"
     }
 
+    /// Writes the project's fields, `repository_path` null when unknown, then `issue_counts` when given.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(project.id.lowercasedString, forKey: .id)
@@ -84,10 +90,12 @@ public struct ProjectDocument: Encodable, Sendable, Hashable {
 
 /// The JSON shape of a queue row: key, score, its parts, eligibility and the reason when ineligible.
 public struct QueueEntryDocument: Encodable, Sendable, Hashable {
+    /// The queue row, with its score parts and the reason it is ineligible.
     public var entry: QueueEntry
     /// 1-based position among eligible issues; nil for ineligible ones.
     public var position: Int?
 
+    /// The document of `entry` at `position` (nil when it is not eligible).
     public init(_ entry: QueueEntry, position: Int?) {
         self.entry = entry
         self.position = position
@@ -102,6 +110,7 @@ public struct QueueEntryDocument: Encodable, Sendable, Hashable {
         case priority, noBlockers = "no_blockers", age, blocks
     }
 
+    /// Writes the row with scores rounded to two decimals; `blocked_by` and `overlaps_with` come from the reason.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(entry.candidate.key.description, forKey: .key)
@@ -135,14 +144,17 @@ public struct QueueEntryDocument: Encodable, Sendable, Hashable {
 
 /// The JSON shape of a comment.
 public struct CommentDocument: Encodable, Sendable, Hashable {
+    /// The comment; its issue appears by key.
     public var comment: Comment
 
+    /// The document of `comment`.
     public init(_ comment: Comment) { self.comment = comment }
 
     enum CodingKeys: String, CodingKey {
         case id, issue, author, body, createdAt = "created_at"
     }
 
+    /// Writes `id` (lower-case UUID), `issue` (key), `author`, `body` and `created_at`.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(comment.id.lowercasedString, forKey: .id)
@@ -155,9 +167,12 @@ public struct CommentDocument: Encodable, Sendable, Hashable {
 
 /// The JSON shape of an issue's dependencies.
 public struct DependencyDocument: Encodable, Sendable, Hashable {
+    /// The issue whose neighbourhood this is.
     public var issue: IssueKey
+    /// Its blockers, the issues it blocks and its chain, each written as a full ``IssueDocument``.
     public var view: DependencyView
 
+    /// The document of `issue`'s dependency view.
     public init(issue: IssueKey, view: DependencyView) {
         self.issue = issue
         self.view = view
@@ -165,6 +180,7 @@ public struct DependencyDocument: Encodable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey { case issue, blockers, blocked, chain }
 
+    /// Writes `issue` as a key and `blockers`, `blocked` and `chain` as lists of issue documents.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(issue.description, forKey: .issue)

@@ -2,9 +2,12 @@ import Foundation
 
 /// A webhook subscription as JSON; the secret only when `showSecret` (at creation and rotation).
 public struct WebhookDocument: Encodable, Sendable, Hashable {
+    /// The subscription; its cursor and previous secret never appear, its secret only with `showSecret`.
     public var webhook: Webhook
+    /// Whether to include `secret`: only in the answers to creation and rotation.
     public var showSecret: Bool
 
+    /// The document of `webhook`, without its secret unless `showSecret`.
     public init(_ webhook: Webhook, showSecret: Bool = false) {
         self.webhook = webhook
         self.showSecret = showSecret
@@ -16,6 +19,7 @@ public struct WebhookDocument: Encodable, Sendable, Hashable {
         case updatedAt = "updated_at", previousSecretExpiresAt = "previous_secret_expires_at"
     }
 
+    /// Writes the subscription's fields, nulls included; `secret` only when `showSecret`.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(webhook.id.lowercasedString, forKey: .id)
@@ -35,8 +39,10 @@ public struct WebhookDocument: Encodable, Sendable, Hashable {
 
 /// One delivery with its latest attempt.
 public struct DeliveryDocument: Encodable, Sendable, Hashable {
+    /// The delivery, written with its `webhook_message_id` (`msg_<id>`).
     public var delivery: WebhookDelivery
 
+    /// The document of `delivery`.
     public init(_ delivery: WebhookDelivery) { self.delivery = delivery }
 
     enum CodingKeys: String, CodingKey {
@@ -46,6 +52,7 @@ public struct DeliveryDocument: Encodable, Sendable, Hashable {
         case error, createdAt = "created_at", deliveredAt = "delivered_at"
     }
 
+    /// Writes every field, nulls included, UUIDs in lower case.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(delivery.id.lowercasedString, forKey: .id)

@@ -2,8 +2,10 @@ import Foundation
 
 /// A work log as JSON.
 public struct WorkLogDocument: Encodable, Sendable, Hashable {
+    /// The work session, written with `is_active`.
     public var log: WorkLog
 
+    /// The document of `log`.
     public init(log: WorkLog) { self.log = log }
 
     enum CodingKeys: String, CodingKey {
@@ -12,6 +14,7 @@ public struct WorkLogDocument: Encodable, Sendable, Hashable {
         case inputTokens = "input_tokens", outputTokens = "output_tokens", costUSD = "cost_usd", isActive = "is_active"
     }
 
+    /// Writes every field, nulls included; `issue` as the key, `outcome` as its raw value.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(log.id.lowercasedString, forKey: .id)
@@ -33,12 +36,15 @@ public struct WorkLogDocument: Encodable, Sendable, Hashable {
 
 /// An event as JSON: `id`, `type`, `subject`, `payload`, `created_at`.
 public struct EventDocument: Encodable, Sendable, Hashable {
+    /// The event row.
     public var event: Event
 
+    /// The document of `event`.
     public init(event: Event) { self.event = event }
 
     enum CodingKeys: String, CodingKey { case id, type, subject, payload, createdAt = "created_at" }
 
+    /// Writes `id`, `type`, `subject`, `payload` (as stored) and `created_at`.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(event.id, forKey: .id)
@@ -51,10 +57,14 @@ public struct EventDocument: Encodable, Sendable, Hashable {
 
 /// A `blocker → blocked` edge; `removed` is present (true) only when the edge was just removed.
 public struct DependencyEdgeDocument: Encodable, Sendable, Hashable {
+    /// The blocking issue's key (`TURBO-3`).
     public var blocker: String
+    /// The blocked issue's key.
     public var blocked: String
+    /// `true` when the edge was just removed; nil, and then left out, otherwise.
     public var removed: Bool?
 
+    /// An edge document; pass `removed: true` for a removal.
     public init(blocker: String, blocked: String, removed: Bool? = nil) {
         self.blocker = blocker
         self.blocked = blocked
@@ -64,8 +74,10 @@ public struct DependencyEdgeDocument: Encodable, Sendable, Hashable {
 
 /// A lease as JSON: what an agent needs to keep it (`epoch`, `expires_at`).
 public struct LeaseDocument: Encodable, Sendable, Hashable {
+    /// The lease; its holder is written as `agent`, its issue by key.
     public var lease: Lease
 
+    /// The document of `lease`.
     public init(_ lease: Lease) { self.lease = lease }
 
     enum CodingKeys: String, CodingKey {
@@ -73,6 +85,7 @@ public struct LeaseDocument: Encodable, Sendable, Hashable {
         case expiresAt = "expires_at", releasedAt = "released_at", releaseReason = "release_reason"
     }
 
+    /// Writes every field, nulls included.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(lease.id.lowercasedString, forKey: .id)
