@@ -154,7 +154,7 @@ let package = Package(
             name: "TurboApp",
             dependencies: [
                 "TurboServices", "TurboCore", "TurboSQLite", "TurboPostgres", "TurboGit", "TurboHTTP", "TurboWebhooks",
-                "TurboAgents", "TurboMCP",
+                "TurboAgents", "TurboMCP", "TurboAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

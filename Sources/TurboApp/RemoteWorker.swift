@@ -1,11 +1,10 @@
 import Foundation
-import Logging
+public import Logging
 import TurboAPI
 import TurboAgents
-import TurboApp
 import TurboCore
-import TurboGit
-import TurboServices
+public import TurboGit
+public import TurboServices
 
 /// What a claim returned.
 struct RemoteClaim: Sendable {
@@ -22,21 +21,50 @@ struct RemoteClaim: Sendable {
 /// branch, and pushes every commit to the coordinator's repository as it is made (git hooks for the agent's
 /// process only), so that the coordinator sees the branch when the agent submits. The agent reaches the
 /// coordinator's MCP server directly with the worker's token.
-actor RemoteWorker {
-    struct Settings: Sendable {
-        var agent: OrchestratorConfig.Subagent
-        var limits: OrchestratorConfig.Limits
-        var heartbeat: Duration
-        var poll: Duration
-        var untilIdle: Bool
+public actor RemoteWorker {
+    /// How the worker runs, from `turbocode agent run`'s options and the clone's `turbocode.yaml`.
+    public struct Settings: Sendable {
+        /// The agent: its id, driver, model, capabilities and how many issues it works at once.
+        public var agent: OrchestratorConfig.Subagent
+        /// Nudges, timeouts, failed runs and back-off, as for the local pool.
+        public var limits: OrchestratorConfig.Limits
+        /// How often the lease is renewed while the agent works.
+        public var heartbeat: Duration
+        /// How often to look for work when the last look found none.
+        public var poll: Duration
+        /// Stop once nothing runs and two looks a poll apart find nothing to claim.
+        public var untilIdle: Bool
         /// The local clone, and the remote in it that is the coordinator's repository.
-        var repository: Repository
-        var remote: String
-        var worktreesRoot: String
-        var provisioning: ProvisioningPlan
+        public var repository: Repository
+        /// The remote in the clone that is the coordinator's repository (pushed to).
+        public var remote: String
+        /// Where the worktrees go (`~` and relative paths resolved against the clone).
+        public var worktreesRoot: String
+        /// Files copied into and commands run in each new worktree.
+        public var provisioning: ProvisioningPlan
         /// The project's tests and the commands the agent may run besides git (from the clone's turbocode.yaml).
-        var testCommand: String?
-        var allowedCommands: [String]
+        public var testCommand: String?
+        /// The commands the agent may run besides git and the tests.
+        public var allowedCommands: [String]
+
+        /// Settings with every field given.
+        public init(
+            agent: OrchestratorConfig.Subagent, limits: OrchestratorConfig.Limits, heartbeat: Duration,
+            poll: Duration, untilIdle: Bool, repository: Repository, remote: String, worktreesRoot: String,
+            provisioning: ProvisioningPlan, testCommand: String?, allowedCommands: [String]
+        ) {
+            self.agent = agent
+            self.limits = limits
+            self.heartbeat = heartbeat
+            self.poll = poll
+            self.untilIdle = untilIdle
+            self.repository = repository
+            self.remote = remote
+            self.worktreesRoot = worktreesRoot
+            self.provisioning = provisioning
+            self.testCommand = testCommand
+            self.allowedCommands = allowedCommands
+        }
     }
 
     let settings: Settings
@@ -56,10 +84,14 @@ actor RemoteWorker {
     private var failures: [IssueKey: Int] = [:]
     private var processes: [IssueKey: AgentProcess] = [:]
     private nonisolated let wakeups = Wakeups()
-    private(set) var submitted = 0
-    private(set) var givenBack = 0
+    /// Issues submitted so far.
+    public private(set) var submitted = 0
+    /// Issues given back (to the queue, or set aside) so far.
+    public private(set) var givenBack = 0
 
-    init(
+    /// A worker for `settings` against the coordinator at `coordinator` (`http://host:port`) with the agent token
+    /// `token`; `report` gets the lines for the terminal.
+    public init(
         settings: Settings, coordinator: String, token: String, logger: Logger,
         report: @escaping @Sendable (String) -> Void
     ) throws {
@@ -77,7 +109,7 @@ actor RemoteWorker {
 
     /// Claims and works issues until cancelled (or, with `untilIdle`, until nothing is running and a claim finds
     /// nothing). Cancelling stops the agents and gives their issues back.
-    func run() async throws {
+    public func run() async throws {
         try await preflight()
         let capacity = settings.agent.maxConcurrentIssues
         await withDiscardingTaskGroup { group in
