@@ -9,17 +9,10 @@ import TurboGit
 /// failing run leaves the base untouched and sends the issue back with the log. After a merge the issue is closed
 /// (`merged`, with the merge commit), its worktree removed and its branch deleted, and the base pushed when
 /// `review.push`.
-public actor MergeQueue {
-    /// Where approvals are read and merges recorded (the worktree service's store).
-    public let store: any TurboStore
-    let worktrees: WorktreeService
-    let config: OrchestratorConfig
-    let poolAgents: Set<String>
-    let logger: Logger
-    let report: @Sendable (String) -> Void
-    private nonisolated let wakeups = Wakeups()
-    private var busy = false
-    private var passing = false
+public actor MergeQueue: ReviewStage {
+    nonisolated let context: ReviewContext
+    var busy = false
+    var passing = false
     /// Issues merged since this queue started, here or through their pull requests.
     public internal(set) var merged = 0
     /// When open pull requests were last asked about (`review.mode: pull_request`).
@@ -30,39 +23,26 @@ public actor MergeQueue {
         worktrees: WorktreeService, config: OrchestratorConfig, logger: Logger,
         report: @escaping @Sendable (String) -> Void = { _ in }
     ) {
-        self.store = worktrees.store
-        self.worktrees = worktrees
-        self.config = config
-        self.poolAgents = Set(config.subagents.map(\.id))
-        self.logger = logger
-        self.report = report
+        context = ReviewContext(worktrees: worktrees, config: config, logger: logger, report: report)
     }
 
     /// Asks for a pass now; wake-ups coalesce, and a pass runs every second anyway.
-    public nonisolated func wake() { wakeups.wake() }
+    public nonisolated func wake() { context.wakeups.wake() }
 
-    /// Merges approved work until cancelled, a pass on each wake-up and every second; with `review.mode: pull_request`,
-    /// also asks about open pull requests.
+    /// Merges approved work until cancelled, a pass on each wake-up and every second, in approval order (each merge
+    /// reads the base afresh); with `review.mode: pull_request`, also asks about open pull requests.
     public func run() async {
-        await wakeups.run(every: .seconds(1), logging: "a merge queue pass", to: logger) {
-            // Idle checks between two steps of a pass (the actor is reentrant at every await) see it busy.
-            passing = true
-            defer { passing = false }
-            // Each approved issue once per pass, in approval order (merge reads the base afresh each time); one
-            // whose outcome cannot be recorded is tried again next pass, not in a tight loop.
-            for next in try await mergeable() {
-                try Task.checkCancellation()
-                await merge(next.issue, approval: next.approval)
-            }
-            if config.review.mode == .pullRequest { try await pollPullRequests() }
+        await runPasses(named: "a merge queue pass") {
+            if self.config.review.mode == .pullRequest { try await self.pollPullRequests() }
         }
     }
 
     /// Whether nothing is being merged and no approved issue waits (a store that cannot be read counts as idle).
-    public func isIdle() async -> Bool {
-        guard !busy, !passing else { return false }
-        return (try? await mergeable().isEmpty) ?? true
-    }
+    public func isIdle() async -> Bool { await stageIsIdle() }
+
+    func waiting() async throws -> [(issue: Issue, approval: Check)] { try await mergeable() }
+
+    func handle(_ next: (issue: Issue, approval: Check)) async { await merge(next.issue, approval: next.approval) }
 
     /// Approved issues in `review` whose blockers are finished, in approval order.
     public func mergeable() async throws -> [(issue: Issue, approval: Check)] {

@@ -1,6 +1,6 @@
 import Foundation
 public import Logging
-public import TurboCore
+import TurboCore
 import TurboGit
 
 /// The coordinator's own check of submitted work (issues in `testing`), one issue at a time in submission order:
@@ -9,58 +9,35 @@ import TurboGit
 /// when `auto_merge`); a failure sends it back to its agent (`in_progress`, with a comment naming the failing step
 /// and the tail of the log) until `review.verify_retries` is used up, then it goes to `review` marked as failed for
 /// a person to decide.
-public actor Verifier {
-    /// Where submitted issues are read and verification checks recorded (the worktree service's store).
-    public let store: any TurboStore
-    let worktrees: WorktreeService
-    let config: OrchestratorConfig
-    /// The agents whose sent-back work the local pool resumes; other agents' work goes back to the queue.
-    let poolAgents: Set<String>
-    let logger: Logger
-    let report: @Sendable (String) -> Void
-    private nonisolated let wakeups = Wakeups()
-    private var busy = false
-    private var passing = false
+public actor Verifier: ReviewStage {
+    nonisolated let context: ReviewContext
+    var busy = false
+    var passing = false
     /// Issues that passed verification since this verifier started.
     public private(set) var verified = 0
     /// Failed verifications since this verifier started, each attempt counted.
     public private(set) var failed = 0
 
-    /// A verifier for the repository of `worktrees`; `report` gets a line per outcome.
+    /// A verifier for the repository of `worktrees`, with the pool's `config`; `report` gets a line per outcome.
     public init(
         worktrees: WorktreeService, config: OrchestratorConfig, logger: Logger,
         report: @escaping @Sendable (String) -> Void = { _ in }
     ) {
-        self.store = worktrees.store
-        self.worktrees = worktrees
-        self.config = config
-        self.poolAgents = Set(config.subagents.map(\.id))
-        self.logger = logger
-        self.report = report
+        context = ReviewContext(worktrees: worktrees, config: config, logger: logger, report: report)
     }
 
     /// Asks for a pass now; wake-ups coalesce, and a pass runs every second anyway.
-    public nonisolated func wake() { wakeups.wake() }
+    public nonisolated func wake() { context.wakeups.wake() }
 
-    /// Verifies until cancelled.
-    public func run() async {
-        await wakeups.run(every: .seconds(1), logging: "a verification pass", to: logger) {
-            passing = true
-            defer { passing = false }
-            // Each waiting issue once per pass: one whose outcome cannot be recorded is tried again next pass,
-            // not in a tight loop.
-            for next in try await pending() {
-                try Task.checkCancellation()
-                await verify(next)
-            }
-        }
-    }
+    /// Verifies until cancelled, a pass on each wake-up and every second.
+    public func run() async { await runPasses(named: "a verification pass") }
 
     /// Whether nothing waits for verification and nothing is being verified.
-    public func isIdle() async -> Bool {
-        guard !busy, !passing else { return false }
-        return (try? await pending().isEmpty) ?? true
-    }
+    public func isIdle() async -> Bool { await stageIsIdle() }
+
+    func waiting() async throws -> [Issue] { try await pending() }
+
+    func handle(_ issue: Issue) async { await verify(issue) }
 
     /// Issues in `testing`, oldest submission first.
     func pending() async throws -> [Issue] {
