@@ -108,6 +108,14 @@ public struct AgentSession: Sendable {
         self.report = report
     }
 
+    /// When a driver that reported a usage limit may work again: at the reset it named (never sooner than
+    /// `limits.minimumRateLimitPause` from `now`, so that a reset already past cannot make it retry at once), else
+    /// `limits.rateLimitPause` from `now`.
+    public static func pauseEnd(resetAt: Date?, limits: OrchestratorConfig.Limits, now: Date) -> Date {
+        let until = resetAt ?? now.addingTimeInterval(limits.rateLimitPause.timeInterval)
+        return max(until, now.addingTimeInterval(limits.minimumRateLimitPause))
+    }
+
     /// Runs the agent with `prompt`, re-prompting it while it ends without submitting. Cancelling stops the agent
     /// (signal ladder) and ends the session as interrupted.
     public func run(prompt initial: String) async throws -> Outcome {
@@ -175,9 +183,8 @@ public struct AgentSession: Sendable {
                 return .driverUnusable(failure.kind, failure.message)
             }
             if let limit = runReport.rateLimit {
-                let until = limit.resetAt ?? Date().addingTimeInterval(limits.rateLimitPause.timeInterval)
                 return .rateLimited(
-                    until: max(until, Date().addingTimeInterval(limits.minimumRateLimitPause)), message: limit.message)
+                    until: Self.pauseEnd(resetAt: limit.resetAt, limits: limits, now: Date()), message: limit.message)
             }
             if let failure = runReport.failure {
                 switch failure.kind {

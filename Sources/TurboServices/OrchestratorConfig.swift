@@ -7,6 +7,9 @@ import Yams
 public struct OrchestratorConfig: Sendable, Hashable {
     /// How much the pool runs at once and for how long (`limits:`).
     public struct Limits: Sendable, Hashable {
+        /// The defaults (what `turbocode.yaml` leaves out).
+        public init() {}
+
         /// Agent runs in flight at once across the pool (`max_concurrent_subagents`).
         public var maxConcurrentSubagents = 5
         /// Issues one sub-agent works at once; its own `max_concurrent_issues` may allow fewer.
