@@ -1,4 +1,5 @@
 public import MCP
+import TurboCore
 
 /// The tools and their input schemas: the original turboCode's names and parameters, plus the lease-aware work tools.
 public enum ToolCatalogue {
@@ -16,13 +17,15 @@ public enum ToolCatalogue {
         "type": "integer", "minimum": 1,
         "description": "The lease epoch returned when the work started (default: your live lease's).",
     ]
-    static let status: Value = [
-        "type": "string", "enum": ["open", "ready", "assigned", "in_progress", "testing", "review", "closed"],
-    ]
-    static let priority: Value = ["type": "string", "enum": ["critical", "high", "medium", "low"]]
-    static let issueType: Value = [
-        "type": "string", "enum": ["feature", "bug", "task", "enhancement", "documentation", "discovery"],
-    ]
+    static let status = values(IssueStatus.self)
+    static let priority = values(IssuePriority.self)
+    static let issueType = values(IssueType.self)
+
+    /// A string schema listing the enum's values: the domain's Swift enums are the one definition of statuses,
+    /// priorities and types, for the tools as for `openapi.yaml` (checked by a test).
+    static func values<Values: UserParsableEnum>(_ type: Values.Type) -> Value {
+        ["type": "string", "enum": .array(Values.allCases.map { .string($0.rawValue) })]
+    }
 
     static func schema(_ properties: [String: Value], required: [String] = []) -> Value {
         [
