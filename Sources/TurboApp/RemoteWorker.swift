@@ -1,10 +1,12 @@
 import Foundation
 public import Logging
+import ServiceLifecycle
 import TurboAPI
 import TurboAgents
 import TurboCore
 public import TurboGit
 public import TurboServices
+import UnixSignals
 
 /// What a claim returned.
 struct RemoteClaim: Sendable {
@@ -379,5 +381,32 @@ enum PushHooks {
             "GIT_CONFIG_COUNT": String(index + 1), "GIT_CONFIG_KEY_\(index)": "core.hooksPath",
             "GIT_CONFIG_VALUE_\(index)": hooks, "TURBOCODE_PUSH_REMOTE": remote, "TURBOCODE_BRANCH": branch,
         ]
+    }
+}
+
+extension RemoteWorker {
+    /// Works the coordinator's queue as the one service of a `ServiceGroup`, until it is done (`untilIdle`) or
+    /// SIGINT or SIGTERM stop it gracefully: its agents are stopped and their issues given back before it returns.
+    public func runUntilStopped(logger: Logger) async throws {
+        // Done by itself (`untilIdle`): the group ends as on a signal, not as on a failure.
+        let service = ServiceGroupConfiguration.ServiceConfiguration(
+            service: WorkerService(worker: self), successTerminationBehavior: .gracefullyShutdownGroup)
+        let group = ServiceGroup(
+            configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// `agent run`'s worker as a service: cancelled (agents stopped, issues given back) on graceful shutdown.
+struct WorkerService: Service, CustomStringConvertible {
+    let worker: RemoteWorker
+    var description: String { "remote worker" }
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await worker.run() }
+        } catch is CancellationError {
+            // Stopped by a signal: the worker has given its issues back.
+        }
     }
 }

@@ -34,6 +34,22 @@ public enum SQLDialect: Sendable {
         }
     }
 
+    /// `column` (a timestamp) as seconds since 1970, a floating-point number: cheaper to read in bulk than a date.
+    public func epochSeconds(_ column: String) -> String {
+        switch self {
+        case .sqlite: "(julianday(\(column)) - 2440587.5) * 86400.0"
+        case .postgres: "EXTRACT(EPOCH FROM \(column))::float8"
+        }
+    }
+
+    /// Whether the string-list `column` has at least one element.
+    public func listIsNotEmpty(_ column: String) -> String {
+        switch self {
+        case .sqlite: "\(column) <> '[]'"
+        case .postgres: "cardinality(\(column)) > 0"
+        }
+    }
+
     /// Whether the string-list `column` holds `value`.
     public func listContains(_ column: String, _ value: String) -> SQL {
         switch self {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import TurboCore
 public import TurboSQL
 
@@ -44,10 +45,10 @@ public struct SQLiteEngine: SQLEngine {
         await gate.enter()
         do {
             let value = try await transaction(begin: begin, mode: mode, body)
-            await gate.leave()
+            gate.leave()
             return value
         } catch {
-            await gate.leave()
+            gate.leave()
             throw error
         }
     }
@@ -63,7 +64,8 @@ public struct SQLiteEngine: SQLEngine {
         let transaction = SQLiteTransaction(writer: writer, mode: mode)
         do {
             let value = try await body(transaction)
-            try await writer.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
+            // Synchronous like the statements: the transaction holds the write lock, so COMMIT waits for nobody.
+            try Self.commit(writer)
             return value
         } catch {
             Self.rollback(writer)
@@ -84,12 +86,16 @@ public struct SQLiteEngine: SQLEngine {
         await gate.enter()
         do {
             let value = try await body(SQLiteTransaction(writer: writer, mode: .read))
-            await gate.leave()
+            gate.leave()
             return value
         } catch {
-            await gate.leave()
+            gate.leave()
             throw Self.translate(error)
         }
+    }
+
+    private static func commit(_ writer: any DatabaseWriter) throws {
+        try writer.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
     }
 
     /// Synchronous, so that a cancelled task still ends its transaction.
@@ -136,18 +142,15 @@ final class SQLiteTransaction: SQLTransaction {
 
     func rows(_ sql: TurboSQL.SQL) async throws -> [any SQLRow] {
         let (text, arguments) = Self.statement(sql)
-        let rows: [SQLiteRow]
         switch mode {
         case .write:
-            rows = try await writer.writeWithoutTransaction { db in try SQLiteRow.fetchAll(db, text, arguments) }
+            return try Self.onWriter(writer) { db in try SQLiteRow.fetchAll(db, text, arguments) }
         case .snapshot:
-            rows = try await writer.writeWithoutTransaction { db in
-                try db.readOnly { try SQLiteRow.fetchAll(db, text, arguments) }
-            }
+            return try Self.onWriter(writer) { db in try db.readOnly { try SQLiteRow.fetchAll(db, text, arguments) } }
         case .read:
-            rows = try await writer.read { db in try SQLiteRow.fetchAll(db, text, arguments) }
+            let rows: [SQLiteRow] = try await writer.read { db in try SQLiteRow.fetchAll(db, text, arguments) }
+            return rows
         }
-        return rows
     }
 
     func execute(_ sql: TurboSQL.SQL) async throws {
@@ -155,7 +158,15 @@ final class SQLiteTransaction: SQLTransaction {
             throw TurboError.storage("a write statement in a read: \(sql.render { _, _ in "?" }.text)")
         }
         let (text, arguments) = Self.statement(sql)
-        try await writer.writeWithoutTransaction { db in try db.execute(sql: text, arguments: arguments) }
+        try Self.onWriter(writer) { db in try db.execute(sql: text, arguments: arguments) }
+    }
+
+    /// Runs a statement of the open transaction on the writer connection, synchronously: the transaction holds
+    /// SQLite's write lock (or its read snapshot) already, so the statement never waits for another connection, and
+    /// a synchronous call costs no suspension (measured: an asynchronous hop per statement cost a quarter of the
+    /// creations per second).
+    private static func onWriter<T>(_ writer: any DatabaseWriter, _ body: (Database) throws -> T) throws -> T {
+        try writer.writeWithoutTransaction(body)
     }
 
     func lock(_ lock: SQLLock) async throws {
@@ -285,26 +296,46 @@ struct SQLiteRow: SQLRow, Sendable {
     }
 }
 
-/// A first-in, first-out lock for async code: one holder at a time, the others suspended in arrival order.
-actor TransactionGate {
-    private var held = false
-    private var waiting: [CheckedContinuation<Void, Never>] = []
+/// A first-in, first-out lock for async code: one holder at a time, the others suspended in arrival order. Taking a
+/// free gate does not suspend.
+final class TransactionGate: Sendable {
+    private struct State {
+        var held = false
+        var waiting: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
 
     func enter() async {
-        guard held else {
-            held = true
-            return
+        let taken = state.withLock { state in
+            guard !state.held else { return false }
+            state.held = true
+            return true
         }
-        await withCheckedContinuation { waiting.append($0) }
+        if taken { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let free = state.withLock { state in
+                guard state.held else {
+                    state.held = true
+                    return true
+                }
+                state.waiting.append(continuation)
+                return false
+            }
+            if free { continuation.resume() }
+        }
     }
 
     func leave() {
-        if waiting.isEmpty {
-            held = false
-        } else {
-            // The lock passes to the next waiter without being released.
-            waiting.removeFirst().resume()
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.waiting.isEmpty else {
+                state.held = false
+                return nil
+            }
+            // The gate passes to the next waiter without being released.
+            return state.waiting.removeFirst()
         }
+        next?.resume()
     }
 }
 

@@ -128,17 +128,8 @@ extension Turbocode {
                 Output.note(
                     "turbocode agent: \(agent.id) (\(agent.driver.rawValue)) working \(coordinator)'s queue from "
                         + "\(repository.root), pushing to '\(remote)'")
-                let task = Task { try await worker.run() }
                 // Ctrl-C and SIGTERM: stop the agents, give their issues back.
-                let signals = [SIGINT, SIGTERM].map { number in
-                    signal(number, SIG_IGN)
-                    let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                    source.setEventHandler { task.cancel() }
-                    source.resume()
-                    return source
-                }
-                defer { signals.forEach { $0.cancel() } }
-                try await task.value
+                try await worker.runUntilStopped(logger: logger)
                 let (submitted, givenBack) = (await worker.submitted, await worker.givenBack)
                 Output.line("\(Up.clock()) \(agent.id): \(submitted) submitted, \(givenBack) given back")
             }
