@@ -219,9 +219,11 @@ struct SQLiteRow: SQLRow, Sendable {
     let columns: Columns
     let values: [DatabaseValue]
 
-    /// Runs a (cached) statement and copies its rows.
+    /// Runs a statement and copies its rows.
     static func fetchAll(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> [SQLiteRow] {
-        let statement = try db.cachedStatement(sql: sql)
+        // Not cached: IN lists and multi-row VALUES make many one-off texts, and GRDB caches per connection without
+        // bound.
+        let statement = try db.makeStatement(sql: sql)
         let columns = Columns(statement.columnNames)
         let cursor = try Row.fetchCursor(statement, arguments: arguments)
         var rows: [SQLiteRow] = []
@@ -283,8 +285,46 @@ struct SQLiteRow: SQLRow, Sendable {
 
     func optionalUUID(_ column: String) throws -> UUID? {
         guard let text = try optionalString(column) else { return nil }
-        guard let id = UUID(uuidString: text) else { throw TurboError.storage("malformed id '\(text)' in \(column)") }
+        guard let id = Self.uuid(text) ?? UUID(uuidString: text) else {
+            throw TurboError.storage("malformed id '\(text)' in \(column)")
+        }
         return id
+    }
+
+    /// The canonical lower-case form turboCode stores (`8-4-4-4-12` hex digits), parsed without Foundation's
+    /// `sscanf`-based parser (ids are read by the thousand for a queue); nil for any other form.
+    static func uuid(_ text: String) -> UUID? {
+        var text = text
+        return text.withUTF8 { bytes -> UUID? in
+            guard bytes.count == 36 else { return nil }
+            var value: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            let parsed = withUnsafeMutableBytes(of: &value) { output -> Bool in
+                var index = 0
+                var high: UInt8?
+                for (position, byte) in bytes.enumerated() {
+                    if position == 8 || position == 13 || position == 18 || position == 23 {
+                        guard byte == UInt8(ascii: "-") else { return false }
+                        continue
+                    }
+                    let nibble: UInt8
+                    switch byte {
+                    case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = byte - UInt8(ascii: "0")
+                    case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = byte - UInt8(ascii: "a") + 10
+                    case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = byte - UInt8(ascii: "A") + 10
+                    default: return false
+                    }
+                    if let first = high {
+                        output[index] = first << 4 | nibble
+                        index += 1
+                        high = nil
+                    } else {
+                        high = nibble
+                    }
+                }
+                return index == 16
+            }
+            return parsed ? UUID(uuid: value) : nil
+        }
     }
 
     func strings(_ column: String) throws -> [String] {

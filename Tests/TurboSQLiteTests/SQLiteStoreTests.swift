@@ -2,7 +2,8 @@ import Foundation
 import Testing
 import TurboCore
 import TurboSQL
-import TurboSQLite
+
+@testable import TurboSQLite
 
 /// SQLite specifics: the file, WAL, named migrations, and several connections (as several CLI processes) at once.
 @Suite(.timeLimit(.minutes(1)))
@@ -62,5 +63,23 @@ struct SQLiteStoreTests {
         try Data("this is not sqlite".utf8).write(to: URL(fileURLWithPath: file))
         let error = #expect(throws: (any Error).self) { try SQLiteStore(path: file) }
         #expect("\(error.map { "\($0)" } ?? "")".contains("not a database"))
+    }
+}
+
+/// The fast reader of stored ids agrees with Foundation's and refuses what is not an id.
+@Suite
+struct StoredIDTests {
+    @Test func storedIDsParseAsFoundationParsesThem() {
+        for _ in 0..<1_000 {
+            let id = UUID()
+            #expect(SQLiteRow.uuid(id.uuidString.lowercased()) == id)
+            #expect(SQLiteRow.uuid(id.uuidString) == id)
+        }
+        for malformed in [
+            "", "not-a-uuid", "0123456789abcdef0123456789abcdef", "01234567-89ab-cdef-0123-456789abcdeg",
+            "01234567-89ab-cdef-0123_456789abcdef", "01234567-89ab-cdef-0123-456789abcdef0",
+        ] {
+            #expect(SQLiteRow.uuid(malformed) == nil, "\(malformed)")
+        }
     }
 }
