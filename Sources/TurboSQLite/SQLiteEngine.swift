@@ -141,14 +141,19 @@ final class SQLiteTransaction: SQLTransaction {
     }
 
     func rows(_ sql: TurboSQL.SQL) async throws -> [any SQLRow] {
-        let (text, arguments) = Self.statement(sql)
+        let (text, arguments, count) = Self.statement(sql)
+        let cached = count <= Self.cachedArgumentLimit
         switch mode {
         case .write:
-            return try Self.onWriter(writer) { db in try SQLiteRow.fetchAll(db, text, arguments) }
+            return try Self.onWriter(writer) { db in try SQLiteRow.fetchAll(db, text, arguments, cached: cached) }
         case .snapshot:
-            return try Self.onWriter(writer) { db in try db.readOnly { try SQLiteRow.fetchAll(db, text, arguments) } }
+            return try Self.onWriter(writer) { db in
+                try db.readOnly { try SQLiteRow.fetchAll(db, text, arguments, cached: cached) }
+            }
         case .read:
-            let rows: [SQLiteRow] = try await writer.read { db in try SQLiteRow.fetchAll(db, text, arguments) }
+            let rows: [SQLiteRow] = try await writer.read { db in
+                try SQLiteRow.fetchAll(db, text, arguments, cached: cached)
+            }
             return rows
         }
     }
@@ -157,7 +162,7 @@ final class SQLiteTransaction: SQLTransaction {
         guard mode == .write else {
             throw TurboError.storage("a write statement in a read: \(sql.render { _, _ in "?" }.text)")
         }
-        let (text, arguments) = Self.statement(sql)
+        let (text, arguments, _) = Self.statement(sql)
         try Self.onWriter(writer) { db in try db.execute(sql: text, arguments: arguments) }
     }
 
@@ -183,9 +188,14 @@ final class SQLiteTransaction: SQLTransaction {
             "INSERT INTO events (type, subject, payload, created_at) VALUES " + SQL.joined(values, separator: ", "))
     }
 
-    static func statement(_ sql: TurboSQL.SQL) -> (String, StatementArguments) {
+    /// Statements with at most this many arguments are prepared once per connection and kept: the fixed shapes of
+    /// the use cases. More arguments mean an IN list or a multi-row VALUES whose text varies with its length.
+    static let cachedArgumentLimit = 16
+
+    /// The text with `?` placeholders, its arguments, and how many there are.
+    static func statement(_ sql: TurboSQL.SQL) -> (String, StatementArguments, Int) {
         let (text, values) = sql.render { _, _ in "?" }
-        return (text, StatementArguments(values.map(databaseValue)))
+        return (text, StatementArguments(values.map(databaseValue)), values.count)
     }
 
     static func databaseValue(_ value: SQLValue) -> DatabaseValue {
@@ -220,10 +230,12 @@ struct SQLiteRow: SQLRow, Sendable {
     let values: [DatabaseValue]
 
     /// Runs a statement and copies its rows.
-    static func fetchAll(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> [SQLiteRow] {
-        // Not cached: IN lists and multi-row VALUES make many one-off texts, and GRDB caches per connection without
-        // bound.
-        let statement = try db.makeStatement(sql: sql)
+    static func fetchAll(
+        _ db: Database, _ sql: String, _ arguments: StatementArguments, cached: Bool
+    ) throws -> [SQLiteRow] {
+        // Statements of a fixed shape are prepared once per connection; long IN lists and multi-row VALUES (many
+        // arguments) make one-off texts that GRDB's cache, unbounded, would keep.
+        let statement = cached ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
         let columns = Columns(statement.columnNames)
         let cursor = try Row.fetchCursor(statement, arguments: arguments)
         var rows: [SQLiteRow] = []
