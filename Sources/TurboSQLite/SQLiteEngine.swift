@@ -217,13 +217,15 @@ final class SQLiteTransaction: SQLTransaction {
 struct SQLiteRow: SQLRow, Sendable {
     /// The column indexes by name, shared by the rows of one result.
     final class Columns: Sendable {
-        let indexes: [String: Int]
+        let names: [String]
 
         init(_ names: [String]) {
-            var indexes: [String: Int] = [:]
-            for (index, name) in names.enumerated() where indexes[name] == nil { indexes[name] = index }
-            self.indexes = indexes
+            self.names = names
         }
+
+        /// The first column of that name: a scan, which for the handful of columns of a result costs less than
+        /// hashing the name (thousands of lookups per queue).
+        func index(of name: String) -> Int? { names.firstIndex(of: name) }
     }
 
     let columns: Columns
@@ -246,7 +248,7 @@ struct SQLiteRow: SQLRow, Sendable {
     }
 
     private func value(_ column: String) throws -> DatabaseValue {
-        guard let index = columns.indexes[column] else { throw TurboError.storage("no column \(column)") }
+        guard let index = columns.index(of: column) else { throw TurboError.storage("no column \(column)") }
         return values[index]
     }
 
