@@ -6,17 +6,22 @@ public import TurboSQL
 
 /// The embedded engine: one SQLite file in WAL mode through GRDB.
 ///
-/// A write transaction spans several asynchronous statements (the use cases are written once, over async
-/// primitives), so it is opened with `BEGIN IMMEDIATE` and closed by `COMMIT` or `ROLLBACK` across GRDB accesses
-/// (`Configuration.allowsUnsafeTransactions`). Within the process, a FIFO gate lets one transaction at a time use
-/// the writer connection; across processes `BEGIN IMMEDIATE` takes SQLite's write lock, and `busy_timeout` makes
-/// other processes wait instead of failing. Reads go to the pool's reader connections and see committed data.
+/// A write transaction spans several statements of an async use case (written once, over async primitives), so it
+/// is opened with `BEGIN IMMEDIATE` and closed by `COMMIT` or `ROLLBACK` across GRDB accesses
+/// (`Configuration.allowsUnsafeTransactions`). Within the process, a FIFO gate per database file lets one transaction
+/// at a time use SQLite; inside it, every statement runs synchronously on the writer connection, so a transaction
+/// never suspends while it holds the lock. Across processes `BEGIN IMMEDIATE` takes SQLite's write lock, and
+/// `busy_timeout` makes other processes wait instead of failing. Reads go to the pool's reader connections and see
+/// committed data.
 public struct SQLiteEngine: SQLEngine {
     let writer: any DatabaseWriter
-    private let gate = TransactionGate()
+    private let gate: TransactionGate
 
-    init(writer: any DatabaseWriter) {
+    /// An engine on `writer`. Engines on the same file (`path`) in one process share one gate, so that their
+    /// transactions queue in order instead of racing for SQLite's lock in its busy handler.
+    init(writer: any DatabaseWriter, path: String?) {
         self.writer = writer
+        self.gate = path.map(TransactionGate.shared(for:)) ?? TransactionGate()
     }
 
     /// The configuration every connection uses.
@@ -56,8 +61,11 @@ public struct SQLiteEngine: SQLEngine {
     private func transaction<T: Sendable>(
         begin: String, mode: SQLiteTransaction.Mode, _ body: @Sendable (any SQLTransaction) async throws -> T
     ) async throws -> T {
+        // Synchronous too: the transaction then runs from BEGIN to COMMIT without suspending (SQLite's statements
+        // here never suspend), so it never holds the lock while waiting to be scheduled — which under load made
+        // other connections to the file time out. Only another process's transaction can make BEGIN wait.
         do {
-            try await writer.writeWithoutTransaction { db in try db.execute(sql: begin) }
+            try SQLiteTransaction.onWriter(writer) { db in try db.execute(sql: begin) }
         } catch {
             throw Self.translate(error)
         }
@@ -170,7 +178,7 @@ final class SQLiteTransaction: SQLTransaction {
     /// SQLite's write lock (or its read snapshot) already, so the statement never waits for another connection, and
     /// a synchronous call costs no suspension (measured: an asynchronous hop per statement cost a quarter of the
     /// creations per second).
-    private static func onWriter<T>(_ writer: any DatabaseWriter, _ body: (Database) throws -> T) throws -> T {
+    static func onWriter<T>(_ writer: any DatabaseWriter, _ body: (Database) throws -> T) throws -> T {
         try writer.writeWithoutTransaction(body)
     }
 
@@ -359,6 +367,18 @@ final class TransactionGate: Sendable {
     }
 
     private let state = Mutex(State())
+    private static let byPath = Mutex<[String: TransactionGate]>([:])
+
+    /// The process's gate for the database file at `path` (made on first use, kept for the process's life).
+    static func shared(for path: String) -> TransactionGate {
+        let key = URL(fileURLWithPath: path).standardizedFileURL.path
+        return byPath.withLock { gates in
+            if let gate = gates[key] { return gate }
+            let gate = TransactionGate()
+            gates[key] = gate
+            return gate
+        }
+    }
 
     func enter() async {
         let taken = state.withLock { state in

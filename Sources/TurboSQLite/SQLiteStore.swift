@@ -12,7 +12,7 @@ extension SQLStore where Engine == SQLiteEngine {
         do {
             try FileManager.default.createDirectory(
                 at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-            try self.init(writer: DatabasePool(path: path, configuration: SQLiteEngine.configuration()))
+            try self.init(writer: DatabasePool(path: path, configuration: SQLiteEngine.configuration()), path: path)
         } catch let error as DatabaseError {
             throw TurboError.storage("cannot open SQLite database at \(path): \(error.message ?? "\(error)")")
         }
@@ -20,10 +20,10 @@ extension SQLStore where Engine == SQLiteEngine {
 
     /// An in-memory database, for tests.
     public static func inMemory() throws -> SQLiteStore {
-        try SQLiteStore(writer: DatabaseQueue(configuration: SQLiteEngine.configuration()))
+        try SQLiteStore(writer: DatabaseQueue(configuration: SQLiteEngine.configuration()), path: nil)
     }
 
-    init(writer: any DatabaseWriter) throws {
+    init(writer: any DatabaseWriter, path: String?) throws {
         let migrator = SQLiteMigrations.migrator
         do {
             try migrator.migrate(writer)
@@ -32,7 +32,7 @@ extension SQLStore where Engine == SQLiteEngine {
             // transaction; that is success as long as the schema is now complete.
             guard try writer.read({ db in try migrator.hasCompletedMigrations(db) }) else { throw error }
         }
-        self.init(engine: SQLiteEngine(writer: writer))
+        self.init(engine: SQLiteEngine(writer: writer, path: path))
     }
 
     /// The names of the migrations applied to this database, oldest first.
