@@ -5,9 +5,15 @@
 #   Sources/TurboAPI/Generated/checksums.txt  SHA-256 of openapi.yaml, the config and each generated file; a test
 #                                             (OperationsTests) fails when any of them no longer matches
 # Run it after editing openapi.yaml or the config, and commit the output. The generator is built once into
-# .build-openapi-gen (about a minute); any generator warning (a schema it would skip) fails the run.
+# .build-openapi-gen (about a minute); any generator warning (a schema it would skip) fails the run. Needs Python 3
+# with PyYAML (Debian: python3-yaml) to turn the YAML into the served JSON. Not part of CI: the output is committed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if ! python3 -c 'import yaml' 2>/dev/null; then
+  echo "generate-openapi: needs PyYAML: apt-get install python3-yaml (or pip install pyyaml)" >&2
+  exit 1
+fi
+if command -v sha256sum >/dev/null; then sha256() { sha256sum "$@"; }; else sha256() { shasum -a 256 "$@"; }; fi
 spec=openapi.yaml
 config=scripts/openapi-generator/config.yaml
 out=Sources/TurboAPI/Generated
@@ -47,6 +53,6 @@ PY
 
 {
   echo "# SHA-256 of the inputs and outputs of scripts/generate-openapi.sh; checked by OperationsTests."
-  (sha256sum "$spec" "$config" "$document"; cd "$out" && sha256sum -- *.swift | sed "s|  |  $out/|") | LC_ALL=C sort -k2
+  (sha256 "$spec" "$config" "$document"; cd "$out" && sha256 -- *.swift | sed "s|  |  $out/|") | LC_ALL=C sort -k2
 } > "$out/checksums.txt"
 echo "generate-openapi: wrote $out and $document" >&2

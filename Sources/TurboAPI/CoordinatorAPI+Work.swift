@@ -19,7 +19,8 @@ package struct IssueBrief: Sendable {
     package var capabilities: [String]
     /// Globs of the files the issue expects to touch; the prompt asks the agent to stay within them.
     package var paths: [String]
-    /// The API's JSON of the issue (`turbocode work show --json`).
+    /// The API's JSON of the issue as the server sent it (`turbocode work show --json`); empty for the issue inside
+    /// a claim, whose answer is ``ClaimedIssue/json``.
     package var json: Data
 }
 
@@ -72,7 +73,7 @@ extension CoordinatorAPI {
     package func claim(capabilities: [String], agent: String? = nil, location: String? = nil) async throws
         -> ClaimedIssue?
     {
-        let output = try await call { client in
+        let (output, answer) = try await recording { client in
             try await client.claimNextIssue(
                 body: .json(
                     .init(
@@ -83,8 +84,8 @@ extension CoordinatorAPI {
         case .ok(let ok):
             let claimed = try ok.body.json
             return ClaimedIssue(
-                issue: try Self.brief(claimed.issue), epoch: claimed.epoch, worktree: claimed.worktree,
-                branch: claimed.branch, baseBranch: claimed.baseBranch, json: try Self.json(claimed))
+                issue: try Self.brief(claimed.issue, json: Data()), epoch: claimed.epoch, worktree: claimed.worktree,
+                branch: claimed.branch, baseBranch: claimed.baseBranch, json: answer)
         case .noContent: return nil
         default: throw Self.unexpected(output)
         }
@@ -92,7 +93,10 @@ extension CoordinatorAPI {
 
     /// One issue.
     package func issue(_ key: String) async throws -> IssueBrief {
-        try Self.brief(try await call { client in try await client.getIssue(path: .init(issue: key)).ok.body.json })
+        let (issue, answer) = try await recording { client in
+            try await client.getIssue(path: .init(issue: key)).ok.body.json
+        }
+        return try Self.brief(issue, json: answer)
     }
 
     /// The issue's work sessions, oldest first.
@@ -131,12 +135,12 @@ extension CoordinatorAPI {
 
     /// Submits the work for verification.
     package func submit(_ key: String, epoch: Int?, commitURL: String? = nil) async throws -> Submission {
-        let submitted = try await call { client in
+        let (submitted, answer) = try await recording { client in
             try await client.submitIssue(
                 path: .init(issue: key), body: .json(.init(epoch: epoch, commitUrl: commitURL))
             ).ok.body.json
         }
-        return Submission(commits: submitted.commits, head: submitted.head, json: try Self.json(submitted))
+        return Submission(commits: submitted.commits, head: submitted.head, json: answer)
     }
 
     /// Gives the issue back to the queue.
@@ -155,22 +159,14 @@ extension CoordinatorAPI {
         }
     }
 
-    static func brief(_ issue: Components.Schemas.IssueDocument) throws -> IssueBrief {
+    static func brief(_ issue: Components.Schemas.IssueDocument, json: Data) throws -> IssueBrief {
         guard let key = IssueKey(parsing: issue.key) else {
             throw TurboError.invalidInput("the coordinator sent a malformed issue key '\(issue.key)'")
         }
         return IssueBrief(
             key: key, title: issue.title, description: issue.description, type: issue._type.rawValue,
             priority: issue.priority.rawValue, status: try IssueStatus(parsing: issue.status.rawValue),
-            capabilities: issue.capabilities, paths: issue.paths, json: try json(issue))
-    }
-
-    /// A value as the API's JSON (sorted keys, dates as RFC 3339).
-    static func json(_ value: some Encodable) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return try encoder.encode(value)
+            capabilities: issue.capabilities, paths: issue.paths, json: json)
     }
 
     static func unexpected(_ output: some Sendable) -> TurboError {

@@ -4,6 +4,7 @@ import HTTPTypes
 import NIOCore
 import OpenAPIAsyncHTTPClient
 import OpenAPIRuntime
+import Synchronization
 import TurboCore
 
 /// The coordinator's REST API as a remote worker and `turbocode work` use it: the operations generated from
@@ -26,7 +27,7 @@ package struct CoordinatorAPI: Sendable {
             transport: AsyncHTTPClientTransport(
                 configuration: .init(
                     client: .shared, timeout: .milliseconds(max(1, Int64(timeout / .milliseconds(1)))))),
-            middlewares: [BearerToken(token: token), Refusals()])
+            middlewares: [BearerToken(token: token), Refusals(), AnswerRecorder.Middleware()])
     }
 
     /// Runs one call; a refusal comes out as ``APIRefusal``, an unreachable server as a ``TurboError`` that names
@@ -44,6 +45,43 @@ package struct CoordinatorAPI: Sendable {
                 "the coordinator's answer to \(error.operationID) is not what this client understands: "
                     + "\(error.underlyingError)")
         }
+    }
+}
+
+/// Keeps the body of a call's successful answer as the server sent it, for callers that print the API's own JSON
+/// (the generated types drop the `null` fields the API promises when encoded again).
+final class AnswerRecorder: Sendable {
+    private let body = Mutex(Data())
+
+    /// The recorder of the calls made in the current task, if any.
+    @TaskLocal static var current: AnswerRecorder?
+
+    /// The body recorded last.
+    var recorded: Data { body.withLock { $0 } }
+
+    /// Records answers below 300 when a recorder is set for the task.
+    struct Middleware: ClientMiddleware {
+        func intercept(
+            _ request: HTTPRequest, body: HTTPBody?, baseURL: URL, operationID: String,
+            next: @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
+        ) async throws -> (HTTPResponse, HTTPBody?) {
+            let (response, responseBody) = try await next(request, body, baseURL)
+            guard let recorder = AnswerRecorder.current, response.status.code < 300, let responseBody else {
+                return (response, responseBody)
+            }
+            let bytes = try await Data(collecting: responseBody, upTo: 64 << 20)
+            recorder.body.withLock { $0 = bytes }
+            return (response, HTTPBody(bytes))
+        }
+    }
+}
+
+extension CoordinatorAPI {
+    /// Runs one call (as ``call(_:)``) and returns the body of its answer as the server sent it too.
+    func recording<T: Sendable>(_ operation: (Client) async throws -> T) async throws -> (T, Data) {
+        let recorder = AnswerRecorder()
+        let value = try await AnswerRecorder.$current.withValue(recorder) { try await call(operation) }
+        return (value, recorder.recorded)
     }
 }
 

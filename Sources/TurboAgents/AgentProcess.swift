@@ -32,8 +32,9 @@ public struct RunLimits: Sendable, Hashable {
 }
 
 /// One agent process, supervised, on swift-subprocess: started in its own process group in the worktree with stdin
-/// on /dev/null, stdout kept in `stdout.log` and read line by line, stderr in `stderr.log`; stopped with SIGINT →
-/// SIGTERM → SIGKILL to the group; whatever is left of the group is killed once the process has exited.
+/// on /dev/null, stdout kept in `stdout.log` and read line by line (split at "\n" only), stderr in `stderr.log`;
+/// stopped with SIGINT → SIGTERM → SIGKILL to the group; whatever is left of the group is killed as soon as the
+/// process has exited (seen by the watchdog within 100 ms).
 public final class AgentProcess: Sendable {
     /// The process's id once ``supervise(parser:limits:whenCancelled:onEvent:)`` has started it, else 0.
     public var pid: Int32 { state.withLock { $0.pid } }
@@ -132,7 +133,10 @@ public final class AgentProcess: Sendable {
                 Task.detached { await Self.watch(pid: pid, state: state, limits: limits) }
                 var parser = parser
                 var events = RunReport(termination: .exited(0), logDirectory: logDirectory)
-                for try await line in execution.standardOutput.strings(bufferingPolicy: .unbounded) {
+                // Split at "\n" only: JSON streams may carry U+2028, U+0085 or a lone CR unescaped inside strings.
+                let lines = execution.standardOutput.strings(
+                    separatedBy: .unicodeScalarSequence(["\n"]), bufferingPolicy: .unbounded)
+                for try await line in lines {
                     try? log.write(contentsOf: Data((line + "\n").utf8))
                     state.withLock { $0.lastActivity = .now }
                     for event in parser.consume(line) {
@@ -174,6 +178,13 @@ public final class AgentProcess: Sendable {
         let started = ContinuousClock.now
         while true {
             try? await Task.sleep(for: .milliseconds(100))
+            if Self.hasExited(pid) {
+                // The agent is gone; whatever it left in its group (a watcher still writing to stdout) goes too, so
+                // that the output ends and no limit is charged to a run that is over.
+                state.withLock { $0.exited = true }
+                kill(-pid, SIGKILL)
+                return
+            }
             let (exited, reason) = state.withLock { state -> (Bool, RunTermination?) in
                 if state.stopReason == nil {
                     if ContinuousClock.now - started > limits.wallClock {
@@ -196,6 +207,13 @@ public final class AgentProcess: Sendable {
             }
             return
         }
+    }
+
+    /// Whether `pid` has exited, without reaping it (swift-subprocess reaps it and reports its status).
+    private static func hasExited(_ pid: Int32) -> Bool {
+        var info = siginfo_t()
+        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 else { return true }
+        return info._sifields._sigchld.si_pid == pid
     }
 
     /// `program` itself when it has a slash, else the first executable of that name on `path`.

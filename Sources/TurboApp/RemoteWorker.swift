@@ -387,7 +387,7 @@ enum PushHooks {
 extension RemoteWorker {
     /// Works the coordinator's queue as the one service of a `ServiceGroup`, until it is done (`untilIdle`) or
     /// SIGINT or SIGTERM stop it gracefully: its agents are stopped and their issues given back before it returns.
-    public func runUntilStopped(logger: Logger) async throws {
+    public func runUntilStopped() async throws {
         // Done by itself (`untilIdle`): the group ends as on a signal, not as on a failure.
         let service = ServiceGroupConfiguration.ServiceConfiguration(
             service: WorkerService(worker: self), successTerminationBehavior: .gracefullyShutdownGroup)

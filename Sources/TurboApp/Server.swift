@@ -10,8 +10,8 @@ public import TurboServices
 import TurboWebhooks
 import UnixSignals
 
-/// `turbocode serve`: the REST API and the event WebSocket on one Hummingbird server, shut down gracefully on
-/// SIGINT/SIGTERM.
+/// The coordinator as `serve`, `up` and `demo` run it (``run(store:database:repository:options:logger:version:pool:report:onReady:)``),
+/// and what they share: the admin token, the server's options and the API's configuration.
 public enum Server {
     /// Whether `host` only accepts connections from this machine.
     public static func isLoopback(_ host: String) -> Bool {
@@ -71,9 +71,10 @@ public enum Server {
     }
 
     /// The API's configuration for a store and repository: token authentication against the store, worktree
-    /// operations when there is a repository.
+    /// operations when there is a repository; review follows `pool` (default: the repository's `turbocode.yaml`).
     public static func configuration(
-        store: any TurboStore, repository: Repository?, options: Options, logger: Logger
+        store: any TurboStore, repository: Repository?, options: Options, logger: Logger,
+        pool: OrchestratorConfig? = nil
     ) throws -> APIConfiguration {
         let worktrees = try repository.map { repository in
             try WorktreeService(store: store, repository: repository)
@@ -84,7 +85,8 @@ public enum Server {
             feed: EventFeed(store: store, pollInterval: options.pollInterval, logger: logger),
             rateLimit: options.rateLimit)
         configuration.work = worktrees.map { WorkService(worktrees: $0, ttl: options.leaseTTL) }
-        let pool = try repository.map { try OrchestratorConfig.load(from: $0.configFile) } ?? OrchestratorConfig()
+        let pool =
+            try pool ?? repository.map { try OrchestratorConfig.load(from: $0.configFile) } ?? OrchestratorConfig()
         configuration.review = worktrees.map { ReviewService(worktrees: $0, config: pool) }
         return configuration
     }
@@ -134,16 +136,16 @@ public enum Server {
         version: String, pool: Pool? = nil, report: @escaping @Sendable (String) -> Void,
         onReady: @escaping @Sendable (Int) -> Void
     ) async throws {
-        var configuration = try configuration(store: store, repository: repository, options: options, logger: logger)
+        let config = try pool?.config ?? repository.map { try OrchestratorConfig.load(from: $0.configFile) }
+        var configuration = try configuration(
+            store: store, repository: repository, options: options, logger: logger, pool: config)
         let mcp = MCPHTTPEndpoint(
             tools: try TurboTools(store: store, repository: repository, leaseTTL: options.leaseTTL), version: version,
             loopbackOnly: isLoopback(options.host), logger: logger)
         configuration.extraRoutes = [{ router in mcp.register(on: router) }]
-        let review = try repository.map { repository in
-            ReviewServices(
-                worktrees: try WorktreeService(store: store, repository: repository),
-                config: try pool?.config ?? OrchestratorConfig.load(from: repository.configFile), logger: logger,
-                report: report)
+        // Verification and the merge queue follow the same configuration as the API's review routes.
+        let review = configuration.worktrees.map { worktrees in
+            ReviewServices(worktrees: worktrees, config: config ?? OrchestratorConfig(), logger: logger, report: report)
         }
         let feed = configuration.feed
         var services: [any Service] = [

@@ -132,7 +132,7 @@ public actor MCPHTTPEndpoint {
         let transport = StatefulHTTPServerTransport(
             sessionIDGenerator: FixedSessionID(id: id),
             validationPipeline: StandardValidationPipeline(validators: validators), logger: logger)
-        let server = await TurboMCPServer.make(tools: tools, caller: MCPCaller(token: token), version: version)
+        let server = await TurboMCPServer.make(tools: tools, caller: Caller(token: token), version: version)
         do {
             try await server.start(transport: transport)
         } catch {

@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 public import MCP
+public import TurboServices
 
 /// Builds MCP servers over the tools and runs them on stdio.
 public enum TurboMCPServer {
@@ -13,7 +14,7 @@ public enum TurboMCPServer {
         """
 
     /// A server whose tools act for `caller`. One server serves one client (MCP sessions are not shared).
-    public static func make(tools: TurboTools, caller: MCPCaller, version: String) async -> Server {
+    public static func make(tools: TurboTools, caller: Caller, version: String) async -> Server {
         let server = Server(
             name: "turbocode", version: version, title: "turboCode", instructions: instructions,
             capabilities: .init(tools: .init(listChanged: false)))
@@ -27,7 +28,7 @@ public enum TurboMCPServer {
 
     /// Serves one client over stdin/stdout until it hangs up. stdout is the protocol: log only to `logger`
     /// (stderr).
-    public static func runStdio(tools: TurboTools, caller: MCPCaller, version: String, logger: Logger) async throws {
+    public static func runStdio(tools: TurboTools, caller: Caller, version: String, logger: Logger) async throws {
         let server = await make(tools: tools, caller: caller, version: version)
         try await server.start(transport: StdioTransport(logger: logger))
         await server.waitUntilCompleted()

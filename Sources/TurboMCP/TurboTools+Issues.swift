@@ -20,7 +20,7 @@ extension TurboTools {
         return IssueListDocument(issues: try await store.issues(filter).map { IssueDocument($0) }, total: total)
     }
 
-    func createIssue(_ arguments: ToolArguments, caller: MCPCaller) async throws -> IssueDocument {
+    func createIssue(_ arguments: ToolArguments, caller: Caller) async throws -> IssueDocument {
         let project: ProjectRef =
             if let named = try arguments.string("project_id") {
                 try ProjectRef(parsing: named)
@@ -41,7 +41,7 @@ extension TurboTools {
         return IssueDocument(try await IssueService(store: store).create(new, assignee: assignee, caller: caller))
     }
 
-    func updateIssue(_ arguments: ToolArguments, caller: MCPCaller) async throws -> IssueDocument {
+    func updateIssue(_ arguments: ToolArguments, caller: Caller) async throws -> IssueDocument {
         let ref = try arguments.issue("issue_id")
         var changes = IssueChanges()
         changes.title = try arguments.string("title")

@@ -7,7 +7,7 @@ import TurboServices
 
 extension TurboTools {
     /// The agent the work tools act for: the token's agent, else the id the caller names.
-    func agent(named: String?, caller: MCPCaller, tool: String) throws -> String {
+    func agent(named: String?, caller: Caller, tool: String) throws -> String {
         if let agent = caller.agentID { return agent }
         guard let named = named?.trimmingCharacters(in: .whitespacesAndNewlines), !named.isEmpty else {
             throw TurboError.invalidInput(
@@ -21,7 +21,7 @@ extension TurboTools {
     /// The epoch named, else the one this session obtained for the issue, else the live lease's when the caller
     /// holds it (an agent under `up` never started the work itself: its per-session token acts on its own live
     /// lease). Still fenced: a lapsed or re-assigned lease is refused, naming the live epoch.
-    func epoch(_ arguments: ToolArguments, _ ref: IssueRef, caller: MCPCaller, session: SessionLeases) async throws
+    func epoch(_ arguments: ToolArguments, _ ref: IssueRef, caller: Caller, session: SessionLeases) async throws
         -> Int
     {
         if let epoch = try arguments.integer("epoch") { return epoch }
@@ -31,7 +31,7 @@ extension TurboTools {
             nil, of: .id(issue.id), agent: caller.agentID, session: caller.session)
     }
 
-    func startWork(_ arguments: ToolArguments, caller: MCPCaller, session: SessionLeases) async throws
+    func startWork(_ arguments: ToolArguments, caller: Caller, session: SessionLeases) async throws
         -> StartedWorkDocument
     {
         let work = try requireWork("start_work_on_issue")
@@ -50,7 +50,7 @@ extension TurboTools {
         return StartedWorkDocument(started, ttl: work.ttl)
     }
 
-    func claimNext(_ arguments: ToolArguments, caller: MCPCaller, session: SessionLeases) async throws
+    func claimNext(_ arguments: ToolArguments, caller: Caller, session: SessionLeases) async throws
         -> ClaimDocument
     {
         let work = try requireWork("claim_next_issue")
@@ -69,7 +69,7 @@ extension TurboTools {
             message: started == nil ? "No eligible issue matches your capabilities now." : nil)
     }
 
-    func submit(_ arguments: ToolArguments, caller: MCPCaller, session: SessionLeases) async throws
+    func submit(_ arguments: ToolArguments, caller: Caller, session: SessionLeases) async throws
         -> SubmittedDocument
     {
         let work = try requireWork("submit_issue_for_review")

@@ -24,7 +24,7 @@ public struct TurboTools: Sendable {
     /// Runs a tool. Domain failures and bad arguments are results with `isError: true` and a message the agent can
     /// act on; only an unknown tool is a protocol error.
     public func call(
-        _ name: String, arguments: [String: Value]?, caller: MCPCaller, session: SessionLeases = SessionLeases()
+        _ name: String, arguments: [String: Value]?, caller: Caller, session: SessionLeases = SessionLeases()
     ) async throws -> CallTool.Result {
         guard let allowed = ToolCatalogue.parameters[name] else {
             throw MCPError.invalidParams("unknown tool '\(name)'")
@@ -65,7 +65,7 @@ public struct TurboTools: Sendable {
 
     // MARK: Dispatch
 
-    func run(_ name: String, _ arguments: ToolArguments, caller: MCPCaller, session: SessionLeases) async throws
+    func run(_ name: String, _ arguments: ToolArguments, caller: Caller, session: SessionLeases) async throws
         -> any Encodable
     {
         switch name {

@@ -15,7 +15,7 @@ public enum SQLDialect: Sendable {
         }
     }
 
-    /// Appended to a `SELECT … FOR` rows a claimer takes: on PostgreSQL concurrent claimers skip the rows another
+    /// Appended to a `SELECT` of the rows a claimer takes: on PostgreSQL concurrent claimers skip the rows another
     /// holds and take the next; nothing on SQLite (serialized writers).
     public var skipLocked: String {
         switch self {

@@ -170,8 +170,12 @@ final class SQLiteTransaction: SQLTransaction {
         guard mode == .write else {
             throw TurboError.storage("a write statement in a read: \(sql.render { _, _ in "?" }.text)")
         }
-        let (text, arguments, _) = Self.statement(sql)
-        try Self.onWriter(writer) { db in try db.execute(sql: text, arguments: arguments) }
+        let (text, arguments, count) = Self.statement(sql)
+        let cached = count <= Self.cachedArgumentLimit
+        try Self.onWriter(writer) { db in
+            let statement = cached ? try db.cachedStatement(sql: text) : try db.makeStatement(sql: text)
+            try statement.execute(arguments: arguments)
+        }
     }
 
     /// Runs a statement of the open transaction on the writer connection, synchronously: the transaction holds
@@ -223,7 +227,7 @@ final class SQLiteTransaction: SQLTransaction {
 
 /// A row's values, copied out of GRDB's connection so that it can cross tasks, read through ``SQLRow``.
 struct SQLiteRow: SQLRow, Sendable {
-    /// The column indexes by name, shared by the rows of one result.
+    /// The column names of one result, shared by its rows.
     final class Columns: Sendable {
         let names: [String]
 

@@ -221,6 +221,33 @@ struct SupervisorTests {
         #expect(!Self.alive(child), "the leftover child was killed")
     }
 
+    @Test func linesSplitAtNewlineOnlyAndHaveNoLengthLimit() async throws {
+        // U+2028 and U+0085 pass unescaped in JSON strings (Node, serde_json): they must not split an event.
+        let (process, directory) = try Self.start(
+            "printf 'a\\342\\200\\250b\\302\\205c\\n'; head -c 200000 /dev/zero | tr '\\0' x; echo")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let seen = Seen()
+        let report = await process.supervise(
+            parser: TextStreamParser(), limits: RunLimits(wallClock: .seconds(30), inactivity: .seconds(30))
+        ) { await seen.add($0) }
+        #expect(report.termination == .exited(0))
+        let events = await seen.events
+        #expect(events.count == 2)
+        #expect(events.first == .text("a\u{2028}b\u{85}c"))
+        #expect(events.last == .text(String(repeating: "x", count: 200_000)))
+    }
+
+    @Test func aChildStillWritingDoesNotKeepAnExitedAgentRunning() async throws {
+        let (process, directory) = try Self.start("(while true; do echo tick; sleep 0.05; done) & echo started")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let report = await process.supervise(
+            parser: TextStreamParser(),
+            limits: RunLimits(wallClock: .seconds(20), inactivity: .seconds(20), grace: .milliseconds(300))
+        ) { _ in }
+        // Not .wallClock: the run ended with the agent, and the writer was killed with its group.
+        #expect(report.termination == .exited(0))
+    }
+
     @Test func aMissingProgramIsAnErrorNotACrash() throws {
         let directory = FileManager.default.temporaryDirectory
         #expect(throws: DriverError.self) {

@@ -32,7 +32,7 @@ struct Sandbox {
 struct MCPToolTests {
     /// A client connected to a server whose tools act for `caller`, on a fresh repository and SQLite database.
     static func withClient(
-        caller: MCPCaller = .agent("backend-1"),
+        caller: Caller = .agent("backend-1"),
         _ body: @Sendable (Client, any TurboStore, Sandbox) async throws -> Void
     ) async throws {
         let sandbox = try await Sandbox()

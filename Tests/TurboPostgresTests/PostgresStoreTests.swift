@@ -9,18 +9,13 @@ import TurboTestSupport
 /// PostgreSQL specifics: migrations shared by concurrent coordinators, and numbering across separate clients.
 @Suite(.timeLimit(.minutes(2)))
 struct PostgresStoreTests {
-    static var admin: DatabaseURL.PostgresSettings? {
-        TestPostgres.admin
-    }
-
     static var enabled: Bool { TestPostgres.enabled }
 
     static let logger = TestPostgres.logger
 
     @Test(.enabled(if: enabled, "needs TURBOCODE_TEST_POSTGRES_URL (scripts/with-postgres.sh)"))
     func coordinatorsStartingTogetherMigrateOnceAndShareNumbering() async throws {
-        let admin = try #require(Self.admin)
-        try await PostgresAdmin.withTemporaryDatabase(admin: admin, logger: Self.logger) { settings in
+        try await TestPostgres.withTemporaryDatabase { settings in
             // Four clients start at once, as four `turbocode serve` processes would: the advisory lock lets one
             // migrate while the others wait, and all see the same schema.
             let migrations = try await withThrowingTaskGroup(of: [String].self) { group in
@@ -80,8 +75,7 @@ struct PostgresStoreTests {
     /// that writes none does not.
     @Test(.enabled(if: enabled, "needs TURBOCODE_TEST_POSTGRES_URL (scripts/with-postgres.sh)"))
     func eventCommitsWakeListeners() async throws {
-        let admin = try #require(Self.admin)
-        try await PostgresAdmin.withTemporaryDatabase(admin: admin, logger: Self.logger) { settings in
+        try await TestPostgres.withTemporaryDatabase { settings in
             try await PostgresStore.withStore(settings, logger: Self.logger) { store in
                 let (wakeups, continuation) = AsyncStream<Void>.makeStream()
                 try await withThrowingTaskGroup(of: Void.self) { group in

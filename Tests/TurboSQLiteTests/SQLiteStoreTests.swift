@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import TurboCore
 import TurboSQL
@@ -39,7 +40,13 @@ struct SQLiteStoreTests {
     @Test func separateConnectionsToOneFileNumberIssuesWithoutGaps() async throws {
         let path = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
-        let stores = try (0..<4).map { _ in try SQLiteStore(path: path) }
+        // Each with a gate of its own (stores on one file in one process share theirs), so that they meet at
+        // SQLite's write lock as separate processes do.
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let stores = try (0..<4).map { _ in
+            try SQLiteStore(writer: DatabasePool(path: path, configuration: SQLiteEngine.configuration()), path: nil)
+        }
         _ = try await stores[0].createProject(NewProject(key: try ProjectKey("MULTI"), name: "multi"))
         let numbers = try await withThrowingTaskGroup(of: Int.self) { group in
             for index in 0..<80 {

@@ -1,9 +1,7 @@
 import Foundation
-import Logging
 import Testing
 import TurboApp
 import TurboCore
-import TurboPostgres
 import TurboServices
 import TurboTestSupport
 

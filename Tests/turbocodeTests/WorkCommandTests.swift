@@ -83,6 +83,8 @@ struct WorkCommandTests {
             let second = try Self.work(cli, ["claim", "--capability", "python", "--json"], python)
             let document = try JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [String: Any]
             #expect((document?["issue"] as? [String: Any])?["key"] as? String == "SHOP-1")
+            // The API's own JSON: absent values are null, never missing.
+            #expect((document?["issue"] as? [String: Any])?["closed_reason"] is NSNull)
             python["TURBOCODE_ISSUE"] = "SHOP-1"
             python["TURBOCODE_EPOCH"] = "\(document?["epoch"] as? Int ?? 0)"
             #expect(try Self.work(cli, ["release", "--reason", "needs a database"], python).status == 0)

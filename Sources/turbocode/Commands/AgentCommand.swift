@@ -7,10 +7,6 @@ import TurboCore
 import TurboGit
 import TurboServices
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 extension Turbocode {
     struct AgentCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -129,7 +125,7 @@ extension Turbocode {
                     "turbocode agent: \(agent.id) (\(agent.driver.rawValue)) working \(coordinator)'s queue from "
                         + "\(repository.root), pushing to '\(remote)'")
                 // Ctrl-C and SIGTERM: stop the agents, give their issues back.
-                try await worker.runUntilStopped(logger: logger)
+                try await worker.runUntilStopped()
                 let (submitted, givenBack) = (await worker.submitted, await worker.givenBack)
                 Output.line("\(Up.clock()) \(agent.id): \(submitted) submitted, \(givenBack) given back")
             }

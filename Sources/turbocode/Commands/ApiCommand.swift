@@ -91,12 +91,6 @@ extension Turbocode.Api {
         }
     }
 
-    /// The `code` of an error body, if it has one.
-    static func errorCode(_ bytes: Data) -> String? {
-        ((try? JSONSerialization.jsonObject(with: bytes) as? [String: Any])?["error"] as? [String: Any])?["code"]
-            as? String
-    }
-
     /// `code: message` from an error body, else the body as text.
     static func errorMessage(_ bytes: Data) -> String {
         let detail = (try? JSONSerialization.jsonObject(with: bytes) as? [String: Any])?["error"] as? [String: Any]

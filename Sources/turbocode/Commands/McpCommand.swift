@@ -44,12 +44,12 @@ extension Turbocode {
             let agent = try agent.map { try APIToken.validatedAgentID($0) }
             let secret = ProcessInfo.processInfo.environment["TURBOCODE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
             try await global.withStore { store, repository in
-                let caller: MCPCaller
+                let caller: Caller
                 if let secret {
                     guard let token = try await TokenService.authenticate(secret, store: store) else {
                         throw TurboError.invalidInput("TURBOCODE_TOKEN is not a valid token for this database")
                     }
-                    caller = MCPCaller(token: token)
+                    caller = Caller(token: token)
                 } else if let agent {
                     caller = .agent(agent)
                 } else {

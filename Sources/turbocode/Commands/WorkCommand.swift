@@ -65,9 +65,13 @@ extension Turbocode {
             }
         }
 
-        /// The API's JSON with `--json`, else `text`.
-        static func print(_ document: Data, json: Bool, text: String) {
-            Output.line(json ? String(decoding: document, as: UTF8.self) : text)
+        /// The API's JSON as the server sent it (pretty-printed, keys sorted) with `--json`, else `text`.
+        static func print(_ document: Data, json: Bool, text: String) throws {
+            guard json else { return Output.line(text) }
+            let pretty = try JSONSerialization.data(
+                withJSONObject: try JSONSerialization.jsonObject(with: document),
+                options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            Output.line(String(decoding: pretty, as: UTF8.self))
         }
 
         struct Show: AsyncParsableCommand {
@@ -81,7 +85,8 @@ extension Turbocode {
                     throw ValidationError("no issue: set TURBOCODE_ISSUE or pass --issue")
                 }
                 let issue = try await connection.call { try await $0.issue(key) }
-                WorkCommand.print(issue.json, json: json, text: "\(issue.key): \(issue.title)\n\n\(issue.description)")
+                try WorkCommand.print(
+                    issue.json, json: json, text: "\(issue.key): \(issue.title)\n\n\(issue.description)")
             }
         }
 
@@ -104,7 +109,7 @@ extension Turbocode {
                     Output.note("Nothing eligible for this agent.")
                     throw ExitCode(3)
                 }
-                WorkCommand.print(
+                try WorkCommand.print(
                     claimed.json, json: json,
                     text: """
                         export TURBOCODE_ISSUE=\(claimed.issue.key)
@@ -157,7 +162,7 @@ extension Turbocode {
                 let submitted = try await connection.call {
                     try await $0.submit(issue, epoch: epoch, commitURL: commitURL)
                 }
-                WorkCommand.print(
+                try WorkCommand.print(
                     submitted.json, json: json,
                     text: "\(issue) submitted: \(submitted.commits) commit(s), head \(submitted.head)")
             }

@@ -1,9 +1,6 @@
 import Foundation
 import TurboCore
-public import TurboServices
-
-/// Who is calling the tools: ``Caller`` (agent or person), shared with every face.
-public typealias MCPCaller = Caller
+import TurboServices
 
 /// The leases one MCP session obtained (issue → epoch), so a work tool called without an epoch uses this session's,
 /// never whatever lease is live now: an old process of the same agent cannot hand in a newer run's work (a
