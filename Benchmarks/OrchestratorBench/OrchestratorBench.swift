@@ -66,6 +66,69 @@ struct OrchestratorBench {
         return Double(usage.ru_maxrss) / 1024
     }
 
+    /// Samples what the process holds every 100 ms and keeps the peaks: resident memory split into anonymous pages
+    /// (heap, stacks) and file-backed pages (the binary's code, shared libraries), and the bytes malloc has handed out
+    /// and not yet been given back — the memory the coordinator needs, without what the allocator keeps in reserve.
+    final class MemorySampler: @unchecked Sendable {
+        private let lock = NSLock()
+        private var anonymous = 0
+        private var fileBacked = 0
+        private var heapInUse = 0
+
+        func sample() {
+            var anonymous = 0
+            var fileBacked = 0
+            if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) {
+                for line in status.split(separator: "\n") {
+                    let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+                    guard fields.count >= 2, let kilobytes = Int(fields[1]) else { continue }
+                    if fields[0] == "RssAnon:" { anonymous = kilobytes * 1024 }
+                    if fields[0] == "RssFile:" { fileBacked = kilobytes * 1024 }
+                }
+            }
+            let heap = Self.heapInUse() ?? 0
+            lock.withLock {
+                self.anonymous = max(self.anonymous, anonymous)
+                self.fileBacked = max(self.fileBacked, fileBacked)
+                self.heapInUse = max(self.heapInUse, heap)
+            }
+        }
+
+        /// glibc's `malloc_info` (found at run time: Swift's Glibc module leaves out malloc.h): of its closing totals,
+        /// the bytes taken from the system minus the free chunks kept, plus the chunks mapped on their own.
+        static func heapInUse() -> Int? {
+            typealias MallocInfo = @convention(c) (Int32, UnsafeMutablePointer<FILE>?) -> Int32
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_info") else { return nil }
+            var buffer: UnsafeMutablePointer<CChar>?
+            var length = 0
+            guard let stream = open_memstream(&buffer, &length) else { return nil }
+            _ = unsafeBitCast(symbol, to: MallocInfo.self)(0, stream)
+            fclose(stream)
+            defer { free(buffer) }
+            guard let buffer else { return nil }
+            let xml = String(cString: buffer)
+            let totals = xml.components(separatedBy: "</heap>").last ?? xml
+            func bytes(_ element: String, _ type: String) -> Int {
+                guard let start = totals.range(of: "<\(element) type=\"\(type)\"") else { return 0 }
+                let rest = totals[start.upperBound...]
+                guard let open = rest.range(of: "size=\""),
+                    let close = rest[open.upperBound...].firstIndex(of: "\"")
+                else { return 0 }
+                return Int(rest[open.upperBound..<close]) ?? 0
+            }
+            return bytes("system", "current") - bytes("total", "fast") - bytes("total", "rest") + bytes("total", "mmap")
+        }
+
+        var summary: String {
+            lock.withLock {
+                String(
+                    format: "memory: peak resident %.0f MB; peaks of its parts: anonymous %.0f MB, file-backed %.0f MB;"
+                        + " heap in use at most %.1f MB", peakMegabytes(), Double(anonymous) / 1_048_576,
+                    Double(fileBacked) / 1_048_576, Double(heapInUse) / 1_048_576)
+            }
+        }
+    }
+
     static func benchmark(issues count: Int, agents: Int) async throws {
         #if DEBUG
             print(
@@ -135,10 +198,18 @@ struct OrchestratorBench {
                 print("  … \(snapshot.submitted) submitted, \(snapshot.running.count) running")
             }
         }
+        let memory = MemorySampler()
+        let sampling = Task {
+            while !Task.isCancelled {
+                memory.sample()
+                guard (try? await Task.sleep(for: .milliseconds(100))) != nil else { return }
+            }
+        }
         var waiter = idle.makeAsyncIterator()
         _ = await waiter.next()
         let elapsed = ContinuousClock.now - started
         progress.cancel()
+        sampling.cancel()
         running.cancel()
         await running.value
         let coordinatorCPU = cpu() - cpuBefore
@@ -153,6 +224,7 @@ struct OrchestratorBench {
             String(
                 format: "coordinator CPU: %.2f s in all, %.1f ms per issue; peak memory %.0f MB", coordinatorCPU,
                 coordinatorCPU * 1000 / Double(count), peakMegabytes()))
+        print(memory.summary)
         print(
             String(
                 format: "git run by the coordinator: %d commands (%.1f per issue), %.1f ms wall per issue",

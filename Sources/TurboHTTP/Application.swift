@@ -77,6 +77,7 @@ public func buildRouter(_ configuration: APIConfiguration) -> Router<AppRequestC
             middleware: AccessPolicy(.anyToken, requireTokenForReads: configuration.requireTokenForReads)))
     ReviewRoutes(store: configuration.store, review: configuration.review).register(
         on: api.group().add(middleware: open))
+    EventSocket(configuration: configuration).registerPlainRequests(on: api)
     for mount in configuration.extraRoutes { mount(router) }
     return router
 }

@@ -90,13 +90,6 @@ struct APIController: Sendable {
             let limit = try Self.integer(request, "limit", default: 100, range: 1...1_000)
             return Reply(try await store.events(after: Int64(after), limit: limit).map { EventDocument(event: $0) })
         }
-        api.get("events/ws") { _, _ -> Response in
-            // Reached only by requests that are not WebSocket upgrades.
-            throw APIError(
-                .upgradeRequired, code: "upgrade_required",
-                message: "this is a WebSocket endpoint: connect with 'Upgrade: websocket'")
-        }
-
         api.get("worktrees") { request, _ in
             let project = try request.uri.queryParameters.get("project").map { try ProjectRef(parsing: $0) }
             return Reply(try await store.activeWorktrees(project: project).map { WorktreeDocument($0) })

@@ -35,9 +35,28 @@ struct EventSocket: Sendable {
         router.ws("api/v1/events/ws", shouldUpgrade: shouldUpgrade, onUpgrade: stream)
     }
 
+    /// The same path on the HTTP router, which requests without `Upgrade: websocket` reach: the checks of the upgrade
+    /// answered as JSON errors (401, 400), else 426 saying how to connect. A refused upgrade itself gets a bare 400
+    /// from hummingbird-websocket, which writes no body for any refused upgrade; this is where a client sees why.
+    func registerPlainRequests(on api: RouterGroup<AppRequestContext>) {
+        api.get("events/ws") { request, _ -> Response in
+            try await check(request)
+            throw APIError(
+                .upgradeRequired, code: "upgrade_required",
+                message:
+                    "this is a WebSocket: connect with 'Upgrade: websocket' (ws://<host>/api/v1/events/ws?after=<id>)")
+        }
+    }
+
     /// Authenticates (header or `?token=`, since browsers cannot set headers on a WebSocket) and checks `after`
-    /// before upgrading, so failures are ordinary JSON errors.
+    /// before upgrading.
     @Sendable func shouldUpgrade(_ request: Request, context: WebSocketContext) async throws -> RouterShouldUpgrade {
+        try await check(request)
+        return .upgrade([:])
+    }
+
+    /// The token (unknown or revoked: 401; missing where reads need one: 401) and `after` (not an event id: 400).
+    func check(_ request: Request) async throws {
         let presented: String? =
             if let header = request.headers[.authorization] {
                 header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : ""
@@ -54,7 +73,6 @@ struct EventSocket: Sendable {
                 message: "this call needs 'Authorization: Bearer <token>' or '?token=<token>'")
         }
         _ = try Self.after(request)
-        return .upgrade([:])
     }
 
     static func after(_ request: Request) throws -> Int64? {

@@ -1548,6 +1548,9 @@ enum OpenAPI {
           "404": {
             "$ref": "#/components/responses/NotFound"
           },
+          "422": {
+            "$ref": "#/components/responses/UnprocessableContent"
+          },
           "429": {
             "$ref": "#/components/responses/TooManyRequests"
           },
@@ -1639,6 +1642,9 @@ enum OpenAPI {
           "404": {
             "$ref": "#/components/responses/NotFound"
           },
+          "422": {
+            "$ref": "#/components/responses/UnprocessableContent"
+          },
           "429": {
             "$ref": "#/components/responses/TooManyRequests"
           },
@@ -1688,6 +1694,9 @@ enum OpenAPI {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "422": {
+            "$ref": "#/components/responses/UnprocessableContent"
           },
           "429": {
             "$ref": "#/components/responses/TooManyRequests"
@@ -1746,6 +1755,9 @@ enum OpenAPI {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "422": {
+            "$ref": "#/components/responses/UnprocessableContent"
           },
           "429": {
             "$ref": "#/components/responses/TooManyRequests"
@@ -1811,6 +1823,9 @@ enum OpenAPI {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "422": {
+            "$ref": "#/components/responses/UnprocessableContent"
           },
           "429": {
             "$ref": "#/components/responses/TooManyRequests"

@@ -104,6 +104,7 @@ public actor MCPHTTPEndpoint {
 
     func handle(_ request: MCP.HTTPRequest, token: APIToken) async -> MCP.HTTPResponse {
         await expireIdleSessions()
+        if request.method == "POST", let body = request.body, let refusal = Self.precheck(body) { return refusal }
         if let id = request.header(HTTPHeaderName.sessionID), var session = sessions[id] {
             guard session.tokenID == token.id else {
                 return .error(statusCode: 403, .invalidRequest("this session belongs to another token"))
@@ -172,5 +173,35 @@ public actor MCPHTTPEndpoint {
         if let message = object as? [String: Any] { return message["method"] as? String == "initialize" }
         if let batch = object as? [[String: Any]] { return batch.contains { $0["method"] as? String == "initialize" } }
         return false
+    }
+
+    /// JSON-RPC's own rules, checked before the SDK sees the message (it answered a bad `params` with -32603 and took
+    /// a request whose `id` is an object for a notification, answering nothing): an `id` is a string, a number or
+    /// null, else -32600 with a null id; MCP's `params` is an object, else -32602 with the request's id. Nil when
+    /// the body passes (or is not JSON at all: the SDK answers that with its parse error).
+    static func precheck(_ body: Data) -> MCP.HTTPResponse? {
+        guard let parsed = try? JSONDecoder().decode(JSONValue.self, from: body) else { return nil }
+        let messages: [JSONValue] = if case .array(let batch) = parsed { batch } else { [parsed] }
+        for case .object(let message) in messages {
+            let id = message["id"] ?? .null
+            switch id {
+            case .string, .number, .null: break
+            case .bool, .array, .object:
+                return .error(statusCode: 400, .invalidRequest("'id' must be a string, a number or null"))
+            }
+            if message["method"] != nil, let params = message["params"] {
+                guard case .object = params else {
+                    let answer: JSONValue = .object([
+                        "jsonrpc": .string("2.0"), "id": id,
+                        "error": .object([
+                            "code": .number(-32602), "message": .string("Invalid params: 'params' must be an object"),
+                        ]),
+                    ])
+                    guard let data = try? JSONEncoder().encode(answer) else { return nil }
+                    return .data(data, headers: ["Content-Type": "application/json"])
+                }
+            }
+        }
+        return nil
     }
 }

@@ -23,7 +23,8 @@ extension SQLStore {
             let now = try await tx.now()
             let check = Check(
                 id: UUID(), issueID: issue.id, issueKey: issue.key, kind: new.kind, passed: new.passed,
-                summary: new.summary, evidence: new.evidence, actor: new.actor, createdAt: now)
+                summary: IssueValidation.storable(new.summary), evidence: new.evidence.storable, actor: new.actor,
+                createdAt: now)
             try await tx.execute(
                 """
                 INSERT INTO checks (id, issue_id, kind, passed, summary, evidence, actor, created_at)
@@ -82,5 +83,18 @@ extension SQLRows {
             kind: parsed, passed: try row.bool("passed"), summary: try row.string("summary"),
             evidence: JSONValue(jsonText: try row.json("evidence")), actor: try row.string("actor"),
             createdAt: try row.date("created_at"))
+    }
+}
+
+extension JSONValue {
+    /// The same value with every string made storable (``IssueValidation/storable(_:)``): test output in a check's
+    /// evidence may hold a NUL, which PostgreSQL's JSON refuses and SQLite would keep.
+    fileprivate var storable: JSONValue {
+        switch self {
+        case .string(let text): .string(IssueValidation.storable(text))
+        case .array(let values): .array(values.map(\.storable))
+        case .object(let members): .object(members.mapValues(\.storable))
+        case .null, .bool, .number: self
+        }
     }
 }

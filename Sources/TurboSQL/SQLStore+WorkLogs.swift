@@ -6,7 +6,7 @@ extension SQLStore {
     /// Adds a comment and writes `comment.added`.
     public func addComment(to ref: IssueRef, author: String, body: String) async throws -> Comment {
         let author = try IssueValidation.actor(author)
-        let body = body.trimmingCharacters(in: .whitespacesAndNewlines)
+        let body = try IssueValidation.text(body.trimmingCharacters(in: .whitespacesAndNewlines), field: "a comment")
         guard !body.isEmpty else { throw TurboError.invalidInput("a comment needs a non-empty body") }
         return try await write { tx in
             let comment = try await insertComment(tx, try await fetchIssue(tx, ref), author: author, body: body)

@@ -139,7 +139,10 @@ extension SQLStore {
         return clauses.isEmpty ? "" : "WHERE " + SQL.joined(clauses, separator: " AND ")
     }
 
+    /// Inserts a comment. Text that turboCode writes itself (test output, git's and agents' messages) may carry
+    /// terminal escapes and other control characters: they are made storable here, for both databases alike.
     func insertComment(_ tx: any SQLTransaction, _ issue: Issue, author: String, body: String) async throws -> Comment {
+        let body = IssueValidation.storable(body)
         let now = try await tx.now()
         let comment = Comment(
             id: UUID(), issueID: issue.id, issueKey: issue.key, author: author, body: body, createdAt: now)

@@ -138,23 +138,57 @@ public struct OrchestratorConfig: Sendable, Hashable {
     /// Reads and checks the whole file: an unknown key or a bad value is an error naming its line. A missing file
     /// is the defaults with no sub-agents.
     public static func load(from path: String) throws(TurboError) -> OrchestratorConfig {
-        guard FileManager.default.fileExists(atPath: path) else { return OrchestratorConfig() }
-        let text: String
-        let root: Node?
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-            root = try Yams.compose(yaml: text)
-        } catch {
-            throw .invalidInput("cannot read \(path): \(error)")
-        }
-        guard let root else { return OrchestratorConfig() }
-        return try ConfigReader(file: (path as NSString).lastPathComponent).read(root)
+        guard let root = try ConfigReader.compose(path) else { return OrchestratorConfig() }
+        return try ConfigReader(file: (path as NSString).lastPathComponent).read(root).orchestrator
     }
 }
 
-/// Walks the YAML nodes with their line numbers.
+/// The one reader of `turbocode.yaml`: walks the YAML nodes with their line numbers, refuses unknown keys and bad
+/// values anywhere in the file, and fills both the project part (``ProjectConfig``) and the pool's
+/// (``OrchestratorConfig``), so no command accepts a file another refuses.
 struct ConfigReader {
     let file: String
+
+    /// The file's YAML tree; nil when the file is missing or empty. Errors say what is wrong in words, with the line
+    /// for a syntax error.
+    static func compose(_ path: String) throws(TurboError) -> Node? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .invalidInput("cannot read \(path): permission denied or not a regular file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw .invalidInput("cannot read \(path): it is not UTF-8 text")
+        }
+        do {
+            return try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw .invalidInput("\((path as NSString).lastPathComponent) is not valid YAML: \(describe(error))")
+        } catch {
+            throw .invalidInput("\((path as NSString).lastPathComponent) is not valid YAML")
+        }
+    }
+
+    /// A YAML error as one line: the problem and where (line and column), without the parser's internals.
+    static func describe(_ error: YamlError) -> String {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let what = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+            return "\(what) at line \(mark.line), column \(mark.column)"
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return "the key '\(duplicates.joined(separator: "', '"))' appears twice at line \(context.mark.line)"
+        case .reader(let problem, _, _, _):
+            return problem
+        default:
+            return "\(error)".split(separator: "\n").first.map(String.init) ?? "unreadable"
+        }
+    }
+
+    /// Both parts of the file.
+    struct Read {
+        var project = ProjectConfig()
+        var orchestrator = OrchestratorConfig()
+    }
 
     static let sections: [String: Set<String>] = [
         "project": ["key", "name"],
@@ -196,13 +230,17 @@ struct ConfigReader {
         return pairs
     }
 
-    func read(_ root: Node) throws(TurboError) -> OrchestratorConfig {
+    func read(_ root: Node) throws(TurboError) -> Read {
+        var read = Read()
         var config = OrchestratorConfig()
         for (key, _, value) in try mapping(root, known: Self.topLevel, in: "the file") {
             let isEmpty = value.scalar != nil && ["", "~", "null"].contains(value.string ?? "")
             if let known = Self.sections[key], !isEmpty {
                 let pairs = try mapping(value, known: known, in: key)
-                for (field, _, node) in pairs { try apply(section: key, field: field, node, to: &config) }
+                for (field, _, node) in pairs {
+                    try apply(section: key, field: field, node, to: &config)
+                    try apply(section: key, field: field, node, to: &read.project)
+                }
                 // Checked once the section is read, whatever the order of its keys.
                 if key == "leases", config.leases.heartbeat >= config.leases.ttl {
                     throw error(value, "leases.heartbeat must be shorter than leases.ttl")
@@ -211,10 +249,43 @@ struct ConfigReader {
             switch key {
             case "test_command": config.testCommand = try string(value, "test_command")
             case "subagents": config.subagents = try subagents(value)
+            case "base_branch": read.project.baseBranch = try string(value, "base_branch")
             default: break
             }
         }
-        return config
+        read.orchestrator = config
+        return read
+    }
+
+    /// The `project:` and `worktrees:` fields.
+    func apply(section: String, field: String, _ node: Node, to config: inout ProjectConfig) throws(TurboError) {
+        switch section {
+        case "project":
+            var project = config.project ?? ProjectConfig.ProjectSection()
+            switch field {
+            case "key": project.key = try string(node, "project.key")
+            case "name": project.name = try string(node, "project.name")
+            default: break
+            }
+            config.project = project
+        case "worktrees":
+            var worktrees = config.worktrees ?? ProjectConfig.WorktreesSection()
+            switch field {
+            case "root":
+                let root = try string(node, "worktrees.root")
+                guard !root.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw error(node, "worktrees.root must be a directory, not empty")
+                }
+                worktrees.root = root
+            case "copy": worktrees.copy = try strings(node, "worktrees.copy")
+            case "setup": worktrees.setup = try commands(node, "worktrees.setup")
+            case "teardown": worktrees.teardown = try commands(node, "worktrees.teardown")
+            case "timeout": worktrees.timeout = try count(node, "worktrees.timeout (seconds)")
+            default: break
+            }
+            config.worktrees = worktrees
+        default: break
+        }
     }
 
     func apply(section: String, field: String, _ node: Node, to config: inout OrchestratorConfig) throws(TurboError) {
@@ -247,7 +318,7 @@ struct ConfigReader {
                 throw error(node, "review.mode must be local or pull_request, not '\(name)'")
             }
             config.review.mode = mode
-        default: break  // project and worktrees: read by ProjectConfig
+        default: break  // project and worktrees: the ProjectConfig part
         }
     }
 

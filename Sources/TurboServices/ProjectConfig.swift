@@ -3,9 +3,9 @@ public import TurboCore
 import Yams
 
 /// The project part of `turbocode.yaml`, the committable configuration at the repository root.
-public struct ProjectConfig: Hashable, Sendable, Decodable {
+public struct ProjectConfig: Hashable, Sendable {
     /// The `project:` section.
-    public struct ProjectSection: Hashable, Sendable, Decodable {
+    public struct ProjectSection: Hashable, Sendable {
         /// The project key (`SHOP`): used by `init`, and to find the project from another clone.
         public var key: String?
         /// The project's name; `init` falls back to the directory name.
@@ -13,7 +13,7 @@ public struct ProjectConfig: Hashable, Sendable, Decodable {
     }
 
     /// The `worktrees:` section.
-    public struct WorktreesSection: Hashable, Sendable, Decodable {
+    public struct WorktreesSection: Hashable, Sendable {
         /// Where worktrees go (default `~/worktrees`); relative to the repository root when relative.
         public var root: String?
         /// Globs of files copied from the main checkout into each new worktree (`.env*`).
@@ -33,21 +33,14 @@ public struct ProjectConfig: Hashable, Sendable, Decodable {
     /// The `worktrees:` section; nil when the file has none.
     public var worktrees: WorktreesSection?
 
-    enum CodingKeys: String, CodingKey {
-        case project, worktrees
-        case baseBranch = "base_branch"
-    }
-
-    /// Reads `turbocode.yaml`; nil when the file does not exist.
+    /// Reads `turbocode.yaml` with the one strict reader (``OrchestratorConfig/load(from:)`` reads the same file the
+    /// same way): an unknown key or a bad value anywhere in the file is an error naming its line. Nil when the file
+    /// does not exist.
     public static func load(from path: String) throws(TurboError) -> ProjectConfig? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        do {
-            let text = try String(contentsOfFile: path, encoding: .utf8)
-            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return ProjectConfig() }
-            return try YAMLDecoder().decode(ProjectConfig.self, from: text)
-        } catch {
-            throw .invalidInput("cannot read \(path): \(error)")
+        guard let root = try ConfigReader.compose(path) else {
+            return FileManager.default.fileExists(atPath: path) ? ProjectConfig() : nil
         }
+        return try ConfigReader(file: (path as NSString).lastPathComponent).read(root).project
     }
 
     /// The commented file `init` writes.

@@ -128,7 +128,9 @@ public struct ReviewService: Sendable {
 
     /// Approves work in review for the merge queue.
     public func approve(_ ref: IssueRef, reviewer: String, comment: String?) async throws -> (Issue, Check) {
-        let comment = comment?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let comment = try comment.map {
+            try IssueValidation.text($0.trimmingCharacters(in: .whitespacesAndNewlines), field: "the comment")
+        }
         return try await store.recordCheck(
             on: ref,
             NewCheck(
@@ -139,7 +141,8 @@ public struct ReviewService: Sendable {
     /// Sends the work back with the reviewer's comment: to its agent when the local pool has it (the scheduler of
     /// `up` resumes it), else to the queue.
     public func requestChanges(_ ref: IssueRef, reviewer: String, comment: String) async throws -> (Issue, Check) {
-        let comment = comment.trimmingCharacters(in: .whitespacesAndNewlines)
+        let comment = try IssueValidation.text(
+            comment.trimmingCharacters(in: .whitespacesAndNewlines), field: "the comment")
         guard !comment.isEmpty else { throw TurboError.invalidInput("say what to change (--comment)") }
         let moves = SendBack.moves(actor: try await store.workLogs(of: ref).last?.startedBy, pool: poolAgents)
         return try await store.recordCheck(

@@ -206,7 +206,10 @@ public struct WorkService: Sendable {
         if let percent, !(0...100).contains(percent) {
             throw TurboError.invalidInput("percent must be 0–100, not \(percent)")
         }
-        let message = message?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let message = try message.map {
+            try IssueValidation.text(
+                $0.trimmingCharacters(in: .whitespacesAndNewlines), field: "a progress message", maxLength: 10_000)
+        }
         if let message, message.isEmpty { throw TurboError.invalidInput("a progress report needs a message") }
         return try await store.renewLease(
             on: ref, agent: agent, epoch: epoch, ttl: ttl, progress: message, percent: percent)
@@ -215,7 +218,8 @@ public struct WorkService: Sendable {
     /// The agent cannot go on: the issue goes back to `open` (out of the queue until someone makes it ready), the
     /// reason becomes a comment, the lease is released; the worktree and branch stay.
     public func reportBlocked(_ ref: IssueRef, agent: String?, epoch: Int, reason: String) async throws -> Issue {
-        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        let reason = try IssueValidation.text(
+            reason.trimmingCharacters(in: .whitespacesAndNewlines), field: "the reason")
         guard !reason.isEmpty else { throw TurboError.invalidInput("say why the work is blocked") }
         return try await store.finishLease(
             on: ref, agent: agent, epoch: epoch, status: .open, end: WorkLogEnd(outcome: .released),
@@ -225,7 +229,9 @@ public struct WorkService: Sendable {
 
     /// Gives the issue back to the queue (`ready`), with the reason as a comment when given; the worktree stays.
     public func release(_ ref: IssueRef, agent: String?, epoch: Int, reason: String?) async throws -> Issue {
-        let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let reason = try reason.map {
+            try IssueValidation.text($0.trimmingCharacters(in: .whitespacesAndNewlines), field: "the reason")
+        }
         return try await store.finishLease(
             on: ref, agent: agent, epoch: epoch, status: .ready, end: WorkLogEnd(outcome: .released),
             comment: reason.flatMap { $0.isEmpty ? nil : "Released: \($0)" }, reason: "released"

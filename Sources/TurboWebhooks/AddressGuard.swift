@@ -25,13 +25,14 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The IPv4 address an IPv4-mapped (`::ffff:a.b.c.d`) or IPv4-compatible IPv6 address carries.
-    var embeddedIPv4: UInt32? {
+    /// The IPv4 address an IPv4-mapped (`::ffff:a.b.c.d`) or IPv4-compatible (`::a.b.c.d`) IPv6 address carries,
+    /// with the form's name. `::` and `::1` are IPv6's own unspecified and loopback addresses, not IPv4-compatible.
+    var embeddedIPv4: (form: String, address: UInt32)? {
         guard case .v6(let bytes) = self, bytes[0..<10].allSatisfy({ $0 == 0 }) else { return nil }
         let mapped = bytes[10] == 0xff && bytes[11] == 0xff
-        let compatible = bytes[10] == 0 && bytes[11] == 0 && bytes[12...].contains { $0 != 0 }
+        let compatible = bytes[10] == 0 && bytes[11] == 0 && bytes[12..<15].contains { $0 != 0 }
         guard mapped || compatible else { return nil }
-        return bytes[12...].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        return (mapped ? "IPv4-mapped" : "IPv4-compatible", bytes[12...].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
     }
 }
 
@@ -56,7 +57,7 @@ public enum AddressGuard {
     /// Why an address is not public, or nil when it is.
     public static func restriction(of address: IPAddress) -> String? {
         if let embedded = address.embeddedIPv4 {
-            return restriction(of: .v4(embedded)).map { "IPv4-mapped \($0)" }
+            return restriction(of: .v4(embedded.address)).map { "\(embedded.form) \($0)" }
         }
         switch address {
         case .v4(let value):

@@ -95,4 +95,49 @@ struct OrchestratorConfigTests {
             config.subagents.isEmpty && config.limits.maxConcurrentSubagents == 5 && config.leases.ttl == .seconds(30))
         #expect(try OrchestratorConfig.load(from: "/nonexistent/turbocode.yaml").limits.maxActiveWorktrees == 10)
     }
+
+    /// One reader for the whole file: the project part (`worktree create`, `init`) refuses what the pool's refuses,
+    /// with the line, and no decoder's or Foundation's error text reaches the user.
+    @Test func theProjectPartIsReadAsStrictlyAsTheRest() throws {
+        func projectFailure(_ text: String) -> String? {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("tc-\(UUID().uuidString).yaml")
+                .path
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            do {
+                try text.write(toFile: path, atomically: true, encoding: .utf8)
+                _ = try ProjectConfig.load(from: path)
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+        let cases: [(String, String)] = [
+            ("wroktrees:\n  root: /tmp/w\n", "line 1: unknown key 'wroktrees' in the file"),
+            ("worktrees:\n  timeout: -5\n", "line 2: worktrees.timeout (seconds) must be a whole number ≥ 1, not '-5'"),
+            ("worktrees:\n  timeout: 0\n", "line 2: worktrees.timeout (seconds) must be a whole number ≥ 1, not '0'"),
+            ("worktrees:\n  copy: .env\n", "line 2: worktrees.copy must be a list"),
+            ("project:\n  key: [A]\n", "line 2: project.key must be text"),
+            ("project: {key: SHOP\n", "is not valid YAML"),
+        ]
+        for (text, expected) in cases {
+            let message = projectFailure(text)
+            #expect(message?.contains(expected) == true, "\(text.debugDescription) → \(message ?? "accepted")")
+            #expect(message?.contains("DecodingError") != true && message?.contains("NSCocoaErrorDomain") != true)
+            #expect(Self.failure(text) != nil, "the pool's reader accepts \(text.debugDescription)")
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tc-\(UUID().uuidString).yaml").path
+        try Data([0xFF, 0xFE, 0x00]).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: TurboError.invalidInput("cannot read \(path): it is not UTF-8 text")) {
+            try ProjectConfig.load(from: path)
+        }
+        let read = try #require(
+            try {
+                try "project:\n  key: SHOP\nbase_branch: trunk\nworktrees:\n  root: ../w\n  timeout: 30\n".write(
+                    toFile: path, atomically: true, encoding: .utf8)
+                return try ProjectConfig.load(from: path)
+            }())
+        #expect(read.project?.key == "SHOP" && read.baseBranch == "trunk")
+        #expect(read.worktrees?.root == "../w" && read.worktrees?.timeout == 30)
+    }
 }

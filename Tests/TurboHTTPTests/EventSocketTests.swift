@@ -170,4 +170,25 @@ struct EventSocketTests {
             #expect(close?.closeCode == .normalClosure)
         }
     }
+
+    /// Why an upgrade would be refused is an ordinary JSON error on a plain GET: 400 for a bad `after`, 401 for an
+    /// unknown token or none, and 426 when the upgrade would go through. (A refused upgrade itself gets
+    /// hummingbird-websocket's bare 400, which no handler can change.)
+    @Test func aPlainRequestSaysWhyTheUpgradeWouldBeRefused() async throws {
+        try await Self.withLiveServer(requireTokenForReads: true) { client, _, _, _ in
+            let cases: [(String, HTTPResponse.Status, String)] = [
+                ("/api/v1/events/ws?token=\(APITests.admin)&after=x", .badRequest, "malformed_request"),
+                ("/api/v1/events/ws?token=nope", .unauthorized, "unauthorized"),
+                ("/api/v1/events/ws", .unauthorized, "unauthorized"),
+                ("/api/v1/events/ws?token=\(APITests.admin)&after=0", .upgradeRequired, "upgrade_required"),
+            ]
+            for (uri, status, code) in cases {
+                let response = try await client.execute(uri: uri, method: .get)
+                #expect(response.status == status, "\(uri)")
+                let body = try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8))
+                let error = (body as? [String: Any])?["error"] as? [String: Any]
+                #expect(error?["code"] as? String == code, "\(uri): \(String(buffer: response.body))")
+            }
+        }
+    }
 }

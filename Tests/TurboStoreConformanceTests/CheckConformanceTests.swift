@@ -5,6 +5,31 @@ import TurboCore
 /// Checks (verification, review, merge) with their moves in one transaction, and resuming work sent back.
 @Suite(.timeLimit(.minutes(1)))
 struct CheckConformanceTests {
+    /// What turboCode writes itself from tools' output (a failing test's colours, a NUL in its output) is made
+    /// storable, the same on every store, instead of failing the verification's record.
+    @Test(arguments: StoreKind.enabled)
+    func toolOutputWithControlCharactersIsStoredCleaned(kind: StoreKind) async throws {
+        try await withFreshStore(kind) { store in
+            try await makeProject(store)
+            try await makeIssue(store, "Output", status: .ready)
+            _ = try await store.acquireLease(on: ref("TEST-1"), agent: "a", ttl: .seconds(60))
+            _ = try await store.startLeasedWork(on: ref("TEST-1"), agent: "a", epoch: 1, worktreePath: nil, branch: nil)
+            _ = try await store.finishLease(
+                on: ref("TEST-1"), agent: "a", epoch: 1, status: .testing,
+                end: WorkLogEnd(outcome: .submitted, commit: "abc"), comment: nil, reason: "submitted")
+            let output = "\u{1B}[31mFAIL\u{1B}[0m test\u{0}ed\r\nprogress\rdone"
+            let (_, check) = try await store.recordCheck(
+                on: ref("TEST-1"),
+                NewCheck(
+                    kind: .verification, passed: false, summary: output, evidence: ["output": .string(output)],
+                    actor: "turbocode", expecting: .testing, moves: [.inProgress], comment: "Failed:\n\(output)"))
+            let cleaned = "FAIL test\u{FFFD}ed\nprogress\ndone"
+            #expect(check.summary == cleaned && check.evidence["output"] == .string(cleaned))
+            #expect(try await store.checks(of: ref("TEST-1")).last?.summary == cleaned)
+            #expect(try await store.comments(of: ref("TEST-1")).last?.body == "Failed:\n\(cleaned)")
+        }
+    }
+
     @Test(arguments: StoreKind.enabled)
     func aCheckMovesCommentsAndWritesItsEventTogether(kind: StoreKind) async throws {
         try await withFreshStore(kind) { store in

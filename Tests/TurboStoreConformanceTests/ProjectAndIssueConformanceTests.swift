@@ -40,6 +40,38 @@ struct ProjectAndIssueConformanceTests {
         }
     }
 
+    /// A NUL or another control character in free text is refused the same way by every store (SQLite used to cut
+    /// the text at a NUL, PostgreSQL to fail), and nothing is written; newline, tab and CRLF pass.
+    @Test(arguments: StoreKind.enabled)
+    func controlCharactersInTextAreRefusedAlike(kind: StoreKind) async throws {
+        try await withFreshStore(kind) { store in
+            try await makeProject(store)
+            for text in ["keep\u{0}lost", "bell\u{7}", "escape\u{1B}[31m", "lone\rreturn", "c1\u{85}"] {
+                let refused = await #expect(throws: TurboError.self) {
+                    try await store.createIssue(
+                        NewIssue(project: .key(try ProjectKey("TEST")), title: "Text", description: text))
+                }
+                guard case .invalidInput(let message) = refused else {
+                    Issue.record("expected invalid input, got \(String(describing: refused))")
+                    continue
+                }
+                #expect(message.contains("description contains the control character"), "\(message)")
+            }
+            #expect(try await store.issues(IssueFilter()).isEmpty)
+            let issue = try await store.createIssue(
+                NewIssue(
+                    project: .key(try ProjectKey("TEST")), title: "Text", description: "line\r\nnext\n\tindented"))
+            #expect(try await store.issue(.id(issue.id)).description == "line\r\nnext\n\tindented")
+            await #expect(throws: TurboError.self) {
+                try await store.addComment(to: .id(issue.id), author: "user:ana", body: "keep\u{0}lost")
+            }
+            await #expect(throws: TurboError.self) {
+                try await store.updateIssue(.id(issue.id), IssueChanges(description: "a\u{0}b"))
+            }
+            #expect(try await store.comments(of: .id(issue.id)).isEmpty)
+        }
+    }
+
     @Test(arguments: StoreKind.enabled)
     func issueFieldsRoundTrip(kind: StoreKind) async throws {
         try await withFreshStore(kind) { store in

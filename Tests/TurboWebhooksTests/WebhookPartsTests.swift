@@ -30,6 +30,23 @@ struct WebhookPartsTests {
         #expect(AddressGuard.restriction(of: .v4(0x0808_0808)) == nil)
     }
 
+    /// IPv6's own loopback and unspecified addresses are named as such, not as IPv4 addresses they resemble.
+    @Test func theRefusalNamesTheKindOfAddress() {
+        func v6(_ last: [UInt8], prefix: [UInt8] = []) -> IPAddress {
+            .v6(prefix + [UInt8](repeating: 0, count: 16 - prefix.count - last.count) + last)
+        }
+        #expect(AddressGuard.restriction(of: v6([1])) == "loopback")
+        #expect(AddressGuard.restriction(of: v6([])) == "unspecified (::)")
+        #expect(AddressGuard.restriction(of: v6([0xff, 0xff, 127, 0, 0, 1])) == "IPv4-mapped loopback")
+        #expect(AddressGuard.restriction(of: v6([10, 0, 0, 1])) == "IPv4-compatible private")
+        #expect(throws: TurboError.self) { try AddressGuard.check("http://[::1]/", allowPrivate: false) }
+        do {
+            _ = try AddressGuard.check("http://[::1]/", allowPrivate: false)
+        } catch {
+            #expect("\(error)".contains("loopback") && !"\(error)".contains("IPv4"), "\(error)")
+        }
+    }
+
     @Test func signaturesMatchTheStandardAndRotationSendsBoth() throws {
         let secret = StandardWebhooks.newSecret()
         let encoded = try #require(Data(base64Encoded: String(secret.dropFirst("whsec_".count))))

@@ -69,6 +69,8 @@ public struct NewIssue: Sendable, Hashable {
     public func validated() throws(TurboError) -> NewIssue {
         var copy = self
         copy.title = try IssueValidation.title(title)
+        copy.description = try IssueValidation.text(description, field: "description")
+        if let createdBy { copy.createdBy = try IssueValidation.actor(createdBy) }
         guard status == .open || status == .ready else {
             throw .invalidInput("a new issue starts as open or ready, not \(status)")
         }
@@ -120,6 +122,10 @@ public struct IssueChanges: Sendable, Hashable {
     public func validated() throws(TurboError) -> IssueChanges {
         var copy = self
         if let title { copy.title = try IssueValidation.title(title) }
+        if let description { copy.description = try IssueValidation.text(description, field: "description") }
+        if case .some(.some(let assignee)) = assignedTo {
+            copy.assignedTo = .some(try IssueValidation.text(assignee, field: "assigned_to", maxLength: 100))
+        }
         if let workRank { copy.workRank = .some(try IssueValidation.workRank(workRank)) }
         if let capabilities { copy.capabilities = try IssueValidation.capabilities(capabilities) }
         if let paths { copy.paths = try IssueValidation.paths(paths) }
@@ -256,41 +262,134 @@ public enum IssueValidation {
         return rank
     }
 
-    /// Lower-cased, de-duplicated capability labels made of letters, digits, `-`, `_`, `.`, `+`, `#`.
+    /// At most this many capability labels on one issue.
+    public static let maxCapabilities = 50
+    /// At most this many path globs on one issue.
+    public static let maxPaths = 500
+    /// At most this many characters in one path glob.
+    public static let maxPathLength = 1_000
+    /// At most this many characters in a description, comment or other free text.
+    public static let maxTextLength = 1_000_000
+
+    /// Lower-cased, de-duplicated capability labels made of letters, digits, `-`, `_`, `.`, `+`, `#`; at most
+    /// ``maxCapabilities`` of them.
     public static func capabilities(_ raw: [String]) throws(TurboError) -> [String] {
-        var seen: [String] = []
+        guard raw.count <= maxCapabilities else {
+            throw .invalidInput("an issue has at most \(maxCapabilities) capabilities (got \(raw.count))")
+        }
+        var seen: Set<String> = []
+        var labels: [String] = []
         for label in raw {
             let value = label.trimmingWhitespace().lowercased()
             guard !value.isEmpty, value.count <= 50,
                 value.allSatisfy({ ($0.isASCII && ($0.isLetter || $0.isNumber)) || "-_.+#".contains($0) })
             else {
-                throw .invalidInput("invalid capability '\(label)': use letters, digits and - _ . + #")
+                throw .invalidInput("invalid capability '\(label.prefix(60))': use letters, digits and - _ . + #")
             }
-            if !seen.contains(value) { seen.append(value) }
+            if seen.insert(value).inserted { labels.append(value) }
         }
-        return seen
+        return labels
     }
 
-    /// Non-empty, relative path globs without `..` segments, de-duplicated.
+    /// Non-empty, relative path globs without `..` segments or control characters, de-duplicated; at most
+    /// ``maxPaths`` of them, each at most ``maxPathLength`` characters.
     public static func paths(_ raw: [String]) throws(TurboError) -> [String] {
-        var seen: [String] = []
+        guard raw.count <= maxPaths else {
+            throw .invalidInput("an issue has at most \(maxPaths) path globs (got \(raw.count))")
+        }
+        var seen: Set<String> = []
+        var globs: [String] = []
         for path in raw {
             let value = path.trimmingWhitespace()
-            guard !value.isEmpty, !value.hasPrefix("/"), !value.split(separator: "/").contains(".."),
+            guard !value.isEmpty, value.unicodeScalars.count <= maxPathLength, !value.hasPrefix("/"),
+                !value.split(separator: "/").contains(".."),
                 !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
             else {
-                throw .invalidInput("invalid path glob '\(path)': use a glob relative to the repository root")
+                throw .invalidInput(
+                    "invalid path glob '\(path.prefix(60))': use a glob of at most \(maxPathLength) characters "
+                        + "relative to the repository root")
             }
-            if !seen.contains(value) { seen.append(value) }
+            if seen.insert(value).inserted { globs.append(value) }
         }
-        return seen
+        return globs
+    }
+
+    /// Free text as people and agents write it (a description, comment, progress message or reason): any characters
+    /// but the control characters, of which newline, tab and a carriage return ending a line are allowed; at most
+    /// `maxLength` characters. The databases differ on the others (SQLite cut the text at a NUL, PostgreSQL refused
+    /// it), so both refuse them here, naming the field and where the character is.
+    public static func text(_ raw: String, field: String, maxLength: Int = maxTextLength) throws(TurboError) -> String {
+        var position = 0
+        var scalars = raw.unicodeScalars.makeIterator()
+        var current = scalars.next()
+        while let scalar = current {
+            let next = scalars.next()
+            position += 1
+            if scalar.properties.generalCategory == .control, scalar != "\n", scalar != "\t",
+                !(scalar == "\r" && next == "\n")
+            {
+                throw .invalidInput(
+                    "\(field) contains the control character U+\(String(format: "%04X", scalar.value)) at character "
+                        + "\(position); only newline and tab are allowed")
+            }
+            guard position <= maxLength else {
+                throw .invalidInput("\(field) has at most \(maxLength) characters")
+            }
+            current = next
+        }
+        return raw
+    }
+
+    /// Text turboCode writes itself from what tools printed (test output, git's messages, an agent CLI's error):
+    /// terminal escape sequences removed, a lone carriage return made a newline, and every other control character
+    /// but newline and tab replaced by U+FFFD, so it passes ``text(_:field:maxLength:)`` on both databases.
+    public static func storable(_ raw: String) -> String {
+        guard
+            raw.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" }
+            )
+        else { return raw }
+        var result = String.UnicodeScalarView()
+        let scalars = Array(raw.unicodeScalars)
+        var index = 0
+        while index < scalars.count {
+            let scalar = scalars[index]
+            index += 1
+            switch scalar {
+            case "\n", "\t":
+                result.append(scalar)
+            case "\r":
+                if index < scalars.count, scalars[index] == "\n" { continue }
+                result.append("\n")
+            case "\u{1B}":
+                // CSI (ESC [ … final byte 0x40–0x7E) or OSC (ESC ] … BEL or ESC \\); any other escape drops one
+                // character after ESC.
+                if index < scalars.count, scalars[index] == "[" {
+                    index += 1
+                    while index < scalars.count, !(0x40...0x7E).contains(scalars[index].value) { index += 1 }
+                    index += 1
+                } else if index < scalars.count, scalars[index] == "]" {
+                    while index < scalars.count, scalars[index] != "\u{07}", scalars[index] != "\u{1B}" {
+                        index += 1
+                    }
+                    index += index < scalars.count && scalars[index] == "\u{1B}" ? 2 : 1
+                } else {
+                    index += 1
+                }
+            default:
+                result.append(scalar.properties.generalCategory == .control ? "\u{FFFD}" : scalar)
+            }
+        }
+        return String(result)
     }
 
     /// `user:<name>` or `ai:<agent>`; a bare name is taken as `user:<name>`.
     public static func actor(_ raw: String) throws(TurboError) -> String {
         let value = raw.trimmingWhitespace()
-        guard !value.isEmpty, value.count <= 100 else {
-            throw .invalidInput("an actor is 'user:<name>' or 'ai:<agent>' of at most 100 characters")
+        guard !value.isEmpty, value.count <= 100,
+            !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw .invalidInput(
+                "an actor is 'user:<name>' or 'ai:<agent>' of at most 100 characters, without control characters")
         }
         if value.hasPrefix("user:") || value.hasPrefix("ai:") {
             guard value.split(separator: ":", maxSplits: 1).count == 2 else {
