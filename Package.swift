@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "turbocode-webhook-bench", targets: ["WebhookBench"]),
         .executable(name: "turbocode-orchestrator-bench", targets: ["OrchestratorBench"]),
         .executable(name: "turbocode-process-bench", targets: ["ProcessBench"]),
+        .executable(name: "turbocode-claim-bench", targets: ["ClaimBench"]),
         .library(name: "TurboCore", targets: ["TurboCore"]),
     ],
     dependencies: [
@@ -183,6 +184,20 @@ let package = Package(
                 "TurboApp", "TurboServices", "TurboCore", "TurboPostgres", .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/TurboBench",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ClaimBench",
+            dependencies: [
+                "BenchSupport", "TurboApp", "TurboServices", "TurboCore", "TurboHTTP", "TurboPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Benchmarks/ClaimBench",
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -222,6 +222,31 @@ enum PostgresMigrations {
             CREATE INDEX checks_time ON checks(created_at);
             """
         ),
+        (
+            "v9: claimable issues",
+            """
+            ALTER TABLE issues ADD COLUMN open_blockers INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE issues ADD COLUMN blocks_open INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE issues ADD COLUMN score_static float8 NOT NULL DEFAULT 0;
+            ALTER TABLE issues ADD COLUMN score_base float8 NOT NULL DEFAULT 0;
+            UPDATE issues SET open_blockers = (
+                SELECT COUNT(*) FROM dependencies d JOIN issues b ON b.id = d.blocker_id
+                WHERE d.blocked_id = issues.id
+                    AND NOT (b.status = 'closed' AND b.closed_reason IN ('done', 'merged'))
+            ), blocks_open = (
+                SELECT COUNT(*) FROM dependencies d JOIN issues c ON c.id = d.blocked_id
+                WHERE d.blocker_id = issues.id AND c.status <> 'closed'
+            );
+            UPDATE issues SET score_static = (CASE priority WHEN 'critical' THEN 100 WHEN 'high' THEN 50 WHEN 'medium' THEN 25 ELSE 10 END) + 20 + 5 * blocks_open,
+                score_base = (CASE priority WHEN 'critical' THEN 100 WHEN 'high' THEN 50 WHEN 'medium' THEN 25 ELSE 10 END) + 20 + 5 * blocks_open - 0.5 * EXTRACT(EPOCH FROM created_at)::float8 / 86400.0;
+            CREATE INDEX issues_claim_by_score ON issues (project_id, score_base DESC)
+                WHERE status = 'ready' AND open_blockers = 0;
+            CREATE INDEX issues_claim_by_static ON issues (project_id, score_static DESC)
+                WHERE status = 'ready' AND open_blockers = 0;
+            CREATE INDEX issues_claim_by_rank ON issues (project_id, work_rank)
+                WHERE status = 'ready' AND open_blockers = 0 AND work_rank IS NOT NULL;
+            """
+        ),
     ]
 
     /// Applies the missing migrations in one transaction, serialized across processes by an advisory lock.

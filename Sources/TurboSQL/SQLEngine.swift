@@ -97,6 +97,9 @@ public enum SQLLock: Int64, Sendable {
     case eventLog = 742_002
     /// Held while adding a dependency, so two concurrent additions cannot close a cycle together.
     case dependencyGraph = 742_003
+    /// Held by a claim of an issue with declared paths, from reading the paths in flight to commit, so two
+    /// concurrent claims cannot take issues whose paths overlap.
+    case claimPaths = 742_004
 }
 
 /// A database engine: runs transactions and reads, and translates its errors into ``TurboError``.

@@ -61,6 +61,7 @@ extension SQLStore {
                 throw TurboError.dependencyNotFound(
                     blocker: blockerIssue.key.description, blocked: blockedIssue.key.description)
             }
+            try await recountEdge(tx, blocker: blockerIssue.id, blocked: blockedIssue.id)
             try await tx.appendEvents([
                 .dependency(.dependencyRemoved, blocker: blockerIssue.key, blocked: blockedIssue.key)
             ])

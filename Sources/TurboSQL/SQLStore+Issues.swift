@@ -53,6 +53,7 @@ extension SQLStore {
                 try await insertDependency(tx, blocker: blocker.id, blocked: issue.id, at: now)
                 events.append(.dependency(.dependencyAdded, blocker: blocker.key, blocked: issue.key))
             }
+            try await recountBlocksOpen(tx, where: "id = \(issue.id)")
             if issue.status == .ready { events.append(.transition(issue, from: nil, actor: new.createdBy)) }
             try await tx.appendEvents(events)
             return issue
@@ -103,6 +104,7 @@ extension SQLStore {
                     work_rank = \(issue.workRank), updated_at = \(issue.updatedAt)
                 WHERE id = \(issue.id)
                 """)
+            if changed.contains("priority") { try await recountBlocksOpen(tx, where: "id = \(issue.id)") }
             try await tx.appendEvents([.issueUpdated(issue, changed: changed)])
             return try await withDependencyKeys(tx, [issue])[0]
         }
@@ -115,7 +117,13 @@ extension SQLStore {
             let fetched = try await fetchIssue(tx, ref, lock: true)
             let issue = try await withDependencyKeys(tx, [fetched])[0]
             try IssueTransition.checkDeletable(issue, hasWorktree: try await activeWorktree(tx, issue.id) != nil)
+            let blocked = try await tx.rows("SELECT blocked_id FROM dependencies WHERE blocker_id = \(issue.id)")
+                .map { try $0.uuid("blocked_id") }
+            let blocking = try await tx.rows("SELECT blocker_id FROM dependencies WHERE blocked_id = \(issue.id)")
+                .map { try $0.uuid("blocker_id") }
             try await tx.execute("DELETE FROM issues WHERE id = \(issue.id)")
+            if !blocked.isEmpty { try await recountOpenBlockers(tx, where: "id IN \(list: blocked)") }
+            if !blocking.isEmpty { try await recountBlocksOpen(tx, where: "id IN \(list: blocking)") }
             try await tx.appendEvents([
                 EventDraft(
                     type: .issueDeleted, subject: issue.key.description,

@@ -74,6 +74,7 @@ extension SQLStore {
                 RETURNING 1
                 """)
         else { throw TurboError.invalidTransition(issue: issue.key.description, from: from, to: status) }
+        if (from == .closed) != (status == .closed) { try await recountAround(tx, issue.id) }
         return issue
     }
 
@@ -83,6 +84,7 @@ extension SQLStore {
             INSERT INTO dependencies (blocker_id, blocked_id, type, created_at)
             VALUES (\(blocker), \(blocked), 'blocks', \(date))
             """)
+        try await recountEdge(tx, blocker: blocker, blocked: blocked)
     }
 
     /// Fills `blockedBy` and `blocks` of each issue with one query per 500 issues over the edges touching them.

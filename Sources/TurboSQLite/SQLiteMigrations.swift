@@ -221,6 +221,33 @@ enum SQLiteMigrations {
                     CREATE INDEX checks_time ON checks(created_at);
                     """)
         }
+        // Eligibility and the time-free parts of the score, kept by the transactions that change them, so a claim
+        // reads the next issue from an index instead of ranking the queue (see SQLStore+Claims.swift).
+        migrator.registerMigration("v9: claimable issues") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE issues ADD COLUMN open_blockers INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE issues ADD COLUMN blocks_open INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE issues ADD COLUMN score_static REAL NOT NULL DEFAULT 0;
+                    ALTER TABLE issues ADD COLUMN score_base REAL NOT NULL DEFAULT 0;
+                    UPDATE issues SET open_blockers = (
+                        SELECT COUNT(*) FROM dependencies d JOIN issues b ON b.id = d.blocker_id
+                        WHERE d.blocked_id = issues.id
+                            AND NOT (b.status = 'closed' AND b.closed_reason IN ('done', 'merged'))
+                    ), blocks_open = (
+                        SELECT COUNT(*) FROM dependencies d JOIN issues c ON c.id = d.blocked_id
+                        WHERE d.blocker_id = issues.id AND c.status <> 'closed'
+                    );
+                    UPDATE issues SET score_static = (CASE priority WHEN 'critical' THEN 100 WHEN 'high' THEN 50 WHEN 'medium' THEN 25 ELSE 10 END) + 20 + 5 * blocks_open,
+                        score_base = (CASE priority WHEN 'critical' THEN 100 WHEN 'high' THEN 50 WHEN 'medium' THEN 25 ELSE 10 END) + 20 + 5 * blocks_open - 0.5 * ((julianday(created_at) - 2440587.5) * 86400.0) / 86400.0;
+                    CREATE INDEX issues_claim_by_score ON issues (project_id, score_base DESC)
+                        WHERE status = 'ready' AND open_blockers = 0;
+                    CREATE INDEX issues_claim_by_static ON issues (project_id, score_static DESC)
+                        WHERE status = 'ready' AND open_blockers = 0;
+                    CREATE INDEX issues_claim_by_rank ON issues (project_id, work_rank)
+                        WHERE status = 'ready' AND open_blockers = 0 AND work_rank IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

@@ -44,8 +44,17 @@ public struct WorkService: Sendable {
         let issue = try await startable(ref, eligibleInQueue: eligibleInQueue)
         // The first lease covers provisioning too (setup commands may run up to their timeout), then shrinks to
         // the normal TTL once the work has started.
-        var (_, lease) = try await store.acquireLease(
-            on: .id(issue.id), agent: agent, ttl: ttl + worktrees.plan.timeout)
+        let (_, lease) = try await store.acquireLease(on: .id(issue.id), agent: agent, ttl: firstTTL)
+        return try await begin(issue, lease: lease, agent: agent)
+    }
+
+    /// The first lease of a local start: the normal TTL plus the worktree's setup commands' timeout.
+    private var firstTTL: Duration { ttl + worktrees.plan.timeout }
+
+    /// Under a fresh lease: creates (or reuses) the worktree, starts the work log and shrinks the lease to the normal
+    /// TTL; on failure gives the issue back.
+    private func begin(_ issue: Issue, lease: Lease, agent: String) async throws -> Started {
+        var lease = lease
         do {
             let created = try await worktrees.create(.id(issue.id))
             let (started, log) = try await store.startLeasedWork(
@@ -112,10 +121,19 @@ public struct WorkService: Sendable {
             throw TurboError.conflictingState(
                 "\(issue.key) has a worktree on the coordinator's machine (\(local.path)); it is worked there")
         }
-        let project = try await store.project(.id(issue.projectID))
-        let branch = try await worktrees.worktrees.branch(for: issue.key, title: issue.title)
-        var (_, lease) = try await store.acquireLease(on: .id(issue.id), agent: agent, ttl: ttl)
+        let (_, lease) = try await store.acquireLease(on: .id(issue.id), agent: agent, ttl: ttl)
+        return try await beginRemote(issue, lease: lease, agent: agent, location: location)
+    }
+
+    /// Under a fresh lease: names the branch and starts the work log with the worker's location; on failure gives
+    /// the issue back.
+    private func beginRemote(_ issue: Issue, lease: Lease, agent: String, location: String) async throws
+        -> RemoteStarted
+    {
+        var lease = lease
         do {
+            let project = try await store.project(.id(issue.projectID))
+            let branch = try await worktrees.worktrees.branch(for: issue.key, title: issue.title)
             let (started, log) = try await store.startLeasedWork(
                 on: .id(issue.id), agent: agent, epoch: lease.epoch, worktreePath: location, branch: branch)
             lease = try await store.renewLease(
@@ -131,10 +149,15 @@ public struct WorkService: Sendable {
     }
 
     /// Starts work on the best eligible issue for an agent with `capabilities` (nil: any issue): the first in queue
-    /// order whose required capabilities the agent has. Nil when nothing fits. Another agent winning a race for an
-    /// issue moves on to the next.
+    /// order whose required capabilities the agent has, leased in one short store transaction
+    /// (``TurboStore/claimNext(project:agent:capabilities:ttl:skipIssuesWithWorktree:)``). Nil when nothing fits.
     public func claimNext(agent: String, capabilities: [String]?, project: ProjectRef?) async throws -> Started? {
-        try await claimFirst(capabilities: capabilities, project: project) { try await start(.id($0), agent: agent) }
+        let project = try await claimProject(project)
+        guard
+            let claimed = try await store.claimNext(
+                ClaimRequest(project: .id(project.id), agent: agent, capabilities: capabilities, ttl: firstTTL))
+        else { return nil }
+        return try await begin(claimed.issue, lease: claimed.lease, agent: agent)
     }
 
     /// `claimNext` for a worker on another machine (see `startRemote`); issues whose worktree is on this machine are
@@ -142,25 +165,31 @@ public struct WorkService: Sendable {
     public func claimNextRemote(
         agent: String, capabilities: [String]?, project: ProjectRef?, location: String
     ) async throws -> RemoteStarted? {
-        try await claimFirst(capabilities: capabilities, project: project) {
-            try await startRemote(.id($0), agent: agent, location: location)
+        let project = try await claimProject(project)
+        let layout = worktrees.worktrees.layout
+        // The claim, the work log and the branch in one transaction: no git process, no second round trip.
+        let remote = ClaimRequest.RemoteWork(location: location) { issue, recorded in
+            try recorded ?? layout.branch(for: issue.key, title: issue.title)
         }
+        guard
+            let claimed = try await store.claimNext(
+                ClaimRequest(
+                    project: .id(project.id), agent: agent, capabilities: capabilities, ttl: ttl, remote: remote)),
+            let log = claimed.log, let branch = claimed.branch
+        else { return nil }
+        return RemoteStarted(
+            issue: claimed.issue, lease: claimed.lease, branch: branch, baseBranch: project.baseBranch, log: log)
     }
 
-    private func claimFirst<T>(
-        capabilities: [String]?, project: ProjectRef?, start: (UUID) async throws -> T
-    ) async throws -> T? {
-        _ = try await store.expireLeases()
-        let have = capabilities.map { Set($0.map { $0.lowercased() }) }
-        for entry in try await store.queue(project: project) where entry.isEligible {
-            if let have, !Set(entry.candidate.capabilities.map { $0.lowercased() }).isSubset(of: have) { continue }
-            do {
-                return try await start(entry.candidate.id)
-            } catch TurboError.conflictingState {
-                continue
-            }
+    /// The project a claim takes from: this coordinator's (its repository's), which a named project must be.
+    private func claimProject(_ named: ProjectRef?) async throws -> Project {
+        let project = try await ProjectSetup.resolve(nil, repository: worktrees.repository, store: store)
+        if let named, try await store.project(named).id != project.id {
+            throw TurboError.conflictingState(
+                "\(named.description) is another project; this coordinator works in \(project.key)'s repository "
+                    + "(\(worktrees.repository.root))")
         }
-        return nil
+        return project
     }
 
     /// The epoch a work call acts under when the caller left it out: the live lease's, provided `agent` (nil for a

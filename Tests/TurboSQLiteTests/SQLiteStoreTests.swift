@@ -25,7 +25,7 @@ struct SQLiteStoreTests {
             try await store.appliedMigrations() == [
                 "v1: projects, issues, dependencies, comments, work logs, events",
                 "v2: worktrees and predicted conflicts", "v3: merge simulation cache", "v4: API tokens",
-                "v5: leases", "v6: webhooks", "v7: webhook claims", "v8: checks",
+                "v5: leases", "v6: webhooks", "v7: webhook claims", "v8: checks", "v9: claimable issues",
             ])
         _ = try await store.createProject(NewProject(key: try ProjectKey("DISK"), name: "disk"))
         _ = try await store.createIssue(NewIssue(project: .key(try ProjectKey("DISK")), title: "persisted"))
@@ -33,7 +33,7 @@ struct SQLiteStoreTests {
 
         let reopened = try SQLiteStore(path: path)
         #expect(try await reopened.issue(try IssueRef(parsing: "DISK-1")).title == "persisted")
-        #expect(try await reopened.appliedMigrations().count == 8)
+        #expect(try await reopened.appliedMigrations().count == 9)
         try await reopened.close()
     }
 

@@ -400,3 +400,63 @@ public enum IssueValidation {
         return "user:\(value)"
     }
 }
+
+/// What a claim asks of the queue (``TurboStore/claimNext(_:)``).
+public struct ClaimRequest: Sendable {
+    /// Work for a worker on another machine: started with the claim, in the same transaction.
+    public struct RemoteWork: Sendable {
+        /// Where the worker keeps its worktree (`host:path`), recorded in the work log.
+        public var location: String
+        /// The branch to record, from the issue and the branch an earlier lease of it recorded (nil for none).
+        public var branch: @Sendable (Issue, _ recorded: String?) throws -> String
+
+        /// Remote work at `location` on the branch `branch` names.
+        public init(location: String, branch: @escaping @Sendable (Issue, String?) throws -> String) {
+            self.location = location
+            self.branch = branch
+        }
+    }
+
+    /// The project to claim in; nil: any.
+    public var project: ProjectRef?
+    /// Who claims.
+    public var agent: String
+    /// The agent's capability labels; nil: it can take any issue.
+    public var capabilities: [String]?
+    /// How long the lease lives without a heartbeat.
+    public var ttl: Duration
+    /// Set for a worker on another machine: issues with a worktree on the coordinator's machine are skipped, and the
+    /// work starts (`in_progress`, a work log) with the claim. Nil: only the lease; the caller starts the work.
+    public var remote: RemoteWork?
+
+    /// A claim by `agent`.
+    public init(
+        project: ProjectRef?, agent: String, capabilities: [String]?, ttl: Duration, remote: RemoteWork? = nil
+    ) {
+        self.project = project
+        self.agent = agent
+        self.capabilities = capabilities
+        self.ttl = ttl
+        self.remote = remote
+    }
+}
+
+/// What a claim took.
+public struct Claimed: Sendable {
+    /// The issue: `assigned`, or `in_progress` when remote work started with the claim.
+    public var issue: Issue
+    /// The new lease.
+    public var lease: Lease
+    /// The work log remote work started with; nil for a local claim.
+    public var log: WorkLog?
+    /// The branch recorded for remote work; nil for a local claim.
+    public var branch: String?
+
+    /// A claim's result.
+    public init(issue: Issue, lease: Lease, log: WorkLog? = nil, branch: String? = nil) {
+        self.issue = issue
+        self.lease = lease
+        self.log = log
+        self.branch = branch
+    }
+}

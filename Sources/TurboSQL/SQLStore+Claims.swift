@@ -1,0 +1,283 @@
+public import Foundation
+public import TurboCore
+
+// Claims that read the next issue from an index instead of ranking the whole queue.
+//
+// Every issue keeps `open_blockers` (its blockers not closed as done or merged), `blocks_open` (the issues it blocks
+// that are not closed) and the two time-free forms of its score (DESIGN §4): `score_static` = priority weight + 20
+// (no open blocker) + 5 × `blocks_open`, and `score_base` = `score_static` − 0.5 × (creation time in days). The
+// transactions that change a status, an edge or a priority recount them for the issues they touch. A ready issue
+// with no open blocker is claimable; its score at `now` is `score_static` + min(age in days × 0.5, 20), so:
+// - among issues younger than 40 days (age part below its cap) the order by score is the order by `score_base`,
+//   which does not change with time;
+// - among older ones it is the order by `score_static`.
+// A claim reads the head of each of those two index ranges (and of the manually ranked ones, which go first), merges
+// them by the exact score, and takes the first issue the agent can do: one short transaction, O(log n).
+extension SQLStore {
+    /// Recounts `open_blockers` of the issues matching `condition` (an SQL condition on `issues`).
+    func recountOpenBlockers(_ tx: any SQLTransaction, where condition: SQL) async throws {
+        try await tx.execute(
+            """
+            UPDATE issues SET open_blockers = (
+                SELECT COUNT(*) FROM dependencies d JOIN issues b ON b.id = d.blocker_id
+                WHERE d.blocked_id = issues.id AND NOT (b.status = 'closed' AND b.closed_reason IN ('done', 'merged'))
+            ) WHERE \(condition)
+            """)
+    }
+
+    /// Recounts `blocks_open` and the score columns of the issues matching `condition`.
+    func recountBlocksOpen(_ tx: any SQLTransaction, where condition: SQL) async throws {
+        let blocksOpen = """
+            (SELECT COUNT(*) FROM dependencies d JOIN issues c ON c.id = d.blocked_id
+                WHERE d.blocker_id = issues.id AND c.status <> 'closed')
+            """
+        try await tx.execute(
+            """
+            UPDATE issues SET blocks_open = \(raw: blocksOpen),
+                score_static = (\(raw: ClaimStream.weightSQL)) + 20 + 5 * \(raw: blocksOpen),
+                score_base = (\(raw: ClaimStream.weightSQL)) + 20 + 5 * \(raw: blocksOpen)
+                    - 0.5 * \(raw: tx.dialect.epochSeconds("created_at")) / 86400.0
+            WHERE \(condition)
+            """)
+    }
+
+    /// After an edge `blocker` → `blocked` was added or removed.
+    func recountEdge(_ tx: any SQLTransaction, blocker: UUID, blocked: UUID) async throws {
+        try await recountOpenBlockers(tx, where: "id = \(blocked)")
+        try await recountBlocksOpen(tx, where: "id = \(blocker)")
+    }
+
+    /// After `issue` entered or left `closed`: the issues it blocks may have lost or gained an open blocker, the
+    /// issues blocking it an open dependent.
+    func recountAround(_ tx: any SQLTransaction, _ issue: UUID) async throws {
+        try await recountOpenBlockers(
+            tx, where: "id IN (SELECT blocked_id FROM dependencies WHERE blocker_id = \(issue))")
+        try await recountBlocksOpen(
+            tx, where: "id IN (SELECT blocker_id FROM dependencies WHERE blocked_id = \(issue))")
+    }
+
+    /// Leases the first claimable issue in queue order that the claimer can take; see ``TurboStore/claimNext(_:)``.
+    public func claimNext(_ request: ClaimRequest) async throws -> Claimed? {
+        let have = request.capabilities.map { Set($0.map { $0.lowercased() }) }
+        let skipIssuesWithWorktree = request.remote != nil
+        return try await write { tx in
+            let projects: [UUID] =
+                if let project = request.project {
+                    [try await fetchProject(tx, project).id]
+                } else {
+                    try await tx.rows("SELECT id FROM projects ORDER BY key").map { try $0.uuid("id") }
+                }
+            let now = try await tx.now()
+            var inFlight: [[String]]? = nil
+            var streams = projects.flatMap { project in
+                ClaimStream.Order.allCases.map {
+                    ClaimStream(project: project, order: $0, skipWorktrees: skipIssuesWithWorktree, now: now)
+                }
+            }
+            while let candidate = try await Self.nextCandidate(&streams, tx) {
+                if let have, !Set(candidate.capabilities.map { $0.lowercased() }).isSubset(of: have) { continue }
+                if !candidate.paths.isEmpty {
+                    if inFlight == nil {
+                        // Serializes the claims of issues with paths (PostgreSQL), then reads what is in flight
+                        // after the previous such claim committed.
+                        try await tx.lock(.claimPaths)
+                        inFlight = try await tx.rows(
+                            """
+                            SELECT paths FROM issues
+                            WHERE status IN ('assigned', 'in_progress', 'testing', 'review')
+                                AND \(raw: tx.dialect.listIsNotEmpty("paths"))
+                            """
+                        ).map { try $0.strings("paths") }
+                    }
+                    if inFlight?.contains(where: { PathGlob.anyOverlap(candidate.paths, $0) != nil }) == true {
+                        continue
+                    }
+                }
+                let issue = try await fetchIssue(tx, .id(candidate.id))
+                let (assigned, lease) = try await leaseReady(tx, issue, agent: request.agent, ttl: request.ttl)
+                guard let remote = request.remote else { return Claimed(issue: assigned, lease: lease) }
+                return try await startRemoteWork(tx, assigned, lease: lease, remote)
+            }
+            return nil
+        }
+    }
+
+    /// Remote work started with its claim: `in_progress` and a work log with the worker's location and the branch.
+    private func startRemoteWork(
+        _ tx: any SQLTransaction, _ issue: Issue, lease: Lease, _ remote: ClaimRequest.RemoteWork
+    ) async throws -> Claimed {
+        let recorded = try await tx.row(
+            """
+            SELECT branch_name FROM work_logs WHERE issue_id = \(issue.id) AND branch_name IS NOT NULL
+            ORDER BY started_at DESC LIMIT 1
+            """)?.optionalString("branch_name")
+        let branch = try remote.branch(issue, recorded)
+        let started = try await move(tx, issue, to: .inProgress, reason: nil)
+        let log = try await insertWorkLog(
+            tx, started,
+            try NewWorkLog(startedBy: lease.holderActor, worktreePath: remote.location, branchName: branch).validated())
+        try await tx.appendEvents([
+            .transition(started, from: issue.status, actor: lease.holderActor), .workLog(.workLogStarted, log),
+        ])
+        return Claimed(issue: started, lease: lease, log: log, branch: branch)
+    }
+
+    /// The next candidate over all streams, by queue order: ranked ones first, then the highest score at the
+    /// streams' `now`, then older, then key.
+    private static func nextCandidate(
+        _ streams: inout [ClaimStream], _ tx: any SQLTransaction
+    ) async throws -> ClaimCandidate? {
+        var best: Int?
+        for index in streams.indices {
+            guard let head = try await streams[index].head(tx) else { continue }
+            if let current = best, let other = try await streams[current].head(tx), !(head.sortKey < other.sortKey) {
+                continue
+            }
+            best = index
+        }
+        guard let best else { return nil }
+        return streams[best].pop()
+    }
+
+    /// Leases `issue` (ready, no open blocker) to `agent`: releases an expired lease left on it, inserts the lease,
+    /// moves the issue to `assigned` and writes the events. Inside a transaction that holds the issue's row.
+    func leaseReady(_ tx: any SQLTransaction, _ issue: Issue, agent: String, ttl: Duration) async throws -> (
+        issue: Issue, lease: Lease
+    ) {
+        let now = try await tx.now()
+        var events: [EventDraft] = []
+        if let current = try await currentLease(tx, issue) {
+            guard current.expiresAt <= now else {
+                throw TurboError.conflictingState(
+                    "\(issue.key) is leased to \(current.agentID) (epoch \(current.epoch))")
+            }
+            events.append(.lease(.leaseReleased, try await release(tx, current, reason: "expired")))
+        }
+        guard issue.status == .ready else {
+            throw TurboError.conflictingState("\(issue.key) is \(issue.status); only a ready issue can be claimed")
+        }
+        let lease = try await insertLease(tx, issue, agent: agent, ttl: ttl)
+        // The assignee goes in with the status, in one UPDATE (`move` writes `assigned_to`).
+        var claimed = issue
+        claimed.assignedTo = agent
+        let assigned = try await move(tx, claimed, to: .assigned, reason: nil)
+        events += [.transition(assigned, from: .ready, actor: lease.holderActor), .lease(.leaseAcquired, lease)]
+        try await tx.appendEvents(events)
+        return (try await withDependencyKeys(tx, [assigned])[0], lease)
+    }
+}
+
+/// A claimable issue as a claim reads it: what the order and the agent's fit need.
+struct ClaimCandidate {
+    var id: UUID
+    var number: Int
+    var capabilities: [String]
+    var paths: [String]
+    var sortKey: SortKey
+
+    /// Queue order (``WorkQueue``): ranked first by rank, then higher score, older, lower number.
+    struct SortKey: Comparable {
+        var unranked: Bool
+        var rank: Int
+        var negativeScore: Double
+        var createdAt: Double
+        var number: Int
+
+        static func < (a: SortKey, b: SortKey) -> Bool {
+            if a.unranked != b.unranked { return !a.unranked }
+            if a.rank != b.rank { return a.rank < b.rank }
+            if a.negativeScore != b.negativeScore { return a.negativeScore < b.negativeScore }
+            if a.createdAt != b.createdAt { return a.createdAt < b.createdAt }
+            return a.number < b.number
+        }
+    }
+}
+
+/// One index range of claimable issues of a project, read a page at a time in its own order.
+struct ClaimStream {
+    enum Order: CaseIterable {
+        /// Manually ranked issues, by rank.
+        case ranked
+        /// Unranked issues younger than the age cap, by `score_base`.
+        case young
+        /// Unranked issues at the age cap, by `score_static`.
+        case old
+    }
+
+    static let pageSize = 8
+    /// The priority weight as SQL, from ``IssuePriority/weight``.
+    static let weightSQL: String =
+        "CASE priority "
+        + IssuePriority.allCases.map { "WHEN '\($0.rawValue)' THEN \($0.weight)" }.joined(separator: " ")
+        + " ELSE 0 END"
+    /// Days after which the age part of the score stops growing (0.5 a day, at most 20).
+    static let ageCapDays = 40.0
+
+    let project: UUID
+    let order: Order
+    let skipWorktrees: Bool
+    let now: Date
+    private var buffer: [ClaimCandidate] = []
+    private var offset = 0
+    private var exhausted = false
+
+    init(project: UUID, order: Order, skipWorktrees: Bool, now: Date) {
+        self.project = project
+        self.order = order
+        self.skipWorktrees = skipWorktrees
+        self.now = now
+    }
+
+    /// The stream's next candidate, reading the next page when the buffer is empty.
+    mutating func head(_ tx: any SQLTransaction) async throws -> ClaimCandidate? {
+        if buffer.isEmpty, !exhausted { try await fill(tx) }
+        return buffer.first
+    }
+
+    mutating func pop() -> ClaimCandidate? { buffer.isEmpty ? nil : buffer.removeFirst() }
+
+    private mutating func fill(_ tx: any SQLTransaction) async throws {
+        let cutoff = now.addingTimeInterval(-Self.ageCapDays * 86_400)
+        let range: SQL
+        let ordering: String
+        switch order {
+        case .ranked:
+            range = "AND work_rank IS NOT NULL"
+            ordering = "work_rank, score_base DESC, created_at, number"
+        case .young:
+            range = "AND work_rank IS NULL AND created_at >= \(cutoff)"
+            ordering = "score_base DESC, created_at, number"
+        case .old:
+            range = "AND work_rank IS NULL AND created_at < \(cutoff)"
+            ordering = "score_static DESC, created_at, number"
+        }
+        let worktrees: SQL =
+            skipWorktrees
+            ? " AND NOT EXISTS (SELECT 1 FROM worktrees w WHERE w.issue_id = issues.id AND w.removed_at IS NULL)" : ""
+        let rows = try await tx.rows(
+            """
+            SELECT id, number, capabilities, paths, work_rank, score_static,
+                \(raw: tx.dialect.epochSeconds("created_at")) AS created_epoch
+            FROM issues
+            WHERE project_id = \(project) AND status = 'ready' AND open_blockers = 0 \(range)\(worktrees)
+            ORDER BY \(raw: ordering)
+            LIMIT \(Self.pageSize) OFFSET \(offset)\(raw: tx.dialect.skipLocked)
+            """)
+        offset += rows.count
+        exhausted = rows.count < Self.pageSize
+        let nowEpoch = now.timeIntervalSince1970
+        for row in rows {
+            let created = try row.double("created_epoch")
+            let age = max(0, nowEpoch - created) / 86_400
+            let score = try row.double("score_static") + min(age * 0.5, 20)
+            let rank = try row.optionalInt("work_rank")
+            buffer.append(
+                ClaimCandidate(
+                    id: try row.uuid("id"), number: try row.int("number"),
+                    capabilities: try row.strings("capabilities"), paths: try row.strings("paths"),
+                    sortKey: .init(
+                        unranked: rank == nil, rank: rank ?? 0, negativeScore: -score, createdAt: created,
+                        number: try row.int("number"))))
+        }
+    }
+}
