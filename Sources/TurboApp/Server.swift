@@ -192,7 +192,7 @@ public enum Server {
                     var iterator = addresses.makeAsyncIterator()
                     guard let url = await iterator.next() else { return }
                     await runPool(
-                        pool, work: work, serverURL: url, review: review, stop: stop, logger: logger,
+                        pool, work: work, serverURL: url, review: review, feed: feed, stop: stop, logger: logger,
                         report: report)
                 })
         }
@@ -211,12 +211,15 @@ public enum Server {
 
     /// The orchestrator and its status line until shutdown; with `untilIdle`, the idle report, then the stop.
     static func runPool(
-        _ pool: Pool, work: WorkService, serverURL: String, review: ReviewServices?, stop: ShutdownTrigger,
-        logger: Logger, report: @escaping @Sendable (String) -> Void
+        _ pool: Pool, work: WorkService, serverURL: String, review: ReviewServices?, feed: EventFeed,
+        stop: ShutdownTrigger, logger: Logger, report: @escaping @Sendable (String) -> Void
     ) async {
         let orchestrator = Orchestrator(
             work: work, config: pool.config, project: pool.project, serverURL: serverURL, logger: logger,
             report: report, reviewIdle: { await review?.isIdle() ?? true })
+        // Dispatch on events: what makes work assignable wakes the scheduler at once, whoever wrote it.
+        let following = Task { await orchestrator.follow(feed) }
+        defer { following.cancel() }
         let view = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: pool.statusInterval)

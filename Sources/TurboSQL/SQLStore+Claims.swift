@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import TurboCore
 
 // Claims that read the next issue from an index instead of ranking the whole queue.
@@ -68,7 +68,7 @@ extension SQLStore {
                     try await tx.rows("SELECT id FROM projects ORDER BY key").map { try $0.uuid("id") }
                 }
             let now = try await tx.now()
-            var inFlight: [[String]]? = nil
+            var inFlight: [[PathGlob.Pattern]]? = nil
             var streams = projects.flatMap { project in
                 ClaimStream.Order.allCases.map {
                     ClaimStream(project: project, order: $0, skipWorktrees: skipIssuesWithWorktree, now: now)
@@ -87,9 +87,10 @@ extension SQLStore {
                             WHERE status IN ('assigned', 'in_progress', 'testing', 'review')
                                 AND \(raw: tx.dialect.listIsNotEmpty("paths"))
                             """
-                        ).map { try $0.strings("paths") }
+                        ).map { try $0.strings("paths").map(PathGlob.Pattern.init) }
                     }
-                    if inFlight?.contains(where: { PathGlob.anyOverlap(candidate.paths, $0) != nil }) == true {
+                    let ours = candidate.paths.map(PathGlob.Pattern.init)
+                    if inFlight?.contains(where: { PathGlob.anyOverlap(ours, $0) != nil }) == true {
                         continue
                     }
                 }

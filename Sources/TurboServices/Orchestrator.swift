@@ -103,8 +103,36 @@ public actor Orchestrator {
         self.report = report
     }
 
-    /// Asks for a scheduling pass now; wake-ups coalesce, and a pass runs every second anyway.
+    /// Asks for a scheduling pass now; wake-ups coalesce, and a pass runs every `limits.scheduling_fallback` anyway.
     public nonisolated func wake() { wakeups.wake() }
+
+    /// The events after which a scheduling pass may assign something: work became ready or was sent back to an
+    /// agent, a blocker or an issue holding paths finished, an issue's fields changed, a lease ended, a driver
+    /// resumed.
+    public static let schedulingEvents: Set<EventType> = [
+        .issueCreated, .issueReady, .issueUpdated, .issueClosed, .issueReopened, .issueDeleted, .dependencyRemoved,
+        .leaseReleased, .verificationFailed, .reviewChangesRequested, .mergeSucceeded, .driverResumed,
+    ]
+
+    /// Wakes the scheduler for every event of ``schedulingEvents`` that `feed` publishes — written here, by another
+    /// process or another coordinator — until the task is cancelled. A subscription dropped for falling behind is
+    /// taken again (a pass reads the whole state, so missed events lose nothing).
+    public nonisolated func follow(_ feed: EventFeed) async {
+        while !Task.isCancelled {
+            guard let subscription = try? await feed.subscribe() else { return }
+            await withTaskCancellationHandler {
+                for await published in subscription.events
+                where EventType(rawValue: published.event.type).map(Self.schedulingEvents.contains) ?? false {
+                    wake()
+                }
+            } onCancel: {
+                Task { await feed.unsubscribe(subscription.id) }
+            }
+            guard await feed.endReason(of: subscription.id) == .tooSlow else { return }
+            await feed.unsubscribe(subscription.id)
+            wake()
+        }
+    }
 
     /// The pool now, for the status line and `--until-idle`: the runs in flight, and the counts of the last pass.
     public func snapshot() -> Snapshot {
@@ -132,7 +160,7 @@ public actor Orchestrator {
     public func run(idle: (@Sendable () -> Void)? = nil, waitForResume: TimeInterval = 0) async {
         var toldIdle = false
         await withDiscardingTaskGroup { group in
-            await wakeups.run(every: .seconds(1), logging: "a scheduling pass", to: logger) {
+            await wakeups.run(every: config.limits.schedulingFallback, logging: "a scheduling pass", to: logger) {
                 for start in try await schedule() {
                     group.addTask { await self.execute(start) }
                 }
@@ -143,7 +171,8 @@ public actor Orchestrator {
                     // A verification or merge that ended meanwhile may have made work eligible: look once more.
                     let more = try await schedule()
                     for start in more { group.addTask { await self.execute(start) } }
-                    if more.isEmpty, snapshot().isIdle {
+                    // The same test again: that pass may have found work held back by a pause about to end.
+                    if more.isEmpty, snapshot().isIdle, !snapshot().waitsForResume(within: waitForResume) {
                         toldIdle = true
                         idle()
                     }

@@ -31,6 +31,10 @@ public struct OrchestratorConfig: Sendable, Hashable {
         public var maxFailedRuns = 3
         /// The wait before a failed issue is tried again, doubling with each failure.
         public var retryBackoff: Duration = .seconds(10)
+        /// The longest wait between two scheduling passes. Events that can make work assignable (an issue made
+        /// ready, closed or updated, a lease released, work sent back, an edge removed) and an agent finishing wake
+        /// the scheduler at once; this tick only covers what no event announces (a back-off or pause running out).
+        public var schedulingFallback: Duration = .seconds(1)
     }
 
     /// How leases are kept alive and expired (`leases:`).
@@ -196,6 +200,7 @@ struct ConfigReader {
         "limits": [
             "max_concurrent_subagents", "max_issues_per_subagent", "max_active_worktrees", "work_session_timeout",
             "inactivity_timeout", "max_nudges", "rate_limit_pause", "max_failed_runs", "retry_backoff",
+            "scheduling_fallback",
         ],
         "leases": ["heartbeat", "ttl", "sweep"],
         "agents": ["allow"],
@@ -299,6 +304,7 @@ struct ConfigReader {
         case ("limits", "rate_limit_pause"): config.limits.rateLimitPause = try duration(node, field)
         case ("limits", "max_failed_runs"): config.limits.maxFailedRuns = try count(node, field)
         case ("limits", "retry_backoff"): config.limits.retryBackoff = try duration(node, field)
+        case ("limits", "scheduling_fallback"): config.limits.schedulingFallback = try duration(node, field)
         case ("agents", "allow"): config.allow = try commands(node, "agents.allow")
         case ("leases", "heartbeat"): config.leases.heartbeat = try duration(node, field)
         case ("leases", "ttl"): config.leases.ttl = try duration(node, field)

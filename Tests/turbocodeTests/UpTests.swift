@@ -310,6 +310,42 @@ struct UpTests {
             })
     }
 
+    /// Dispatch on events: with the fallback tick at an hour, an issue made ready by another process after the first
+    /// scheduling pass is still assigned — the event woke the scheduler.
+    @Test func anIssueMadeReadyElsewhereWakesTheScheduler() async throws {
+        try await withRepository(
+            .sqlite,
+            async: { cli in
+                try await offCooperativePool {
+                    try Self.prepare(
+                        cli,
+                        extra: """
+                            limits:
+                              scheduling_fallback: 1h
+                            subagents:
+                              - id: solo
+                                driver: claude
+                            """)
+                }
+                let bin = try Self.agentBin(in: cli.directory.deletingLastPathComponent())
+                let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
+                let up = try Background(
+                    cli, ["up", "--port", "0"], environment: ["PATH": path].merging(Self.gitIdentity) { $1 })
+                let listening = try await offCooperativePool { up.line(from: .stderr) { $0.contains("http://") } }
+                #expect(listening != nil, "\(up.output.stderrText)")
+                // Let the first pass (nothing to do) run, so only a wake-up can assign the new issue.
+                try await Task.sleep(for: .milliseconds(500))
+                let added = try await offCooperativePool {
+                    try cli.run("issue", "add", "Arrives later", "--ready").status
+                }
+                #expect(added == 0)
+                let assigned = try await offCooperativePool { up.line(from: .stdout) { $0.contains("SHOP-1 → solo") } }
+                #expect(assigned != nil, "\(up.output.stdoutText)\n\(up.output.stderrText)")
+                let (status, stderr) = try await offCooperativePool { up.terminate() }
+                #expect(status == 0, "\(stderr)")
+            })
+    }
+
     /// Codex agents: MCP injected with `-c`, the token from the environment, `exec --json` parsed.
     @Test func codexAgentsWorkTheQueue() async throws {
         try await withRepository(

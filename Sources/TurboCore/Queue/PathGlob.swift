@@ -4,10 +4,26 @@
 /// `Sources/a.swift`). The check errs on the side of "overlaps": a false positive delays an issue, a false negative
 /// lets two agents edit the same files.
 public enum PathGlob {
+    /// A glob split into its segments once, for checking against many others.
+    public struct Pattern: Sendable {
+        /// The glob as declared.
+        public let text: String
+        let segments: [Substring]
+
+        /// `glob`, split.
+        public init(_ glob: String) {
+            text = glob
+            segments = PathGlob.segments(glob)
+        }
+    }
+
     /// Whether any path could match both globs.
-    public static func overlaps(_ lhs: String, _ rhs: String) -> Bool {
-        let left = segments(lhs)
-        let right = segments(rhs)
+    public static func overlaps(_ lhs: String, _ rhs: String) -> Bool { overlaps(Pattern(lhs), Pattern(rhs)) }
+
+    /// Whether any path could match both split globs.
+    public static func overlaps(_ lhs: Pattern, _ rhs: Pattern) -> Bool {
+        let left = lhs.segments
+        let right = rhs.segments
         for index in 0..<min(left.count, right.count) {
             let (a, b) = (left[index], right[index])
             if a == "**" || b == "**" { return true }
@@ -19,8 +35,13 @@ public enum PathGlob {
 
     /// Whether any declared glob of one list overlaps any of the other.
     public static func anyOverlap(_ lhs: [String], _ rhs: [String]) -> (String, String)? {
+        anyOverlap(lhs.map(Pattern.init), rhs.map(Pattern.init))
+    }
+
+    /// Whether any split glob of one list overlaps any of the other.
+    public static func anyOverlap(_ lhs: [Pattern], _ rhs: [Pattern]) -> (String, String)? {
         for a in lhs {
-            for b in rhs where overlaps(a, b) { return (a, b) }
+            for b in rhs where overlaps(a, b) { return (a.text, b.text) }
         }
         return nil
     }

@@ -163,14 +163,18 @@ public enum WorkQueue {
     /// Order: a manual `work_rank` first (ascending) ahead of all unranked issues, then score (descending), then
     /// older first, then key.
     public static func rank(_ snapshot: QueueSnapshot) -> [QueueEntry] {
+        // The in-flight issues in key order with their globs split once, not once per candidate and comparison.
+        let inFlight = snapshot.inFlight.filter { !$0.paths.isEmpty }.sorted { $0.key < $1.key }
+            .map { ($0.key, $0.paths.map(PathGlob.Pattern.init)) }
         let entries = snapshot.candidates.map { candidate in
             let openBlockers = candidate.blockers.filter { !$0.isSatisfied }.sorted { $0.key < $1.key }
             let parts = score(candidate, hasOpenBlockers: !openBlockers.isEmpty, now: snapshot.now)
             var reason: IneligibleReason? = openBlockers.isEmpty ? nil : .blocked(by: openBlockers)
-            if reason == nil, !candidate.paths.isEmpty {
-                for other in snapshot.inFlight.sorted(by: { $0.key < $1.key }) where other.key != candidate.key {
-                    if let (ours, theirs) = PathGlob.anyOverlap(candidate.paths, other.paths) {
-                        reason = .pathOverlap(with: other.key, ours: ours, theirs: theirs)
+            if reason == nil, !candidate.paths.isEmpty, !inFlight.isEmpty {
+                let ours = candidate.paths.map(PathGlob.Pattern.init)
+                for (key, theirs) in inFlight where key != candidate.key {
+                    if let (mine, other) = PathGlob.anyOverlap(ours, theirs) {
+                        reason = .pathOverlap(with: key, ours: mine, theirs: other)
                         break
                     }
                 }
