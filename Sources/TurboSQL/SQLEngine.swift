@@ -42,6 +42,15 @@ public enum SQLDialect: Sendable {
         }
     }
 
+    /// A bound date as seconds since 1970, computed exactly as ``epochSeconds(_:)`` computes it from a column holding
+    /// that date, so values written from either agree to the last bit.
+    public func epochSeconds(of date: Date) -> SQL {
+        switch self {
+        case .sqlite: "((julianday(\(date)) - 2440587.5) * 86400.0)"
+        case .postgres: "EXTRACT(EPOCH FROM CAST(\(date) AS timestamptz))::float8"
+        }
+    }
+
     /// Whether the string-list `column` has at least one element.
     public func listIsNotEmpty(_ column: String) -> String {
         switch self {

@@ -25,19 +25,20 @@ extension SQLStore {
             """)
     }
 
-    /// Recounts `blocks_open` and the score columns of the issues matching `condition`.
+    /// Recounts `blocks_open` and the score columns of the issues matching `condition`: one count per row, the three
+    /// columns set together (a row value, which both engines accept).
     func recountBlocksOpen(_ tx: any SQLTransaction, where condition: SQL) async throws {
-        let blocksOpen = """
-            (SELECT COUNT(*) FROM dependencies d JOIN issues c ON c.id = d.blocked_id
-                WHERE d.blocker_id = issues.id AND c.status <> 'closed')
-            """
+        let weight = ClaimStream.weightSQL
         try await tx.execute(
             """
-            UPDATE issues SET blocks_open = \(raw: blocksOpen),
-                score_static = (\(raw: ClaimStream.weightSQL)) + 20 + 5 * \(raw: blocksOpen),
-                score_base = (\(raw: ClaimStream.weightSQL)) + 20 + 5 * \(raw: blocksOpen)
-                    - 0.5 * \(raw: tx.dialect.epochSeconds("created_at")) / 86400.0
-            WHERE \(condition)
+            UPDATE issues SET (blocks_open, score_static, score_base) = (
+                SELECT n, (\(raw: weight)) + 20 + 5 * n,
+                    (\(raw: weight)) + 20 + 5 * n - 0.5 * \(raw: tx.dialect.epochSeconds("created_at")) / 86400.0
+                FROM (
+                    SELECT COUNT(*) AS n FROM dependencies d JOIN issues c ON c.id = d.blocked_id
+                    WHERE d.blocker_id = issues.id AND c.status <> 'closed'
+                ) counted
+            ) WHERE \(condition)
             """)
     }
 

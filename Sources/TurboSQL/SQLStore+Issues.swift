@@ -40,20 +40,29 @@ extension SQLStore {
                 status: new.status, capabilities: new.capabilities, paths: new.paths, createdBy: new.createdBy,
                 assignedTo: nil, workRank: new.workRank, closedReason: nil, createdAt: now, updatedAt: now,
                 closedAt: nil, blockedBy: blockers.map(\.key).sorted())
+            // The claim columns (SQLStore+Claims.swift) in the INSERT itself: nothing depends on a new issue yet, and
+            // its open blockers are the fetched blockers not yet finished.
+            let openBlockers = blockers.count {
+                !($0.status == .closed && ($0.closedReason?.satisfiesDependents ?? false))
+            }
+            let scoreStatic = new.priority.weight + 20
             try await tx.execute(
                 """
                 INSERT INTO issues (id, project_id, number, key, title, description, type, priority, status,
-                    capabilities, paths, created_by, work_rank, created_at, updated_at)
+                    capabilities, paths, created_by, work_rank, created_at, updated_at, open_blockers, blocks_open,
+                    score_static, score_base)
                 VALUES (\(issue.id), \(projectID), \(number), \(issue.key.description), \(issue.title),
                     \(issue.description), \(issue.type.rawValue), \(issue.priority.rawValue), \(issue.status.rawValue),
-                    \(issue.capabilities), \(issue.paths), \(issue.createdBy), \(issue.workRank), \(now), \(now))
+                    \(issue.capabilities), \(issue.paths), \(issue.createdBy), \(issue.workRank), \(now), \(now),
+                    \(openBlockers), 0, \(scoreStatic),
+                    \(scoreStatic) - 0.5 * \(tx.dialect.epochSeconds(of: now)) / 86400.0)
                 """)
             var events: [EventDraft] = [.issueCreated(issue)]
             for blocker in blockers {
-                try await insertDependency(tx, blocker: blocker.id, blocked: issue.id, at: now)
+                try await insertDependency(tx, blocker: blocker.id, blocked: issue.id, at: now, recount: false)
                 events.append(.dependency(.dependencyAdded, blocker: blocker.key, blocked: issue.key))
             }
-            try await recountBlocksOpen(tx, where: "id = \(issue.id)")
+            if !blockers.isEmpty { try await recountBlocksOpen(tx, where: "id IN \(list: blockers.map(\.id))") }
             if issue.status == .ready { events.append(.transition(issue, from: nil, actor: new.createdBy)) }
             try await tx.appendEvents(events)
             return issue

@@ -78,13 +78,16 @@ extension SQLStore {
         return issue
     }
 
-    func insertDependency(_ tx: any SQLTransaction, blocker: UUID, blocked: UUID, at date: Date) async throws {
+    /// Inserts the edge; with `recount`, recounts the claim columns of both ends (``recountEdge(_:blocker:blocked:)``).
+    func insertDependency(
+        _ tx: any SQLTransaction, blocker: UUID, blocked: UUID, at date: Date, recount: Bool = true
+    ) async throws {
         try await tx.execute(
             """
             INSERT INTO dependencies (blocker_id, blocked_id, type, created_at)
             VALUES (\(blocker), \(blocked), 'blocks', \(date))
             """)
-        try await recountEdge(tx, blocker: blocker, blocked: blocked)
+        if recount { try await recountEdge(tx, blocker: blocker, blocked: blocked) }
     }
 
     /// Fills `blockedBy` and `blocks` of each issue with one query per 500 issues over the edges touching them.
