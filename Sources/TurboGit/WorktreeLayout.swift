@@ -19,6 +19,18 @@ public struct WorktreeLayout: Hashable, Sendable {
         self.root = Self.canonical(expanded)
     }
 
+    /// Whether `path` (as git printed it) names the same place as `canonicalPath` (a ``canonical(_:)`` result).
+    /// Git prints the paths it registered, already resolved, so equal text settles it; only a path with the same
+    /// last component is resolved to be sure. Resolving every entry of `git worktree list` on each lookup cost
+    /// stat calls per path component for every worktree, the coordinator's largest CPU cost with 1,000 worktrees.
+    public static func samePlace(_ path: String, _ canonicalPath: String) -> Bool {
+        if path == canonicalPath { return true }
+        guard (path as NSString).lastPathComponent == (canonicalPath as NSString).lastPathComponent else {
+            return false
+        }
+        return canonical(path) == canonicalPath
+    }
+
     /// The path with `.`/`..` removed and symlinks resolved as far as it exists, as git prints worktree paths.
     public static func canonical(_ path: String) -> String {
         var existing = URL(fileURLWithPath: path).standardizedFileURL

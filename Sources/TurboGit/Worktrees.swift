@@ -42,7 +42,7 @@ public struct Worktrees: Sendable {
         }
         let entries = try await repository.worktrees()
         let canonicalPath = WorktreeLayout.canonical(path)
-        if entries.contains(where: { WorktreeLayout.canonical($0.path) == canonicalPath })
+        if entries.contains(where: { WorktreeLayout.samePlace($0.path, canonicalPath) })
             || FileManager.default.fileExists(atPath: path)
         {
             throw TurboError.notOurs("the path \(path)")
@@ -69,7 +69,7 @@ public struct Worktrees: Sendable {
         let path = WorktreeLayout.canonical(layout.path(for: issue))
         let prefix = "\(issue.description)/"
         let entries = try await linkedWorktrees()
-        if let atPath = entries.first(where: { WorktreeLayout.canonical($0.path) == path }) {
+        if let atPath = entries.first(where: { WorktreeLayout.samePlace($0.path, path) }) {
             // A detached HEAD (an agent in the middle of a rebase) at the issue's own path is still the issue's.
             guard atPath.branch == nil || atPath.branch?.hasPrefix(prefix) == true else {
                 throw TurboError.notOurs("the worktree at \(path)")
@@ -82,7 +82,7 @@ public struct Worktrees: Sendable {
     /// Every worktree except the main checkout.
     public func linkedWorktrees() async throws -> [GitWorktreeEntry] {
         let main = WorktreeLayout.canonical(repository.root)
-        return try await repository.worktrees().filter { !$0.isBare && WorktreeLayout.canonical($0.path) != main }
+        return try await repository.worktrees().filter { !$0.isBare && !WorktreeLayout.samePlace($0.path, main) }
     }
 
     /// The issue worktree's status against `baseBranch`; nil when it has none.

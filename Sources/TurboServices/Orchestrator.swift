@@ -191,6 +191,20 @@ public actor Orchestrator {
     }
 
     /// One pass: expired leases, then assignments while capacity and eligible issues last. Returns what was started.
+    /// The queue after `issue` started: it is in flight now, so it leaves the queue and the ready issues whose paths
+    /// overlap its paths wait (as ``WorkQueue/rank(_:)`` would say on the next read).
+    static func remove(_ issue: Issue, from queue: inout [QueueEntry]) {
+        queue.removeAll { $0.candidate.id == issue.id }
+        guard !issue.paths.isEmpty else { return }
+        let theirs = issue.paths.map(PathGlob.Pattern.init)
+        for index in queue.indices where queue[index].isEligible && !queue[index].candidate.paths.isEmpty {
+            let ours = queue[index].candidate.paths.map(PathGlob.Pattern.init)
+            if let (mine, other) = PathGlob.anyOverlap(ours, theirs) {
+                queue[index].reason = .pathOverlap(with: issue.key, ours: mine, theirs: other)
+            }
+        }
+    }
+
     func schedule() async throws -> [Assignment] {
         let expired = try await store.expireLeases()
         for lease in expired {
@@ -214,8 +228,11 @@ public actor Orchestrator {
         coolingUntil = coolingUntil.filter { $0.value > now }
 
         var started = try await resumeSentBack()
+        // The queue is read once per pass; each start updates it here (the started issue leaves it, and ready issues
+        // whose paths overlap the started one's become ineligible), so a pass that starts many pays for one ranking.
+        // A start that finds the issue changed meanwhile fails and the pass goes on to the next entry.
+        var queue = try await store.queue(project: .id(project.id))
         while true {
-            let queue = try await store.queue(project: .id(project.id))
             // Ready issues waiting only for blockers in testing or review: more work comes once those pass.
             let waiting = Set(
                 queue.filter { !$0.isEligible }.flatMap(\.candidate.blockers).filter {
@@ -250,10 +267,12 @@ public actor Orchestrator {
                     issueKeys[start.issue.id] = start.issue.key.description
                     report("\(start.issue.key) → \(agent.id) (\(agent.driver.rawValue), lease \(start.lease.epoch))")
                     assignment = Assignment(started: start, agent: agent)
+                    Self.remove(start.issue, from: &queue)
                     break
                 } catch let error as TurboError {
                     // Taken or changed since the queue was read: try the next one.
                     logger.info("not starting \(entry.candidate.key)", metadata: ["reason": "\(error)"])
+                    queue.removeAll { $0.candidate.id == entry.candidate.id }
                     continue
                 } catch {
                     // Anything else (git failing to make the worktree): the issue was given back; the pass goes on,
