@@ -129,6 +129,31 @@ struct OrchestratorBench {
         }
     }
 
+    /// From an agent's work handed in (`issue.testing`) to the next assignment (`issue.assigned`) that took its place,
+    /// read from the event log (the store's clock): the first `agents` assignments fill the pool, each later one
+    /// follows one hand-in, in order.
+    static func handOver(_ store: any TurboStore, agents: Int) async throws -> String {
+        var handedIn: [Date] = []
+        var assigned: [Date] = []
+        var after: Int64 = 0
+        while true {
+            let page = try await store.events(after: after, limit: 1_000)
+            guard let last = page.last else { break }
+            for event in page {
+                if event.type == EventType.issueTesting.rawValue { handedIn.append(event.createdAt) }
+                if event.type == EventType.issueAssigned.rawValue { assigned.append(event.createdAt) }
+            }
+            after = last.id
+        }
+        let following = assigned.dropFirst(agents)
+        let gaps = zip(handedIn, following).map { max(0, $1.timeIntervalSince($0)) }.sorted()
+        guard !gaps.isEmpty else { return "hand-over: no assignment followed a hand-in" }
+        func percentile(_ fraction: Double) -> Double { gaps[min(gaps.count - 1, Int(Double(gaps.count) * fraction))] }
+        return String(
+            format: "hand-over (work handed in → next assignment), %d: p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+            gaps.count, percentile(0.5) * 1000, percentile(0.99) * 1000, (gaps.last ?? 0) * 1000)
+    }
+
     static func benchmark(issues count: Int, agents: Int) async throws {
         #if DEBUG
             print(
@@ -225,6 +250,7 @@ struct OrchestratorBench {
                 format: "coordinator CPU: %.2f s in all, %.1f ms per issue; peak memory %.0f MB", coordinatorCPU,
                 coordinatorCPU * 1000 / Double(count), peakMegabytes()))
         print(memory.summary)
+        print(try await handOver(store, agents: agents))
         print(
             String(
                 format: "git run by the coordinator: %d commands (%.1f per issue), %.1f ms wall per issue",

@@ -84,6 +84,8 @@ public actor Orchestrator {
     var warnedWorktreeLimit = false
     private var lastAwaitingReview: [String] = []
     private nonisolated let wakeups = Wakeups()
+    /// Worktrees being made by runs that were assigned but have not begun (counted against `max_active_worktrees`).
+    var pendingWorktrees: Set<UUID> = []
 
     /// A pool for `project` whose agents reach the coordinator at `serverURL`. `report` gets its lines for the
     /// terminal; `reviewIdle` says whether verification and the merge queue are done (`--until-idle`).
@@ -255,19 +257,21 @@ public actor Orchestrator {
             var waitingForWorktree = 0
             for entry in assignable {
                 let hasWorktree = activeWorktrees.contains { $0.issueID == entry.candidate.id }
-                if !hasWorktree && activeWorktrees.count >= config.limits.maxActiveWorktrees {
+                if !hasWorktree && activeWorktrees.count + pendingWorktrees.count >= config.limits.maxActiveWorktrees {
                     waitingForWorktree += 1
                     continue
                 }
                 guard let agent = pick(for: entry.candidate, among: usable) else { continue }
                 do {
-                    let start = try await work.start(.id(entry.candidate.id), agent: agent.id, eligibleInQueue: true)
-                    runs[start.issue.id] = Run(
-                        agent: agent.id, epoch: start.lease.epoch, since: Date(), lastActivity: Date(), process: nil)
-                    issueKeys[start.issue.id] = start.issue.key.description
-                    report("\(start.issue.key) → \(agent.id) (\(agent.driver.rawValue), lease \(start.lease.epoch))")
-                    assignment = Assignment(started: start, agent: agent)
-                    Self.remove(start.issue, from: &queue)
+                    let (issue, lease) = try await work.lease(
+                        .id(entry.candidate.id), agent: agent.id, eligibleInQueue: true)
+                    runs[issue.id] = Run(
+                        agent: agent.id, epoch: lease.epoch, since: Date(), lastActivity: Date(), process: nil)
+                    issueKeys[issue.id] = issue.key.description
+                    if !hasWorktree { pendingWorktrees.insert(issue.id) }
+                    report("\(issue.key) → \(agent.id) (\(agent.driver.rawValue), lease \(lease.epoch))")
+                    assignment = Assignment(start: .leased(issue, lease), agent: agent)
+                    Self.remove(issue, from: &queue)
                     break
                 } catch let error as TurboError {
                     // Taken or changed since the queue was read: try the next one.
@@ -331,8 +335,10 @@ public actor Orchestrator {
                 report("\(issue.key) → \(agent.id) again, to fix what came back (lease \(lease.epoch))")
                 started.append(
                     Assignment(
-                        started: WorkService.Started(
-                            issue: resumed, lease: lease, worktree: created.record, log: log, createdWorktree: false),
+                        start: .started(
+                            WorkService.Started(
+                                issue: resumed, lease: lease, worktree: created.record, log: log, createdWorktree: false
+                            )),
                         agent: agent, rework: true))
             } catch {
                 logger.info("not resuming \(issue.key)", metadata: ["reason": "\(error)"])
@@ -365,7 +371,16 @@ public actor Orchestrator {
     }
 
     struct Assignment: Sendable {
-        var started: WorkService.Started
+        /// How far the start got in the scheduling pass.
+        enum Start: Sendable {
+            /// Leased only: the run makes the worktree and the work log (``WorkService/begin(_:lease:agent:)``),
+            /// so one pass assigns many issues without waiting for git between them.
+            case leased(Issue, Lease)
+            /// Started (work sent back, resumed in its worktree).
+            case started(WorkService.Started)
+        }
+
+        var start: Start
         var agent: OrchestratorConfig.Subagent
         /// Work that came back (failed verification, requested changes, a failed merge).
         var rework = false
@@ -375,14 +390,31 @@ public actor Orchestrator {
 
     /// One issue from its assignment to its submission or release.
     func execute(_ assignment: Assignment) async {
-        let issue = assignment.started.issue
         let agent = assignment.agent
+        let started: WorkService.Started
+        switch assignment.start {
+        case .started(let resumed): started = resumed
+        case .leased(let issue, let lease):
+            do {
+                started = try await work.begin(issue, lease: lease, agent: agent.id)
+                pendingWorktrees.remove(issue.id)
+            } catch {
+                // `begin` gave the issue back (git failing to make the worktree, a lease lost meanwhile).
+                pendingWorktrees.remove(issue.id)
+                logger.warning("starting \(issue.key) failed", metadata: ["error": "\(error)"])
+                report("\(issue.key) could not be started: \(error)")
+                runs[issue.id] = nil
+                wake()
+                return
+            }
+        }
+        let issue = started.issue
         let source = StoreWorkSource(
-            work: work, issue: issue, agent: agent.id, epoch: assignment.started.lease.epoch,
-            log: assignment.started.log.id, report: report)
+            work: work, issue: issue, agent: agent.id, epoch: started.lease.epoch, log: started.log.id,
+            report: report)
         var outcome: Outcome
         do {
-            outcome = try await drive(assignment, source: source)
+            outcome = try await drive(started, agent: agent, rework: assignment.rework, source: source)
         } catch {
             logger.error("running \(issue.key) failed", metadata: ["error": "\(error)"])
             outcome = .failed("\(error)")
@@ -407,10 +439,10 @@ public actor Orchestrator {
     }
 
     /// Runs the agent through an `AgentSession` backed by the store, with a fresh agent token for the session.
-    func drive(_ assignment: Assignment, source: StoreWorkSource) async throws -> Outcome {
-        let started = assignment.started
+    func drive(
+        _ started: WorkService.Started, agent: OrchestratorConfig.Subagent, rework: Bool, source: StoreWorkSource
+    ) async throws -> Outcome {
         let issue = started.issue
-        let agent = assignment.agent
         // Named for the lease: a call from it without an epoch acts on this lease only.
         let token = try await TokenService.create(
             role: .agent, agentID: agent.id,
@@ -434,7 +466,7 @@ public actor Orchestrator {
             activity: { await self.touch(issue.id) },
             report: report)
         let prompt = try await Prompt.initial(for: issue, store: store, workspace: workspace)
-        return try await session.run(prompt: assignment.rework ? Prompt.rework(issue.key) + prompt : prompt)
+        return try await session.run(prompt: rework ? Prompt.rework(issue.key) + prompt : prompt)
     }
 
     private func attach(_ process: AgentProcess, to issue: UUID) { runs[issue]?.process = process }

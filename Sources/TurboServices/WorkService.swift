@@ -41,19 +41,29 @@ public struct WorkService: Sendable {
     /// scheduler, once per assignment), so the project and eligibility checks are not made twice; the lease itself
     /// still refuses an issue that is not ready or has unfinished blockers.
     public func start(_ ref: IssueRef, agent: String, eligibleInQueue: Bool = false) async throws -> Started {
+        let (issue, lease) = try await lease(ref, agent: agent, eligibleInQueue: eligibleInQueue)
+        return try await begin(issue, lease: lease, agent: agent)
+    }
+
+    /// The first half of ``start(_:agent:eligibleInQueue:)``: the lease alone, in one short transaction, so a
+    /// scheduler can assign at once and make the worktree (``begin(_:lease:agent:)``) alongside other work.
+    public func lease(_ ref: IssueRef, agent: String, eligibleInQueue: Bool = false) async throws -> (
+        issue: Issue, lease: Lease
+    ) {
         let issue = try await startable(ref, eligibleInQueue: eligibleInQueue)
         // The first lease covers provisioning too (setup commands may run up to their timeout), then shrinks to
         // the normal TTL once the work has started.
-        let (_, lease) = try await store.acquireLease(on: .id(issue.id), agent: agent, ttl: firstTTL)
-        return try await begin(issue, lease: lease, agent: agent)
+        let (leased, lease) = try await store.acquireLease(on: .id(issue.id), agent: agent, ttl: firstTTL)
+        return (leased, lease)
     }
 
     /// The first lease of a local start: the normal TTL plus the worktree's setup commands' timeout.
     private var firstTTL: Duration { ttl + worktrees.plan.timeout }
 
-    /// Under a fresh lease: creates (or reuses) the worktree, starts the work log and shrinks the lease to the normal
-    /// TTL; on failure gives the issue back.
-    private func begin(_ issue: Issue, lease: Lease, agent: String) async throws -> Started {
+    /// The second half of a start, under the fresh lease from ``lease(_:agent:eligibleInQueue:)``: creates (or
+    /// reuses) the worktree, starts the work log and shrinks the lease to the normal TTL; on failure gives the issue
+    /// back.
+    public func begin(_ issue: Issue, lease: Lease, agent: String) async throws -> Started {
         var lease = lease
         do {
             let created = try await worktrees.create(.id(issue.id))
