@@ -55,9 +55,26 @@ public struct GitRepository: Sendable {
         ).status == 0
     }
 
+    /// `git worktree list --porcelain -z`, read again when it caught a worktree being added: `git worktree add`
+    /// writes the new worktree's administrative files one by one, and a listing that runs in between fails with
+    /// "failed to read .git/worktrees/<name>/…" (exit 128). The coordinator adds worktrees while it lists them.
+    private func listWorktrees() async throws -> String {
+        var attempt = 0
+        while true {
+            do {
+                return try await runner.run(["worktree", "list", "--porcelain", "-z"], in: root).stdout
+            } catch let error as GitCommandError
+                where error.status == 128 && error.stderr.contains("/worktrees/") && attempt < 10
+            {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(20 * attempt))
+            }
+        }
+    }
+
     /// Every worktree git knows, the main checkout first.
     public func worktrees() async throws -> [GitWorktreeEntry] {
-        let fields = try await runner.run(["worktree", "list", "--porcelain", "-z"], in: root).stdout.nulSeparated()
+        let fields = try await listWorktrees().nulSeparated()
         var entries: [GitWorktreeEntry] = []
         var current: GitWorktreeEntry?
         for field in fields {

@@ -62,17 +62,20 @@ extension SQLStore {
         let have = request.capabilities.map { Set($0.map { $0.lowercased() }) }
         let skipIssuesWithWorktree = request.remote != nil
         return try await write { tx in
-            let projects: [UUID] =
+            let projects: [(UUID, ProjectKey)] =
                 if let project = request.project {
-                    [try await fetchProject(tx, project).id]
+                    [try await fetchProject(tx, project)].map { ($0.id, $0.key) }
                 } else {
-                    try await tx.rows("SELECT id FROM projects ORDER BY key").map { try $0.uuid("id") }
+                    try await tx.rows("SELECT id, key FROM projects ORDER BY key").map {
+                        (try $0.uuid("id"), try ProjectKey(try $0.string("key")))
+                    }
                 }
             let now = try await tx.now()
             var inFlight: [[PathGlob.Pattern]]? = nil
-            var streams = projects.flatMap { project in
+            var streams = projects.flatMap { project, key in
                 ClaimStream.Order.allCases.map {
-                    ClaimStream(project: project, order: $0, skipWorktrees: skipIssuesWithWorktree, now: now)
+                    ClaimStream(
+                        project: project, key: key, order: $0, skipWorktrees: skipIssuesWithWorktree, now: now)
                 }
             }
             while let candidate = try await Self.nextCandidate(&streams, tx) {
@@ -141,11 +144,13 @@ extension SQLStore {
         return streams[best].pop()
     }
 
-    /// Leases `issue` (ready, no open blocker) to `agent`: releases an expired lease left on it, inserts the lease,
-    /// moves the issue to `assigned` and writes the events. Inside a transaction that holds the issue's row.
-    func leaseReady(_ tx: any SQLTransaction, _ issue: Issue, agent: String, ttl: Duration) async throws -> (
-        issue: Issue, lease: Lease
-    ) {
+    /// Leases `issue` (ready, no open blocker) to `agent`: releases an expired lease left on it, runs `check` once
+    /// the issue is known to be ready, inserts the lease, moves the issue to `assigned` and writes the events. Inside
+    /// a transaction that holds the issue's row.
+    func leaseReady(
+        _ tx: any SQLTransaction, _ issue: Issue, agent: String, ttl: Duration,
+        check: (any SQLTransaction, Issue) async throws -> Void = { _, _ in }
+    ) async throws -> (issue: Issue, lease: Lease) {
         let now = try await tx.now()
         var events: [EventDraft] = []
         if let current = try await currentLease(tx, issue) {
@@ -158,6 +163,7 @@ extension SQLStore {
         guard issue.status == .ready else {
             throw TurboError.conflictingState("\(issue.key) is \(issue.status); only a ready issue can be claimed")
         }
+        try await check(tx, issue)
         let lease = try await insertLease(tx, issue, agent: agent, ttl: ttl)
         // The assignee goes in with the status, in one UPDATE (`move` writes `assigned_to`).
         var claimed = issue
@@ -172,27 +178,10 @@ extension SQLStore {
 /// A claimable issue as a claim reads it: what the order and the agent's fit need.
 struct ClaimCandidate {
     var id: UUID
-    var number: Int
     var capabilities: [String]
     var paths: [String]
-    var sortKey: SortKey
-
-    /// Queue order (``WorkQueue``): ranked first by rank, then higher score, older, lower number.
-    struct SortKey: Comparable {
-        var unranked: Bool
-        var rank: Int
-        var negativeScore: Double
-        var createdAt: Double
-        var number: Int
-
-        static func < (a: SortKey, b: SortKey) -> Bool {
-            if a.unranked != b.unranked { return !a.unranked }
-            if a.rank != b.rank { return a.rank < b.rank }
-            if a.negativeScore != b.negativeScore { return a.negativeScore < b.negativeScore }
-            if a.createdAt != b.createdAt { return a.createdAt < b.createdAt }
-            return a.number < b.number
-        }
-    }
+    /// Its place in the queue, by the queue's own order (``WorkQueue/SortKey``).
+    var sortKey: WorkQueue.SortKey
 }
 
 /// One index range of claimable issues of a project, read a page at a time in its own order.
@@ -216,6 +205,7 @@ struct ClaimStream {
     static let ageCapDays = 40.0
 
     let project: UUID
+    let key: ProjectKey
     let order: Order
     let skipWorktrees: Bool
     let now: Date
@@ -223,8 +213,9 @@ struct ClaimStream {
     private var offset = 0
     private var exhausted = false
 
-    init(project: UUID, order: Order, skipWorktrees: Bool, now: Date) {
+    init(project: UUID, key: ProjectKey, order: Order, skipWorktrees: Bool, now: Date) {
         self.project = project
+        self.key = key
         self.order = order
         self.skipWorktrees = skipWorktrees
         self.now = now
@@ -275,11 +266,11 @@ struct ClaimStream {
             let rank = try row.optionalInt("work_rank")
             buffer.append(
                 ClaimCandidate(
-                    id: try row.uuid("id"), number: try row.int("number"),
-                    capabilities: try row.strings("capabilities"), paths: try row.strings("paths"),
-                    sortKey: .init(
-                        unranked: rank == nil, rank: rank ?? 0, negativeScore: -score, createdAt: created,
-                        number: try row.int("number"))))
+                    id: try row.uuid("id"), capabilities: try row.strings("capabilities"),
+                    paths: try row.strings("paths"),
+                    sortKey: WorkQueue.SortKey(
+                        eligible: true, rank: rank, score: score, createdAt: Date(timeIntervalSince1970: created),
+                        key: IssueKey(project: key, number: try row.int("number")))))
         }
     }
 }

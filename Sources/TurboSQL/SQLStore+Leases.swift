@@ -29,38 +29,20 @@ extension SQLStore {
         try await write { tx in
             // The row lock makes a concurrent claim of the same issue wait, then see this lease and fail.
             let issue = try await fetchIssue(tx, ref, lock: true)
-            let now = try await tx.now()
-            var events: [EventDraft] = []
-            if let current = try await currentLease(tx, issue) {
-                guard current.expiresAt <= now else {
+            return try await leaseReady(tx, issue, agent: agent, ttl: ttl) { tx, issue in
+                let waiting = try await tx.rows(
+                    """
+                    SELECT b.key AS blocker_key FROM dependencies d JOIN issues b ON b.id = d.blocker_id
+                    WHERE d.blocked_id = \(issue.id)
+                        AND NOT (b.status = 'closed' AND b.closed_reason IN ('done', 'merged'))
+                    ORDER BY b.number
+                    """
+                ).map { try $0.string("blocker_key") }
+                guard waiting.isEmpty else {
                     throw TurboError.conflictingState(
-                        "\(issue.key) is leased to \(current.agentID) (epoch \(current.epoch))")
+                        "\(issue.key) waits for \(waiting.joined(separator: ", ")) to be finished")
                 }
-                events.append(.lease(.leaseReleased, try await release(tx, current, reason: "expired")))
             }
-            guard issue.status == .ready else {
-                throw TurboError.conflictingState("\(issue.key) is \(issue.status); only a ready issue can be claimed")
-            }
-            let waiting = try await tx.rows(
-                """
-                SELECT b.key AS blocker_key FROM dependencies d JOIN issues b ON b.id = d.blocker_id
-                WHERE d.blocked_id = \(issue.id)
-                    AND NOT (b.status = 'closed' AND b.closed_reason IN ('done', 'merged'))
-                ORDER BY b.number
-                """
-            ).map { try $0.string("blocker_key") }
-            guard waiting.isEmpty else {
-                throw TurboError.conflictingState(
-                    "\(issue.key) waits for \(waiting.joined(separator: ", ")) to be finished")
-            }
-            let lease = try await insertLease(tx, issue, agent: agent, ttl: ttl)
-            // The assignee goes in with the status, in one UPDATE (`move` writes `assigned_to`).
-            var claimed = issue
-            claimed.assignedTo = agent
-            let assigned = try await move(tx, claimed, to: .assigned, reason: nil)
-            events += [.transition(assigned, from: .ready, actor: lease.holderActor), .lease(.leaseAcquired, lease)]
-            try await tx.appendEvents(events)
-            return (try await withDependencyKeys(tx, [assigned])[0], lease)
         }
     }
 

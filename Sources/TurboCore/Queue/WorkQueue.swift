@@ -188,7 +188,8 @@ public enum WorkQueue {
     }
 
     /// The queue order as plain values: eligible first, ranked before unranked (by rank), higher score, older, key.
-    struct SortKey: Comparable {
+    /// Claims (which read candidates from indexes instead of ranking) merge them by this same order.
+    public struct SortKey: Comparable, Sendable {
         var ineligible: Bool
         var unranked: Bool
         var rank: Int
@@ -197,15 +198,23 @@ public enum WorkQueue {
         var key: IssueKey
 
         init(_ entry: QueueEntry) {
-            ineligible = !entry.isEligible
-            unranked = entry.candidate.workRank == nil
-            rank = entry.candidate.workRank ?? 0
-            negativeScore = -entry.score
-            createdAt = entry.candidate.createdAt
-            key = entry.candidate.key
+            self.init(
+                eligible: entry.isEligible, rank: entry.candidate.workRank, score: entry.score,
+                createdAt: entry.candidate.createdAt, key: entry.candidate.key)
         }
 
-        static func < (a: SortKey, b: SortKey) -> Bool {
+        /// The place of an issue with these parts in the queue.
+        public init(eligible: Bool, rank: Int?, score: Double, createdAt: Date, key: IssueKey) {
+            ineligible = !eligible
+            unranked = rank == nil
+            self.rank = rank ?? 0
+            negativeScore = -score
+            self.createdAt = createdAt
+            self.key = key
+        }
+
+        /// Whether `a` goes before `b`.
+        public static func < (a: SortKey, b: SortKey) -> Bool {
             if a.ineligible != b.ineligible { return !a.ineligible }
             if a.unranked != b.unranked { return !a.unranked }
             if a.rank != b.rank { return a.rank < b.rank }
