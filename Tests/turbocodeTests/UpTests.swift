@@ -375,10 +375,21 @@ struct UpTests {
                     stdout.contains("SHOP-1 submitted by codex-1") && stdout.contains("SHOP-2 submitted by codex-1"),
                     "\(stdout)")
                 let logs = cli.directory.appendingPathComponent(".turbocode/logs/SHOP-1")
-                let run = try #require(try FileManager.default.contentsOfDirectory(atPath: logs.path).first)
+                // The run that submitted: the last one (a run that ended early under load is nudged into another;
+                // run directories are named `<time>-<counter>`).
+                let runs = try FileManager.default.contentsOfDirectory(atPath: logs.path).sorted { a, b in
+                    func parts(_ name: String) -> (String, Int) {
+                        let dash = name.lastIndex(of: "-") ?? name.endIndex
+                        return (String(name[..<dash]), Int(name[dash...].dropFirst()) ?? 0)
+                    }
+                    return parts(a) < parts(b)
+                }
+                let run = try #require(runs.last)
                 let transcript = try String(
                     contentsOf: logs.appendingPathComponent(run).appendingPathComponent("stdout.log"), encoding: .utf8)
-                #expect(transcript.hasPrefix(#"{"thread_id":"#) && transcript.contains(#""type":"turn.completed""#))
+                #expect(
+                    transcript.hasPrefix(#"{"thread_id":"#) && transcript.contains(#""type":"turn.completed""#),
+                    "runs \(runs)\n\(transcript)\n\(stdout)")
             })
     }
 
