@@ -71,7 +71,8 @@ extension SQLStore {
                     }
                 }
             let now = try await tx.now()
-            var inFlight: [[PathGlob.Pattern]]? = nil
+            // The paths in flight per project (paths are relative to a project's repository), read when needed.
+            var inFlight: [UUID: [[PathGlob.Pattern]]] = [:]
             var streams = projects.flatMap { project, key in
                 ClaimStream.Order.allCases.map {
                     ClaimStream(
@@ -81,20 +82,22 @@ extension SQLStore {
             while let candidate = try await Self.nextCandidate(&streams, tx) {
                 if let have, !Set(candidate.capabilities.map { $0.lowercased() }).isSubset(of: have) { continue }
                 if !candidate.paths.isEmpty {
-                    if inFlight == nil {
-                        // Serializes the claims of issues with paths (PostgreSQL), then reads what is in flight
-                        // after the previous such claim committed.
+                    if inFlight[candidate.project] == nil {
+                        // Serializes the claims of issues with paths (PostgreSQL; taking it again is a no-op), then
+                        // reads what is in flight after the previous such claim committed.
                         try await tx.lock(.claimPaths)
-                        inFlight = try await tx.rows(
+                        inFlight[candidate.project] = try await tx.rows(
                             """
                             SELECT paths FROM issues
-                            WHERE status IN ('assigned', 'in_progress', 'testing', 'review')
+                            WHERE project_id = \(candidate.project)
+                                AND status IN ('assigned', 'in_progress', 'testing', 'review')
                                 AND \(raw: tx.dialect.listIsNotEmpty("paths"))
                             """
                         ).map { try $0.strings("paths").map(PathGlob.Pattern.init) }
                     }
                     let ours = candidate.paths.map(PathGlob.Pattern.init)
-                    if inFlight?.contains(where: { PathGlob.anyOverlap(ours, $0) != nil }) == true {
+                    if inFlight[candidate.project, default: []].contains(where: { PathGlob.anyOverlap(ours, $0) != nil }
+                    ) {
                         continue
                     }
                 }
@@ -117,13 +120,8 @@ extension SQLStore {
             ORDER BY started_at DESC LIMIT 1
             """)?.optionalString("branch_name")
         let branch = try remote.branch(issue, recorded)
-        let started = try await move(tx, issue, to: .inProgress, reason: nil)
-        let log = try await insertWorkLog(
-            tx, started,
-            try NewWorkLog(startedBy: lease.holderActor, worktreePath: remote.location, branchName: branch).validated())
-        try await tx.appendEvents([
-            .transition(started, from: issue.status, actor: lease.holderActor), .workLog(.workLogStarted, log),
-        ])
+        let (started, log) = try await startWork(
+            tx, issue, actor: lease.holderActor, worktreePath: remote.location, branch: branch)
         return Claimed(issue: started, lease: lease, log: log, branch: branch)
     }
 
@@ -178,6 +176,7 @@ extension SQLStore {
 /// A claimable issue as a claim reads it: what the order and the agent's fit need.
 struct ClaimCandidate {
     var id: UUID
+    var project: UUID
     var capabilities: [String]
     var paths: [String]
     /// Its place in the queue, by the queue's own order (``WorkQueue/SortKey``).
@@ -266,7 +265,7 @@ struct ClaimStream {
             let rank = try row.optionalInt("work_rank")
             buffer.append(
                 ClaimCandidate(
-                    id: try row.uuid("id"), capabilities: try row.strings("capabilities"),
+                    id: try row.uuid("id"), project: project, capabilities: try row.strings("capabilities"),
                     paths: try row.strings("paths"),
                     sortKey: WorkQueue.SortKey(
                         eligible: true, rank: rank, score: score, createdAt: Date(timeIntervalSince1970: created),

@@ -150,16 +150,23 @@ extension SQLStore {
         try await write { tx in
             let issue = try await fetchIssue(tx, ref, lock: true)
             let lease = try await checkedLease(tx, issue, agent: agent, epoch: epoch)
-            let actor = lease.holderActor
-            let started = try await move(tx, issue, to: .inProgress, reason: nil)
-            let log = try await insertWorkLog(
-                tx, started,
-                try NewWorkLog(startedBy: actor, worktreePath: worktreePath, branchName: branch).validated())
-            try await tx.appendEvents([
-                .transition(started, from: issue.status, actor: actor), .workLog(.workLogStarted, log),
-            ])
+            let (started, log) = try await startWork(
+                tx, issue, actor: lease.holderActor, worktreePath: worktreePath, branch: branch)
             return (try await withDependencyKeys(tx, [started])[0], log)
         }
+    }
+
+    /// Under a lease the transaction has checked: `assigned` → `in_progress`, the work log, and their events.
+    func startWork(
+        _ tx: any SQLTransaction, _ issue: Issue, actor: String, worktreePath: String?, branch: String?
+    ) async throws -> (issue: Issue, log: WorkLog) {
+        let started = try await move(tx, issue, to: .inProgress, reason: nil)
+        let log = try await insertWorkLog(
+            tx, started, try NewWorkLog(startedBy: actor, worktreePath: worktreePath, branchName: branch).validated())
+        try await tx.appendEvents([
+            .transition(started, from: issue.status, actor: actor), .workLog(.workLogStarted, log),
+        ])
+        return (started, log)
     }
 
     /// Under the live lease: moves the issue to `status`, ends the work log, adds `comment`, releases the lease.

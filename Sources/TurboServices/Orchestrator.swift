@@ -192,7 +192,6 @@ public actor Orchestrator {
         paused = [:]
     }
 
-    /// One pass: expired leases, then assignments while capacity and eligible issues last. Returns what was started.
     /// The queue after `issue` started: it is in flight now, so it leaves the queue and the ready issues whose paths
     /// overlap its paths wait (as ``WorkQueue/rank(_:)`` would say on the next read).
     static func remove(_ issue: Issue, from queue: inout [QueueEntry]) {
@@ -207,6 +206,7 @@ public actor Orchestrator {
         }
     }
 
+    /// One pass: expired leases, then assignments while capacity and eligible issues last. Returns what was started.
     func schedule() async throws -> [Assignment] {
         let expired = try await store.expireLeases()
         for lease in expired {
@@ -279,8 +279,8 @@ public actor Orchestrator {
                     queue.removeAll { $0.candidate.id == entry.candidate.id }
                     continue
                 } catch {
-                    // Anything else (git failing to make the worktree): the issue was given back; the pass goes on,
-                    // so that what it already started is not lost.
+                    // Anything else (the database failing): nothing was leased; the pass goes on, so that what it
+                    // already started is not lost. (Git runs later, in the run: `execute` reports its failures.)
                     logger.warning("starting \(entry.candidate.key) failed", metadata: ["error": "\(error)"])
                     report("\(entry.candidate.key) could not be started: \(error)")
                     continue

@@ -131,16 +131,7 @@ public struct WorkService: Sendable {
             throw TurboError.conflictingState(
                 "\(issue.key) has a worktree on the coordinator's machine (\(local.path)); it is worked there")
         }
-        let (_, lease) = try await store.acquireLease(on: .id(issue.id), agent: agent, ttl: ttl)
-        return try await beginRemote(issue, lease: lease, agent: agent, location: location)
-    }
-
-    /// Under a fresh lease: names the branch and starts the work log with the worker's location; on failure gives
-    /// the issue back.
-    private func beginRemote(_ issue: Issue, lease: Lease, agent: String, location: String) async throws
-        -> RemoteStarted
-    {
-        var lease = lease
+        var (_, lease) = try await store.acquireLease(on: .id(issue.id), agent: agent, ttl: ttl)
         do {
             let project = try await store.project(.id(issue.projectID))
             let branch = try await worktrees.worktrees.branch(for: issue.key, title: issue.title)
@@ -160,7 +151,7 @@ public struct WorkService: Sendable {
 
     /// Starts work on the best eligible issue for an agent with `capabilities` (nil: any issue): the first in queue
     /// order whose required capabilities the agent has, leased in one short store transaction
-    /// (``TurboStore/claimNext(project:agent:capabilities:ttl:skipIssuesWithWorktree:)``). Nil when nothing fits.
+    /// (``TurboStore/claimNext(_:)``). Nil when nothing fits.
     public func claimNext(agent: String, capabilities: [String]?, project: ProjectRef?) async throws -> Started? {
         let project = try await claimProject(project)
         guard

@@ -138,4 +138,19 @@ struct ClaimConformanceTests {
             #expect(again.lease.epoch == first.lease.epoch + 1 && again.branch == "TEST-2/first")
         }
     }
+
+    /// Paths are relative to a project's repository: work in flight in another project does not hold an issue back,
+    /// as the queue says.
+    @Test(arguments: StoreKind.enabled)
+    func pathsInFlightCountWithinTheirProjectOnly(kind: StoreKind) async throws {
+        try await withFreshStore(kind) { store in
+            try await makeProject(store)
+            try await makeProject(store, key: "OTHER")
+            _ = try await makeIssue(store, "elsewhere", project: "OTHER", status: .ready, paths: ["Sources/A/**"])
+            _ = try await store.acquireLease(on: ref("OTHER-1"), agent: "someone", ttl: .seconds(60))
+            _ = try await makeIssue(store, "here", status: .ready, paths: ["Sources/A"])
+            #expect(try await queueHead(store, capabilities: nil) == "TEST-1")
+            #expect(try await claim(store, "agent") == "TEST-1")
+        }
+    }
 }

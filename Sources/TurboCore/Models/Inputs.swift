@@ -250,7 +250,7 @@ public enum IssueValidation {
         // Counted in code points, as the databases' length() does.
         let length = title.unicodeScalars.count
         guard length <= 200 else { throw .invalidInput("a title has at most 200 characters (got \(length))") }
-        guard !title.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard !title.unicodeScalars.contains(where: isControl) else {
             throw .invalidInput("a title cannot contain control characters")
         }
         return title
@@ -260,6 +260,12 @@ public enum IssueValidation {
     public static func workRank(_ rank: Int?) throws(TurboError) -> Int? {
         if let rank, rank < 1 { throw .invalidInput("work rank is 1 or more (1 = first), got \(rank)") }
         return rank
+    }
+
+    /// Whether `scalar` is a control character (Unicode's `Cc`: U+0000–U+001F and U+007F–U+009F), without a lookup
+    /// of its properties (free text is checked scalar by scalar).
+    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
     }
 
     /// At most this many capability labels on one issue.
@@ -303,7 +309,7 @@ public enum IssueValidation {
             let value = path.trimmingWhitespace()
             guard !value.isEmpty, value.unicodeScalars.count <= maxPathLength, !value.hasPrefix("/"),
                 !value.split(separator: "/").contains(".."),
-                !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+                !value.unicodeScalars.contains(where: isControl)
             else {
                 throw .invalidInput(
                     "invalid path glob '\(path.prefix(60))': use a glob of at most \(maxPathLength) characters "
@@ -325,7 +331,7 @@ public enum IssueValidation {
         while let scalar = current {
             let next = scalars.next()
             position += 1
-            if scalar.properties.generalCategory == .control, scalar != "\n", scalar != "\t",
+            if isControl(scalar), scalar != "\n", scalar != "\t",
                 !(scalar == "\r" && next == "\n")
             {
                 throw .invalidInput(
@@ -345,7 +351,7 @@ public enum IssueValidation {
     /// but newline and tab replaced by U+FFFD, so it passes ``text(_:field:maxLength:)`` on both databases.
     public static func storable(_ raw: String) -> String {
         guard
-            raw.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" }
+            raw.unicodeScalars.contains(where: { isControl($0) && $0 != "\n" && $0 != "\t" }
             )
         else { return raw }
         var result = String.UnicodeScalarView()
@@ -376,7 +382,7 @@ public enum IssueValidation {
                     index += 1
                 }
             default:
-                result.append(scalar.properties.generalCategory == .control ? "\u{FFFD}" : scalar)
+                result.append(isControl(scalar) ? "\u{FFFD}" : scalar)
             }
         }
         return String(result)
@@ -386,7 +392,7 @@ public enum IssueValidation {
     public static func actor(_ raw: String) throws(TurboError) -> String {
         let value = raw.trimmingWhitespace()
         guard !value.isEmpty, value.count <= 100,
-            !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            !value.unicodeScalars.contains(where: isControl)
         else {
             throw .invalidInput(
                 "an actor is 'user:<name>' or 'ai:<agent>' of at most 100 characters, without control characters")
