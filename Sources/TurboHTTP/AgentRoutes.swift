@@ -13,43 +13,14 @@ struct AgentRoutes: Sendable {
     func register(on api: RouterGroup<AppRequestContext>) {
         api.post("queue/claim") { request, context in
             let work = try operations()
-            let body = try await APIController.optionalBody(ClaimRequest.self, request, context)
-            let agent: String
-            if let token = context.token, token.role == .agent, let id = token.agentID {
-                agent = id
-            } else if let named = body?.agent, !named.isEmpty {
-                agent = try APIToken.validatedAgentID(named)
-            } else {
-                throw APIError(.badRequest, code: "malformed_request", message: "an admin token must name the 'agent'")
+            // The claim is tied to its request: when the client's connection closes before the answer (a client that
+            // timed out), the claim is given back at once instead of holding the issue until its lease expires.
+            let presence = ClientPresence()
+            return try await request.body.consumeWithInboundCloseHandler { body in
+                try await claim(request, body: body, context, work: work, presence: presence)
+            } onInboundClosed: {
+                presence.leave()
             }
-            let project = try body?.project.map { try ProjectRef(parsing: $0) }
-            let location = body?.location?.trimmingCharacters(in: .whitespacesAndNewlines)
-            if let location, location.isEmpty || location.count > 1_000 {
-                throw APIError(
-                    .unprocessableContent, code: "invalid_input",
-                    message: "'location' names where a remote worker keeps the worktree (host:path), 1–1000 characters")
-            }
-            // No capabilities listed: the agent has none, so only issues that need none.
-            let capabilities = body?.capabilities ?? []
-            let claimed: ClaimedDocument
-            if let location {
-                // A worker on another machine: no worktree here; it pushes the branch.
-                guard
-                    let started = try await work.claimNextRemote(
-                        agent: agent, capabilities: capabilities, project: project, location: location)
-                else { return Response(status: .noContent) }
-                claimed = ClaimedDocument(
-                    issue: IssueDocument(started.issue), epoch: started.lease.epoch, worktree: location,
-                    branch: started.branch, baseBranch: started.baseBranch)
-            } else {
-                guard let started = try await work.claimNext(agent: agent, capabilities: capabilities, project: project)
-                else { return Response(status: .noContent) }
-                claimed = ClaimedDocument(
-                    issue: IssueDocument(started.issue), epoch: started.lease.epoch, worktree: started.worktree.path,
-                    branch: started.worktree.branch,
-                    baseBranch: try await store.project(.id(started.issue.projectID)).baseBranch)
-            }
-            return try Reply(claimed).response(from: request, context: context)
         }
         api.post("issues/:issue/heartbeat") { request, context in
             let (ref, agent, body) = try await fenced(request, context, as: HeartbeatRequest.self)
@@ -81,6 +52,55 @@ struct AgentRoutes: Sendable {
             return Reply(
                 IssueDocument(try await work.reportBlocked(ref, agent: agent, epoch: epoch, reason: body.reason)))
         }
+    }
+
+    /// `POST /api/v1/queue/claim` once the connection is watched: `body` is the request's body, `presence` turns
+    /// false when the client leaves.
+    private func claim(
+        _ request: Request, body: RequestBody, _ context: AppRequestContext, work: WorkService,
+        presence: ClientPresence
+    ) async throws -> Response {
+        let body = try APIController.optionalJSON(
+            ClaimRequest.self, try await body.collect(upTo: context.maxUploadSize))
+        let agent: String
+        if let token = context.token, token.role == .agent, let id = token.agentID {
+            agent = id
+        } else if let named = body?.agent, !named.isEmpty {
+            agent = try APIToken.validatedAgentID(named)
+        } else {
+            throw APIError(.badRequest, code: "malformed_request", message: "an admin token must name the 'agent'")
+        }
+        let project = try body?.project.map { try ProjectRef(parsing: $0) }
+        let location = body?.location?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let location, location.isEmpty || location.count > 1_000 {
+            throw APIError(
+                .unprocessableContent, code: "invalid_input",
+                message: "'location' names where a remote worker keeps the worktree (host:path), 1–1000 characters")
+        }
+        // No capabilities listed: the agent has none, so only issues that need none.
+        let capabilities = body?.capabilities ?? []
+        let claimed: ClaimedDocument
+        if let location {
+            // A worker on another machine: no worktree here; it pushes the branch.
+            guard
+                let started = try await work.claimNextRemote(
+                    agent: agent, capabilities: capabilities, project: project, location: location,
+                    presence: presence)
+            else { return Response(status: .noContent) }
+            claimed = ClaimedDocument(
+                issue: IssueDocument(started.issue), epoch: started.lease.epoch, worktree: location,
+                branch: started.branch, baseBranch: started.baseBranch)
+        } else {
+            guard
+                let started = try await work.claimNext(
+                    agent: agent, capabilities: capabilities, project: project, presence: presence)
+            else { return Response(status: .noContent) }
+            claimed = ClaimedDocument(
+                issue: IssueDocument(started.issue), epoch: started.lease.epoch, worktree: started.worktree.path,
+                branch: started.worktree.branch,
+                baseBranch: try await store.project(.id(started.issue.projectID)).baseBranch)
+        }
+        return try Reply(claimed).response(from: request, context: context)
     }
 
     func operations() throws -> WorkService {

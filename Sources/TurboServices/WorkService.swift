@@ -152,19 +152,28 @@ public struct WorkService: Sendable {
     /// Starts work on the best eligible issue for an agent with `capabilities` (nil: any issue): the first in queue
     /// order whose required capabilities the agent has, leased in one short store transaction
     /// (``TurboStore/claimNext(_:)``). Nil when nothing fits.
-    public func claimNext(agent: String, capabilities: [String]?, project: ProjectRef?) async throws -> Started? {
+    ///
+    /// With `presence`, a claim whose client left before it was answered is given back (see ``ClientPresence``): the
+    /// issue goes back to `ready` and ``TurboError/conflictingState(_:)`` says so.
+    public func claimNext(
+        agent: String, capabilities: [String]?, project: ProjectRef?, presence: ClientPresence? = nil
+    ) async throws -> Started? {
         let project = try await claimProject(project)
         guard
             let claimed = try await store.claimNext(
                 ClaimRequest(project: .id(project.id), agent: agent, capabilities: capabilities, ttl: firstTTL))
         else { return nil }
-        return try await begin(claimed.issue, lease: claimed.lease, agent: agent)
+        try await giveBackIfAbandoned(claimed.issue, claimed.lease, presence)
+        let started = try await begin(claimed.issue, lease: claimed.lease, agent: agent)
+        try await giveBackIfAbandoned(started.issue, started.lease, presence)
+        return started
     }
 
     /// `claimNext` for a worker on another machine (see `startRemote`); issues whose worktree is on this machine are
     /// skipped.
     public func claimNextRemote(
-        agent: String, capabilities: [String]?, project: ProjectRef?, location: String
+        agent: String, capabilities: [String]?, project: ProjectRef?, location: String,
+        presence: ClientPresence? = nil
     ) async throws -> RemoteStarted? {
         let project = try await claimProject(project)
         let layout = worktrees.worktrees.layout
@@ -178,8 +187,20 @@ public struct WorkService: Sendable {
                     project: .id(project.id), agent: agent, capabilities: capabilities, ttl: ttl, remote: remote)),
             let log = claimed.log, let branch = claimed.branch
         else { return nil }
+        try await giveBackIfAbandoned(claimed.issue, claimed.lease, presence)
         return RemoteStarted(
             issue: claimed.issue, lease: claimed.lease, branch: branch, baseBranch: project.baseBranch, log: log)
+    }
+
+    /// Gives a claim back to the queue when its client has left: the lease is released (reason `abandoned`), the
+    /// issue is `ready` again, its worktree (if one was made) stays for whoever takes it next.
+    private func giveBackIfAbandoned(_ issue: Issue, _ lease: Lease, _ presence: ClientPresence?) async throws {
+        guard let presence, presence.hasLeft else { return }
+        _ = try await store.finishLease(
+            on: .id(issue.id), agent: lease.agentID, epoch: lease.epoch, status: .ready,
+            end: WorkLogEnd(outcome: .released), comment: nil, reason: "abandoned")
+        throw TurboError.conflictingState(
+            "the client left before the claim of \(issue.key) was answered; \(issue.key) is back in the queue")
     }
 
     /// The project a claim takes from: this coordinator's (its repository's), which a named project must be.

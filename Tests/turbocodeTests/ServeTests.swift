@@ -25,9 +25,10 @@ final class Background: @unchecked Sendable {
     /// `unset` names variables of the test's environment the process must not see.
     init(
         executable: URL, _ arguments: [String], directory: URL?, environment extra: [String: String] = [:],
-        unset: [String] = []
+        unset: [String] = [], standardInput: Pipe? = nil
     ) throws {
         output = try ProcessOutput()
+        if let standardInput { process.standardInput = standardInput }
         process.executableURL = executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }

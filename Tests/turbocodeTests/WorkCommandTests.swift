@@ -19,17 +19,22 @@ struct WorkCommandTests {
         return CLI.Result(status: process.terminationStatus, stdout: output.stdoutText, stderr: output.stderrText)
     }
 
+    /// A first commit, project SHOP, and worktrees beside the repository (inside the test's directory).
+    static func prepare(_ cli: CLI) throws {
+        try Data("# shop\n".utf8).write(to: cli.directory.appendingPathComponent("README.md"))
+        try UpTests.git(cli, ["add", "README.md"])
+        try UpTests.git(cli, ["commit", "-q", "-m", "init"])
+        #expect(try cli.run("init", "--key", "SHOP").status == 0)
+        let config = cli.directory.appendingPathComponent("turbocode.yaml")
+        let worktrees = cli.directory.deletingLastPathComponent().appendingPathComponent("worktrees").path
+        try String(contentsOf: config, encoding: .utf8).replacingOccurrences(
+            of: "root: ~/worktrees", with: "root: \(worktrees)"
+        ).write(to: config, atomically: true, encoding: .utf8)
+    }
+
     @Test func anAgentWithoutMCPClaimsReportsAndSubmits() async throws {
         try await withRepository(.sqlite) { cli in
-            try Data("# shop\n".utf8).write(to: cli.directory.appendingPathComponent("README.md"))
-            try UpTests.git(cli, ["add", "README.md"])
-            try UpTests.git(cli, ["commit", "-q", "-m", "init"])
-            #expect(try cli.run("init", "--key", "SHOP").status == 0)
-            let config = cli.directory.appendingPathComponent("turbocode.yaml")
-            let worktrees = cli.directory.deletingLastPathComponent().appendingPathComponent("worktrees").path
-            try String(contentsOf: config, encoding: .utf8).replacingOccurrences(
-                of: "root: ~/worktrees", with: "root: \(worktrees)"
-            ).write(to: config, atomically: true, encoding: .utf8)
+            try Self.prepare(cli)
             #expect(try cli.run("issue", "add", "Needs python", "--ready", "--capability", "python").status == 0)
             #expect(try cli.run("issue", "add", "Plain", "--ready").status == 0)
             let aider = try cli.run("token", "create", "--agent", "aider-1").stdout

@@ -988,7 +988,7 @@ internal enum Operations {
     }
     /// Claim the best eligible issue for an agent
     ///
-    /// Leases the first eligible issue in queue order whose capabilities the agent has, creates or reuses its worktree and starts the work. An agent token claims for itself; an admin token names the agent. With 'location' (a worker on another machine, turbocode agent run) no worktree is made on the coordinator: the worker pushes each commit of the returned branch to the coordinator's repository, and issues whose worktree is on the coordinator's machine are skipped.
+    /// Leases the first eligible issue in queue order whose capabilities the agent has, creates or reuses its worktree and starts the work. An agent token claims for itself; an admin token names the agent. With 'location' (a worker on another machine, turbocode agent run) no worktree is made on the coordinator: the worker pushes each commit of the returned branch to the coordinator's repository, and issues whose worktree is on the coordinator's machine are skipped. The claim is tied to its request: when the client closes its connection before the answer (it timed out), the claim is given back at once (the lease is released with reason 'abandoned' and the issue is ready again) instead of holding the issue until its lease expires.
     ///
     /// - Remark: HTTP `POST /api/v1/queue/claim`.
     /// - Remark: Generated from `#/paths//api/v1/queue/claim/post(claimNextIssue)`.
