@@ -15,11 +15,9 @@ struct AgentRoutes: Sendable {
             let work = try operations()
             // The claim is tied to its request: when the client's connection closes before the answer (a client that
             // timed out), the claim is given back at once instead of holding the issue until its lease expires.
-            let presence = ClientPresence()
-            return try await request.body.consumeWithInboundCloseHandler { body in
-                try await claim(request, body: body, context, work: work, presence: presence)
-            } onInboundClosed: {
-                presence.leave()
+            let body = try await APIController.optionalBody(ClaimRequest.self, request, context)
+            return try await ConnectionWatch.watching(context.connection) { presence in
+                try await claim(request, body, context, work: work, presence: presence)
             }
         }
         api.post("issues/:issue/heartbeat") { request, context in
@@ -54,14 +52,11 @@ struct AgentRoutes: Sendable {
         }
     }
 
-    /// `POST /api/v1/queue/claim` once the connection is watched: `body` is the request's body, `presence` turns
-    /// false when the client leaves.
+    /// `POST /api/v1/queue/claim` once the connection is watched: `presence` says when the client has left.
     private func claim(
-        _ request: Request, body: RequestBody, _ context: AppRequestContext, work: WorkService,
+        _ request: Request, _ body: ClaimRequest?, _ context: AppRequestContext, work: WorkService,
         presence: ClientPresence
     ) async throws -> Response {
-        let body = try APIController.optionalJSON(
-            ClaimRequest.self, try await body.collect(upTo: context.maxUploadSize))
         let agent: String
         if let token = context.token, token.role == .agent, let id = token.agentID {
             agent = id

@@ -11,11 +11,14 @@ public struct AppRequestContext: RequestContext {
     public var token: APIToken?
     /// The peer's IP address (the rate limit's key for anonymous calls).
     public let remoteAddress: String?
+    /// The connection the request came on (see `ConnectionWatch`).
+    let connection: ObjectIdentifier
 
     /// The peer's address and no token yet; the authentication middleware sets it.
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress?.ipAddress
+        self.connection = ObjectIdentifier(source.channel)
     }
 
     /// Request bodies up to 1 MiB; larger ones get 413.

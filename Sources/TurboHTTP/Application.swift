@@ -97,7 +97,9 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     Application(
         router: buildRouter(configuration),
-        server: .http1WebSocketUpgrade(webSocketRouter: buildWebSocketRouter(configuration)),
+        server: .http1WebSocketUpgrade(
+            webSocketRouter: buildWebSocketRouter(configuration),
+            configuration: .init(http1: .init(additionalChannelHandlers: [ConnectionWatch()]))),
         configuration: .init(address: address, serverName: "turbocode"),
         services: [EventFeedService(feed: configuration.feed)] + services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) }, logger: logger)

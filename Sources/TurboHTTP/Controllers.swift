@@ -238,11 +238,7 @@ struct APIController: Sendable {
         async throws -> T?
     {
         var request = request
-        return try optionalJSON(T.self, try await request.collectBody(upTo: context.maxUploadSize))
-    }
-
-    /// A JSON body already read: nil when empty.
-    static func optionalJSON<T: Decodable>(_ type: T.Type, _ buffer: ByteBuffer) throws -> T? {
+        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
         guard buffer.readableBytes > 0 else { return nil }
         return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
     }
