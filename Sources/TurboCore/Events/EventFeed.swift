@@ -114,6 +114,18 @@ public actor EventFeed {
         repeat {
             pollAgain = false
             var after = try await currentPosition()
+            if subscribers.isEmpty {
+                // Nobody to publish to: only the position moves (observers read the log themselves), without reading
+                // and decoding the events. A subscription made while this looked starts at `after`: read its events.
+                let latest = try await store.latestEventID()
+                if subscribers.isEmpty {
+                    if latest > after {
+                        position = latest
+                        observers.forEach { $0() }
+                    }
+                    continue
+                }
+            }
             while true {
                 let events = try await store.events(after: after, limit: pageSize)
                 publish(events)

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+import TurboCore
+
+/// `JSONValue`'s own writer and parser against Foundation's `JSONEncoder` (sorted keys, slashes unescaped) and
+/// `JSONDecoder`, on thousands of generated documents with awkward strings, keys and numbers.
+struct JSONValueTests {
+    /// A small deterministic generator (SplitMix64), so a failure repeats.
+    struct Generator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let scalars: [UInt32] = [
+        0, 1, 8, 9, 10, 12, 13, 31, 32, 34, 47, 92, 97, 65, 127, 233, 0x2028, 0x1F600, 0x41, 0x39, 0x5F,
+    ]
+    static let numbers: [Double] = [
+        0, -0.0, 1, 1.5, 1e-5, 1e20, 3e15, 1e16, -42, 123_456_789.25, 9_007_199_254_740_993, 0.1, -2.5e-300,
+    ]
+
+    static func text(_ random: inout Generator) -> String {
+        let count = Int.random(in: 0...8, using: &random)
+        return String(
+            String.UnicodeScalarView(
+                (0..<count).compactMap { _ in Unicode.Scalar(scalars.randomElement(using: &random) ?? 32) }))
+    }
+
+    static func value(_ random: inout Generator, depth: Int = 0) -> JSONValue {
+        switch Int.random(in: 0...(depth > 2 ? 3 : 5), using: &random) {
+        case 0: return .null
+        case 1: return .bool(Bool.random(using: &random))
+        case 2:
+            return .number(
+                Bool.random(using: &random)
+                    ? numbers.randomElement(using: &random) ?? 0 : Double.random(in: -1e6...1e6, using: &random))
+        case 3: return .string(text(&random))
+        case 4: return .array((0..<Int.random(in: 0...4, using: &random)).map { _ in value(&random, depth: depth + 1) })
+        default:
+            var members: [String: JSONValue] = [:]
+            for _ in 0..<Int.random(in: 0...4, using: &random) {
+                members[text(&random)] = value(&random, depth: depth + 1)
+            }
+            return .object(members)
+        }
+    }
+
+    @Test func writesWhatJSONEncoderWritesAndReadsWhatJSONDecoderReads() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var random = Generator(state: 16)
+        for _ in 0..<5_000 {
+            let value = Self.value(&random)
+            let expected = String(decoding: try encoder.encode(value), as: UTF8.self)
+            #expect(value.jsonString == expected)
+            let decoded = try JSONDecoder().decode(JSONValue.self, from: Data(expected.utf8))
+            #expect(JSONValue(jsonText: expected) == decoded, "\(expected)")
+        }
+    }
+
+    @Test func readsEscapesAndRefusesWhatIsNotJSON() {
+        #expect(JSONValue(jsonText: #" {"a" : [1, "\u00e9\ud83d\ude00\/\n"] } "#) == ["a": [1, "é😀/\n"]])
+        #expect(JSONValue(jsonText: "1e2") == .number(100))
+        #expect(JSONValue(jsonText: "-0.5") == .number(-0.5))
+        // Not JSON: kept as the text itself, so a damaged row never hides its event.
+        for text in ["", "nul", "01", "+1", "1e400", "[1 2]", #"{"a" 1}"#, #""\ud800x""#, "\"a\u{1}\"", "[1,]x"] {
+            #expect(JSONValue(jsonText: text) == .string(text), "\(text)")
+        }
+        #expect(JSONValue.number(.infinity).jsonString == "null")
+    }
+}
