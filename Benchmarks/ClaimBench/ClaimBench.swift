@@ -25,6 +25,7 @@ import TurboServices
 /// told about. Asserts nothing.
 ///
 ///     swift run -c release turbocode-claim-bench [--issues 2000] [--postgres postgres://user@host:port/db]
+///         [--sqlite-only] [--store 1,16] [--rest 1,16,64,128]
 ///
 /// `--postgres` (or `TURBOCODE_TEST_POSTGRES_URL`) names a server where a temporary database is made per round.
 @main
@@ -48,15 +49,32 @@ struct ClaimBench {
                     }
                     options.issues = value
                 case "--postgres": options.postgres = iterator.next()
+                case "--store":
+                    options.storeClaimers = try claimerCounts(iterator.next())
+                case "--rest":
+                    options.httpClaimers = try claimerCounts(iterator.next())
+                case "--sqlite-only": options.postgres = nil
                 default:
                     throw TurboError.invalidInput(
-                        "usage: turbocode-claim-bench [--issues N] [--postgres postgres://user@host:port/db]")
+                        "usage: turbocode-claim-bench [--issues N] [--postgres postgres://user@host:port/db] "
+                            + "[--sqlite-only] [--store 1,16] [--rest 1,16,64,128] (an empty list skips that path)")
                 }
             }
             try await benchmark(options)
         } catch {
             FileHandle.standardError.write(Data("turbocode-claim-bench: \(error)\n".utf8))
             exit(1)
+        }
+    }
+
+    /// `1,16`: claimer counts; an empty text, none.
+    static func claimerCounts(_ text: String?) throws -> [Int] {
+        guard let text else { throw TurboError.invalidInput("--store and --rest need a list such as 1,16") }
+        return try text.split(separator: ",").map {
+            guard let count = Int($0), count > 0 else {
+                throw TurboError.invalidInput("claimer counts are positive whole numbers, not '\($0)'")
+            }
+            return count
         }
     }
 
