@@ -22,7 +22,10 @@ public struct PostgresEngine: SQLEngine {
     public func write<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
         try await Self.translating {
             try await client.withTransaction(logger: logger) { conn in
-                try await body(PostgresTransaction(conn, logger: logger))
+                let transaction = PostgresTransaction(conn, logger: logger)
+                let result = try await body(transaction)
+                try await transaction.writeEvents()
+                return result
             }
         }
     }
@@ -78,6 +81,7 @@ final class PostgresTransaction: SQLTransaction {
     private let connection: PostgresConnection
     private let logger: Logger
     private var clock: Date?
+    private var pendingEvents: [EventDraft] = []
 
     init(_ connection: PostgresConnection, logger: Logger) {
         self.connection = connection
@@ -106,18 +110,30 @@ final class PostgresTransaction: SQLTransaction {
         try await execute("SELECT pg_advisory_xact_lock(\(lock.rawValue))")
     }
 
+    /// Keeps the events for ``writeEvents()``, which the engine runs as the transaction's last statement.
     func appendEvents(_ events: [EventDraft]) async throws {
-        guard !events.isEmpty else { return }
+        pendingEvents += events
+    }
+
+    /// Appends the transaction's events in one statement just before `COMMIT`: it takes the event log's advisory
+    /// lock (so that events commit in id order) and queues the notification that wakes the servers tailing the log
+    /// (`EventWakeups`), then inserts them in order (WITH ORDINALITY keeps their order, and so their ids). Every
+    /// writing transaction waits for that lock, so it is held for two round trips, this statement and the commit,
+    /// whatever the use case did before.
+    func writeEvents() async throws {
+        guard !pendingEvents.isEmpty else { return }
+        let events = pendingEvents
+        pendingEvents = []
         let now = try await now()
-        // The notification goes out at commit and wakes the servers tailing the log (`EventWakeups`).
-        try await execute(
-            "SELECT pg_advisory_xact_lock(\(SQLLock.eventLog.rawValue)), pg_notify(\(PostgresLocks.eventChannel), '')")
-        // One round trip for all of them; WITH ORDINALITY keeps their order, and so their ids.
+        // The lock's CTE is volatile, so it is evaluated once, before the first row (and its id) is produced.
         try await execute(
             """
+            WITH locked AS (
+                SELECT pg_advisory_xact_lock(\(SQLLock.eventLog.rawValue)), pg_notify(\(PostgresLocks.eventChannel), '')
+            )
             INSERT INTO events (type, subject, payload, created_at)
             SELECT e.type, e.subject, e.payload::jsonb, \(now)
-            FROM unnest(\(events.map(\.type.rawValue))::text[], \(events.map(\.subject))::text[],
+            FROM locked, unnest(\(events.map(\.type.rawValue))::text[], \(events.map(\.subject))::text[],
                 \(events.map(\.payloadJSON))::text[]) WITH ORDINALITY AS e(type, subject, payload, n)
             ORDER BY e.n
             """)

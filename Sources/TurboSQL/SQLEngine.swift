@@ -88,8 +88,12 @@ public protocol SQLTransaction: AnyObject {
     func lock(_ lock: SQLLock) async throws
 
     /// Appends events to the log, in order, stamped with ``now()``; they become visible when the transaction
-    /// commits, in id order.
+    /// commits, in id order. An engine may write them at the end of the transaction (PostgreSQL does, to hold the
+    /// event log's lock for as short a time as it can).
     func appendEvents(_ events: [EventDraft]) async throws
+
+    /// Writes the events appended so far now, for a use case that reads them back in the same transaction.
+    func writeEvents() async throws
 }
 
 extension SQLTransaction {

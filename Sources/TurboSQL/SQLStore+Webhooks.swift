@@ -291,6 +291,7 @@ extension SQLStore {
     public func appendEvent(_ draft: EventDraft) async throws -> Int64 {
         try await write { tx in
             try await tx.appendEvents([draft])
+            try await tx.writeEvents()
             // Events are appended under the event-log lock held until commit (serialized writers on SQLite): no
             // other transaction has drawn a newer id, so the newest one is this event's.
             return try await tx.row("SELECT MAX(id) AS id FROM events")?.optionalInt64("id") ?? 0

@@ -200,6 +200,9 @@ final class SQLiteTransaction: SQLTransaction {
             "INSERT INTO events (type, subject, payload, created_at) VALUES " + SQL.joined(values, separator: ", "))
     }
 
+    /// Nothing to do: ``appendEvents(_:)`` writes at once (write transactions are serialized).
+    func writeEvents() async throws {}
+
     /// Statements with at most this many arguments are prepared once per connection and kept: the fixed shapes of
     /// the use cases. More arguments mean an IN list or a multi-row VALUES whose text varies with its length.
     static let cachedArgumentLimit = 16
@@ -217,7 +220,7 @@ final class SQLiteTransaction: SQLTransaction {
         case .integer(let number): number.databaseValue
         case .real(let number): number.databaseValue
         case .boolean(let flag): (flag ? 1 : 0).databaseValue
-        case .date(let date): date.databaseValue
+        case .date(let date): date.storageValue
         case .uuid(let id): id.lowercasedString.databaseValue
         case .texts(let list): StringArray.encode(list).databaseValue
         case .json(let text): text.databaseValue
@@ -422,6 +425,50 @@ extension Date {
     /// equals what a later read returns.
     static func storageNow() -> Date {
         let now = Date()
-        return Date.fromDatabaseValue(now.databaseValue) ?? now
+        return Date.fromDatabaseValue(now.storageValue) ?? now
+    }
+
+    /// The date as GRDB stores it, `yyyy-MM-dd HH:mm:ss.SSS` in UTC rounded to the millisecond, written directly:
+    /// GRDB's `DateFormatter` (ICU) cost a few percent of every write. Dates outside years 1970–9999 go through GRDB.
+    var storageValue: DatabaseValue {
+        let milliseconds = (timeIntervalSince1970 * 1000).rounded()
+        guard milliseconds >= 0, milliseconds < 253_402_300_800_000 else { return databaseValue }
+        let total = Int(milliseconds)
+        let seconds = total / 1000
+        let daySeconds = seconds % 86_400
+        // Days since 1970 to a civil date (Howard Hinnant's days_from_civil, inverted).
+        let days = seconds / 86_400 + 719_468
+        let era = days / 146_097
+        let dayOfEra = days - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        var text: [UInt8] = []
+        text.reserveCapacity(23)
+        func digits(_ value: Int, _ count: Int) {
+            var divisor = 1
+            for _ in 1..<count { divisor *= 10 }
+            while divisor > 0 {
+                text.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                divisor /= 10
+            }
+        }
+        digits(year, 4)
+        text.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        text.append(UInt8(ascii: "-"))
+        digits(day, 2)
+        text.append(UInt8(ascii: " "))
+        digits(daySeconds / 3600, 2)
+        text.append(UInt8(ascii: ":"))
+        digits(daySeconds / 60 % 60, 2)
+        text.append(UInt8(ascii: ":"))
+        digits(daySeconds % 60, 2)
+        text.append(UInt8(ascii: "."))
+        digits(total % 1000, 3)
+        return String(decoding: text, as: UTF8.self).databaseValue
     }
 }

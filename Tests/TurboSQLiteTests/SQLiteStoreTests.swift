@@ -9,6 +9,21 @@ import TurboSQL
 /// SQLite specifics: the file, WAL, named migrations, and several connections (as several CLI processes) at once.
 @Suite(.timeLimit(.minutes(1)))
 struct SQLiteStoreTests {
+    /// Dates are written as GRDB writes them (its `DateFormatter`, rounded to the millisecond), by our own formatter.
+    @Test func datesAreStoredAsGRDBStoresThem() {
+        var seconds: [Double] = [0, 0.0005, 0.0015, 86_399.9996, 951_782_400, 4_102_444_800, 253_402_300_799.999]
+        var state: UInt64 = 7
+        for index in 0..<20_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let fraction = Double(state >> 11) / Double(1 << 53)
+            seconds.append(index.isMultiple(of: 2) ? (fraction * 4e12).rounded() / 1000 : fraction * 4e9)
+        }
+        for value in seconds {
+            let date = Date(timeIntervalSince1970: value)
+            #expect(date.storageValue == date.databaseValue, "\(value)")
+        }
+    }
+
     static func temporaryPath() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent(
             "turbo-sqlite-\(UUID().uuidString)/state/turbo.db"
