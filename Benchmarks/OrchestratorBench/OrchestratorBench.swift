@@ -154,6 +154,25 @@ struct OrchestratorBench {
             gaps.count, percentile(0.5) * 1000, percentile(0.99) * 1000, (gaps.last ?? 0) * 1000)
     }
 
+    /// `worktree 3.0, rev-parse 2.0, …`: each subcommand (with `worktree`'s verb) and how often it ran per issue.
+    static func gitBreakdown(_ commands: [[String]], issues: Int) -> String {
+        var counts: [String: Int] = [:]
+        for command in commands {
+            // Skip `git` and the `-c name=value` / `-C dir` options before the subcommand.
+            var index = 1
+            while index < command.count, command[index].hasPrefix("-") {
+                index += command[index] == "-c" || command[index] == "-C" ? 2 : 1
+            }
+            guard index < command.count else { continue }
+            var name = command[index]
+            if name == "worktree", index + 1 < command.count { name += " " + command[index + 1] }
+            counts[name, default: 0] += 1
+        }
+        return counts.sorted { $0.value > $1.value }.map {
+            "\($0.key) \(String(format: "%.1f", Double($0.value) / Double(issues)))"
+        }.joined(separator: ", ")
+    }
+
     static func benchmark(issues count: Int, agents: Int) async throws {
         #if DEBUG
             print(
@@ -258,6 +277,7 @@ struct OrchestratorBench {
         print(
             String(
                 format: "coordinator CPU per issue / git wall per issue: %.0f %%", coordinatorCPU / gitSeconds * 100))
+        print("git commands per issue, by subcommand: " + gitBreakdown(statistics.commands, issues: count))
         try await store.close()
     }
 }
