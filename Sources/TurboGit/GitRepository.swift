@@ -48,6 +48,25 @@ public struct GitRepository: Sendable {
         return output.status == 0 && !sha.isEmpty ? sha : nil
     }
 
+    /// A linked worktree's private git directory and the branch it has checked out (nil for a detached HEAD), read
+    /// from its `.git` file and that directory's `HEAD` without running git; nil when `path` is not a linked
+    /// worktree (no `.git` file naming a `gitdir:`).
+    public static func linkedWorktreeState(at path: String) -> (gitDirectory: String, branch: String?)? {
+        let dotGit = (path as NSString).appendingPathComponent(".git")
+        guard let text = try? String(contentsOfFile: dotGit, encoding: .utf8), text.hasPrefix("gitdir: ") else {
+            return nil
+        }
+        var gitDirectory = String(text.dropFirst("gitdir: ".count)).trimmingCharacters(in: .whitespacesAndNewlines)
+        if !gitDirectory.hasPrefix("/") { gitDirectory = (path as NSString).appendingPathComponent(gitDirectory) }
+        guard
+            let head = try? String(
+                contentsOfFile: (gitDirectory as NSString).appendingPathComponent("HEAD"), encoding: .utf8)
+        else { return nil }
+        let reference = head.trimmingCharacters(in: .whitespacesAndNewlines)
+        let prefix = "ref: refs/heads/"
+        return (gitDirectory, reference.hasPrefix(prefix) ? String(reference.dropFirst(prefix.count)) : nil)
+    }
+
     /// Whether `refs/heads/<branch>` exists.
     public func branchExists(_ branch: String) async throws -> Bool {
         try await runner.run(
@@ -117,7 +136,14 @@ public struct GitRepository: Sendable {
     /// The worktree's branch, commits ahead/behind `base`, uncommitted files and times.
     public func status(path: String, branch: String, base: String) async throws -> WorktreeStatus {
         guard let baseCommit = try await commit(base) else { throw TurboError.git("unknown base '\(base)'") }
-        guard let head = try await commit(branch) else { throw TurboError.git("unknown branch '\(branch)'") }
+        // The head and its commit time in one process.
+        let last = try await runner.run(
+            ["log", "-1", "--format=%H %ct", "--end-of-options", "\(branch)^{commit}"], in: root,
+            allowedExitCodes: [0, 128]
+        )
+        let headFields = last.stdout.split(whereSeparator: \.isWhitespace).map(String.init)
+        guard last.status == 0, headFields.count == 2 else { throw TurboError.git("unknown branch '\(branch)'") }
+        let head = headFields[0]
         let counts = try await runner.run(
             ["rev-list", "--left-right", "--count", "--end-of-options", "\(baseCommit)...\(head)"], in: root
         ).stdout.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
@@ -135,8 +161,7 @@ public struct GitRepository: Sendable {
             // Renames and copies carry their source path as the next field.
             if entry.prefix(2).contains(where: { $0 == "R" || $0 == "C" }) { skipNext = true }
         }
-        let lastCommit = try await runner.run(["log", "-1", "--format=%ct", "--end-of-options", head], in: root)
-            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let lastCommit = headFields[1]
         var oldest: Date?
         for entry in uncommitted {
             let file = (path as NSString).appendingPathComponent(String(entry.dropFirst(3)))

@@ -35,12 +35,13 @@ public struct Worktrees: Sendable {
     public func create(for issue: IssueKey, title: String, baseBranch: String) async throws -> IssueWorktree {
         let path = layout.path(for: issue)
         guard layout.contains(path) else { throw TurboError.invalidInput("worktree path escapes the root: \(path)") }
-        if let existing = try await find(issue) {
+        // One listing serves both the issue's existing worktree and the checks for a new one.
+        let entries = try await repository.worktrees()
+        if let existing = try find(issue, in: entries) {
             return IssueWorktree(
                 issue: issue, path: existing.path, branch: existing.branch ?? "",
                 baseCommit: try await mergeBase(existing.branch ?? "HEAD", baseBranch), created: false)
         }
-        let entries = try await repository.worktrees()
         let canonicalPath = WorktreeLayout.canonical(path)
         if entries.contains(where: { WorktreeLayout.samePlace($0.path, canonicalPath) })
             || FileManager.default.fileExists(atPath: path)
@@ -51,8 +52,9 @@ public struct Worktrees: Sendable {
             throw TurboError.git("the base branch '\(baseBranch)' does not exist")
         }
         // A branch of this issue from an earlier attempt (keys are never reused) is adopted with its commits.
-        let branch = try await branch(for: issue, title: title)
-        let adopt = try await repository.branchExists(branch)
+        let earlier = try await existingBranch(of: issue)
+        let branch = try earlier ?? layout.branch(for: issue, title: title)
+        let adopt = earlier != nil
         if adopt, let holder = entries.first(where: { $0.branch == branch }) {
             throw TurboError.notOurs("the branch \(branch), checked out at \(holder.path),")
         }
@@ -66,9 +68,15 @@ public struct Worktrees: Sendable {
     ///
     /// The main checkout is never an issue's worktree, whatever branch it is on.
     public func find(_ issue: IssueKey) async throws -> GitWorktreeEntry? {
+        try find(issue, in: try await repository.worktrees())
+    }
+
+    /// ``find(_:)`` in a listing already read.
+    private func find(_ issue: IssueKey, in listing: [GitWorktreeEntry]) throws -> GitWorktreeEntry? {
         let path = WorktreeLayout.canonical(layout.path(for: issue))
         let prefix = "\(issue.description)/"
-        let entries = try await linkedWorktrees()
+        let main = WorktreeLayout.canonical(repository.root)
+        let entries = listing.filter { !$0.isBare && !WorktreeLayout.samePlace($0.path, main) }
         if let atPath = entries.first(where: { WorktreeLayout.samePlace($0.path, path) }) {
             // A detached HEAD (an agent in the middle of a rebase) at the issue's own path is still the issue's.
             guard atPath.branch == nil || atPath.branch?.hasPrefix(prefix) == true else {

@@ -98,8 +98,13 @@ public struct WorktreeService: Sendable {
 
     /// A file in the worktree's private git directory that exists while provisioning runs.
     public func provisioningMarker(_ path: String) async throws -> String {
-        let gitDir = try await worktrees.repository.runner.run(["rev-parse", "--absolute-git-dir"], in: path).stdout
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let gitDir =
+            if let linked = GitRepository.linkedWorktreeState(at: path) {
+                linked.gitDirectory
+            } else {
+                try await worktrees.repository.runner.run(["rev-parse", "--absolute-git-dir"], in: path).stdout
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            }
         return (gitDir as NSString).appendingPathComponent("turbocode-provisioning")
     }
 
@@ -122,6 +127,14 @@ public struct WorktreeService: Sendable {
     public func status(_ ref: IssueRef) async throws -> WorktreeStatus? {
         let issue = try await store.issue(ref)
         let project = try await store.project(.id(issue.projectID))
+        // The recorded worktree, when it is still there on its branch (read from its files), saves listing every
+        // worktree git has; anything else (moved, another branch checked out, gone) is looked up in git's listing.
+        if let record = try await store.worktree(of: .id(issue.id)), record.isActive,
+            let state = GitRepository.linkedWorktreeState(at: record.path), state.branch == record.branch
+        {
+            return try await worktrees.repository.status(
+                path: record.path, branch: record.branch, base: project.baseBranch)
+        }
         return try await worktrees.status(of: issue.key, baseBranch: project.baseBranch)
     }
 
