@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TurboCore
 
 /// What a git command printed and how it ended.
 public struct GitOutput: Sendable {
@@ -90,6 +91,24 @@ public struct GitRunner: Sendable {
     /// Runs `git ARGUMENTS` in `directory`; throws ``GitCommandError`` for an exit code outside `allowedExitCodes`.
     @discardableResult
     public func run(_ arguments: [String], in directory: String, allowedExitCodes: Set<Int32> = [0]) async throws
+        -> GitOutput
+    {
+        // Commands that change the repository's worktree list run one at a time per repository: `git worktree add`
+        // reads every other worktree's administrative files and fails on one being written ("failed to read
+        // .git/worktrees/<name>/commondir"), so concurrent adds and removes trip over each other.
+        if arguments.first == "worktree", arguments.count > 1, Self.worktreeWrites.contains(arguments[1]) {
+            return try await FIFOGate.shared(for: "git:" + URL(fileURLWithPath: directory).standardizedFileURL.path).run
+            {
+                try await spawn(arguments, in: directory, allowedExitCodes: allowedExitCodes)
+            }
+        }
+        return try await spawn(arguments, in: directory, allowedExitCodes: allowedExitCodes)
+    }
+
+    /// The `git worktree` verbs that write `.git/worktrees/`.
+    static let worktreeWrites: Set<String> = ["add", "remove", "prune", "move", "repair"]
+
+    private func spawn(_ arguments: [String], in directory: String, allowedExitCodes: Set<Int32>) async throws
         -> GitOutput
     {
         let start = ContinuousClock.now

@@ -35,6 +35,20 @@ public struct Worktrees: Sendable {
     public func create(for issue: IssueKey, title: String, baseBranch: String) async throws -> IssueWorktree {
         let path = layout.path(for: issue)
         guard layout.contains(path) else { throw TurboError.invalidInput("worktree path escapes the root: \(path)") }
+        // A branch of this issue from an earlier attempt (keys are never reused) is adopted with its commits.
+        let earlier = try await existingBranch(of: issue)
+        if earlier == nil, !FileManager.default.fileExists(atPath: path) {
+            // No branch of the issue exists, so no worktree anywhere has one checked out, and nothing is at the
+            // path: a new worktree, without listing every worktree git has. (`git worktree add` itself refuses a
+            // path git still has registered.)
+            guard let baseCommit = try await repository.commit(baseBranch) else {
+                throw TurboError.git("the base branch '\(baseBranch)' does not exist")
+            }
+            let branch = try layout.branch(for: issue, title: title)
+            try await repository.addWorktree(
+                path: path, branch: branch, baseCommit: baseCommit, adoptExistingBranch: false)
+            return IssueWorktree(issue: issue, path: path, branch: branch, baseCommit: baseCommit, created: true)
+        }
         // One listing serves both the issue's existing worktree and the checks for a new one.
         let entries = try await repository.worktrees()
         if let existing = try find(issue, in: entries) {
@@ -51,8 +65,6 @@ public struct Worktrees: Sendable {
         guard let baseCommit = try await repository.commit(baseBranch) else {
             throw TurboError.git("the base branch '\(baseBranch)' does not exist")
         }
-        // A branch of this issue from an earlier attempt (keys are never reused) is adopted with its commits.
-        let earlier = try await existingBranch(of: issue)
         let branch = try earlier ?? layout.branch(for: issue, title: title)
         let adopt = earlier != nil
         if adopt, let holder = entries.first(where: { $0.branch == branch }) {

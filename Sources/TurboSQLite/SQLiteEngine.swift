@@ -15,13 +15,15 @@ public import TurboSQL
 /// committed data.
 public struct SQLiteEngine: SQLEngine {
     let writer: any DatabaseWriter
-    private let gate: TransactionGate
+    private let gate: FIFOGate
 
     /// An engine on `writer`. Engines on the same file (`path`) in one process share one gate, so that their
     /// transactions queue in order instead of racing for SQLite's lock in its busy handler.
     init(writer: any DatabaseWriter, path: String?) {
         self.writer = writer
-        self.gate = path.map(TransactionGate.shared(for:)) ?? TransactionGate()
+        self.gate =
+            path.map { FIFOGate.shared(for: "sqlite:" + URL(fileURLWithPath: $0).standardizedFileURL.path) }
+            ?? FIFOGate()
     }
 
     /// The configuration every connection uses.
@@ -362,61 +364,6 @@ struct SQLiteRow: SQLRow, Sendable {
 
     func json(_ column: String) throws -> String {
         try optionalString(column) ?? "null"
-    }
-}
-
-/// A first-in, first-out lock for async code: one holder at a time, the others suspended in arrival order. Taking a
-/// free gate does not suspend.
-final class TransactionGate: Sendable {
-    private struct State {
-        var held = false
-        var waiting: [CheckedContinuation<Void, Never>] = []
-    }
-
-    private let state = Mutex(State())
-    private static let byPath = Mutex<[String: TransactionGate]>([:])
-
-    /// The process's gate for the database file at `path` (made on first use, kept for the process's life).
-    static func shared(for path: String) -> TransactionGate {
-        let key = URL(fileURLWithPath: path).standardizedFileURL.path
-        return byPath.withLock { gates in
-            if let gate = gates[key] { return gate }
-            let gate = TransactionGate()
-            gates[key] = gate
-            return gate
-        }
-    }
-
-    func enter() async {
-        let taken = state.withLock { state in
-            guard !state.held else { return false }
-            state.held = true
-            return true
-        }
-        if taken { return }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let free = state.withLock { state in
-                guard state.held else {
-                    state.held = true
-                    return true
-                }
-                state.waiting.append(continuation)
-                return false
-            }
-            if free { continuation.resume() }
-        }
-    }
-
-    func leave() {
-        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard !state.waiting.isEmpty else {
-                state.held = false
-                return nil
-            }
-            // The gate passes to the next waiter without being released.
-            return state.waiting.removeFirst()
-        }
-        next?.resume()
     }
 }
 
