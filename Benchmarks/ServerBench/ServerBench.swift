@@ -17,7 +17,8 @@ import TurboServices
 
 /// Server benchmark: requests per second and latency of the REST API, and how long events take from commit to 1,000
 /// WebSocket clients. Starts `turbocode serve`'s application in process on a loopback port with a SQLite database
-/// in a temporary directory. Prints figures; asserts nothing.
+/// in a temporary directory; with `wrk` on PATH, also drives the REST routes and a bare Hummingbird route with it and
+/// prints their ratio. Prints figures; asserts nothing.
 ///
 ///     swift run -c release turbocode-server-bench [--issues 2000] [--requests 20000] [--clients 1000] [--events 30]
 @main
@@ -100,6 +101,7 @@ struct ServerBench {
                 }
                 let base = "http://127.0.0.1:\(port)"
                 try await http(base: base, secret: secret, options: options)
+                try await wrkComparison(base: base, secret: secret, issues: options.issues)
                 try await webSockets(
                     base: base, port: port, secret: secret, options: options, store: store, database: database,
                     feed: configuration.feed, logger: logger)
