@@ -187,9 +187,11 @@ final class SQLiteTransaction: SQLTransaction {
 
     /// Runs a read statement on one of the pool's reader connections, synchronously: a short statement costs less
     /// than the two thread hops of GRDB's asynchronous read (measured: they were most of a `GET /issues/{key}`). The
-    /// calling thread waits only for a free reader, and readers are held by synchronous statements alone.
+    /// calling thread waits only for a free reader, and readers are held by synchronous statements alone. No
+    /// transaction is opened around it (GRDB's `unsafeRead`): a single statement reads one consistent state by
+    /// itself, and the reads of a `read` use case are separate statements anyway.
     static func onReader<T>(_ reader: any DatabaseReader, _ body: (Database) throws -> T) throws -> T {
-        try reader.read(body)
+        try reader.unsafeRead(body)
     }
 
     func lock(_ lock: SQLLock) async throws {
@@ -385,41 +387,22 @@ extension Date {
         let milliseconds = (timeIntervalSince1970 * 1000).rounded()
         guard milliseconds >= 0, milliseconds < 253_402_300_800_000 else { return databaseValue }
         let total = Int(milliseconds)
-        let seconds = total / 1000
-        let daySeconds = seconds % 86_400
-        // Days since 1970 to a civil date (Howard Hinnant's days_from_civil, inverted).
-        let days = seconds / 86_400 + 719_468
-        let era = days / 146_097
-        let dayOfEra = days - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let civil = CivilTime(secondsSince1970: total / 1000)
         var text: [UInt8] = []
         text.reserveCapacity(23)
-        func digits(_ value: Int, _ count: Int) {
-            var divisor = 1
-            for _ in 1..<count { divisor *= 10 }
-            while divisor > 0 {
-                text.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
-                divisor /= 10
-            }
-        }
-        digits(year, 4)
+        CivilTime.digits(civil.year, 4, into: &text)
         text.append(UInt8(ascii: "-"))
-        digits(month, 2)
+        CivilTime.digits(civil.month, 2, into: &text)
         text.append(UInt8(ascii: "-"))
-        digits(day, 2)
+        CivilTime.digits(civil.day, 2, into: &text)
         text.append(UInt8(ascii: " "))
-        digits(daySeconds / 3600, 2)
+        CivilTime.digits(civil.hour, 2, into: &text)
         text.append(UInt8(ascii: ":"))
-        digits(daySeconds / 60 % 60, 2)
+        CivilTime.digits(civil.minute, 2, into: &text)
         text.append(UInt8(ascii: ":"))
-        digits(daySeconds % 60, 2)
+        CivilTime.digits(civil.second, 2, into: &text)
         text.append(UInt8(ascii: "."))
-        digits(total % 1000, 3)
+        CivilTime.digits(total % 1000, 3, into: &text)
         return String(decoding: text, as: UTF8.self).databaseValue
     }
 }

@@ -74,3 +74,45 @@ struct JSONValueTests {
         #expect(JSONValue.number(.infinity).jsonString == "null")
     }
 }
+
+/// `IssueDocument`'s own JSON against what `JSONEncoder` (as the server's context configures it) makes of it.
+struct IssueDocumentJSONTests {
+    @Test func writesTheDocumentJSONEncoderWrites() throws {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        var random = JSONValueTests.Generator(state: 61)
+        for index in 0..<500 {
+            let text = { JSONValueTests.text(&random) }
+            let date = { Date(timeIntervalSince1970: Double.random(in: 0...4e9, using: &random)) }
+            let project = try ProjectKey("SHOP")
+            let issue = Issue(
+                id: UUID(), projectID: UUID(), key: IssueKey(project: project, number: index + 1), title: text(),
+                description: text() + "/\u{7f}é", type: IssueType.allCases[index % IssueType.allCases.count],
+                priority: .high, status: IssueStatus.allCases[index % IssueStatus.allCases.count],
+                capabilities: [text(), "web"], paths: index.isMultiple(of: 2) ? [] : ["src/**", text()],
+                createdBy: index.isMultiple(of: 3) ? nil : text(), assignedTo: index.isMultiple(of: 4) ? text() : nil,
+                workRank: index.isMultiple(of: 5) ? index : nil, closedReason: index.isMultiple(of: 7) ? .done : nil,
+                createdAt: date(), updatedAt: date(), closedAt: index.isMultiple(of: 2) ? date() : nil,
+                blockedBy: [IssueKey(project: project, number: 99)], blocks: [])
+            let document = IssueDocument(issue)
+            var bytes: [UInt8] = []
+            #expect(document.writeJSON(to: &bytes))
+            let ours = try JSONSerialization.jsonObject(with: Data(bytes)) as? NSDictionary
+            let theirs = try JSONSerialization.jsonObject(with: try encoder.encode(document)) as? NSDictionary
+            #expect(ours != nil && ours == theirs, "\(String(decoding: bytes, as: UTF8.self))")
+            let list = [document, document]
+            bytes = []
+            #expect(list.writeJSON(to: &bytes))
+            let array = try JSONSerialization.jsonObject(with: Data(bytes)) as? [NSDictionary]
+            #expect(array?.count == 2 && array?.first == theirs)
+        }
+        // With comments or a lease attached it leaves the document to the encoder.
+        let issue = Issue(
+            id: UUID(), projectID: UUID(), key: IssueKey(project: try ProjectKey("SHOP"), number: 1), title: "t",
+            description: "", type: .task, priority: .high, status: .ready, capabilities: [], paths: [],
+            createdBy: nil, assignedTo: nil, workRank: nil, closedReason: nil, createdAt: Date(), updatedAt: Date(),
+            closedAt: nil)
+        var bytes: [UInt8] = []
+        #expect(!IssueDocument(issue, comments: []).writeJSON(to: &bytes) && bytes.isEmpty)
+    }
+}
