@@ -77,9 +77,19 @@ extension SQLStore {
     /// Issues matching a filter, ordered by project key and number.
     public func issues(_ filter: IssueFilter) async throws -> [Issue] {
         try await read { tx in
+            // By the project's key, which is what precedes the dash of an issue key, then by number. With one
+            // project (named, or the only one) that is the (project_id, number) index's order, so a page reads
+            // only its rows; with several, every match is sorted by its project's key.
+            var filter = filter
+            if filter.project == nil {
+                let projects = try await tx.rows("SELECT id FROM projects LIMIT 2")
+                if projects.count == 1 { filter.project = .id(try projects[0].uuid("id")) }
+            }
             let clause = try await filterClause(tx, filter)
-            // By the project's key, which is what precedes the dash of an issue key.
-            var query: SQL = """
+            var query: SQL =
+                filter.project != nil
+                ? "SELECT \(raw: SQLRows.issueColumns) FROM issues \(clause) ORDER BY number"
+                : """
                 SELECT \(raw: SQLRows.issueColumns) FROM issues \(clause)
                 ORDER BY (SELECT p.key FROM projects p WHERE p.id = issues.project_id), number
                 """
