@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import TurboCore
 
 /// One entry of `git worktree list --porcelain -z`.
@@ -147,6 +147,18 @@ public struct GitRepository: Sendable {
         let counts = try await runner.run(
             ["rev-list", "--left-right", "--count", "--end-of-options", "\(baseCommit)...\(head)"], in: root
         ).stdout.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+        let (uncommitted, oldest) = try await uncommittedChanges(path: path)
+        let lastCommit = headFields[1]
+        return WorktreeStatus(
+            path: path, branch: branch, head: head, baseCommit: baseCommit, ahead: counts.count == 2 ? counts[1] : 0,
+            behind: counts.count == 2 ? counts[0] : 0, uncommitted: uncommitted,
+            lastCommitAt: TimeInterval(lastCommit).map { Date(timeIntervalSince1970: $0) },
+            oldestUncommittedChangeAt: oldest)
+    }
+
+    /// The worktree's uncommitted files as `git status --porcelain` lists them (`XY path`), and when the oldest of
+    /// them last changed: one git process.
+    public func uncommittedChanges(path: String) async throws -> (files: [String], oldestChange: Date?) {
         let entries = try await runner.run(
             ["status", "--porcelain", "-z", "--untracked-files=all"], in: path
         ).stdout.nulSeparated()
@@ -161,7 +173,6 @@ public struct GitRepository: Sendable {
             // Renames and copies carry their source path as the next field.
             if entry.prefix(2).contains(where: { $0 == "R" || $0 == "C" }) { skipNext = true }
         }
-        let lastCommit = headFields[1]
         var oldest: Date?
         for entry in uncommitted {
             let file = (path as NSString).appendingPathComponent(String(entry.dropFirst(3)))
@@ -169,11 +180,7 @@ public struct GitRepository: Sendable {
                 oldest = min(oldest ?? date, date)
             }
         }
-        return WorktreeStatus(
-            path: path, branch: branch, head: head, baseCommit: baseCommit, ahead: counts.count == 2 ? counts[1] : 0,
-            behind: counts.count == 2 ? counts[0] : 0, uncommitted: uncommitted,
-            lastCommitAt: TimeInterval(lastCommit).map { Date(timeIntervalSince1970: $0) },
-            oldestUncommittedChangeAt: oldest)
+        return (uncommitted, oldest)
     }
 
     /// Commits on `branch` that `base` does not contain, as `sha subject`, newest first.

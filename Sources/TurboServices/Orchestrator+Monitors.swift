@@ -9,7 +9,8 @@ extension Orchestrator {
 
     /// Writes `alert.raised` for conditions that need a person: a silent agent, old uncommitted changes, a limit that
     /// holds eligible work back, little disk left under the worktree root. At most every 10 seconds (or half of
-    /// `alerts.agent_inactive`, when shorter).
+    /// `alerts.agent_inactive`, when shorter). The worktrees are looked at by a task of their own
+    /// (``checkUncommittedChanges()``): a git process per running agent must not hold up scheduling.
     func monitor() async throws {
         let interval = min(.seconds(10), config.alerts.agentInactive / 2)
         if let lastMonitor, ContinuousClock.now - lastMonitor < interval { return }
@@ -24,16 +25,8 @@ extension Orchestrator {
                     .agentInactive, key, "\(run.agent) has written nothing for \(Int(quiet / 60)) min", agent: run.agent
                 )
             }
-            if let status = try? await work.worktrees.status(.id(issueID)),
-                let oldest = status.oldestUncommittedChangeAt,
-                now.timeIntervalSince(oldest) > config.alerts.uncommittedChanges.timeInterval
-            {
-                try await raise(
-                    .uncommittedChanges, key,
-                    "\(status.uncommitted.count) uncommitted file(s), the oldest changed \(Int(now.timeIntervalSince(oldest) / 60)) min ago",
-                    agent: run.agent)
-            }
         }
+        if uncommittedCheck == nil { checkUncommittedChanges() }
         if runs.count >= config.limits.maxConcurrentSubagents, lastEligible > lastUnassignable {
             try await raise(
                 .limitReached, project.key.rawValue,
@@ -53,13 +46,54 @@ extension Orchestrator {
                 "\(free.bytes >> 20) MiB (\(Int(free.fraction * 100)) %) free under \(work.worktrees.worktrees.layout.root)"
             )
         }
-        raised.formIntersection(holding)
+        raised.formIntersection(holding.union(uncommittedHolding))
+    }
+
+    /// Starts a task that reads each running issue's uncommitted changes and then raises (or clears) the
+    /// `uncommitted_changes` alerts.
+    func checkUncommittedChanges() {
+        let targets = runs.map { (id: $0.key, key: issueKeys[$0.key] ?? $0.key.uuidString, agent: $0.value.agent) }
+        let limit = config.alerts.uncommittedChanges.timeInterval
+        let worktrees = work.worktrees
+        uncommittedCheck = Task {
+            var found: [(key: String, agent: String, files: Int, minutes: Int)] = []
+            for target in targets where !Task.isCancelled {
+                let now = Date()
+                if let changes = try? await worktrees.uncommittedChanges(.id(target.id)),
+                    let oldest = changes.oldestChange, now.timeIntervalSince(oldest) > limit
+                {
+                    found.append(
+                        (target.key, target.agent, changes.files.count, Int(now.timeIntervalSince(oldest) / 60)))
+                }
+            }
+            await uncommittedChecked(found)
+        }
+    }
+
+    /// What ``checkUncommittedChanges()`` found: alerts for the new ones; the ones that no longer hold clear.
+    func uncommittedChecked(_ found: [(key: String, agent: String, files: Int, minutes: Int)]) async {
+        uncommittedCheck = nil
+        var now: Set<String> = []
+        for change in found {
+            now.insert("\(AlertKind.uncommittedChanges.rawValue) \(change.key)")
+            try? await raiseOnce(
+                .uncommittedChanges, change.key,
+                "\(change.files) uncommitted file(s), the oldest changed \(change.minutes) min ago", agent: change.agent
+            )
+        }
+        raised.subtract(uncommittedHolding.subtracting(now))
+        uncommittedHolding = now
     }
 
     /// Records that a condition holds and writes its alert the first time.
     func raise(_ kind: AlertKind, _ subject: String, _ message: String, agent: String? = nil) async throws {
+        holding.insert("\(kind.rawValue) \(subject)")
+        try await raiseOnce(kind, subject, message, agent: agent)
+    }
+
+    /// Writes the alert unless it was raised already and has not cleared since.
+    func raiseOnce(_ kind: AlertKind, _ subject: String, _ message: String, agent: String?) async throws {
         let key = "\(kind.rawValue) \(subject)"
-        holding.insert(key)
         guard !raised.contains(key) else { return }
         raised.insert(key)
         _ = try await store.appendEvent(.alert(kind, subject: subject, message: message, agent: agent))

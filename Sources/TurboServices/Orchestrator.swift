@@ -151,6 +151,10 @@ public actor Orchestrator {
     /// Alerts already raised (kind and subject), so each condition is reported once until it clears.
     var raised: Set<String> = []
     var lastMonitor: ContinuousClock.Instant?
+    /// The running look at the worktrees' uncommitted changes (``checkUncommittedChanges()``), if any.
+    var uncommittedCheck: Task<Void, Never>?
+    /// The `uncommitted_changes` alerts that held at its last look.
+    var uncommittedHolding: Set<String> = []
     /// Conditions that hold in the current monitor pass.
     var holding: Set<String> = []
 
@@ -181,6 +185,7 @@ public actor Orchestrator {
                 }
             }
             // Cancelled (shutdown): the runs still going are stopped; each gives its issue back.
+            uncommittedCheck?.cancel()
             for run in runs.values { run.process?.stop("the coordinator is shutting down") }
         }
         // A pause lives as long as the pool: the next `up` starts every driver afresh. (Written from a task of its

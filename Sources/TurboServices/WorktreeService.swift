@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import TurboCore
 public import TurboGit
 
@@ -136,6 +136,15 @@ public struct WorktreeService: Sendable {
                 path: record.path, branch: record.branch, base: project.baseBranch)
         }
         return try await worktrees.status(of: issue.key, baseBranch: project.baseBranch)
+    }
+
+    /// The issue worktree's uncommitted files and when the oldest changed, from its recorded path (one git
+    /// process); nil when it has no worktree there.
+    public func uncommittedChanges(_ ref: IssueRef) async throws -> (files: [String], oldestChange: Date?)? {
+        guard let record = try await store.worktree(of: ref), record.isActive,
+            GitRepository.linkedWorktreeState(at: record.path) != nil
+        else { return nil }
+        return try await worktrees.repository.uncommittedChanges(path: record.path)
     }
 
     /// Runs teardown, removes the worktree (refusing work unless `force`), deletes a merged branch, records it.

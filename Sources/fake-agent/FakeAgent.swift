@@ -21,6 +21,7 @@ import Foundation
 /// - `break-tests-once`: commits a line `BROKEN…` (a test command can fail on it) and submits; sent back (the prompt
 ///   says the work came back), removes the line, commits the fix and submits again.
 /// - `hang`: says nothing more after starting, and never ends.
+/// - `hang-dirty`: writes `notes.txt` in its working directory without committing it, then hangs.
 /// - `slow`: one line a second for `FAKE_AGENT_SLOW_SECONDS` (5), then the normal work.
 /// - `rate-limit`: reports a usage limit that resets in 15 minutes and exits 1.
 /// - `no-submit`: commits but does not submit, unless the prompt is a nudge.
@@ -177,6 +178,9 @@ struct FakeAgent {
 
         switch scenario {
         case "hang":
+            while true { sleep(3_600) }
+        case "hang-dirty":
+            FileManager.default.createFile(atPath: "notes.txt", contents: Data("half done\n".utf8))
             while true { sleep(3_600) }
         case "ignore-sigint":
             signal(SIGINT, SIG_IGN)

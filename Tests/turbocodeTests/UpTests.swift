@@ -203,12 +203,15 @@ struct UpTests {
                               max_nudges: 1
                             alerts:
                               agent_inactive: 1s
+                              uncommitted_changes: 1s
                             subagents:
                               - id: solo
                                 max_concurrent_issues: 3
                                 driver: claude
                             """)
-                    for (title, scenario) in [("Hangs", "hang"), ("Forgets", "no-submit"), ("Limited", "rate-limit")] {
+                    for (title, scenario) in [
+                        ("Hangs", "hang-dirty"), ("Forgets", "no-submit"), ("Limited", "rate-limit"),
+                    ] {
                         let added = try cli.run("issue", "add", title, "--ready", "-d", "fake-agent: \(scenario)")
                         #expect(added.status == 0, "\(added.stderr)")
                     }
@@ -246,6 +249,12 @@ struct UpTests {
                     #expect(
                         alerts.contains { $0.subject == "SHOP-1" && $0.payload["kind"] == .string("agent_inactive") },
                         "\(alerts)")
+                    // The file the hanging agent left uncommitted, seen by the monitor's own task.
+                    #expect(
+                        alerts.contains {
+                            $0.subject == "SHOP-1" && $0.payload["kind"] == .string("uncommitted_changes")
+                                && $0.payload["message"]?.stringValue?.hasPrefix("1 uncommitted file(s)") == true
+                        }, "\(alerts)")
                 }
             })
     }
