@@ -396,9 +396,13 @@ struct UpTests {
                 let run = try #require(runs.last)
                 let transcript = try String(
                     contentsOf: logs.appendingPathComponent(run).appendingPathComponent("stdout.log"), encoding: .utf8)
+                let errors =
+                    (try? String(
+                        contentsOf: logs.appendingPathComponent(run).appendingPathComponent("stderr.log"),
+                        encoding: .utf8)) ?? ""
                 #expect(
                     transcript.hasPrefix(#"{"thread_id":"#) && transcript.contains(#""type":"turn.completed""#),
-                    "runs \(runs)\n\(transcript)\n\(stdout)")
+                    "runs \(runs)\n\(transcript)\nstderr.log: \(errors)\n\(stdout)")
             })
     }
 
