@@ -112,6 +112,13 @@ struct APIController: Sendable {
             let deleted = try await worktrees.remove(try Self.issue(context), force: force).branchDeleted
             return Reply(WorktreeRemovalDocument(removed: true, branchDeleted: deleted))
         }
+        api.get("attention") { request, _ in
+            let project = try request.uri.queryParameters.get("project").map { try ProjectRef(parsing: $0) }
+            let now = Date()
+            return Reply(
+                AttentionDocument(
+                    items: try await AttentionService(store: store).items(project: project, now: now), now: now))
+        }
         api.get("conflicts") { request, _ in
             let project = try request.uri.queryParameters.get("project").map { try ProjectRef(parsing: $0) }
             return Reply(try await store.conflicts(project: project).map { ConflictDocument($0) })

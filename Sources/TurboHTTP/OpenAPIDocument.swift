@@ -2430,6 +2430,53 @@ enum OpenAPI {
         }
       }
     },
+    "/api/v1/attention": {
+      "get": {
+        "operationId": "getAttention",
+        "summary": "What needs a person, ranked",
+        "description": "The attention inbox: what broke (merge_failed, set_aside, driver_paused, permission_denied, alert) before what waits for a decision (review_waiting, agent_blocked, conflict_predicted), then oldest first. Each item has its kind, need (decision or broken), subject (an issue key, driver or project), title, message, since, age_seconds, until (a paused driver's reset time) and the actions a person can take at once (approve, request_changes, make_ready, comment). Items only the event log records come from its newest 5,000 events.",
+        "tags": [
+          "review"
+        ],
+        "parameters": [
+          {
+            "name": "project",
+            "in": "query",
+            "description": "Only this project's issues (items about drivers or the machine are always included).",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/AttentionDocument"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          }
+        }
+      }
+    },
     "/api/v1/queue/claim": {
       "post": {
         "operationId": "claimNextIssue",
@@ -3638,6 +3685,99 @@ enum OpenAPI {
           "cost_usd",
           "is_active"
         ]
+      },
+      "AttentionDocument": {
+        "type": "object",
+        "required": [
+          "items",
+          "decisions",
+          "broken"
+        ],
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/AttentionItem"
+            }
+          },
+          "decisions": {
+            "type": "integer",
+            "description": "Items that wait for a person's decision."
+          },
+          "broken": {
+            "type": "integer",
+            "description": "Items that report something that broke."
+          }
+        }
+      },
+      "AttentionItem": {
+        "type": "object",
+        "required": [
+          "kind",
+          "need",
+          "subject",
+          "title",
+          "message",
+          "since",
+          "age_seconds",
+          "until",
+          "actions"
+        ],
+        "properties": {
+          "kind": {
+            "type": "string",
+            "enum": [
+              "merge_failed",
+              "set_aside",
+              "driver_paused",
+              "permission_denied",
+              "alert",
+              "review_waiting",
+              "agent_blocked",
+              "conflict_predicted"
+            ]
+          },
+          "need": {
+            "type": "string",
+            "enum": [
+              "decision",
+              "broken"
+            ]
+          },
+          "subject": {
+            "type": "string",
+            "description": "The issue key, driver or project the item is about."
+          },
+          "title": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "message": {
+            "type": "string"
+          },
+          "since": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "age_seconds": {
+            "type": "integer"
+          },
+          "until": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time"
+          },
+          "actions": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          }
+        }
       },
       "EventDocument": {
         "type": "object",

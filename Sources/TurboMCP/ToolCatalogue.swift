@@ -192,6 +192,12 @@ public enum ToolCatalogue {
             schema(
                 ["issue_id": issueID, "reason": ["type": "string", "minLength": 1], "epoch": optionalEpoch],
                 required: ["issue_id", "reason"])),
+        readOnly(
+            "get_attention",
+            "What needs a person, ranked: what broke (merge_failed, set_aside, driver_paused, permission_denied, "
+                + "alert) before what waits for a decision (review_waiting, agent_blocked, conflict_predicted), "
+                + "oldest first, each with its age and the actions a person can take.",
+            schema(["project_id": projectID])),
         writing(
             "get_conflicts",
             "Predicted merge conflicts between the in-flight branches and with the base, refreshed now.",

@@ -141,6 +141,11 @@ public struct TurboTools: Sendable {
             }
             return ProjectDocument(project, issueCounts: counts)
         case "get_conflicts": return try await conflicts(arguments)
+        case "get_attention":
+            let now = Date()
+            let project = try arguments.string("project_id").map { try ProjectRef(parsing: $0) }
+            return AttentionDocument(
+                items: try await AttentionService(store: store).items(project: project, now: now), now: now)
         default:
             throw MCPError.invalidParams("unknown tool '\(name)'")
         }

@@ -21,7 +21,8 @@ struct Turbocode: AsyncParsableCommand {
         subcommands: [
             Init.self, ProjectCommand.self, IssueCommand.self, DepCommand.self, Queue.self, WorktreeCommand.self,
             Conflicts.self, Events.self, TokenCommand.self, WebhookCommand.self, Serve.self, Up.self, Agents.self,
-            WorkCommand.self, AgentCommand.self, ReviewCommand.self, StatsCommand.self, Demo.self, Mcp.self, Api.self,
+            WorkCommand.self, AgentCommand.self, ReviewCommand.self, Inbox.self, StatsCommand.self, Demo.self, Mcp.self,
+            Api.self,
         ]
     )
 

@@ -142,6 +142,29 @@ struct APITests {
         }
     }
 
+    @Test func theAttentionInboxAnswersWhatNeedsAPerson() async throws {
+        try await Self.withApp { client, store in
+            try await client.execute(uri: "/api/v1/attention", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = try Self.decode(response) as? [String: Any]
+                #expect((body?["items"] as? [Any])?.isEmpty == true && body?["broken"] as? Int == 0)
+            }
+            _ = try await store.appendEvent(
+                .driverPaused(
+                    "claude", until: Date().addingTimeInterval(600), kind: "rate_limited", reason: "usage limit"))
+            try await client.execute(uri: "/api/v1/attention", method: .get) { response in
+                let body = try Self.decode(response) as? [String: Any]
+                let item = (body?["items"] as? [[String: Any]])?.first
+                #expect(body?["broken"] as? Int == 1 && body?["decisions"] as? Int == 0)
+                #expect(item?["kind"] as? String == "driver_paused" && item?["subject"] as? String == "claude")
+                #expect(item?["until"] is String && item?["message"] as? String == "rate_limited: usage limit")
+            }
+            try await client.execute(uri: "/api/v1/attention?project=NOPE", method: .get) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+    }
+
     @Test func errorsHaveTheirStatusAndCodeAndChangeNothing() async throws {
         try await Self.withApp { client, store in
             _ = try await store.createProject(NewProject(key: try ProjectKey("AB"), name: "ab"))

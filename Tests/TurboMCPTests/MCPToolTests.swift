@@ -70,11 +70,11 @@ struct MCPToolTests {
                 "get_next_issue", "get_work_queue", "start_work_on_issue", "submit_issue_for_review",
                 "list_worktrees", "get_worktree_status", "add_blocker", "remove_blocker", "get_blocking_issues",
                 "get_blocked_issues", "list_projects", "get_project", "claim_next_issue", "heartbeat",
-                "report_progress", "report_blocked", "get_conflicts",
+                "report_progress", "report_blocked", "get_conflicts", "get_attention",
             ] {
                 #expect(names.contains(name), "\(name)")
             }
-            #expect(tools.count == 23)
+            #expect(tools.count == 24)
             for tool in tools {
                 #expect(tool.inputSchema.objectValue?["type"] == "object", "\(tool.name)")
                 #expect(tool.description?.isEmpty == false, "\(tool.name)")

@@ -152,6 +152,17 @@ struct CLITests {
         }
     }
 
+    @Test func theInboxSaysWhatNeedsAPerson() async throws {
+        try await withRepository(.sqlite) { cli in
+            #expect(try cli.run("init", "--key", "SHOP").status == 0)
+            let empty = try cli.run("inbox")
+            #expect(empty.status == 0 && empty.stdout.contains("Nothing needs you."), "\(empty.stderr)")
+            let json = try #require(try cli.run("inbox", "--json").json() as? [String: Any])
+            #expect(json["decisions"] as? Int == 0 && json["broken"] as? Int == 0 && json["items"] is [Any])
+            #expect(try cli.run("inbox", "--project", "NOPE").status == 1)
+        }
+    }
+
     @Test func refusalsExitOneAndUsageErrorsExitTwo() async throws {
         try await withRepository(.sqlite) { cli in
             let outside = try CLI(directory: FileManager.default.temporaryDirectory, database: nil).run("issue", "list")
