@@ -266,7 +266,10 @@ public struct AgentSession: Sendable {
                 do {
                     try await source.heartbeat()
                 } catch TurboError.staleLease {
-                    if (try? await source.state()) != .submitted { process.stop("its lease is gone") }
+                    // Submitted: the agent is finishing its turn (its last events carry the usage). A state that
+                    // cannot be read now is looked at again at the next beat.
+                    guard let state = try? await source.state() else { continue }
+                    if state != .submitted { process.stop("its lease is gone") }
                     return
                 } catch {
                     continue

@@ -55,9 +55,12 @@ public struct StoreWorkSource: WorkSource {
     /// Renews the lease for the work service's TTL; throws `TurboError.staleLease` once it is lost.
     public func heartbeat() async throws { _ = try await work.heartbeat(.id(issue.id), agent: agent, epoch: epoch) }
 
-    /// From the issue's latest work log and its current status.
+    /// From this session's work log and the issue's current status. Its own log, not the issue's latest: once work
+    /// it submitted comes back (changes requested), a new session's log is the latest while this one's agent may
+    /// still be finishing its turn, and must not be told it is still working (or that its lease is gone).
     public func state() async throws -> AgentSession.State {
-        let log = try await store.workLogs(of: .id(issue.id)).last
+        let logs = try await store.workLogs(of: .id(issue.id))
+        let log = logs.first { $0.id == self.log } ?? logs.last
         return .from(
             startedBy: log?.startedBy, active: log?.isActive ?? false, outcome: log?.outcome, agent: agent,
             status: try await store.issue(.id(issue.id)).status)

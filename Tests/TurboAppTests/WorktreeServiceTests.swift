@@ -134,3 +134,42 @@ struct InterruptedProvisioningTests {
         }
     }
 }
+
+/// A session reads its own work log: once its submitted work came back to the same agent, the new session's log is
+/// the latest, and the first session (its agent still finishing its turn) must see `submitted`, not `working`.
+@Suite(.timeLimit(.minutes(1)))
+struct WorkSourceStateTests {
+    @Test func aSessionThatSubmittedStillSeesItsSubmissionWhenTheWorkComesBack() async throws {
+        try await WorktreeServiceTests.withService(worktreesYAML: "") { worktrees, _ in
+            let store = worktrees.store
+            let work = WorkService(worktrees: worktrees)
+            let issue = try await store.issue(try IssueRef(parsing: "SVC-1"))
+            _ = try await store.transition(.id(issue.id), to: .ready, reason: nil, actor: nil)
+            let (_, lease) = try await store.acquireLease(on: .id(issue.id), agent: "a", ttl: .seconds(60))
+            let (_, first) = try await store.startLeasedWork(
+                on: .id(issue.id), agent: "a", epoch: lease.epoch, worktreePath: "/w", branch: "SVC-1/first-task")
+            _ = try await store.finishLease(
+                on: .id(issue.id), agent: "a", epoch: lease.epoch, status: .testing,
+                end: WorkLogEnd(outcome: .submitted), comment: nil, reason: "submitted")
+            _ = try await store.recordCheck(
+                on: .id(issue.id),
+                NewCheck(
+                    kind: .verification, passed: true, summary: "ok", actor: "turbocode", expecting: .testing,
+                    moves: [.review]))
+            _ = try await store.recordCheck(
+                on: .id(issue.id),
+                NewCheck(
+                    kind: .changesRequested, passed: false, summary: "rename it", actor: "user:ana",
+                    expecting: .review, moves: [.inProgress]))
+            // The work came back and the same agent took it again: a new lease and work log.
+            let (_, _, second) = try await store.resumeLeasedWork(
+                on: .id(issue.id), agent: "a", ttl: .seconds(60), worktreePath: "/w", branch: "SVC-1/first-task")
+            let report: @Sendable (String) -> Void = { _ in }
+            let earlier = StoreWorkSource(work: work, issue: issue, agent: "a", epoch: 1, log: first.id, report: report)
+            let current = StoreWorkSource(
+                work: work, issue: issue, agent: "a", epoch: 2, log: second.id, report: report)
+            #expect(try await earlier.state() == .submitted)
+            #expect(try await current.state() == .working)
+        }
+    }
+}

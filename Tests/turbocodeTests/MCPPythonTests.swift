@@ -89,7 +89,7 @@ struct MCPPythonTests {
                 holder.kill()
             }
             #expect(findings["failure"] == nil, "\(findings)")
-            #expect(findings["tools"] as? Int == 23 && findings["submitted"] as? String == "PY-1")
+            #expect(findings["tools"] as? Int == 24 && findings["submitted"] as? String == "PY-1")
             #expect(findings["protocol_version"] as? String == "2025-11-25")
             #expect(findings["unknown_tool"] as? String == "MCPError")
             let issue = try cli.run("issue", "show", "PY-1", "--json")
