@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Python environments the tests drive turboCode with, created on first use from PyPI:
-#   .venv        the official `mcp` client, the `standardwebhooks` reference implementation, and the real Claude Code
-#                CLI (the binary that `claude-agent-sdk`'s wheel bundles)
+#   .venv        the official `mcp` client, the `standardwebhooks` reference implementation, the real Claude Code
+#                CLI (the binary that `claude-agent-sdk`'s wheel bundles), and Playwright for the dashboard's browser test
 #   .venv-aider  the real Aider CLI (`aider-chat` pins its own dependencies, so it lives apart)
 # Prints the interpreter of .venv.
 #
@@ -12,17 +12,20 @@ cd "$(dirname "$0")/.."
 MCP_VERSION=2.3.0
 WEBHOOKS_VERSION=1.1.0
 CLAUDE_SDK_VERSION=0.2.190   # bundles Claude Code 2.1.337
+PLAYWRIGHT_VERSION=1.65.3    # drives the system Chromium (its own browser download is not used)
 AIDER_VERSION=0.86.2
 if ! .venv/bin/python -c "
-import mcp, jsonschema, standardwebhooks, claude_agent_sdk, importlib.metadata as m
+import mcp, jsonschema, standardwebhooks, claude_agent_sdk, playwright, importlib.metadata as m
 assert m.version('mcp') == '$MCP_VERSION' and m.version('standardwebhooks') == '$WEBHOOKS_VERSION'
-assert m.version('claude-agent-sdk') == '$CLAUDE_SDK_VERSION'" >/dev/null 2>&1
+assert m.version('claude-agent-sdk') == '$CLAUDE_SDK_VERSION' and m.version('playwright') == '$PLAYWRIGHT_VERSION'" \
+  >/dev/null 2>&1
 then
-  echo "python-env: installing mcp $MCP_VERSION, standardwebhooks $WEBHOOKS_VERSION and claude-agent-sdk" \
-    "$CLAUDE_SDK_VERSION (Claude Code) into .venv" >&2
+  echo "python-env: installing mcp $MCP_VERSION, standardwebhooks $WEBHOOKS_VERSION, claude-agent-sdk" \
+    "$CLAUDE_SDK_VERSION (Claude Code) and playwright $PLAYWRIGHT_VERSION into .venv" >&2
   python3 -m venv .venv >&2
   .venv/bin/pip install --quiet --disable-pip-version-check "mcp==$MCP_VERSION" jsonschema \
-    "standardwebhooks==$WEBHOOKS_VERSION" "claude-agent-sdk==$CLAUDE_SDK_VERSION" >&2
+    "standardwebhooks==$WEBHOOKS_VERSION" "claude-agent-sdk==$CLAUDE_SDK_VERSION" \
+    "playwright==$PLAYWRIGHT_VERSION" >&2
 fi
 if ! .venv-aider/bin/python -c "
 import importlib.metadata as m

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: every test, the store conformance suite against both SQLite and a throwaway PostgreSQL, the
-# MCP server driven by the official Python `mcp` client, and the real Claude Code and Aider CLIs driven by scripted
-# model servers (all installed into .venv and .venv-aider on first use).
+# MCP server driven by the official Python `mcp` client, the real Claude Code and Aider CLIs driven by scripted
+# model servers (all installed into .venv and .venv-aider on first use), and the dashboard in Debian's Chromium.
 #
 #   scripts/test.sh [extra swift test arguments]
 #
@@ -12,6 +12,13 @@ cd "$(dirname "$0")/.."
 export TURBOCODE_REQUIRE_POSTGRES=1
 export TURBOCODE_REQUIRE_PYTHON=1
 export TURBOCODE_REQUIRE_REAL_AGENTS=1
+export TURBOCODE_REQUIRE_BROWSER=1
+TURBOCODE_TEST_CHROMIUM=$(command -v chromium || true)
+if [ -z "$TURBOCODE_TEST_CHROMIUM" ]; then
+  echo "test: Chromium not found (Debian: apt-get install chromium); the dashboard's browser test needs it" >&2
+  exit 1
+fi
+export TURBOCODE_TEST_CHROMIUM
 {
   read -r TURBOCODE_TEST_PYTHON
   read -r TURBOCODE_TEST_CLAUDE

@@ -30,6 +30,8 @@ public struct APIConfiguration: Sendable {
     public var metrics: APIMetrics
     /// Adds routes served by other modules (MCP's `/mcp`), with the same middleware.
     public var extraRoutes: [@Sendable (Router<AppRequestContext>) -> Void] = []
+    /// The dashboard's signed-in browsers (see ``DashboardSessions``).
+    public var sessions = DashboardSessions()
 
     /// `work` and `review` start nil, `extraRoutes` empty; without `feed`, a new ``EventFeed`` on `store`.
     public init(
@@ -54,7 +56,7 @@ public func buildRouter(_ configuration: APIConfiguration) -> Router<AppRequestC
     router.addMiddleware {
         RequestObservationMiddleware(metrics: configuration.metrics, feed: configuration.feed)
         ErrorMiddleware()
-        AuthMiddleware(authenticate: configuration.authenticate)
+        AuthMiddleware(authenticate: configuration.authenticate, sessions: configuration.sessions)
     }
     if let limit = configuration.rateLimit {
         router.addMiddleware { RateLimitMiddleware(limiter: RateLimiter(limit)) }
@@ -78,6 +80,7 @@ public func buildRouter(_ configuration: APIConfiguration) -> Router<AppRequestC
     ReviewRoutes(store: configuration.store, review: configuration.review).register(
         on: api.group().add(middleware: open))
     EventSocket(configuration: configuration).registerPlainRequests(on: api)
+    DashboardRoutes(configuration: configuration).register(on: router)
     for mount in configuration.extraRoutes { mount(router) }
     return router
 }

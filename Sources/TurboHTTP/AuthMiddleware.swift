@@ -1,13 +1,19 @@
+import HTTPTypes
 import Hummingbird
 import TurboCore
 
 /// Bearer-token authentication: a presented token is looked up and put in the context; an unknown or revoked one is
-/// 401 on every route. Who may call what is each route group's ``AccessPolicy``.
+/// 401 on every route. Without a bearer token, the dashboard's session cookie stands for the admin token that signed
+/// in; a request that changes something that way must also carry `X-Requested-With: turbocode-dashboard`, which a
+/// page on another site cannot send without the server's consent (CSRF). Who may call what is each route group's
+/// ``AccessPolicy``.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
     /// Looks a presented secret up; nil when unknown.
     let authenticate: @Sendable (String) async throws -> APIToken?
+    /// The dashboard's sessions.
+    let sessions: DashboardSessions
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
@@ -17,6 +23,17 @@ struct AuthMiddleware: RouterMiddleware {
         if let header = request.headers[.authorization] {
             guard header.hasPrefix("Bearer "), let token = try await authenticate(String(header.dropFirst(7))) else {
                 throw APIError(.unauthorized, code: "unauthorized", message: "unknown or revoked token")
+            }
+            context.token = token
+        } else if let id = request.cookies[DashboardSessions.cookie]?.value,
+            let secret = await sessions.secret(of: id), let token = try await authenticate(secret)
+        {
+            let changes = request.method != .get && request.method != .head && request.method != .options
+            let page = request.uri.path == "/login" || request.uri.path == "/logout"
+            if changes, !page, request.headers[.requestedWith] != "turbocode-dashboard" {
+                throw APIError(
+                    .forbidden, code: "forbidden",
+                    message: "a change made with the dashboard's session needs 'X-Requested-With: turbocode-dashboard'")
             }
             context.token = token
         }

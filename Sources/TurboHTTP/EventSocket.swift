@@ -57,12 +57,25 @@ struct EventSocket: Sendable {
 
     /// The token (unknown or revoked: 401; missing where reads need one: 401) and `after` (not an event id: 400).
     func check(_ request: Request) async throws {
-        let presented: String? =
+        var presented: String? =
             if let header = request.headers[.authorization] {
                 header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : ""
             } else {
                 request.uri.queryParameters.get("token")
             }
+        // The dashboard's session, from a page of this server (a WebSocket is not bound by CORS: the Origin is
+        // checked; the SameSite=Strict cookie is not sent from other sites anyway).
+        if presented == nil, let id = request.cookies[DashboardSessions.cookie]?.value,
+            let secret = await configuration.sessions.secret(of: id)
+        {
+            let origin = request.headers[.origin].flatMap { URL(string: $0)?.host }
+            let host = request.head.authority.map { String($0.split(separator: ":").first ?? "") }
+            guard origin != nil, origin == host else {
+                throw APIError(
+                    .forbidden, code: "forbidden", message: "the dashboard's session works from its own pages")
+            }
+            presented = secret
+        }
         if let presented {
             guard try await configuration.authenticate(presented) != nil else {
                 throw APIError(.unauthorized, code: "unauthorized", message: "unknown or revoked token")

@@ -114,4 +114,14 @@ extension HTTPField.Name {
     static let requestID = Self("X-Request-Id") ?? .via
     /// `X-Total-Count`: the length of a list before its limit.
     static let totalCount = Self("X-Total-Count") ?? .via
+    /// `X-Requested-With`: what the dashboard's own changes carry (see `AuthMiddleware`).
+    static let requestedWith = Self("X-Requested-With") ?? .via
+    /// `Content-Security-Policy`.
+    static let contentSecurityPolicy = Self("Content-Security-Policy") ?? .via
+    /// `X-Content-Type-Options`.
+    static let contentTypeOptions = Self("X-Content-Type-Options") ?? .via
+    /// `Referrer-Policy`.
+    static let referrerPolicy = Self("Referrer-Policy") ?? .via
+    /// `X-Frame-Options`.
+    static let frameOptions = Self("X-Frame-Options") ?? .via
 }

@@ -56,6 +56,9 @@ extension Turbocode {
                     report: { serverLogger.notice("\($0)") }
                 ) { bound in
                     Output.note("turbocode serving on http://\(serverOptions.host):\(bound)")
+                    Output.note(
+                        "dashboard: http://\(serverOptions.host):\(bound)/ (sign in with an admin token, such as "
+                            + ".turbocode/admin-token's)")
                 }
             }
         }

@@ -119,7 +119,7 @@ extension Turbocode {
             ) { bound in
                 Output.note(
                     "turbocode up: \(pool.subagents.count) agent(s) on \(project.key), API and MCP at "
-                        + "http://\(serverOptions.host):\(bound)")
+                        + "http://\(serverOptions.host):\(bound); dashboard at http://\(serverOptions.host):\(bound)/")
             }
         }
 

@@ -1,0 +1,112 @@
+"""The dashboard in a real browser (Debian's Chromium, driven by Playwright), against a running `turbocode serve`.
+
+Environment: TURBOCODE_URL, ADMIN_TOKEN, AGENT_TOKEN, CHROMIUM (the browser's executable), SCREENSHOTS (a
+directory for a screenshot when a step fails). The repository has SHOP-1 ready, titled with a <script> tag.
+Exits 0 when every step held; prints the failed step otherwise.
+"""
+import json
+import os
+import sys
+import urllib.request
+
+from playwright.sync_api import expect, sync_playwright
+
+URL = os.environ["TURBOCODE_URL"]
+ADMIN = os.environ["ADMIN_TOKEN"]
+AGENT = os.environ["AGENT_TOKEN"]
+
+
+def api(method, path, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        URL + path, method=method, data=data,
+        headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as response:
+        text = response.read()
+        return json.loads(text) if text else None
+
+
+def blocked(key, reason):
+    """Claims the next issue for the agent `bot` (an admin names it) and reports it blocked with `reason`."""
+    claimed = api("POST", "/api/v1/queue/claim", {"agent": "bot"})
+    assert claimed["issue"]["key"] == key, claimed
+    api("POST", f"/api/v1/issues/{key}/blocked", {"reason": reason})
+
+
+def main():
+    blocked("SHOP-1", "which <b>database</b>?")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=os.environ["CHROMIUM"], args=["--no-sandbox"])
+        page = browser.new_page()
+        dialogs, problems = [], []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        # Script errors and the policy's refusals (a refused sign-in's 401 is logged too, and is expected).
+        page.on(
+            "console",
+            lambda message: problems.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text else None)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        step = "start"
+        try:
+            step = "without a session the sign-in page is shown"
+            page.goto(URL + "/")
+            expect(page).to_have_url(URL + "/login")
+            response = page.request.get(URL + "/")
+            assert "Content-Security-Policy" in response.headers or "content-security-policy" in response.headers
+
+            step = "an unknown token is refused"
+            page.fill("#token", "tc_admin_not-a-token")
+            page.click("button[type=submit]")
+            expect(page.locator(".error")).to_have_text("Unknown or revoked token.")
+
+            step = "an agent token cannot sign in"
+            page.fill("#token", AGENT)
+            page.click("button[type=submit]")
+            expect(page.locator(".error")).to_contain_text("Agent tokens cannot sign in")
+
+            step = "the admin token signs in to the inbox"
+            page.fill("#token", ADMIN)
+            page.click("button[type=submit]")
+            expect(page).to_have_url(URL + "/")
+            cookie = next(c for c in page.context.cookies() if c["name"] == "turbocode_session")
+            assert cookie["httpOnly"] and cookie["sameSite"] == "Strict", cookie
+
+            step = "the agent's question is in the inbox, its <script> title shown as text"
+            item = page.locator('li.item[data-subject="SHOP-1"]')
+            expect(item).to_have_attribute("data-kind", "agent_blocked")
+            expect(item.locator(".what")).to_have_text("<script>alert(1)</script>: which <b>database</b>?")
+            expect(page.locator("#decision h2")).to_have_text("Needs a decision")
+            expect(page.locator("#live")).to_have_text("live")
+
+            step = "a new question appears without a reload"
+            blocked("SHOP-2", "ship it behind a flag?")
+            expect(page.locator('li.item[data-subject="SHOP-2"]')).to_have_attribute(
+                "data-kind", "agent_blocked", timeout=15_000)
+            expect(page.locator("#summary")).to_have_text("Inbox — 0 broke, 2 need a decision")
+
+            step = "a change made with the session alone is refused without the dashboard's header"
+            refused = page.request.post(URL + "/api/v1/issues", data={"title": "forged"})
+            assert refused.status == 403, refused.status
+
+            step = "signing out ends the session"
+            page.click("text=Sign out")
+            expect(page).to_have_url(URL + "/login")
+            assert page.request.get(URL + "/api/v1/attention").ok  # reads stay open on loopback
+            page.goto(URL + "/")
+            expect(page).to_have_url(URL + "/login")
+
+            step = "no script ran from the page's data and the policy blocked nothing the page needs"
+            assert not dialogs, dialogs
+            assert not problems, problems
+        except Exception as error:  # noqa: BLE001 - reported with the step and a screenshot
+            path = os.path.join(os.environ["SCREENSHOTS"], "dashboard-failure.png")
+            page.screenshot(path=path, full_page=True)
+            print(f"FAILED at: {step}: {error!r} (screenshot: {path})")
+            sys.exit(1)
+        finally:
+            browser.close()
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()

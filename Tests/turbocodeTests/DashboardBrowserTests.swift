@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+
+/// The dashboard in a real browser: Debian's Chromium driven by Playwright for Python (Tests/dashboard/
+/// browser_flow.py) against `turbocode serve` — sign-in and its refusals, the inbox with hostile text shown as text,
+/// a live update without a reload, the CSRF guard, sign-out. A failure keeps a screenshot in the test's directory
+/// and prints its path.
+@Suite(.timeLimit(.minutes(2)))
+struct DashboardBrowserTests {
+    /// The browser, from `TURBOCODE_TEST_CHROMIUM` (scripts/test.sh sets it).
+    static var chromium: String? { ProcessInfo.processInfo.environment["TURBOCODE_TEST_CHROMIUM"] }
+    static var enabled: Bool {
+        (MCPPythonTests.python != nil && chromium != nil)
+            || ProcessInfo.processInfo.environment["TURBOCODE_REQUIRE_BROWSER"] == "1"
+    }
+    static var script: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("dashboard/browser_flow.py").path
+    }
+
+    @Test(.enabled(if: enabled, "needs Chromium and Playwright: run through scripts/test.sh"))
+    func theDashboardInARealBrowser() async throws {
+        try await withRepository(.sqlite) { cli in
+            try WorkCommandTests.prepare(cli)
+            #expect(try cli.run("issue", "add", "<script>alert(1)</script>", "--ready").status == 0)
+            #expect(try cli.run("issue", "add", "Second", "--ready").status == 0)
+            let admin = try cli.run("token", "create", "--admin").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let agent = try cli.run("token", "create", "--agent", "bot").stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            let server = try Background(cli, ["serve", "--port", "0"])
+            defer { _ = server.terminate() }
+            let ready = try #require(server.line(from: .stderr) { $0.contains("turbocode serving on http://") })
+            let url = String(try #require(ready.split(separator: " ").last))
+            let shots = cli.directory.deletingLastPathComponent().appendingPathComponent("screenshots")
+            try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
+
+            let browser = try Background(
+                executable: URL(fileURLWithPath: try #require(MCPPythonTests.python, "run through scripts/test.sh")),
+                [Self.script], directory: nil,
+                environment: [
+                    "TURBOCODE_URL": url, "ADMIN_TOKEN": admin, "AGENT_TOKEN": agent,
+                    "CHROMIUM": try #require(Self.chromium, "set TURBOCODE_TEST_CHROMIUM"), "SCREENSHOTS": shots.path,
+                ])
+            browser.process.waitUntilExit()
+            let output = browser.output.stdoutText + browser.output.stderrText
+            if browser.process.terminationStatus != 0 {
+                // Kept beside the run's output for a person to look at.
+                let kept = FileManager.default.temporaryDirectory.appendingPathComponent(
+                    "turbocode-dashboard-failure-\(UUID().uuidString).png")
+                try? FileManager.default.copyItem(
+                    at: shots.appendingPathComponent("dashboard-failure.png"), to: kept)
+                Issue.record(
+                    "the browser flow failed (screenshot: \(kept.path)):\n\(output)\n\(server.output.stderrText)")
+            }
+            #expect(output.contains("ok"), "\(output)")
+        }
+    }
+}
