@@ -387,22 +387,7 @@ extension Date {
         let milliseconds = (timeIntervalSince1970 * 1000).rounded()
         guard milliseconds >= 0, milliseconds < 253_402_300_800_000 else { return databaseValue }
         let total = Int(milliseconds)
-        let civil = CivilTime(secondsSince1970: total / 1000)
-        var text: [UInt8] = []
-        text.reserveCapacity(23)
-        CivilTime.digits(civil.year, 4, into: &text)
-        text.append(UInt8(ascii: "-"))
-        CivilTime.digits(civil.month, 2, into: &text)
-        text.append(UInt8(ascii: "-"))
-        CivilTime.digits(civil.day, 2, into: &text)
-        text.append(UInt8(ascii: " "))
-        CivilTime.digits(civil.hour, 2, into: &text)
-        text.append(UInt8(ascii: ":"))
-        CivilTime.digits(civil.minute, 2, into: &text)
-        text.append(UInt8(ascii: ":"))
-        CivilTime.digits(civil.second, 2, into: &text)
-        text.append(UInt8(ascii: "."))
-        CivilTime.digits(total % 1000, 3, into: &text)
-        return String(decoding: text, as: UTF8.self).databaseValue
+        return CivilTime(secondsSince1970: total / 1000).text(separator: " ", milliseconds: total % 1000)
+            .databaseValue
     }
 }

@@ -103,22 +103,7 @@ extension JSONText {
         guard seconds >= 0, seconds < 253_402_300_800 else {
             return ISO8601DateFormatter().string(from: date)
         }
-        let civil = CivilTime(secondsSince1970: Int(seconds))
-        var text: [UInt8] = []
-        text.reserveCapacity(20)
-        CivilTime.digits(civil.year, 4, into: &text)
-        text.append(UInt8(ascii: "-"))
-        CivilTime.digits(civil.month, 2, into: &text)
-        text.append(UInt8(ascii: "-"))
-        CivilTime.digits(civil.day, 2, into: &text)
-        text.append(UInt8(ascii: "T"))
-        CivilTime.digits(civil.hour, 2, into: &text)
-        text.append(UInt8(ascii: ":"))
-        CivilTime.digits(civil.minute, 2, into: &text)
-        text.append(UInt8(ascii: ":"))
-        CivilTime.digits(civil.second, 2, into: &text)
-        text.append(UInt8(ascii: "Z"))
-        return String(decoding: text, as: UTF8.self)
+        return CivilTime(secondsSince1970: Int(seconds)).text(separator: "T", suffix: "Z")
     }
 }
 
@@ -145,6 +130,29 @@ public struct CivilTime: Sendable {
         hour = daySeconds / 3600
         minute = daySeconds / 60 % 60
         second = daySeconds % 60
+    }
+
+    /// `yyyy-MM-dd<separator>HH:mm:ss`, then `.SSS` with `milliseconds`, then `suffix`.
+    public func text(separator: Character, milliseconds: Int? = nil, suffix: String = "") -> String {
+        var text: [UInt8] = []
+        text.reserveCapacity(24)
+        Self.digits(year, 4, into: &text)
+        text.append(UInt8(ascii: "-"))
+        Self.digits(month, 2, into: &text)
+        text.append(UInt8(ascii: "-"))
+        Self.digits(day, 2, into: &text)
+        text += String(separator).utf8
+        Self.digits(hour, 2, into: &text)
+        text.append(UInt8(ascii: ":"))
+        Self.digits(minute, 2, into: &text)
+        text.append(UInt8(ascii: ":"))
+        Self.digits(second, 2, into: &text)
+        if let milliseconds {
+            text.append(UInt8(ascii: "."))
+            Self.digits(milliseconds, 3, into: &text)
+        }
+        text += suffix.utf8
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// Appends `value` as exactly `count` decimal digits (zero-padded).
