@@ -219,9 +219,16 @@ public actor Orchestrator {
                 run.process?.stop("its lease expired")
             }
         }
-        // A run whose lease was lost some other way (an admin moved the issue) is stopped too.
+        // A run whose lease was lost some other way (an admin moved the issue) is stopped too. A lease its agent
+        // ended by submitting is not lost: the agent is finishing its turn, and its last events carry the usage
+        // (this pass runs as soon as the submission's event arrives).
         for (issueID, run) in runs {
             let lease = try await store.currentLease(of: .id(issueID))
+            if lease == nil, let log = try await store.workLogs(of: .id(issueID)).last,
+                log.outcome == .submitted, log.startedBy == "ai:\(run.agent)"
+            {
+                continue
+            }
             if lease?.epoch != run.epoch || lease?.releasedAt != nil { run.process?.stop("its lease is gone") }
         }
         let now = Date()

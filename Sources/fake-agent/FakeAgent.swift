@@ -22,6 +22,7 @@ import Foundation
 ///   says the work came back), removes the line, commits the fix and submits again.
 /// - `hang`: says nothing more after starting, and never ends.
 /// - `hang-dirty`: writes `notes.txt` in its working directory without committing it, then hangs.
+/// - `linger-after-submit`: the normal work, then two seconds between the submission and its final result event.
 /// - `slow`: one line a second for `FAKE_AGENT_SLOW_SECONDS` (5), then the normal work.
 /// - `rate-limit`: reports a usage limit that resets in 15 minutes and exits 1.
 /// - `no-submit`: commits but does not submit, unless the prompt is a nudge.
@@ -250,6 +251,8 @@ struct FakeAgent {
             out.result(success: false, text: "submit_issue_for_review failed: \(submitted.text)")
             return 1
         }
+        // A real CLI's turn goes on after the tool call: it thinks, writes a last message, reports its usage.
+        if scenario == "linger-after-submit" { sleep(2) }
         out.result(success: true, text: "Submitted \(issueKey) for review.")
         return 0
     }

@@ -355,6 +355,40 @@ struct UpTests {
             })
     }
 
+    /// An agent that goes on after its submission (as a real CLI's turn does) is not stopped by the scheduling pass
+    /// the submission wakes: its final result comes in, with the usage it reports.
+    @Test func anAgentFinishesItsTurnAfterSubmitting() async throws {
+        try await withRepository(
+            .sqlite,
+            async: { cli in
+                try await offCooperativePool {
+                    try Self.prepare(
+                        cli,
+                        extra: """
+                            subagents:
+                              - id: solo
+                                driver: claude
+                            """)
+                    let added = try cli.run(
+                        "issue", "add", "Lingers", "--ready", "-d", "fake-agent: linger-after-submit")
+                    #expect(added.status == 0, "\(added.stderr)")
+                }
+                let bin = try Self.agentBin(in: cli.directory.deletingLastPathComponent())
+                let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
+                let up = try Background(
+                    cli, ["up", "--port", "0", "--until-idle"],
+                    environment: ["PATH": path].merging(Self.gitIdentity) { $1 })
+                try await offCooperativePool { up.process.waitUntilExit() }
+                #expect(up.process.terminationStatus == 0, "\(up.output.stderrText)")
+                #expect(up.output.stdoutText.contains("SHOP-1 submitted by solo"), "\(up.output.stdoutText)")
+                let stats = try await offCooperativePool { try cli.run("stats", "--json").stdout }
+                let usage =
+                    (try JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any])?["usage"]
+                    as? [String: Any]
+                #expect(usage?["issues"] as? Int == 1 && (usage?["input_tokens"] as? Int ?? 0) > 0, "\(usage ?? [:])")
+            })
+    }
+
     /// Codex agents: MCP injected with `-c`, the token from the environment, `exec --json` parsed.
     @Test func codexAgentsWorkTheQueue() async throws {
         try await withRepository(
