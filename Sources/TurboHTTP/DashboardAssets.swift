@@ -23,7 +23,11 @@ h2 { font-size: 1rem; margin: 1.5rem 0 .5rem; }
   border-bottom: 1px solid var(--line); align-items: baseline; }
 .item .kind { font-family: ui-monospace, monospace; font-size: .85rem; color: var(--muted); }
 .item .subject { font-weight: 600; }
-.item .age, .item .actions { color: var(--muted); font-size: .85rem; }
+.item .age { color: var(--muted); font-size: .85rem; }
+.item .actions { display: flex; gap: .3rem; flex-wrap: wrap; }
+.item .ask { grid-column: 3 / -1; display: flex; gap: .4rem; }
+.item .ask textarea { flex: 1; min-height: 3rem; font: inherit; padding: .3rem; }
+.item .failure { grid-column: 3 / -1; }
 .live { font-size: .8rem; color: var(--muted); }
 .live.on { color: #067647; }
 .error { color: var(--broken); }
@@ -58,6 +62,85 @@ function cell(className, text) {
   return element;
 }
 
+// The one-click actions: what each does to the item's issue. Those with a `field` ask for a text first.
+const actions = {
+  approve: { label: "Approve", path: "approve", body: () => ({}) },
+  request_changes: { label: "Request changes", path: "request-changes", field: "What should change?",
+    body: (text) => ({ comment: text }) },
+  make_ready: { label: "Make ready", path: "ready", body: () => ({}) },
+  comment: { label: "Comment", path: "comments", field: "Your answer", body: (text) => ({ body: text }) },
+};
+
+// A change through the API: the session cookie plus the header that says the dashboard sent it (CSRF).
+async function post(path, body) {
+  const response = await fetch(path, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { ...headers, "Content-Type": "application/json", "X-Requested-With": "turbocode-dashboard" },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) {
+    let message = `HTTP ${response.status}`;
+    try { message = (await response.json()).error.message; } catch { /* no JSON body */ }
+    throw new Error(message);
+  }
+}
+
+function actionButtons(item, li) {
+  const box = document.createElement("span");
+  box.className = "actions";
+  for (const name of item.actions) {
+    const action = actions[name];
+    if (!action) continue;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "quiet";
+    button.dataset.action = name;
+    button.textContent = action.label;
+    button.addEventListener("click", () => {
+      const path = `/api/v1/issues/${encodeURIComponent(item.subject)}/${action.path}`;
+      if (!action.field) {
+        run(li, () => post(path, action.body()));
+        return;
+      }
+      ask(li, action.field, (text) => run(li, () => post(path, action.body(text))));
+    });
+    box.append(button);
+  }
+  return box;
+}
+
+// A small form under the item for the action's text.
+function ask(li, label, send) {
+  li.querySelector("form")?.remove();
+  const form = document.createElement("form");
+  form.className = "ask";
+  const input = document.createElement("textarea");
+  input.setAttribute("aria-label", label);
+  input.placeholder = label;
+  input.required = true;
+  const submit = document.createElement("button");
+  submit.type = "submit";
+  submit.textContent = "Send";
+  form.append(input, submit);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (input.value.trim()) send(input.value.trim());
+  });
+  li.append(form);
+  input.focus();
+}
+
+async function run(li, change) {
+  li.querySelector(".failure")?.remove();
+  try {
+    await change();
+    await refresh();
+  } catch (error) {
+    li.append(cell("failure error", error.message));
+  }
+}
+
 function row(item) {
   const li = document.createElement("li");
   li.className = "item";
@@ -70,7 +153,7 @@ function row(item) {
     cell("subject", item.subject),
     cell("what", what),
     cell("age", age(item.age_seconds)),
-    cell("actions", item.actions.join(", ")),
+    actionButtons(item, li),
   );
   return li;
 }

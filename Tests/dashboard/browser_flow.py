@@ -83,6 +83,22 @@ def main():
             expect(page.locator('li.item[data-subject="SHOP-2"]')).to_have_attribute(
                 "data-kind", "agent_blocked", timeout=15_000)
             expect(page.locator("#summary")).to_have_text("Inbox — 0 broke, 2 need a decision")
+            item = page.locator('li.item[data-subject="SHOP-1"]')
+
+            step = "answering the agent and making the issue ready, from the inbox"
+            item.locator('button[data-action="comment"]').click()
+            item.locator("textarea").fill("Use <Postgres>, the users table is there.")
+            item.locator('form.ask button[type="submit"]').click()
+            comments = api("GET", "/api/v1/issues/SHOP-1/comments")
+            deadline = 50
+            while not any(c["body"] == "Use <Postgres>, the users table is there." for c in comments) and deadline:
+                page.wait_for_timeout(100)
+                comments = api("GET", "/api/v1/issues/SHOP-1/comments")
+                deadline -= 1
+            assert deadline, comments
+            item.locator('button[data-action="make_ready"]').click()
+            expect(page.locator('li.item[data-subject="SHOP-1"]')).to_have_count(0)
+            assert api("GET", "/api/v1/issues/SHOP-1")["status"] == "ready"
 
             step = "a change made with the session alone is refused without the dashboard's header"
             refused = page.request.post(URL + "/api/v1/issues", data={"title": "forged"})
