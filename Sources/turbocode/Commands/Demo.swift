@@ -25,6 +25,11 @@ extension Turbocode {
 
         @Option(help: "How many agents work at once (1–8).") var agents = 3
         @Flag(help: "Keep the scratch repository (default: removed at the end).") var keep = false
+        @Flag(
+            help: "Keep a server up after the demo and print the dashboard's address (implies --keep; Ctrl-C stops it)."
+        )
+        var dashboard = false
+        @Option(help: "The dashboard's port with --dashboard (0 picks a free one).") var port = 7420
         @Option(
             help: ArgumentHelp(
                 "Where to make the scratch repository (default: a new temporary directory).", valueName: "path"))
@@ -90,7 +95,11 @@ extension Turbocode {
             Output.line(
                 "\nmain now (newest first):\n"
                     + log.split(separator: "\n").prefix(14).map { "  \($0)" }.joined(separator: "\n"))
-            if keep {
+            guard stats.merged == 12 else {
+                Output.error("only \(stats.merged) of 12 issues were merged")
+                throw ExitCode(1)
+            }
+            if keep || dashboard {
                 Output.line(
                     "\nThe repository is \(repo.path). Look around:\n  cd \(repo.path)\n  turbocode issue list\n"
                         + "  turbocode events --limit 40\n  turbocode review show SHOP-7\n  sh tests/run.sh")
@@ -103,9 +112,26 @@ extension Turbocode {
                     + "with a credential (ANTHROPIC_API_KEY, or `claude /login`), set `driver: claude` for your "
                     + "subagents in turbocode.yaml, and run `turbocode up` in your repository (README: On your own "
                     + "repository; docs/agents.md).")
-            guard stats.merged == 12 else {
-                Output.error("only \(stats.merged) of 12 issues were merged")
-                throw ExitCode(1)
+            if dashboard { try await serveDashboard(repository: repository, logger: logger) }
+        }
+
+        /// The finished run's server (API, MCP and dashboard, no agents) until Ctrl-C, with an admin token to sign in.
+        func serveDashboard(repository: Repository, logger: Logger) async throws {
+            var options = Server.Options()
+            options.port = port
+            let serverOptions = options
+            try await TurboApp.withStore(repository.defaultDatabase, logger: logger) { store in
+                _ = try await Server.ensureAdminToken(repository: repository, store: store)
+                let tokenFile = (repository.stateDirectory as NSString).appendingPathComponent("admin-token")
+                try await Server.run(
+                    store: store, database: repository.defaultDatabase, repository: repository,
+                    options: serverOptions, logger: logger, version: Turbocode.configuration.version,
+                    report: { _ in }
+                ) { bound in
+                    Output.line(
+                        "\nDashboard: http://\(serverOptions.host):\(bound)/ — sign in with the admin token in "
+                            + "\(tokenFile). Ctrl-C stops it.")
+                }
             }
         }
 
