@@ -37,42 +37,218 @@ body.login form { display: grid; gap: .6rem; }
 body.login input { padding: .5rem; font: inherit; border: 1px solid var(--line); border-radius: 4px; }
 body.login button { padding: .5rem; font: inherit; border: 0; border-radius: 4px; background: var(--fg); color: #fff; }
 .hint { color: var(--muted); font-size: .85rem; }
+nav a { margin-right: .8rem; }
+nav a[aria-current="page"] { text-decoration: underline; }
+main.wide { max-width: none; }
+.tools { display: flex; gap: 1rem; align-items: center; margin-bottom: .8rem; }
+.tools input { flex: 1; max-width: 30rem; padding: .35rem; font: inherit; }
+.board { display: grid; grid-template-columns: repeat(7, minmax(11rem, 1fr)); gap: .6rem; overflow-x: auto; }
+.column h2 { font-size: .85rem; margin: 0 0 .4rem; color: var(--muted); }
+.cards { list-style: none; margin: 0; padding: 0; display: grid; gap: .4rem; }
+.card { border: 1px solid var(--line); border-left-width: 4px; border-radius: 4px; padding: .35rem .5rem;
+  display: grid; gap: .1rem; font-size: .85rem; }
+.card:focus { outline: 2px solid var(--decision); }
+.card .key { font-weight: 600; }
+.card .priority, .card .agent { color: var(--muted); font-size: .75rem; }
+.card .chips { display: flex; gap: .2rem; flex-wrap: wrap; }
+.card .chip { background: #f2f4f7; border-radius: 8px; padding: 0 .4rem; font-size: .75rem; }
+.priority-critical { border-left-color: var(--broken); }
+.priority-high { border-left-color: #dc6803; }
+.priority-medium { border-left-color: var(--decision); }
+.priority-low { border-left-color: var(--line); }
 """#),
-        "app.js": DashboardAsset(
+        "board.html": DashboardAsset(
+            contentType: "text/html; charset=utf-8",
+            text: #"""
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>turboCode — board</title>
+<link rel="stylesheet" href="/assets/app.css">
+<script type="module" src="/assets/board.js"></script>
+</head>
+<body>
+<header>
+<strong>turboCode</strong>
+<nav><a href="/">Inbox</a> <a href="/board" aria-current="page">Board</a></nav>
+<span id="live" class="live" title="live updates">connecting…</span>
+<form method="post" action="/logout"><button type="submit" class="quiet">Sign out</button></form>
+</header>
+<main class="wide">
+<h1 id="summary">Board</h1>
+<div class="tools">
+<label>Project <select id="project"></select></label>
+<input id="filter" type="search" placeholder="Filter: key, title, agent, capability (press /)" aria-label="Filter">
+</div>
+<p id="error" class="error" hidden></p>
+<div id="board" class="board"></div>
+</main>
+</body>
+</html>
+"""#),
+        "board.js": DashboardAsset(
             contentType: "text/javascript; charset=utf-8",
             text: #"""
-// The inbox: GET /api/v1/attention, refreshed when the event stream says something changed. Every string from the
-// server (titles, messages, agents' words) goes in with textContent, never as HTML.
+// The board: every issue by status with work-in-progress counts; a project choice, a filter (`/` to focus it) and
+// keyboard moves between cards (j/k, or the arrow keys).
+import { cell, coalesced, getJSON, live } from "/assets/common.js";
 
-const headers = { Accept: "application/json" };
-let refreshing = null;
-let again = false;
+const columns = ["open", "ready", "assigned", "in_progress", "testing", "review", "closed"];
+const names = {
+  open: "Open", ready: "Ready", assigned: "Assigned", in_progress: "In progress", testing: "Testing",
+  review: "Review", closed: "Closed",
+};
+const params = new URLSearchParams(window.location.search);
+const filter = document.getElementById("filter");
+const project = document.getElementById("project");
+filter.value = params.get("q") ?? "";
+let issues = [];
 
-function age(seconds) {
+function card(issue) {
+  const li = document.createElement("li");
+  li.className = `card priority-${issue.priority}`;
+  li.tabIndex = 0;
+  li.dataset.key = issue.key;
+  li.dataset.status = issue.status;
+  li.append(cell("key", issue.key), cell("title", issue.title), cell("priority", issue.priority));
+  if (issue.capabilities.length > 0) {
+    const chips = document.createElement("span");
+    chips.className = "chips";
+    chips.append(...issue.capabilities.map((name) => cell("chip", name)));
+    li.append(chips);
+  }
+  if (issue.assigned_to) li.append(cell("agent", issue.assigned_to));
+  return li;
+}
+
+function matches(issue, words) {
+  const text = [issue.key, issue.title, issue.priority, issue.assigned_to ?? "", ...issue.capabilities]
+    .join(" ").toLowerCase();
+  return words.every((word) => text.includes(word));
+}
+
+function render() {
+  const words = filter.value.toLowerCase().split(/\s+/).filter((word) => word);
+  const shown = issues.filter((issue) => matches(issue, words));
+  const board = document.getElementById("board");
+  board.replaceChildren(...columns.map((status) => {
+    const inColumn = shown.filter((issue) => issue.status === status);
+    const column = document.createElement("section");
+    column.className = "column";
+    column.dataset.status = status;
+    column.append(cell("", `${names[status]} (${inColumn.length})`, "h2"));
+    const list = document.createElement("ol");
+    list.className = "cards";
+    list.append(...inColumn.map(card));
+    column.append(list);
+    return column;
+  }));
+  document.getElementById("summary").textContent = `Board — ${shown.length} of ${issues.length} issues`;
+}
+
+async function loadProjects() {
+  const projects = await getJSON("/api/v1/projects");
+  if (!projects) return;
+  const options = [cell("", "Every project", "option")];
+  options[0].value = "";
+  for (const item of projects) {
+    const option = cell("", `${item.key} — ${item.name}`, "option");
+    option.value = item.key;
+    options.push(option);
+  }
+  project.replaceChildren(...options);
+  project.value = params.get("project") ?? "";
+}
+
+const refresh = coalesced(async () => {
+  const query = new URLSearchParams({ limit: "1000" });
+  if (project.value) query.set("project", project.value);
+  const page = await getJSON(`/api/v1/issues?${query}`);
+  if (!page) return;
+  issues = page.items;
+  render();
+});
+
+// The filter and the project are in the address, so the back button and a shared link show the same board.
+function remember() {
+  const query = new URLSearchParams();
+  if (filter.value) query.set("q", filter.value);
+  if (project.value) query.set("project", project.value);
+  const search = query.toString();
+  window.history.replaceState(null, "", search ? `/board?${search}` : "/board");
+}
+
+filter.addEventListener("input", () => { render(); remember(); });
+project.addEventListener("change", () => { remember(); refresh(); });
+document.addEventListener("keydown", (event) => {
+  if (event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement) {
+    if (event.key === "Escape") event.target.blur();
+    return;
+  }
+  if (event.key === "/") {
+    event.preventDefault();
+    filter.focus();
+    return;
+  }
+  const cards = [...document.querySelectorAll(".card")];
+  if (cards.length === 0) return;
+  const at = cards.indexOf(document.activeElement);
+  if (event.key === "j" || event.key === "ArrowDown") cards[Math.min(at + 1, cards.length - 1)].focus();
+  if (event.key === "k" || event.key === "ArrowUp") cards[Math.max(at - 1, 0)].focus();
+});
+
+await loadProjects();
+live(refresh);
+"""#),
+        "common.js": DashboardAsset(
+            contentType: "text/javascript; charset=utf-8",
+            text: #"""
+// What every view shares: reading and changing through the REST API with the session cookie, the live event stream,
+// and putting server text in the page. Every string from the server (titles, messages, agents' words) goes in with
+// textContent, never as HTML.
+
+export const headers = { Accept: "application/json" };
+
+export function age(seconds) {
   if (seconds < 60) return `${seconds}s`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
   if (seconds < 86400) return `${Math.floor(seconds / 3600)}h`;
   return `${Math.floor(seconds / 86400)}d`;
 }
 
-function cell(className, text) {
-  const element = document.createElement("span");
+export function cell(className, text, tag = "span") {
+  const element = document.createElement(tag);
   element.className = className;
   element.textContent = text;
   return element;
 }
 
-// The one-click actions: what each does to the item's issue. Those with a `field` ask for a text first.
-const actions = {
-  approve: { label: "Approve", path: "approve", body: () => ({}) },
-  request_changes: { label: "Request changes", path: "request-changes", field: "What should change?",
-    body: (text) => ({ comment: text }) },
-  make_ready: { label: "Make ready", path: "ready", body: () => ({}) },
-  comment: { label: "Comment", path: "comments", field: "Your answer", body: (text) => ({ body: text }) },
-};
+function showError(text) {
+  const error = document.getElementById("error");
+  if (!error) return;
+  error.textContent = text ?? "";
+  error.hidden = !text;
+}
+
+// GET a JSON document; null (and the error shown) when it cannot be read; to the sign-in page when signed out.
+export async function getJSON(path) {
+  const response = await fetch(path, { headers, credentials: "same-origin" });
+  if (response.status === 401) {
+    window.location.assign("/login");
+    return null;
+  }
+  if (!response.ok) {
+    showError(`${path} could not be read (HTTP ${response.status}).`);
+    return null;
+  }
+  showError(null);
+  return response.json();
+}
 
 // A change through the API: the session cookie plus the header that says the dashboard sent it (CSRF).
-async function post(path, body) {
+export async function post(path, body) {
   const response = await fetch(path, {
     method: "POST",
     credentials: "same-origin",
@@ -86,17 +262,83 @@ async function post(path, body) {
   }
 }
 
+// `load` run once at a time; calls made meanwhile make one more run after it.
+export function coalesced(load) {
+  let running = null;
+  let again = false;
+  const run = () => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        await load();
+      } while (again);
+    })().finally(() => { running = null; });
+    return running;
+  };
+  return run;
+}
+
+// Live: any event may change what the view shows; a burst of them is one `refresh`. Reconnects with the last id
+// seen, so nothing is missed, backing off up to 10 s.
+export function live(refresh) {
+  const indicator = document.getElementById("live");
+  let lastEvent = null;
+  let delay = 500;
+  const connect = () => {
+    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+    const after = lastEvent === null ? "" : `?after=${lastEvent}`;
+    const socket = new WebSocket(`${scheme}://${window.location.host}/api/v1/events/ws${after}`);
+    let timer = null;
+    socket.addEventListener("open", () => {
+      indicator.textContent = "live";
+      indicator.classList.add("on");
+      delay = 500;
+      refresh();
+    });
+    socket.addEventListener("message", (message) => {
+      try { lastEvent = JSON.parse(message.data).id; } catch { /* not an event */ }
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 150);
+    });
+    socket.addEventListener("close", () => {
+      indicator.textContent = "reconnecting…";
+      indicator.classList.remove("on");
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 10000);
+    });
+  };
+  refresh();
+  connect();
+}
+"""#),
+        "inbox.js": DashboardAsset(
+            contentType: "text/javascript; charset=utf-8",
+            text: #"""
+// The inbox: GET /api/v1/attention, what broke apart from what waits for a decision, with one-click actions.
+import { age, cell, coalesced, getJSON, live, post } from "/assets/common.js";
+
+// The one-click actions: what each does to the item's issue. Those with a `field` ask for a text first.
+const actions = {
+  approve: { label: "Approve", path: "approve", body: () => ({}) },
+  request_changes: { label: "Request changes", path: "request-changes", field: "What should change?",
+    body: (text) => ({ comment: text }) },
+  make_ready: { label: "Make ready", path: "ready", body: () => ({}) },
+  comment: { label: "Comment", path: "comments", field: "Your answer", body: (text) => ({ body: text }) },
+};
+
 function actionButtons(item, li) {
   const box = document.createElement("span");
   box.className = "actions";
   for (const name of item.actions) {
     const action = actions[name];
     if (!action) continue;
-    const button = document.createElement("button");
+    const button = cell("quiet", action.label, "button");
     button.type = "button";
-    button.className = "quiet";
     button.dataset.action = name;
-    button.textContent = action.label;
     button.addEventListener("click", () => {
       const path = `/api/v1/issues/${encodeURIComponent(item.subject)}/${action.path}`;
       if (!action.field) {
@@ -119,9 +361,8 @@ function ask(li, label, send) {
   input.setAttribute("aria-label", label);
   input.placeholder = label;
   input.required = true;
-  const submit = document.createElement("button");
+  const submit = cell("", "Send", "button");
   submit.type = "submit";
-  submit.textContent = "Send";
   form.append(input, submit);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -171,63 +412,12 @@ function render(inbox) {
   document.title = `turboCode — ${inbox.broken + inbox.decisions} need you`;
 }
 
-async function refresh() {
-  if (refreshing) {
-    again = true;
-    return refreshing;
-  }
-  refreshing = (async () => {
-    do {
-      again = false;
-      const response = await fetch("/api/v1/attention", { headers, credentials: "same-origin" });
-      if (response.status === 401) {
-        window.location.assign("/login");
-        return;
-      }
-      const error = document.getElementById("error");
-      if (!response.ok) {
-        error.textContent = `The inbox could not be read (HTTP ${response.status}).`;
-        error.hidden = false;
-        return;
-      }
-      error.hidden = true;
-      render(await response.json());
-    } while (again);
-  })().finally(() => { refreshing = null; });
-  return refreshing;
-}
+const refresh = coalesced(async () => {
+  const inbox = await getJSON("/api/v1/attention");
+  if (inbox) render(inbox);
+});
 
-// Live: any event may change the inbox; a burst of them is one refresh. Reconnects with the last id seen, so nothing
-// is missed, backing off up to 10 s.
-let lastEvent = null;
-let delay = 500;
-function connect() {
-  const live = document.getElementById("live");
-  const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-  const after = lastEvent === null ? "" : `?after=${lastEvent}`;
-  const socket = new WebSocket(`${scheme}://${window.location.host}/api/v1/events/ws${after}`);
-  let timer = null;
-  socket.addEventListener("open", () => {
-    live.textContent = "live";
-    live.classList.add("on");
-    delay = 500;
-    refresh();
-  });
-  socket.addEventListener("message", (message) => {
-    try { lastEvent = JSON.parse(message.data).id; } catch { /* not an event */ }
-    clearTimeout(timer);
-    timer = setTimeout(refresh, 150);
-  });
-  socket.addEventListener("close", () => {
-    live.textContent = "reconnecting…";
-    live.classList.remove("on");
-    setTimeout(connect, delay);
-    delay = Math.min(delay * 2, 10000);
-  });
-}
-
-refresh();
-connect();
+live(refresh);
 """#),
         "index.html": DashboardAsset(
             contentType: "text/html; charset=utf-8",
@@ -239,12 +429,12 @@ connect();
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>turboCode — inbox</title>
 <link rel="stylesheet" href="/assets/app.css">
-<script type="module" src="/assets/app.js"></script>
+<script type="module" src="/assets/inbox.js"></script>
 </head>
 <body>
 <header>
 <strong>turboCode</strong>
-<nav><a href="/" aria-current="page">Inbox</a></nav>
+<nav><a href="/" aria-current="page">Inbox</a> <a href="/board">Board</a></nav>
 <span id="live" class="live" title="live updates">connecting…</span>
 <form method="post" action="/logout"><button type="submit" class="quiet">Sign out</button></form>
 </header>

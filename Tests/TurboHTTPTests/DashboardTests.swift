@@ -15,7 +15,8 @@ struct DashboardTests {
     @Test func theServedFilesAreTheDashboardsSources() async throws {
         try await APITests.withApp { client, _ in
             for (path, file) in [
-                ("/assets/app.js", "app.js"), ("/assets/app.css", "app.css"), ("/login", "login.html"),
+                ("/assets/common.js", "common.js"), ("/assets/inbox.js", "inbox.js"), ("/assets/board.js", "board.js"),
+                ("/assets/app.css", "app.css"), ("/login", "login.html"),
             ] {
                 let source = try String(contentsOf: Self.sources.appendingPathComponent(file), encoding: .utf8)
                 try await client.execute(uri: path, method: .get) { response in
@@ -32,8 +33,10 @@ struct DashboardTests {
             try await client.execute(uri: "/assets/..%2Fopenapi.json", method: .get) { response in
                 #expect(response.status == .notFound)
             }
-            try await client.execute(uri: "/", method: .get) { response in
-                #expect(response.status == .seeOther && response.headers[.location] == "/login")
+            for page in ["/", "/board"] {
+                try await client.execute(uri: page, method: .get) { response in
+                    #expect(response.status == .seeOther && response.headers[.location] == "/login", "\(page)")
+                }
             }
         }
     }
@@ -60,7 +63,7 @@ struct DashboardTests {
             let session = try #require(cookie.split(separator: ";").first.map(String.init))
 
             try await client.execute(uri: "/", method: .get, headers: [.cookie: session]) { response in
-                #expect(response.status == .ok && String(buffer: response.body).contains("/assets/app.js"))
+                #expect(response.status == .ok && String(buffer: response.body).contains("/assets/inbox.js"))
             }
             let create = ByteBuffer(string: #"{"title": "From the dashboard"}"#)
             try await client.execute(

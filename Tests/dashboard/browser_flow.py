@@ -100,6 +100,28 @@ def main():
             expect(page.locator('li.item[data-subject="SHOP-1"]')).to_have_count(0)
             assert api("GET", "/api/v1/issues/SHOP-1")["status"] == "ready"
 
+            step = "the board: SHOP-1 under Ready with its title as text, SHOP-2 under Open"
+            page.click("nav >> text=Board")
+            expect(page).to_have_url(URL + "/board")
+            ready = page.locator('section.column[data-status="ready"]')
+            expect(ready.locator('li.card[data-key="SHOP-1"] .title')).to_have_text("<script>alert(1)</script>")
+            expect(ready.locator("h2")).to_have_text("Ready (1)")
+            expect(page.locator('section.column[data-status="open"] li.card[data-key="SHOP-2"]')).to_have_count(1)
+
+            step = "the board's filter, kept in the address, and the keyboard"
+            page.keyboard.press("/")
+            page.keyboard.type("second")
+            expect(page.locator("li.card")).to_have_count(1)
+            expect(page).to_have_url(URL + "/board?q=second")
+            page.keyboard.press("Escape")
+            page.keyboard.press("j")
+            expect(page.locator('li.card[data-key="SHOP-2"]')).to_be_focused()
+
+            step = "the back button returns to the inbox"
+            page.go_back()
+            expect(page).to_have_url(URL + "/")
+            expect(page.locator("#summary")).to_contain_text("Inbox")
+
             step = "a change made with the session alone is refused without the dashboard's header"
             refused = page.request.post(URL + "/api/v1/issues", data={"title": "forged"})
             assert refused.status == 403, refused.status

@@ -1,0 +1,110 @@
+// The board: every issue by status with work-in-progress counts; a project choice, a filter (`/` to focus it) and
+// keyboard moves between cards (j/k, or the arrow keys).
+import { cell, coalesced, getJSON, live } from "/assets/common.js";
+
+const columns = ["open", "ready", "assigned", "in_progress", "testing", "review", "closed"];
+const names = {
+  open: "Open", ready: "Ready", assigned: "Assigned", in_progress: "In progress", testing: "Testing",
+  review: "Review", closed: "Closed",
+};
+const params = new URLSearchParams(window.location.search);
+const filter = document.getElementById("filter");
+const project = document.getElementById("project");
+filter.value = params.get("q") ?? "";
+let issues = [];
+
+function card(issue) {
+  const li = document.createElement("li");
+  li.className = `card priority-${issue.priority}`;
+  li.tabIndex = 0;
+  li.dataset.key = issue.key;
+  li.dataset.status = issue.status;
+  li.append(cell("key", issue.key), cell("title", issue.title), cell("priority", issue.priority));
+  if (issue.capabilities.length > 0) {
+    const chips = document.createElement("span");
+    chips.className = "chips";
+    chips.append(...issue.capabilities.map((name) => cell("chip", name)));
+    li.append(chips);
+  }
+  if (issue.assigned_to) li.append(cell("agent", issue.assigned_to));
+  return li;
+}
+
+function matches(issue, words) {
+  const text = [issue.key, issue.title, issue.priority, issue.assigned_to ?? "", ...issue.capabilities]
+    .join(" ").toLowerCase();
+  return words.every((word) => text.includes(word));
+}
+
+function render() {
+  const words = filter.value.toLowerCase().split(/\s+/).filter((word) => word);
+  const shown = issues.filter((issue) => matches(issue, words));
+  const board = document.getElementById("board");
+  board.replaceChildren(...columns.map((status) => {
+    const inColumn = shown.filter((issue) => issue.status === status);
+    const column = document.createElement("section");
+    column.className = "column";
+    column.dataset.status = status;
+    column.append(cell("", `${names[status]} (${inColumn.length})`, "h2"));
+    const list = document.createElement("ol");
+    list.className = "cards";
+    list.append(...inColumn.map(card));
+    column.append(list);
+    return column;
+  }));
+  document.getElementById("summary").textContent = `Board — ${shown.length} of ${issues.length} issues`;
+}
+
+async function loadProjects() {
+  const projects = await getJSON("/api/v1/projects");
+  if (!projects) return;
+  const options = [cell("", "Every project", "option")];
+  options[0].value = "";
+  for (const item of projects) {
+    const option = cell("", `${item.key} — ${item.name}`, "option");
+    option.value = item.key;
+    options.push(option);
+  }
+  project.replaceChildren(...options);
+  project.value = params.get("project") ?? "";
+}
+
+const refresh = coalesced(async () => {
+  const query = new URLSearchParams({ limit: "1000" });
+  if (project.value) query.set("project", project.value);
+  const page = await getJSON(`/api/v1/issues?${query}`);
+  if (!page) return;
+  issues = page.items;
+  render();
+});
+
+// The filter and the project are in the address, so the back button and a shared link show the same board.
+function remember() {
+  const query = new URLSearchParams();
+  if (filter.value) query.set("q", filter.value);
+  if (project.value) query.set("project", project.value);
+  const search = query.toString();
+  window.history.replaceState(null, "", search ? `/board?${search}` : "/board");
+}
+
+filter.addEventListener("input", () => { render(); remember(); });
+project.addEventListener("change", () => { remember(); refresh(); });
+document.addEventListener("keydown", (event) => {
+  if (event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement) {
+    if (event.key === "Escape") event.target.blur();
+    return;
+  }
+  if (event.key === "/") {
+    event.preventDefault();
+    filter.focus();
+    return;
+  }
+  const cards = [...document.querySelectorAll(".card")];
+  if (cards.length === 0) return;
+  const at = cards.indexOf(document.activeElement);
+  if (event.key === "j" || event.key === "ArrowDown") cards[Math.min(at + 1, cards.length - 1)].focus();
+  if (event.key === "k" || event.key === "ArrowUp") cards[Math.max(at - 1, 0)].focus();
+});
+
+await loadProjects();
+live(refresh);

@@ -1,0 +1,109 @@
+// What every view shares: reading and changing through the REST API with the session cookie, the live event stream,
+// and putting server text in the page. Every string from the server (titles, messages, agents' words) goes in with
+// textContent, never as HTML.
+
+export const headers = { Accept: "application/json" };
+
+export function age(seconds) {
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86400)}d`;
+}
+
+export function cell(className, text, tag = "span") {
+  const element = document.createElement(tag);
+  element.className = className;
+  element.textContent = text;
+  return element;
+}
+
+function showError(text) {
+  const error = document.getElementById("error");
+  if (!error) return;
+  error.textContent = text ?? "";
+  error.hidden = !text;
+}
+
+// GET a JSON document; null (and the error shown) when it cannot be read; to the sign-in page when signed out.
+export async function getJSON(path) {
+  const response = await fetch(path, { headers, credentials: "same-origin" });
+  if (response.status === 401) {
+    window.location.assign("/login");
+    return null;
+  }
+  if (!response.ok) {
+    showError(`${path} could not be read (HTTP ${response.status}).`);
+    return null;
+  }
+  showError(null);
+  return response.json();
+}
+
+// A change through the API: the session cookie plus the header that says the dashboard sent it (CSRF).
+export async function post(path, body) {
+  const response = await fetch(path, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { ...headers, "Content-Type": "application/json", "X-Requested-With": "turbocode-dashboard" },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) {
+    let message = `HTTP ${response.status}`;
+    try { message = (await response.json()).error.message; } catch { /* no JSON body */ }
+    throw new Error(message);
+  }
+}
+
+// `load` run once at a time; calls made meanwhile make one more run after it.
+export function coalesced(load) {
+  let running = null;
+  let again = false;
+  const run = () => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        await load();
+      } while (again);
+    })().finally(() => { running = null; });
+    return running;
+  };
+  return run;
+}
+
+// Live: any event may change what the view shows; a burst of them is one `refresh`. Reconnects with the last id
+// seen, so nothing is missed, backing off up to 10 s.
+export function live(refresh) {
+  const indicator = document.getElementById("live");
+  let lastEvent = null;
+  let delay = 500;
+  const connect = () => {
+    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+    const after = lastEvent === null ? "" : `?after=${lastEvent}`;
+    const socket = new WebSocket(`${scheme}://${window.location.host}/api/v1/events/ws${after}`);
+    let timer = null;
+    socket.addEventListener("open", () => {
+      indicator.textContent = "live";
+      indicator.classList.add("on");
+      delay = 500;
+      refresh();
+    });
+    socket.addEventListener("message", (message) => {
+      try { lastEvent = JSON.parse(message.data).id; } catch { /* not an event */ }
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 150);
+    });
+    socket.addEventListener("close", () => {
+      indicator.textContent = "reconnecting…";
+      indicator.classList.remove("on");
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 10000);
+    });
+  };
+  refresh();
+  connect();
+}

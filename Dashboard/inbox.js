@@ -1,0 +1,100 @@
+// The inbox: GET /api/v1/attention, what broke apart from what waits for a decision, with one-click actions.
+import { age, cell, coalesced, getJSON, live, post } from "/assets/common.js";
+
+// The one-click actions: what each does to the item's issue. Those with a `field` ask for a text first.
+const actions = {
+  approve: { label: "Approve", path: "approve", body: () => ({}) },
+  request_changes: { label: "Request changes", path: "request-changes", field: "What should change?",
+    body: (text) => ({ comment: text }) },
+  make_ready: { label: "Make ready", path: "ready", body: () => ({}) },
+  comment: { label: "Comment", path: "comments", field: "Your answer", body: (text) => ({ body: text }) },
+};
+
+function actionButtons(item, li) {
+  const box = document.createElement("span");
+  box.className = "actions";
+  for (const name of item.actions) {
+    const action = actions[name];
+    if (!action) continue;
+    const button = cell("quiet", action.label, "button");
+    button.type = "button";
+    button.dataset.action = name;
+    button.addEventListener("click", () => {
+      const path = `/api/v1/issues/${encodeURIComponent(item.subject)}/${action.path}`;
+      if (!action.field) {
+        run(li, () => post(path, action.body()));
+        return;
+      }
+      ask(li, action.field, (text) => run(li, () => post(path, action.body(text))));
+    });
+    box.append(button);
+  }
+  return box;
+}
+
+// A small form under the item for the action's text.
+function ask(li, label, send) {
+  li.querySelector("form")?.remove();
+  const form = document.createElement("form");
+  form.className = "ask";
+  const input = document.createElement("textarea");
+  input.setAttribute("aria-label", label);
+  input.placeholder = label;
+  input.required = true;
+  const submit = cell("", "Send", "button");
+  submit.type = "submit";
+  form.append(input, submit);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (input.value.trim()) send(input.value.trim());
+  });
+  li.append(form);
+  input.focus();
+}
+
+async function run(li, change) {
+  li.querySelector(".failure")?.remove();
+  try {
+    await change();
+    await refresh();
+  } catch (error) {
+    li.append(cell("failure error", error.message));
+  }
+}
+
+function row(item) {
+  const li = document.createElement("li");
+  li.className = "item";
+  li.dataset.kind = item.kind;
+  li.dataset.subject = item.subject;
+  const what = [item.title, item.message].filter((part) => part).join(": ")
+    + (item.until ? ` (until ${new Date(item.until).toLocaleString()})` : "");
+  li.append(
+    cell("kind", item.kind),
+    cell("subject", item.subject),
+    cell("what", what),
+    cell("age", age(item.age_seconds)),
+    actionButtons(item, li),
+  );
+  return li;
+}
+
+function render(inbox) {
+  for (const need of ["broken", "decision"]) {
+    const section = document.getElementById(need);
+    const items = inbox.items.filter((item) => item.need === need);
+    section.querySelector(".items").replaceChildren(...items.map(row));
+    section.hidden = items.length === 0;
+  }
+  document.getElementById("empty").hidden = inbox.items.length > 0;
+  document.getElementById("summary").textContent =
+    `Inbox — ${inbox.broken} broke, ${inbox.decisions} need a decision`;
+  document.title = `turboCode — ${inbox.broken + inbox.decisions} need you`;
+}
+
+const refresh = coalesced(async () => {
+  const inbox = await getJSON("/api/v1/attention");
+  if (inbox) render(inbox);
+});
+
+live(refresh);
