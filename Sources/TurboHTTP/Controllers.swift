@@ -86,9 +86,17 @@ struct APIController: Sendable {
             return EditedResponse(headers: [.totalCount: String(entries.count)], response: Reply(Array(documents)))
         }
         api.get("events") { request, _ in
-            let after = try Self.integer(request, "after", default: 0, range: 0...Int.max)
             let limit = try Self.integer(request, "limit", default: 100, range: 1...1_000)
-            return Reply(try await store.events(after: Int64(after), limit: limit).map { EventDocument(event: $0) })
+            var after = Int64(try Self.integer(request, "after", default: 0, range: 0...Int.max))
+            if request.uri.queryParameters.get("last") != nil {
+                // The newest `last` events (still oldest first), for a view that starts from now.
+                guard request.uri.queryParameters.get("after") == nil else {
+                    throw APIError(.badRequest, code: "malformed_request", message: "give 'after' or 'last', not both")
+                }
+                let last = try Self.integer(request, "last", default: 100, range: 1...1_000)
+                after = max(0, try await store.latestEventID() - Int64(last))
+            }
+            return Reply(try await store.events(after: after, limit: limit).map { EventDocument(event: $0) })
         }
         api.get("worktrees") { request, _ in
             let project = try request.uri.queryParameters.get("project").map { try ProjectRef(parsing: $0) }

@@ -51,7 +51,8 @@ public actor DashboardSessions {
     func remove(_ id: String) { sessions[id] = nil }
 }
 
-/// The dashboard at `/`: the sign-in page, the inbox, the board, and their assets, served from the binary. Every page carries a
+/// The dashboard at `/`: the sign-in page, the inbox, the board, the queue, the timeline, and their assets, served
+/// from the binary. Every page carries a
 /// strict Content-Security-Policy (no inline script, nothing from elsewhere) and asks not to be framed.
 struct DashboardRoutes: Sendable {
     let configuration: APIConfiguration
@@ -70,7 +71,9 @@ struct DashboardRoutes: Sendable {
     func register(on router: Router<AppRequestContext>) {
         let sessions = configuration.sessions
         // Each view its own address, so the back button and a shared link work.
-        for (path, file) in [("/", "index.html"), ("board", "board.html")] {
+        for (path, file) in [
+            ("/", "index.html"), ("board", "board.html"), ("queue", "queue.html"), ("timeline", "timeline.html"),
+        ] {
             router.get(RouterPath(path)) { request, _ -> Response in
                 guard try await signedIn(request) else { return Self.redirect("/login") }
                 return Self.page(file)

@@ -56,6 +56,9 @@ main.wide { max-width: none; }
 .priority-high { border-left-color: #dc6803; }
 .priority-medium { border-left-color: var(--decision); }
 .priority-low { border-left-color: var(--line); }
+.table { border-collapse: collapse; width: 100%; font-size: .9rem; }
+.table th, .table td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+.table th { color: var(--muted); font-weight: 600; }
 """#),
         "board.html": DashboardAsset(
             contentType: "text/html; charset=utf-8",
@@ -72,7 +75,7 @@ main.wide { max-width: none; }
 <body>
 <header>
 <strong>turboCode</strong>
-<nav><a href="/">Inbox</a> <a href="/board" aria-current="page">Board</a></nav>
+<nav><a href="/">Inbox</a> <a href="/board" aria-current="page">Board</a> <a href="/queue">Queue</a> <a href="/timeline">Timeline</a></nav>
 <span id="live" class="live" title="live updates">connecting…</span>
 <form method="post" action="/logout"><button type="submit" class="quiet">Sign out</button></form>
 </header>
@@ -434,7 +437,7 @@ live(refresh);
 <body>
 <header>
 <strong>turboCode</strong>
-<nav><a href="/" aria-current="page">Inbox</a> <a href="/board">Board</a></nav>
+<nav><a href="/" aria-current="page">Inbox</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/timeline">Timeline</a></nav>
 <span id="live" class="live" title="live updates">connecting…</span>
 <form method="post" action="/logout"><button type="submit" class="quiet">Sign out</button></form>
 </header>
@@ -480,5 +483,188 @@ live(refresh);
 </body>
 </html>
 """#),
+        "queue.html": DashboardAsset(
+            contentType: "text/html; charset=utf-8",
+            text: #"""
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>turboCode — queue</title>
+<link rel="stylesheet" href="/assets/app.css">
+<script type="module" src="/assets/queue.js"></script>
+</head>
+<body>
+<header>
+<strong>turboCode</strong>
+<nav><a href="/">Inbox</a> <a href="/board">Board</a> <a href="/queue" aria-current="page">Queue</a> <a href="/timeline">Timeline</a></nav>
+<span id="live" class="live" title="live updates">connecting…</span>
+<form method="post" action="/logout"><button type="submit" class="quiet">Sign out</button></form>
+</header>
+<main>
+<h1 id="summary">Queue</h1>
+<p id="error" class="error" hidden></p>
+<table id="eligible" class="table">
+<thead><tr><th>#</th><th>Key</th><th>Title</th><th>Rank</th><th>Score</th><th>Priority + unblocked + age + blocks</th></tr></thead>
+<tbody></tbody>
+</table>
+<h2>Ready but waiting</h2>
+<table id="waiting" class="table">
+<thead><tr><th>Key</th><th>Title</th><th>Score</th><th>Why it waits</th></tr></thead>
+<tbody></tbody>
+</table>
+</main>
+</body>
+</html>
+"""#),
+        "queue.js": DashboardAsset(
+            contentType: "text/javascript; charset=utf-8",
+            text: ##"""
+// The queue: the eligible issues in the order agents take them, with the parts of their score, then the ready issues
+// that wait and why (a blocker not finished, paths overlapping work in flight).
+import { cell, coalesced, getJSON, live } from "/assets/common.js";
+
+function row(cells) {
+  const tr = document.createElement("tr");
+  tr.append(...cells.map((text) => cell("", text, "td")));
+  return tr;
+}
+
+const refresh = coalesced(async () => {
+  const entries = await getJSON("/api/v1/queue");
+  if (!entries) return;
+  const eligible = entries.filter((entry) => entry.eligible);
+  const waiting = entries.filter((entry) => !entry.eligible);
+  const parts = (entry) => ["priority", "no_blockers", "age", "blocks"]
+    .map((name) => entry.score_parts[name].toFixed(1)).join(" + ");
+  const eligibleRows = eligible.map((entry) => row([
+    String(entry.position), entry.key, entry.title, entry.work_rank === null ? "-" : String(entry.work_rank),
+    entry.score.toFixed(1), parts(entry),
+  ]));
+  const waitingRows = waiting.map((entry) => row([entry.key, entry.title, entry.score.toFixed(1), entry.reason ?? ""]));
+  for (const [index, tr] of eligibleRows.entries()) tr.dataset.key = eligible[index].key;
+  for (const [index, tr] of waitingRows.entries()) tr.dataset.key = waiting[index].key;
+  document.querySelector("#eligible tbody").replaceChildren(...eligibleRows);
+  document.querySelector("#waiting tbody").replaceChildren(...waitingRows);
+  document.getElementById("summary").textContent = `Queue — ${eligible.length} eligible, ${waiting.length} waiting`;
+});
+
+live(refresh);
+"""##),
+        "timeline.html": DashboardAsset(
+            contentType: "text/html; charset=utf-8",
+            text: #"""
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>turboCode — timeline</title>
+<link rel="stylesheet" href="/assets/app.css">
+<script type="module" src="/assets/timeline.js"></script>
+</head>
+<body>
+<header>
+<strong>turboCode</strong>
+<nav><a href="/">Inbox</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/timeline" aria-current="page">Timeline</a></nav>
+<span id="live" class="live" title="live updates">connecting…</span>
+<form method="post" action="/logout"><button type="submit" class="quiet">Sign out</button></form>
+</header>
+<main>
+<h1 id="summary">Timeline</h1>
+<div class="tools">
+<input id="filter" type="search" placeholder="Filter: type or subject, e.g. issue.closed or SHOP-3 (press /)" aria-label="Filter">
+</div>
+<p id="error" class="error" hidden></p>
+<table id="events" class="table">
+<thead><tr><th>#</th><th>When</th><th>Type</th><th>Subject</th><th>Details</th></tr></thead>
+<tbody></tbody>
+</table>
+</main>
+</body>
+</html>
+"""#),
+        "timeline.js": DashboardAsset(
+            contentType: "text/javascript; charset=utf-8",
+            text: ##"""
+// The timeline: the event log, newest first, with a filter over type and subject kept in the address. The newest
+// 500 events are read, then each new one as it commits.
+import { cell, getJSON } from "/assets/common.js";
+
+const params = new URLSearchParams(window.location.search);
+const filter = document.getElementById("filter");
+filter.value = params.get("q") ?? "";
+let events = [];
+
+function details(payload) {
+  return Object.entries(payload ?? {})
+    .filter(([name]) => name !== "id")
+    .map(([name, value]) => `${name}: ${typeof value === "string" ? value : JSON.stringify(value)}`)
+    .join(", ");
+}
+
+function render() {
+  const words = filter.value.toLowerCase().split(/\s+/).filter((word) => word);
+  const shown = events.filter((event) => {
+    const text = `${event.type} ${event.subject}`.toLowerCase();
+    return words.every((word) => text.includes(word));
+  });
+  document.querySelector("#events tbody").replaceChildren(...shown.map((event) => {
+    const tr = document.createElement("tr");
+    tr.dataset.type = event.type;
+    tr.append(
+      cell("", String(event.id), "td"), cell("", new Date(event.created_at).toLocaleString(), "td"),
+      cell("", event.type, "td"), cell("", event.subject, "td"), cell("", details(event.payload), "td"),
+    );
+    return tr;
+  }));
+  document.getElementById("summary").textContent = `Timeline — ${shown.length} of ${events.length} events`;
+}
+
+filter.addEventListener("input", () => {
+  render();
+  const search = filter.value ? `?q=${encodeURIComponent(filter.value)}` : "";
+  window.history.replaceState(null, "", `/timeline${search}`);
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key === "/" && event.target !== filter) {
+    event.preventDefault();
+    filter.focus();
+  }
+});
+
+// The newest events from the log, then the stream from there on (it replays what committed in between).
+const newest = await getJSON("/api/v1/events?last=500&limit=500");
+events = (newest ?? []).reverse();
+let after = events.length > 0 ? events[0].id : 0;
+render();
+const indicator = document.getElementById("live");
+let delay = 500;
+function connect() {
+  const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+  const socket = new WebSocket(`${scheme}://${window.location.host}/api/v1/events/ws?after=${after}`);
+  socket.addEventListener("open", () => {
+    indicator.textContent = "live";
+    indicator.classList.add("on");
+    delay = 500;
+  });
+  socket.addEventListener("message", (message) => {
+    const event = JSON.parse(message.data);
+    if (event.id <= after) return;
+    after = event.id;
+    events.unshift(event);
+    if (events.length > 2000) events.length = 2000;
+    render();
+  });
+  socket.addEventListener("close", () => {
+    indicator.textContent = "reconnecting…";
+    indicator.classList.remove("on");
+    setTimeout(connect, delay);
+    delay = Math.min(delay * 2, 10000);
+  });
+}
+connect();
+"""##),
     ]
 }

@@ -1170,11 +1170,21 @@ enum OpenAPI {
           },
           {
             "$ref": "#/components/parameters/Limit"
+          },
+          {
+            "name": "last",
+            "in": "query",
+            "description": "Instead of 'after', the newest N events (1–1000), still oldest first.",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 1000
+            }
           }
         ],
         "responses": {
           "200": {
-            "description": "Events after the given id, oldest first.",
+            "description": "Events after the given id (or the newest 'last'), oldest first.",
             "content": {
               "application/json": {
                 "schema": {

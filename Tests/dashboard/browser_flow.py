@@ -117,7 +117,24 @@ def main():
             page.keyboard.press("j")
             expect(page.locator('li.card[data-key="SHOP-2"]')).to_be_focused()
 
-            step = "the back button returns to the inbox"
+            step = "the queue: SHOP-1 eligible with its score parts"
+            page.click("nav >> text=Queue")
+            expect(page.locator('#eligible tr[data-key="SHOP-1"] td').nth(2)).to_have_text("<script>alert(1)</script>")
+            expect(page.locator("#summary")).to_have_text("Queue — 1 eligible, 0 waiting")
+
+            step = "the timeline: the newest events, filtered, with a new one live"
+            page.click("nav >> text=Timeline")
+            page.fill("#filter", "issue.blocked")
+            expect(page.locator('#events tr[data-type="issue.blocked"]')).to_have_count(2)
+            api("POST", "/api/v1/issues/SHOP-1/comments", {"body": "noted"})
+            page.fill("#filter", "comment.added")
+            expect(page.locator('#events tr[data-type="comment.added"]')).to_have_count(4)  # two reports, the answer, "noted"
+            expect(page).to_have_url(URL + "/timeline?q=comment.added")
+
+            step = "the back button goes back through the views"
+            page.go_back()
+            expect(page).to_have_url(URL + "/queue")
+            page.go_back()
             page.go_back()
             expect(page).to_have_url(URL + "/")
             expect(page.locator("#summary")).to_contain_text("Inbox")
