@@ -75,25 +75,33 @@ export function coalesced(load) {
   return run;
 }
 
-// Live: any event may change what the view shows; a burst of them is one `refresh`. Reconnects with the last id
-// seen, so nothing is missed, backing off up to 10 s.
-export function live(refresh) {
+// Live: any event may change what the view shows; a burst of them is one `refresh`. A view that takes each event
+// itself passes `onEvent` (and the id it has read up to as `after`) instead. Reconnects with the last id seen, so
+// nothing is missed, backing off up to 10 s.
+export function live(refresh, { onEvent = null, after = null } = {}) {
   const indicator = document.getElementById("live");
-  let lastEvent = null;
+  let lastEvent = after;
   let delay = 500;
   const connect = () => {
     const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-    const after = lastEvent === null ? "" : `?after=${lastEvent}`;
-    const socket = new WebSocket(`${scheme}://${window.location.host}/api/v1/events/ws${after}`);
+    const query = lastEvent === null ? "" : `?after=${lastEvent}`;
+    const socket = new WebSocket(`${scheme}://${window.location.host}/api/v1/events/ws${query}`);
     let timer = null;
     socket.addEventListener("open", () => {
       indicator.textContent = "live";
       indicator.classList.add("on");
       delay = 500;
-      refresh();
+      refresh?.();
     });
     socket.addEventListener("message", (message) => {
-      try { lastEvent = JSON.parse(message.data).id; } catch { /* not an event */ }
+      let event = null;
+      try { event = JSON.parse(message.data); } catch { return; }
+      if (lastEvent !== null && event.id <= lastEvent) return;
+      lastEvent = event.id;
+      if (onEvent) {
+        onEvent(event);
+        return;
+      }
       clearTimeout(timer);
       timer = setTimeout(refresh, 150);
     });
@@ -104,6 +112,6 @@ export function live(refresh) {
       delay = Math.min(delay * 2, 10000);
     });
   };
-  refresh();
+  refresh?.();
   connect();
 }

@@ -1,6 +1,6 @@
 // The timeline: the event log, newest first, with a filter over type and subject kept in the address. The newest
 // 500 events are read, then each new one as it commits.
-import { cell, getJSON } from "/assets/common.js";
+import { cell, getJSON, live } from "/assets/common.js";
 
 const params = new URLSearchParams(window.location.search);
 const filter = document.getElementById("filter");
@@ -47,31 +47,12 @@ document.addEventListener("keydown", (event) => {
 // The newest events from the log, then the stream from there on (it replays what committed in between).
 const newest = await getJSON("/api/v1/events?last=500&limit=500");
 events = (newest ?? []).reverse();
-let after = events.length > 0 ? events[0].id : 0;
 render();
-const indicator = document.getElementById("live");
-let delay = 500;
-function connect() {
-  const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-  const socket = new WebSocket(`${scheme}://${window.location.host}/api/v1/events/ws?after=${after}`);
-  socket.addEventListener("open", () => {
-    indicator.textContent = "live";
-    indicator.classList.add("on");
-    delay = 500;
-  });
-  socket.addEventListener("message", (message) => {
-    const event = JSON.parse(message.data);
-    if (event.id <= after) return;
-    after = event.id;
+live(null, {
+  after: events.length > 0 ? events[0].id : 0,
+  onEvent: (event) => {
     events.unshift(event);
     if (events.length > 2000) events.length = 2000;
     render();
-  });
-  socket.addEventListener("close", () => {
-    indicator.textContent = "reconnecting…";
-    indicator.classList.remove("on");
-    setTimeout(connect, delay);
-    delay = Math.min(delay * 2, 10000);
-  });
-}
-connect();
+  },
+});

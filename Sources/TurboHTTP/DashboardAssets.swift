@@ -285,25 +285,33 @@ export function coalesced(load) {
   return run;
 }
 
-// Live: any event may change what the view shows; a burst of them is one `refresh`. Reconnects with the last id
-// seen, so nothing is missed, backing off up to 10 s.
-export function live(refresh) {
+// Live: any event may change what the view shows; a burst of them is one `refresh`. A view that takes each event
+// itself passes `onEvent` (and the id it has read up to as `after`) instead. Reconnects with the last id seen, so
+// nothing is missed, backing off up to 10 s.
+export function live(refresh, { onEvent = null, after = null } = {}) {
   const indicator = document.getElementById("live");
-  let lastEvent = null;
+  let lastEvent = after;
   let delay = 500;
   const connect = () => {
     const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-    const after = lastEvent === null ? "" : `?after=${lastEvent}`;
-    const socket = new WebSocket(`${scheme}://${window.location.host}/api/v1/events/ws${after}`);
+    const query = lastEvent === null ? "" : `?after=${lastEvent}`;
+    const socket = new WebSocket(`${scheme}://${window.location.host}/api/v1/events/ws${query}`);
     let timer = null;
     socket.addEventListener("open", () => {
       indicator.textContent = "live";
       indicator.classList.add("on");
       delay = 500;
-      refresh();
+      refresh?.();
     });
     socket.addEventListener("message", (message) => {
-      try { lastEvent = JSON.parse(message.data).id; } catch { /* not an event */ }
+      let event = null;
+      try { event = JSON.parse(message.data); } catch { return; }
+      if (lastEvent !== null && event.id <= lastEvent) return;
+      lastEvent = event.id;
+      if (onEvent) {
+        onEvent(event);
+        return;
+      }
       clearTimeout(timer);
       timer = setTimeout(refresh, 150);
     });
@@ -314,7 +322,7 @@ export function live(refresh) {
       delay = Math.min(delay * 2, 10000);
     });
   };
-  refresh();
+  refresh?.();
   connect();
 }
 """#),
@@ -590,7 +598,7 @@ live(refresh);
             text: ##"""
 // The timeline: the event log, newest first, with a filter over type and subject kept in the address. The newest
 // 500 events are read, then each new one as it commits.
-import { cell, getJSON } from "/assets/common.js";
+import { cell, getJSON, live } from "/assets/common.js";
 
 const params = new URLSearchParams(window.location.search);
 const filter = document.getElementById("filter");
@@ -637,34 +645,15 @@ document.addEventListener("keydown", (event) => {
 // The newest events from the log, then the stream from there on (it replays what committed in between).
 const newest = await getJSON("/api/v1/events?last=500&limit=500");
 events = (newest ?? []).reverse();
-let after = events.length > 0 ? events[0].id : 0;
 render();
-const indicator = document.getElementById("live");
-let delay = 500;
-function connect() {
-  const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-  const socket = new WebSocket(`${scheme}://${window.location.host}/api/v1/events/ws?after=${after}`);
-  socket.addEventListener("open", () => {
-    indicator.textContent = "live";
-    indicator.classList.add("on");
-    delay = 500;
-  });
-  socket.addEventListener("message", (message) => {
-    const event = JSON.parse(message.data);
-    if (event.id <= after) return;
-    after = event.id;
+live(null, {
+  after: events.length > 0 ? events[0].id : 0,
+  onEvent: (event) => {
     events.unshift(event);
     if (events.length > 2000) events.length = 2000;
     render();
-  });
-  socket.addEventListener("close", () => {
-    indicator.textContent = "reconnecting…";
-    indicator.classList.remove("on");
-    setTimeout(connect, delay);
-    delay = Math.min(delay * 2, 10000);
-  });
-}
-connect();
+  },
+});
 """##),
     ]
 }
