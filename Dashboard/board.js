@@ -1,5 +1,5 @@
 // The board: every issue by status with work-in-progress counts; a project choice, a filter (`/` to focus it) and
-// keyboard moves between cards (j/k, or the arrow keys).
+// keyboard moves between cards (j/k, or the arrow keys; Enter opens the issue).
 import { cell, coalesced, getJSON, live } from "/assets/common.js";
 
 const columns = ["open", "ready", "assigned", "in_progress", "testing", "review", "closed"];
@@ -19,7 +19,11 @@ function card(issue) {
   li.tabIndex = 0;
   li.dataset.key = issue.key;
   li.dataset.status = issue.status;
-  li.append(cell("key", issue.key), cell("title", issue.title), cell("priority", issue.priority));
+  const key = cell("key", "");
+  const link = cell("", issue.key, "a");
+  link.href = `/issues/${encodeURIComponent(issue.key)}`;
+  key.append(link);
+  li.append(key, cell("title", issue.title), cell("priority", issue.priority));
   if (issue.capabilities.length > 0) {
     const chips = document.createElement("span");
     chips.className = "chips";
@@ -104,6 +108,7 @@ document.addEventListener("keydown", (event) => {
   const at = cards.indexOf(document.activeElement);
   if (event.key === "j" || event.key === "ArrowDown") cards[Math.min(at + 1, cards.length - 1)].focus();
   if (event.key === "k" || event.key === "ArrowUp") cards[Math.max(at - 1, 0)].focus();
+  if (event.key === "Enter" && at >= 0) cards[at].querySelector("a")?.click();
 });
 
 await loadProjects();

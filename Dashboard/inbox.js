@@ -62,6 +62,16 @@ async function run(li, change) {
   }
 }
 
+// An issue's key links to its page; a driver or a project is plain text.
+function subject(text) {
+  const span = cell("subject", /^[A-Za-z][A-Za-z0-9]*-[0-9]+$/.test(text) ? "" : text);
+  if (span.textContent) return span;
+  const a = cell("", text, "a");
+  a.href = `/issues/${encodeURIComponent(text)}`;
+  span.append(a);
+  return span;
+}
+
 function row(item) {
   const li = document.createElement("li");
   li.className = "item";
@@ -71,7 +81,7 @@ function row(item) {
     + (item.until ? ` (until ${new Date(item.until).toLocaleString()})` : "");
   li.append(
     cell("kind", item.kind),
-    cell("subject", item.subject),
+    subject(item.subject),
     cell("what", what),
     cell("age", age(item.age_seconds)),
     actionButtons(item, li),

@@ -59,6 +59,13 @@ main.wide { max-width: none; }
 .table { border-collapse: collapse; width: 100%; font-size: .9rem; }
 .table th, .table td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 .table th { color: var(--muted); font-weight: 600; }
+.facts { color: var(--muted); }
+.description { white-space: pre-wrap; font: inherit; background: #f9fafb; border: 1px solid var(--line);
+  border-radius: 4px; padding: .6rem; }
+.comments { list-style: none; padding: 0; display: grid; gap: .6rem; }
+.comments .meta { color: var(--muted); font-size: .8rem; }
+.comments .body { margin: .1rem 0 0; white-space: pre-wrap; }
+.card .key a, .item .subject a { color: inherit; }
 """#),
         "board.html": DashboardAsset(
             contentType: "text/html; charset=utf-8",
@@ -95,7 +102,7 @@ main.wide { max-width: none; }
             contentType: "text/javascript; charset=utf-8",
             text: #"""
 // The board: every issue by status with work-in-progress counts; a project choice, a filter (`/` to focus it) and
-// keyboard moves between cards (j/k, or the arrow keys).
+// keyboard moves between cards (j/k, or the arrow keys; Enter opens the issue).
 import { cell, coalesced, getJSON, live } from "/assets/common.js";
 
 const columns = ["open", "ready", "assigned", "in_progress", "testing", "review", "closed"];
@@ -115,7 +122,11 @@ function card(issue) {
   li.tabIndex = 0;
   li.dataset.key = issue.key;
   li.dataset.status = issue.status;
-  li.append(cell("key", issue.key), cell("title", issue.title), cell("priority", issue.priority));
+  const key = cell("key", "");
+  const link = cell("", issue.key, "a");
+  link.href = `/issues/${encodeURIComponent(issue.key)}`;
+  key.append(link);
+  li.append(key, cell("title", issue.title), cell("priority", issue.priority));
   if (issue.capabilities.length > 0) {
     const chips = document.createElement("span");
     chips.className = "chips";
@@ -200,6 +211,7 @@ document.addEventListener("keydown", (event) => {
   const at = cards.indexOf(document.activeElement);
   if (event.key === "j" || event.key === "ArrowDown") cards[Math.min(at + 1, cards.length - 1)].focus();
   if (event.key === "k" || event.key === "ArrowUp") cards[Math.max(at - 1, 0)].focus();
+  if (event.key === "Enter" && at >= 0) cards[at].querySelector("a")?.click();
 });
 
 await loadProjects();
@@ -393,6 +405,16 @@ async function run(li, change) {
   }
 }
 
+// An issue's key links to its page; a driver or a project is plain text.
+function subject(text) {
+  const span = cell("subject", /^[A-Za-z][A-Za-z0-9]*-[0-9]+$/.test(text) ? "" : text);
+  if (span.textContent) return span;
+  const a = cell("", text, "a");
+  a.href = `/issues/${encodeURIComponent(text)}`;
+  span.append(a);
+  return span;
+}
+
 function row(item) {
   const li = document.createElement("li");
   li.className = "item";
@@ -402,7 +424,7 @@ function row(item) {
     + (item.until ? ` (until ${new Date(item.until).toLocaleString()})` : "");
   li.append(
     cell("kind", item.kind),
-    cell("subject", item.subject),
+    subject(item.subject),
     cell("what", what),
     cell("age", age(item.age_seconds)),
     actionButtons(item, li),
@@ -465,6 +487,120 @@ live(refresh);
 </body>
 </html>
 """#),
+        "issue.html": DashboardAsset(
+            contentType: "text/html; charset=utf-8",
+            text: #"""
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>turboCode — issue</title>
+<link rel="stylesheet" href="/assets/app.css">
+<script type="module" src="/assets/issue.js"></script>
+</head>
+<body>
+<header>
+<strong>turboCode</strong>
+<nav><a href="/">Inbox</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/timeline">Timeline</a></nav>
+<span id="live" class="live" title="live updates">connecting…</span>
+<form method="post" action="/logout"><button type="submit" class="quiet">Sign out</button></form>
+</header>
+<main>
+<p id="error" class="error" hidden></p>
+<h1 id="summary">Issue</h1>
+<p id="facts" class="facts"></p>
+<pre id="description" class="description"></pre>
+<h2>Dependencies</h2>
+<p id="dependencies"></p>
+<h2>Checks</h2>
+<table id="checks" class="table">
+<thead><tr><th>When</th><th>Check</th><th>Result</th><th>By</th><th>Summary</th></tr></thead>
+<tbody></tbody>
+</table>
+<h2>Work sessions</h2>
+<table id="sessions" class="table">
+<thead><tr><th>Started</th><th>By</th><th>Ended</th><th>Outcome</th><th>Branch</th><th>Tokens in / out</th></tr></thead>
+<tbody></tbody>
+</table>
+<h2>Comments</h2>
+<ol id="comments" class="comments"></ol>
+</main>
+</body>
+</html>
+"""#),
+        "issue.js": DashboardAsset(
+            contentType: "text/javascript; charset=utf-8",
+            text: ##"""
+// One issue (/issues/KEY): its facts, description, dependencies both ways, checks, work sessions and comments, live.
+import { cell, coalesced, getJSON, live } from "/assets/common.js";
+
+const key = decodeURIComponent(window.location.pathname.split("/").pop());
+const when = (text) => (text ? new Date(text).toLocaleString() : "");
+
+function link(target) {
+  const a = cell("", target, "a");
+  a.href = `/issues/${encodeURIComponent(target)}`;
+  return a;
+}
+
+function rows(selector, items, cells) {
+  document.querySelector(`${selector} tbody`).replaceChildren(...items.map((item) => {
+    const tr = document.createElement("tr");
+    tr.append(...cells(item).map((text) => cell("", text, "td")));
+    return tr;
+  }));
+}
+
+function dependencies(issue) {
+  const parts = [];
+  for (const [label, keys] of [["Waits for", issue.blocked_by], ["Blocks", issue.blocks]]) {
+    if (keys.length === 0) continue;
+    const span = cell("", `${label}: `);
+    keys.forEach((target, index) => {
+      if (index > 0) span.append(", ");
+      span.append(link(target));
+    });
+    parts.push(span);
+  }
+  const box = document.getElementById("dependencies");
+  box.replaceChildren(...parts.flatMap((part, index) => (index > 0 ? [document.createElement("br"), part] : [part])));
+  if (parts.length === 0) box.textContent = "None.";
+}
+
+const refresh = coalesced(async () => {
+  const base = `/api/v1/issues/${encodeURIComponent(key)}`;
+  const [issue, checks, sessions, comments] = await Promise.all([
+    getJSON(base), getJSON(`${base}/checks`), getJSON(`${base}/work-logs`), getJSON(`${base}/comments`),
+  ]);
+  if (!issue) return;
+  document.title = `turboCode — ${issue.key}`;
+  document.getElementById("summary").textContent = `${issue.key}: ${issue.title}`;
+  const facts = [
+    issue.status + (issue.closed_reason ? ` (${issue.closed_reason})` : ""), `priority ${issue.priority}`,
+    issue.type, issue.assigned_to ? `with ${issue.assigned_to}` : "unassigned",
+    issue.capabilities.length ? `needs ${issue.capabilities.join(", ")}` : "",
+    issue.paths.length ? `paths ${issue.paths.join(", ")}` : "", `created ${when(issue.created_at)}`,
+  ].filter((part) => part);
+  document.getElementById("facts").textContent = facts.join(" · ");
+  document.getElementById("description").textContent = issue.description || "No description.";
+  dependencies(issue);
+  rows("#checks", checks ?? [], (check) => [
+    when(check.created_at), check.kind, check.passed ? "passed" : "failed", check.actor, check.summary,
+  ]);
+  rows("#sessions", sessions ?? [], (log) => [
+    when(log.started_at), log.started_by, log.is_active ? "still working" : when(log.ended_at), log.outcome ?? "",
+    log.branch_name ?? "", `${log.input_tokens} / ${log.output_tokens}`,
+  ]);
+  document.getElementById("comments").replaceChildren(...(comments ?? []).map((comment) => {
+    const li = document.createElement("li");
+    li.append(cell("meta", `${comment.author}, ${when(comment.created_at)}`), cell("body", comment.body, "p"));
+    return li;
+  }));
+});
+
+live(refresh);
+"""##),
         "login.html": DashboardAsset(
             contentType: "text/html; charset=utf-8",
             text: #"""

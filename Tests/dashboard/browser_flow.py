@@ -117,6 +117,16 @@ def main():
             page.keyboard.press("j")
             expect(page.locator('li.card[data-key="SHOP-2"]')).to_be_focused()
 
+            step = "Enter opens the issue's page: its question, its session, its dependencies"
+            page.keyboard.press("Enter")
+            expect(page).to_have_url(URL + "/issues/SHOP-2")
+            expect(page.locator("#summary")).to_have_text("SHOP-2: Second")
+            expect(page.locator("#comments .body")).to_have_text(["Blocked: ship it behind a flag?"])
+            expect(page.locator("#sessions tbody tr td").nth(1)).to_have_text("ai:bot")
+            expect(page.locator("#dependencies")).to_have_text("None.")
+            page.go_back()
+            expect(page).to_have_url(URL + "/board?q=second")
+
             step = "the queue: SHOP-1 eligible with its score parts"
             page.click("nav >> text=Queue")
             expect(page.locator('#eligible tr[data-key="SHOP-1"] td').nth(2)).to_have_text("<script>alert(1)</script>")
