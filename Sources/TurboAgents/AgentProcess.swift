@@ -209,11 +209,18 @@ public final class AgentProcess: Sendable {
         }
     }
 
-    /// Whether `pid` has exited, without reaping it (swift-subprocess reaps it and reports its status).
+    /// Whether `pid` has exited, without reaping it (swift-subprocess reaps it and reports its status). A child
+    /// already reaped (ECHILD) is gone; an interrupted call is made again; any other failure is not taken for an exit,
+    /// since the caller kills the process group of an exited agent.
     private static func hasExited(_ pid: Int32) -> Bool {
         var info = siginfo_t()
-        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 else { return true }
-        return info._sifields._sigchld.si_pid == pid
+        while true {
+            if waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 {
+                return info._sifields._sigchld.si_pid == pid
+            }
+            if errno == EINTR { continue }
+            return errno == ECHILD
+        }
     }
 
     /// `program` itself when it has a slash, else the first executable of that name on `path`.
