@@ -141,6 +141,14 @@ def main():
             expect(page.locator('#events tr[data-type="comment.added"]')).to_have_count(4)  # two reports, the answer, "noted"
             expect(page).to_have_url(URL + "/timeline?q=comment.added")
 
+            step = "the metrics: the figures of the window and a bar per day"
+            page.click("nav >> text=Metrics")
+            expect(page.locator('.figure[data-label="Issues closed"] .value')).to_have_text("0")
+            page.select_option("#since", "30d")
+            expect(page).to_have_url(URL + "/stats?since=30d")
+            expect(page.locator("#closed rect.bar")).to_have_count(31, timeout=10_000)  # the 31 dates of 30 days
+            page.go_back()
+
             step = "the back button goes back through the views"
             page.go_back()
             expect(page).to_have_url(URL + "/queue")

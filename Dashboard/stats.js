@@ -1,0 +1,110 @@
+// Cost and metrics (/stats): the plan's success measures over a window from GET /api/v1/stats — issues closed per
+// day (a bar chart), review and verification pass rates, utilization, conflicts per 100 commits, submission to merge,
+// tokens and cost per issue — and each agent's share. The window is kept in the address.
+import { cell, coalesced, getJSON, live } from "/assets/common.js";
+
+const params = new URLSearchParams(window.location.search);
+const since = document.getElementById("since");
+since.value = params.get("since") ?? "7d";
+const svg = "http://www.w3.org/2000/svg";
+
+const percent = (rate) => (rate == null ? "—" : `${Math.round(rate * 100)} %`);
+function duration(seconds) {
+  if (seconds == null) return "—";
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+function figure(label, value, detail) {
+  const box = document.createElement("div");
+  box.className = "figure";
+  box.dataset.label = label;
+  box.append(cell("value", value), cell("label", label));
+  if (detail) box.append(cell("detail", detail));
+  return box;
+}
+
+// One bar per day, scaled to the busiest; each with its count as a tooltip (an SVG title).
+function chart(days) {
+  const element = document.getElementById("closed");
+  const width = 720;
+  const height = 160;
+  element.setAttribute("viewBox", `0 0 ${width} ${height + 20}`);
+  const most = Math.max(1, ...days.map((day) => day.closed));
+  const step = width / Math.max(1, days.length);
+  element.replaceChildren(...days.map((day, index) => {
+    const group = document.createElementNS(svg, "g");
+    const bar = document.createElementNS(svg, "rect");
+    const barHeight = (day.closed / most) * height;
+    bar.setAttribute("x", String(index * step + 2));
+    bar.setAttribute("y", String(height - barHeight));
+    bar.setAttribute("width", String(Math.max(1, step - 4)));
+    bar.setAttribute("height", String(barHeight));
+    bar.setAttribute("class", "bar");
+    const title = document.createElementNS(svg, "title");
+    title.textContent = `${day.day}: ${day.closed} closed`;
+    bar.append(title);
+    group.append(bar);
+    if (days.length <= 31) {
+      const label = document.createElementNS(svg, "text");
+      label.setAttribute("x", String(index * step + step / 2));
+      label.setAttribute("y", String(height + 14));
+      label.setAttribute("text-anchor", "middle");
+      label.textContent = day.day.slice(5);
+      group.append(label);
+    }
+    return group;
+  }));
+}
+
+// Every day of the window (UTC, as the server counts them), with the days nothing was closed as zero.
+function everyDay(stats) {
+  const counts = new Map(stats.closed_per_day.map((day) => [day.day, day.closed]));
+  const days = [];
+  const end = new Date(stats.until);
+  for (let day = new Date(stats.since); day <= end; day = new Date(day.getTime() + 86_400_000)) {
+    const key = day.toISOString().slice(0, 10);
+    if (days.length === 0 || days[days.length - 1].day !== key) days.push({ day: key, closed: counts.get(key) ?? 0 });
+  }
+  const last = end.toISOString().slice(0, 10);
+  if (days.length > 0 && days[days.length - 1].day !== last) days.push({ day: last, closed: counts.get(last) ?? 0 });
+  return days;
+}
+
+const refresh = coalesced(async () => {
+  const stats = await getJSON(`/api/v1/stats?since=${encodeURIComponent(since.value)}`);
+  if (!stats) return;
+  const usage = stats.usage;
+  document.getElementById("figures").replaceChildren(
+    figure("Issues closed", String(stats.closed), `${stats.merged} merged`),
+    figure("Review pass rate", percent(stats.review_first_pass.rate),
+      `${stats.review_first_pass.passed} of ${stats.review_first_pass.total} approved first time`),
+    figure("Verification pass rate", percent(stats.verification.rate),
+      `${stats.verification.passed} of ${stats.verification.total} runs`),
+    figure("Utilization", percent(stats.utilization), `${stats.agents.length} agent(s)`),
+    figure("Conflicts per 100 commits", stats.conflicts.per_100_commits?.toFixed(1) ?? "—",
+      `${stats.conflicts.conflicts} in ${stats.conflicts.commits} commits`),
+    figure("Submission to merge", duration(stats.submission_to_merge.mean_seconds),
+      `p90 ${duration(stats.submission_to_merge.p90_seconds)}, ${stats.submission_to_merge.count} merged`),
+    figure("Tokens per issue", usage.input_tokens_per_issue == null ? "—"
+      : `${Math.round(usage.input_tokens_per_issue)} in / ${Math.round(usage.output_tokens_per_issue)} out`,
+    `${usage.issues} issue(s) with usage`),
+    figure("Cost per issue", usage.cost_usd_per_issue == null ? "—" : `$${usage.cost_usd_per_issue.toFixed(2)}`,
+      `$${usage.cost_usd.toFixed(2)} in all`),
+  );
+  chart(everyDay(stats));
+  document.querySelector("#agents tbody").replaceChildren(...stats.agents.map((agent) => {
+    const tr = document.createElement("tr");
+    tr.append(...[agent.agent, String(agent.sessions), duration(agent.busy_seconds), percent(agent.utilization)]
+      .map((text) => cell("", text, "td")));
+    return tr;
+  }));
+});
+
+since.addEventListener("change", () => {
+  window.history.replaceState(null, "", `/stats?since=${encodeURIComponent(since.value)}`);
+  refresh();
+});
+
+live(refresh);
