@@ -40,7 +40,7 @@ def main():
             page.fill("#token", token)
             page.click("button[type=submit]")
             page.wait_for_url(url + "/")
-            for view in ["", "board", "queue", "timeline", "stats"]:
+            for view in ["", "board", "queue", "merge", "timeline", "stats"]:
                 page.goto(f"{url}/{view}")
                 page.wait_for_selector("#live.on")
                 page.wait_for_timeout(300)

@@ -51,8 +51,8 @@ public actor DashboardSessions {
     func remove(_ id: String) { sessions[id] = nil }
 }
 
-/// The dashboard at `/`: the sign-in page, the inbox, the board, the queue, the timeline, an issue's page, the
-/// metrics, and their assets, served from the binary. Every page carries a
+/// The dashboard at `/`: the sign-in page, the inbox, the board, the queue, the merge queue, the timeline, an issue's
+/// page, the metrics, and their assets, served from the binary. Every page carries a
 /// strict Content-Security-Policy (no inline script, nothing from elsewhere) and asks not to be framed.
 struct DashboardRoutes: Sendable {
     let configuration: APIConfiguration
@@ -73,7 +73,7 @@ struct DashboardRoutes: Sendable {
         // Each view its own address, so the back button and a shared link work.
         for (path, file) in [
             ("/", "index.html"), ("board", "board.html"), ("queue", "queue.html"), ("timeline", "timeline.html"),
-            ("issues/:key", "issue.html"), ("stats", "stats.html"),
+            ("issues/:key", "issue.html"), ("stats", "stats.html"), ("merge", "merge.html"),
         ] {
             router.get(RouterPath(path)) { request, _ -> Response in
                 guard try await signedIn(request) else { return Self.redirect("/login") }

@@ -74,6 +74,9 @@ main.wide { max-width: none; }
 .chart { width: 100%; max-width: 60rem; height: auto; }
 .chart .bar { fill: var(--decision); }
 .chart text { font-size: 10px; fill: var(--muted); }
+.radar td, .radar th { text-align: center; min-width: 4.5rem; }
+.radar td.hit { background: #fef3f2; color: var(--broken); font-weight: 600; }
+.plain { list-style: none; padding: 0; }
 """#),
         "board.html": DashboardAsset(
             contentType: "text/html; charset=utf-8",
@@ -90,7 +93,7 @@ main.wide { max-width: none; }
 <body>
 <header>
 <strong>turboCode</strong>
-<nav><a href="/">Inbox</a> <a href="/board" aria-current="page">Board</a> <a href="/queue">Queue</a> <a href="/timeline">Timeline</a> <a href="/stats">Metrics</a></nav>
+<nav><a href="/">Inbox</a> <a href="/board" aria-current="page">Board</a> <a href="/queue">Queue</a> <a href="/merge">Merge queue</a> <a href="/timeline">Timeline</a> <a href="/stats">Metrics</a></nav>
 <span id="live" class="live" title="live updates">connecting…</span>
 <form method="post" action="/logout"><button type="submit" class="quiet">Sign out</button></form>
 </header>
@@ -475,7 +478,7 @@ live(refresh);
 <body>
 <header>
 <strong>turboCode</strong>
-<nav><a href="/" aria-current="page">Inbox</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/timeline">Timeline</a> <a href="/stats">Metrics</a></nav>
+<nav><a href="/" aria-current="page">Inbox</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/merge">Merge queue</a> <a href="/timeline">Timeline</a> <a href="/stats">Metrics</a></nav>
 <span id="live" class="live" title="live updates">connecting…</span>
 <form method="post" action="/logout"><button type="submit" class="quiet">Sign out</button></form>
 </header>
@@ -510,7 +513,7 @@ live(refresh);
 <body>
 <header>
 <strong>turboCode</strong>
-<nav><a href="/">Inbox</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/timeline">Timeline</a> <a href="/stats">Metrics</a></nav>
+<nav><a href="/">Inbox</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/merge">Merge queue</a> <a href="/timeline">Timeline</a> <a href="/stats">Metrics</a></nav>
 <span id="live" class="live" title="live updates">connecting…</span>
 <form method="post" action="/logout"><button type="submit" class="quiet">Sign out</button></form>
 </header>
@@ -635,6 +638,132 @@ live(refresh);
 </body>
 </html>
 """#),
+        "merge.html": DashboardAsset(
+            contentType: "text/html; charset=utf-8",
+            text: #"""
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>turboCode — merge queue</title>
+<link rel="stylesheet" href="/assets/app.css">
+<script type="module" src="/assets/merge.js"></script>
+</head>
+<body>
+<header>
+<strong>turboCode</strong>
+<nav><a href="/">Inbox</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/merge" aria-current="page">Merge queue</a> <a href="/timeline">Timeline</a> <a href="/stats">Metrics</a></nav>
+<span id="live" class="live" title="live updates">connecting…</span>
+<form method="post" action="/logout"><button type="submit" class="quiet">Sign out</button></form>
+</header>
+<main>
+<h1 id="summary">Merge queue</h1>
+<p id="error" class="error" hidden></p>
+<h2>Approved, in merge order</h2>
+<table id="merging" class="table">
+<thead><tr><th>#</th><th>Key</th><th>Title</th><th>Approved by</th><th>Waiting</th></tr></thead>
+<tbody></tbody>
+</table>
+<p id="merging-empty" hidden>Nothing approved waits to be merged.</p>
+<h2>Waiting for review, riskiest first</h2>
+<table id="reviewing" class="table">
+<thead><tr><th>Key</th><th>Title</th><th>Verification</th><th>Lines</th><th>Conflict risk</th><th>Waiting</th></tr></thead>
+<tbody></tbody>
+</table>
+<p id="reviewing-empty" hidden>No work waits for review.</p>
+<h2>Conflict radar</h2>
+<table id="radar" class="table radar"></table>
+<ul id="with-base" class="plain"></ul>
+<p id="radar-empty" hidden>No conflicts predicted between active branches.</p>
+</main>
+</body>
+</html>
+"""#),
+        "merge.js": DashboardAsset(
+            contentType: "text/javascript; charset=utf-8",
+            text: #"""
+// The merge queue and the conflict radar (/merge): approved work in the order the merge queue takes it, the work
+// still waiting for review (riskiest first, as `turbocode review list` orders it), and the predicted conflicts
+// between active branches as a matrix with the paths they share.
+import { age, cell, coalesced, getJSON, live } from "/assets/common.js";
+
+function link(key) {
+  const a = cell("", key, "a");
+  a.href = `/issues/${encodeURIComponent(key)}`;
+  return a;
+}
+
+function row(key, texts) {
+  const tr = document.createElement("tr");
+  tr.dataset.key = key;
+  const first = document.createElement("td");
+  first.append(link(key));
+  tr.append(first, ...texts.map((text) => cell("", text, "td")));
+  return tr;
+}
+
+function table(id, rows) {
+  document.querySelector(`#${id} tbody`).replaceChildren(...rows);
+  document.getElementById(id).hidden = rows.length === 0;
+  document.getElementById(`${id}-empty`).hidden = rows.length > 0;
+}
+
+function radar(conflicts) {
+  const between = conflicts.filter((conflict) => conflict.other);
+  const keys = [...new Set(between.flatMap((conflict) => [conflict.issue, conflict.other]))].sort();
+  const paths = new Map();
+  for (const conflict of between) {
+    for (const pair of [`${conflict.issue} ${conflict.other}`, `${conflict.other} ${conflict.issue}`]) {
+      paths.set(pair, [...new Set([...(paths.get(pair) ?? []), ...conflict.paths])]);
+    }
+  }
+  const head = document.createElement("tr");
+  head.append(cell("", "", "th"), ...keys.map((key) => cell("", key, "th")));
+  const rows = keys.map((key) => {
+    const tr = document.createElement("tr");
+    tr.append(cell("", key, "th"));
+    for (const other of keys) {
+      const shared = paths.get(`${key} ${other}`) ?? [];
+      const td = cell(shared.length ? "hit" : "", shared.length ? String(shared.length) : "", "td");
+      td.title = shared.join("\n");
+      td.dataset.pair = `${key} ${other}`;
+      tr.append(td);
+    }
+    return tr;
+  });
+  document.getElementById("radar").replaceChildren(...(keys.length ? [head, ...rows] : []));
+  const withBase = conflicts.filter((conflict) => !conflict.other);
+  document.getElementById("with-base").replaceChildren(...withBase.map((conflict) => {
+    const li = document.createElement("li");
+    li.append(link(conflict.issue), ` conflicts with the base branch in ${conflict.paths.join(", ")}`);
+    return li;
+  }));
+  document.getElementById("radar-empty").hidden = conflicts.length > 0;
+}
+
+const refresh = coalesced(async () => {
+  const [reviews, conflicts] = await Promise.all([getJSON("/api/v1/reviews"), getJSON("/api/v1/conflicts")]);
+  if (!reviews || !conflicts) return;
+  const approved = reviews.filter((entry) => entry.approved)
+    .sort((a, b) => (a.decision?.created_at ?? "").localeCompare(b.decision?.created_at ?? ""));
+  const waiting = reviews.filter((entry) => !entry.approved);
+  table("merging", approved.map((entry, index) => {
+    const tr = row(entry.issue.key, [entry.issue.title, entry.decision?.actor ?? "", age(entry.age_seconds)]);
+    tr.prepend(cell("", String(index + 1), "td"));
+    return tr;
+  }));
+  table("reviewing", waiting.map((entry) => row(entry.issue.key, [
+    entry.issue.title, entry.verification ? entry.verification.summary : "not verified",
+    String(entry.size), String(entry.conflict_risk), age(entry.age_seconds),
+  ])));
+  radar(conflicts);
+  document.getElementById("summary").textContent =
+    `Merge queue — ${approved.length} approved, ${waiting.length} waiting for review, ${conflicts.length} conflict(s)`;
+});
+
+live(refresh);
+"""#),
         "queue.html": DashboardAsset(
             contentType: "text/html; charset=utf-8",
             text: #"""
@@ -650,7 +779,7 @@ live(refresh);
 <body>
 <header>
 <strong>turboCode</strong>
-<nav><a href="/">Inbox</a> <a href="/board">Board</a> <a href="/queue" aria-current="page">Queue</a> <a href="/timeline">Timeline</a> <a href="/stats">Metrics</a></nav>
+<nav><a href="/">Inbox</a> <a href="/board">Board</a> <a href="/queue" aria-current="page">Queue</a> <a href="/merge">Merge queue</a> <a href="/timeline">Timeline</a> <a href="/stats">Metrics</a></nav>
 <span id="live" class="live" title="live updates">connecting…</span>
 <form method="post" action="/logout"><button type="submit" class="quiet">Sign out</button></form>
 </header>
@@ -719,7 +848,7 @@ live(refresh);
 <body>
 <header>
 <strong>turboCode</strong>
-<nav><a href="/">Inbox</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/timeline">Timeline</a> <a href="/stats" aria-current="page">Metrics</a></nav>
+<nav><a href="/">Inbox</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/merge">Merge queue</a> <a href="/timeline">Timeline</a> <a href="/stats" aria-current="page">Metrics</a></nav>
 <span id="live" class="live" title="live updates">connecting…</span>
 <form method="post" action="/logout"><button type="submit" class="quiet">Sign out</button></form>
 </header>
@@ -875,7 +1004,7 @@ live(refresh);
 <body>
 <header>
 <strong>turboCode</strong>
-<nav><a href="/">Inbox</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/timeline" aria-current="page">Timeline</a> <a href="/stats">Metrics</a></nav>
+<nav><a href="/">Inbox</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/merge">Merge queue</a> <a href="/timeline" aria-current="page">Timeline</a> <a href="/stats">Metrics</a></nav>
 <span id="live" class="live" title="live updates">connecting…</span>
 <form method="post" action="/logout"><button type="submit" class="quiet">Sign out</button></form>
 </header>

@@ -85,7 +85,7 @@ struct OperationsTests {
             + buildWebSocketRouter(configuration).routes.map { ($0.method.rawValue, $0.path.description) }
         // The dashboard's pages are for browsers, not API operations (docs/dashboard.md).
         let pages: Set = [
-            "GET /", "GET /board", "GET /queue", "GET /timeline", "GET /issues/{key}", "GET /stats",
+            "GET /", "GET /board", "GET /queue", "GET /merge", "GET /timeline", "GET /issues/{key}", "GET /stats",
             "GET /assets/{file}", "GET /login", "POST /login", "POST /logout",
         ]
         let all = Set(routes.map { "\($0.0) \(Self.openAPIPath($0.1))" })

@@ -6,6 +6,8 @@ Exits 0 when every step held; prints the failed step otherwise.
 """
 import json
 import os
+import pathlib
+import subprocess
 import sys
 import urllib.request
 
@@ -156,6 +158,31 @@ def main():
             page.go_back()
             expect(page).to_have_url(URL + "/")
             expect(page.locator("#summary")).to_contain_text("Inbox")
+
+            step = "work submitted again waits for review, on the inbox and the merge queue page"
+            claimed = api("POST", "/api/v1/queue/claim", {"agent": "bot"})
+            assert claimed["issue"]["key"] == "SHOP-1", claimed
+            worktree = claimed["worktree"]
+            pathlib.Path(worktree, "notes.md").write_text("Postgres it is.\n")
+            identity = ["-c", "user.name=bot", "-c", "user.email=bot@example.invalid"]
+            subprocess.run(["git", "-C", worktree, "add", "notes.md"], check=True)
+            subprocess.run(["git", "-C", worktree, *identity, "commit", "-q", "-m", "SHOP-1: notes"], check=True)
+            api("POST", "/api/v1/issues/SHOP-1/submit", {})
+            waiting = page.locator('li.item[data-subject="SHOP-1"][data-kind="review_waiting"]')
+            expect(waiting).to_have_count(1, timeout=20_000)
+            page.click("nav >> text=Merge queue")
+            expect(page.locator('#reviewing tr[data-key="SHOP-1"]')).to_have_count(1)
+            expect(page.locator("#merging-empty")).to_be_visible()
+            page.go_back()
+
+            step = "approved from the inbox, merged by the merge queue, closed on the board, all live"
+            waiting.locator('button[data-action="approve"]').click()
+            expect(page.locator('li.item[data-subject="SHOP-1"]')).to_have_count(0, timeout=20_000)
+            page.click("nav >> text=Board")
+            closed = page.locator('section.column[data-status="closed"] li.card[data-key="SHOP-1"]')
+            expect(closed).to_have_count(1, timeout=20_000)
+            issue = api("GET", "/api/v1/issues/SHOP-1")
+            assert issue["closed_reason"] == "merged", issue
 
             step = "a change made with the session alone is refused without the dashboard's header"
             refused = page.request.post(URL + "/api/v1/issues", data={"title": "forged"})

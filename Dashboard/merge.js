@@ -1,0 +1,80 @@
+// The merge queue and the conflict radar (/merge): approved work in the order the merge queue takes it, the work
+// still waiting for review (riskiest first, as `turbocode review list` orders it), and the predicted conflicts
+// between active branches as a matrix with the paths they share.
+import { age, cell, coalesced, getJSON, live } from "/assets/common.js";
+
+function link(key) {
+  const a = cell("", key, "a");
+  a.href = `/issues/${encodeURIComponent(key)}`;
+  return a;
+}
+
+function row(key, texts) {
+  const tr = document.createElement("tr");
+  tr.dataset.key = key;
+  const first = document.createElement("td");
+  first.append(link(key));
+  tr.append(first, ...texts.map((text) => cell("", text, "td")));
+  return tr;
+}
+
+function table(id, rows) {
+  document.querySelector(`#${id} tbody`).replaceChildren(...rows);
+  document.getElementById(id).hidden = rows.length === 0;
+  document.getElementById(`${id}-empty`).hidden = rows.length > 0;
+}
+
+function radar(conflicts) {
+  const between = conflicts.filter((conflict) => conflict.other);
+  const keys = [...new Set(between.flatMap((conflict) => [conflict.issue, conflict.other]))].sort();
+  const paths = new Map();
+  for (const conflict of between) {
+    for (const pair of [`${conflict.issue} ${conflict.other}`, `${conflict.other} ${conflict.issue}`]) {
+      paths.set(pair, [...new Set([...(paths.get(pair) ?? []), ...conflict.paths])]);
+    }
+  }
+  const head = document.createElement("tr");
+  head.append(cell("", "", "th"), ...keys.map((key) => cell("", key, "th")));
+  const rows = keys.map((key) => {
+    const tr = document.createElement("tr");
+    tr.append(cell("", key, "th"));
+    for (const other of keys) {
+      const shared = paths.get(`${key} ${other}`) ?? [];
+      const td = cell(shared.length ? "hit" : "", shared.length ? String(shared.length) : "", "td");
+      td.title = shared.join("\n");
+      td.dataset.pair = `${key} ${other}`;
+      tr.append(td);
+    }
+    return tr;
+  });
+  document.getElementById("radar").replaceChildren(...(keys.length ? [head, ...rows] : []));
+  const withBase = conflicts.filter((conflict) => !conflict.other);
+  document.getElementById("with-base").replaceChildren(...withBase.map((conflict) => {
+    const li = document.createElement("li");
+    li.append(link(conflict.issue), ` conflicts with the base branch in ${conflict.paths.join(", ")}`);
+    return li;
+  }));
+  document.getElementById("radar-empty").hidden = conflicts.length > 0;
+}
+
+const refresh = coalesced(async () => {
+  const [reviews, conflicts] = await Promise.all([getJSON("/api/v1/reviews"), getJSON("/api/v1/conflicts")]);
+  if (!reviews || !conflicts) return;
+  const approved = reviews.filter((entry) => entry.approved)
+    .sort((a, b) => (a.decision?.created_at ?? "").localeCompare(b.decision?.created_at ?? ""));
+  const waiting = reviews.filter((entry) => !entry.approved);
+  table("merging", approved.map((entry, index) => {
+    const tr = row(entry.issue.key, [entry.issue.title, entry.decision?.actor ?? "", age(entry.age_seconds)]);
+    tr.prepend(cell("", String(index + 1), "td"));
+    return tr;
+  }));
+  table("reviewing", waiting.map((entry) => row(entry.issue.key, [
+    entry.issue.title, entry.verification ? entry.verification.summary : "not verified",
+    String(entry.size), String(entry.conflict_risk), age(entry.age_seconds),
+  ])));
+  radar(conflicts);
+  document.getElementById("summary").textContent =
+    `Merge queue — ${approved.length} approved, ${waiting.length} waiting for review, ${conflicts.length} conflict(s)`;
+});
+
+live(refresh);
