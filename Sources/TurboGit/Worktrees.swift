@@ -87,8 +87,7 @@ public struct Worktrees: Sendable {
     private func find(_ issue: IssueKey, in listing: [GitWorktreeEntry]) throws -> GitWorktreeEntry? {
         let path = WorktreeLayout.canonical(layout.path(for: issue))
         let prefix = "\(issue.description)/"
-        let main = WorktreeLayout.canonical(repository.root)
-        let entries = listing.filter { !$0.isBare && !WorktreeLayout.samePlace($0.path, main) }
+        let entries = linked(listing)
         if let atPath = entries.first(where: { WorktreeLayout.samePlace($0.path, path) }) {
             // A detached HEAD (an agent in the middle of a rebase) at the issue's own path is still the issue's.
             guard atPath.branch == nil || atPath.branch?.hasPrefix(prefix) == true else {
@@ -99,10 +98,10 @@ public struct Worktrees: Sendable {
         return entries.first { $0.branch?.hasPrefix(prefix) == true }
     }
 
-    /// Every worktree except the main checkout.
-    public func linkedWorktrees() async throws -> [GitWorktreeEntry] {
+    /// The entries of a listing that are not the main checkout.
+    private func linked(_ listing: [GitWorktreeEntry]) -> [GitWorktreeEntry] {
         let main = WorktreeLayout.canonical(repository.root)
-        return try await repository.worktrees().filter { !$0.isBare && !WorktreeLayout.samePlace($0.path, main) }
+        return listing.filter { !$0.isBare && !WorktreeLayout.samePlace($0.path, main) }
     }
 
     /// The issue worktree's status against `baseBranch`; nil when it has none.

@@ -30,18 +30,6 @@ public struct JSONWriter {
         first = false
     }
 
-    /// Starts an array (`[`).
-    public mutating func beginArray() {
-        bytes.append(UInt8(ascii: "["))
-        first = true
-    }
-
-    /// Ends the array (`]`).
-    public mutating func endArray() {
-        bytes.append(UInt8(ascii: "]"))
-        first = false
-    }
-
     /// Writes `"name":` inside an object.
     public mutating func key(_ name: String) {
         separate()
@@ -82,12 +70,6 @@ public struct JSONWriter {
     public mutating func value(_ document: some JSONWritable) -> Bool {
         separate()
         return document.writeJSON(to: &bytes)
-    }
-
-    /// Appends raw JSON that is known to be valid, such as a number.
-    public mutating func raw(_ text: String) {
-        separate()
-        bytes.append(contentsOf: text.utf8)
     }
 
     private mutating func separate() {
