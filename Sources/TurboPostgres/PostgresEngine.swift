@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import PostgresNIO
 import TurboCore
 public import TurboSQL
@@ -18,14 +19,24 @@ public struct PostgresEngine: SQLEngine {
         self.logger = logger
     }
 
-    /// `BEGIN` … `COMMIT` on one pooled connection.
+    /// `BEGIN` … `COMMIT` on one pooled connection; `ROLLBACK` when the body or a statement fails.
+    ///
+    /// The transaction's events and the `COMMIT` are sent together (``PostgresTransaction/commit()``): the event
+    /// log's lock is then held for one round trip, not two.
     public func write<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
         try await Self.translating {
-            try await client.withTransaction(logger: logger) { conn in
+            try await client.withConnection { conn in
+                try await conn.query("BEGIN", logger: logger)
                 let transaction = PostgresTransaction(conn, logger: logger)
-                let result = try await body(transaction)
-                try await transaction.writeEvents()
-                return result
+                do {
+                    let result = try await body(transaction)
+                    try await transaction.commit()
+                    return result
+                } catch {
+                    // A failed COMMIT has ended the transaction already; ROLLBACK then only warns.
+                    _ = try? await conn.query("ROLLBACK", logger: logger)
+                    throw error
+                }
             }
         }
     }
@@ -51,12 +62,6 @@ public struct PostgresEngine: SQLEngine {
             return try await body()
         } catch let error as TurboError {
             throw error
-        } catch let error as PostgresTransactionError {
-            if let closureError = error.closureError {
-                if let turbo = closureError as? TurboError { throw turbo }
-                throw translate(closureError)
-            }
-            throw translate(error.commitError ?? error.beginError ?? error)
         } catch {
             throw translate(error)
         }
@@ -121,12 +126,38 @@ final class PostgresTransaction: SQLTransaction {
     /// writing transaction waits for that lock, so it is held for two round trips, this statement and the commit,
     /// whatever the use case did before.
     func writeEvents() async throws {
-        guard !pendingEvents.isEmpty else { return }
+        guard let statement = try await eventsStatement() else { return }
+        try await execute(statement)
+    }
+
+    /// Ends the transaction: the pending events' statement and `COMMIT` go out together, queued on the connection
+    /// in that order before waiting for either, so the event log's lock is released one round trip after it is
+    /// taken. When the events' statement fails the server answers the `COMMIT` with a rollback.
+    func commit() async throws {
+        guard let statement = try await eventsStatement() else {
+            try await connection.query("COMMIT", logger: logger)
+            return
+        }
+        let events: EventLoopFuture<PostgresQueryResult> = connection.query(try Self.query(statement), logger: logger)
+        let commit: EventLoopFuture<PostgresQueryResult> = connection.query("COMMIT", logger: logger)
+        var failure: (any Error)?
+        do { _ = try await events.get() } catch { failure = error }
+        let committed = try await commit.get()
+        if let failure { throw failure }
+        // Belt and braces: a transaction the server rolled back answers `COMMIT` with the tag `ROLLBACK`.
+        guard committed.metadata.command == "COMMIT" else {
+            throw TurboError.storage("PostgreSQL rolled the transaction back at COMMIT")
+        }
+    }
+
+    /// The statement that writes the pending events, if any; see ``writeEvents()``.
+    private func eventsStatement() async throws -> SQL? {
+        guard !pendingEvents.isEmpty else { return nil }
         let events = pendingEvents
         pendingEvents = []
         let now = try await now()
         // The lock's CTE is volatile, so it is evaluated once, before the first row (and its id) is produced.
-        try await execute(
+        return
             """
             WITH locked AS (
                 SELECT pg_advisory_xact_lock(\(SQLLock.eventLog.rawValue)), pg_notify(\(PostgresLocks.eventChannel), '')
@@ -136,7 +167,7 @@ final class PostgresTransaction: SQLTransaction {
             FROM locked, unnest(\(events.map(\.type.rawValue))::text[], \(events.map(\.subject))::text[],
                 \(events.map(\.payloadJSON))::text[]) WITH ORDINALITY AS e(type, subject, payload, n)
             ORDER BY e.n
-            """)
+            """
     }
 
     /// The statement with `$n` placeholders (JSON values cast to `jsonb`) and its binds.

@@ -15,12 +15,21 @@ public enum SQLDialect: Sendable {
         }
     }
 
+    /// A column in a condition that must not choose the index: SQLite, which keeps no statistics, prefers an index
+    /// on a range condition over one that gives the `ORDER BY … LIMIT` order; a unary `+` keeps it off the index.
+    public func unindexed(_ column: String) -> String {
+        switch self {
+        case .sqlite: "+\(column)"
+        case .postgres: column
+        }
+    }
+
     /// Appended to a `SELECT` of the rows a claimer takes: on PostgreSQL concurrent claimers skip the rows another
     /// holds and take the next; nothing on SQLite (serialized writers).
     public var skipLocked: String {
         switch self {
         case .sqlite: ""
-        case .postgres: " FOR UPDATE SKIP LOCKED"
+        case .postgres: " FOR NO KEY UPDATE SKIP LOCKED"
         }
     }
 

@@ -79,6 +79,7 @@ extension SQLStore {
                         project: project, key: key, order: $0, skipWorktrees: skipIssuesWithWorktree, now: now)
                 }
             }
+            try await ClaimStream.readHeads(&streams, tx)
             while let candidate = try await Self.nextCandidate(&streams, tx) {
                 if let have, !Set(candidate.capabilities.map { $0.lowercased() }).isSubset(of: have) { continue }
                 if !candidate.paths.isEmpty {
@@ -151,7 +152,8 @@ extension SQLStore {
     ) async throws -> (issue: Issue, lease: Lease) {
         let now = try await tx.now()
         var events: [EventDraft] = []
-        if let current = try await currentLease(tx, issue) {
+        let latest = try await latestLease(tx, issue)
+        if let current = latest, current.releasedAt == nil {
             guard current.expiresAt <= now else {
                 throw TurboError.conflictingState(
                     "\(issue.key) is leased to \(current.agentID) (epoch \(current.epoch))")
@@ -162,7 +164,7 @@ extension SQLStore {
             throw TurboError.conflictingState("\(issue.key) is \(issue.status); only a ready issue can be claimed")
         }
         try await check(tx, issue)
-        let lease = try await insertLease(tx, issue, agent: agent, ttl: ttl)
+        let lease = try await insertLease(tx, issue, agent: agent, ttl: ttl, epoch: (latest?.epoch ?? 0) + 1)
         // The assignee goes in with the status, in one UPDATE (`move` writes `assigned_to`).
         var claimed = issue
         claimed.assignedTo = agent
@@ -222,13 +224,32 @@ struct ClaimStream {
 
     /// The stream's next candidate, reading the next page when the buffer is empty.
     mutating func head(_ tx: any SQLTransaction) async throws -> ClaimCandidate? {
-        if buffer.isEmpty, !exhausted { try await fill(tx) }
+        if buffer.isEmpty, !exhausted {
+            let limit = offset == 0 ? 1 : Self.pageSize
+            try take(try await tx.rows(page(tx, limit: limit)), limit: limit)
+        }
         return buffer.first
     }
 
     mutating func pop() -> ClaimCandidate? { buffer.isEmpty ? nil : buffer.removeFirst() }
 
-    private mutating func fill(_ tx: any SQLTransaction) async throws {
+    /// Reads the head of every stream in one statement. A first page is one row: most claims take a stream's head,
+    /// and on PostgreSQL each row read is locked until the claim commits (the others skip it), so a claim locks at
+    /// most one row per stream unless the agent cannot take the heads.
+    static func readHeads(_ streams: inout [ClaimStream], _ tx: any SQLTransaction) async throws {
+        let pending = streams.indices.filter { streams[$0].offset == 0 && !streams[$0].exhausted }
+        guard !pending.isEmpty else { return }
+        let union = SQL.joined(
+            pending.map { "SELECT * FROM (\(streams[$0].page(tx, limit: 1, stream: $0))) AS s\(raw: String($0))" },
+            separator: " UNION ALL ")
+        let rows = try await tx.rows(union)
+        var byStream: [Int: [any SQLRow]] = [:]
+        for row in rows { byStream[try row.int("stream"), default: []].append(row) }
+        for index in pending { try streams[index].take(byStream[index] ?? [], limit: 1) }
+    }
+
+    /// The statement reading the stream's next `limit` candidates, each row tagged with `stream`.
+    private func page(_ tx: any SQLTransaction, limit: Int, stream: Int = 0) -> SQL {
         let cutoff = now.addingTimeInterval(-Self.ageCapDays * 86_400)
         let range: SQL
         let ordering: String
@@ -237,39 +258,50 @@ struct ClaimStream {
             range = "AND work_rank IS NOT NULL"
             ordering = "work_rank, score_base DESC, created_at, number"
         case .young:
-            range = "AND work_rank IS NULL AND created_at >= \(cutoff)"
+            range = "AND work_rank IS NULL AND \(raw: tx.dialect.unindexed("created_at")) >= \(cutoff)"
             ordering = "score_base DESC, created_at, number"
         case .old:
-            range = "AND work_rank IS NULL AND created_at < \(cutoff)"
+            // Most often no claimable issue is that old: the oldest one's age, read from the age index once
+            // (uncorrelated, so both engines evaluate it before the scan), skips the walk of the whole score index.
+            range = """
+                AND work_rank IS NULL AND created_at < \(cutoff) AND (
+                    SELECT MIN(created_at) FROM issues
+                    WHERE project_id = \(project) AND status = 'ready' AND open_blockers = 0 AND work_rank IS NULL
+                ) < \(cutoff)
+                """
             ordering = "score_static DESC, created_at, number"
         }
         let worktrees: SQL =
             skipWorktrees
             ? " AND NOT EXISTS (SELECT 1 FROM worktrees w WHERE w.issue_id = issues.id AND w.removed_at IS NULL)" : ""
-        let rows = try await tx.rows(
-            """
+        return """
             SELECT id, number, capabilities, paths, work_rank, score_static,
-                \(raw: tx.dialect.epochSeconds("created_at")) AS created_epoch
+                \(raw: tx.dialect.epochSeconds("created_at")) AS created_epoch, \(raw: String(stream)) AS stream
             FROM issues
             WHERE project_id = \(project) AND status = 'ready' AND open_blockers = 0 \(range)\(worktrees)
             ORDER BY \(raw: ordering)
-            LIMIT \(Self.pageSize) OFFSET \(offset)\(raw: tx.dialect.skipLocked)
-            """)
+            LIMIT \(limit) OFFSET \(offset)\(raw: tx.dialect.skipLocked)
+            """
+    }
+
+    /// Buffers a page read with `limit`.
+    private mutating func take(_ rows: [any SQLRow], limit: Int) throws {
         offset += rows.count
-        exhausted = rows.count < Self.pageSize
+        exhausted = rows.count < limit
         let nowEpoch = now.timeIntervalSince1970
-        for row in rows {
-            let created = try row.double("created_epoch")
-            let age = max(0, nowEpoch - created) / 86_400
-            let score = try row.double("score_static") + min(age * 0.5, 20)
-            let rank = try row.optionalInt("work_rank")
-            buffer.append(
-                ClaimCandidate(
-                    id: try row.uuid("id"), project: project, capabilities: try row.strings("capabilities"),
-                    paths: try row.strings("paths"),
-                    sortKey: WorkQueue.SortKey(
-                        eligible: true, rank: rank, score: score, createdAt: Date(timeIntervalSince1970: created),
-                        key: IssueKey(project: key, number: try row.int("number")))))
-        }
+        for row in rows { buffer.append(try candidate(row, nowEpoch: nowEpoch)) }
+    }
+
+    private func candidate(_ row: any SQLRow, nowEpoch: TimeInterval) throws -> ClaimCandidate {
+        let created = try row.double("created_epoch")
+        let age = max(0, nowEpoch - created) / 86_400
+        let score = try row.double("score_static") + min(age * 0.5, 20)
+        return ClaimCandidate(
+            id: try row.uuid("id"), project: project, capabilities: try row.strings("capabilities"),
+            paths: try row.strings("paths"),
+            sortKey: WorkQueue.SortKey(
+                eligible: true, rank: try row.optionalInt("work_rank"), score: score,
+                createdAt: Date(timeIntervalSince1970: created),
+                key: IssueKey(project: key, number: try row.int("number"))))
     }
 }

@@ -47,11 +47,19 @@ extension SQLStore {
     }
 
     /// A new lease for `agent` from the transaction's clock, its epoch one more than the issue's last.
-    func insertLease(_ tx: any SQLTransaction, _ issue: Issue, agent: String, ttl: Duration) async throws -> Lease {
-        let epoch =
-            try await tx.row(
-                "SELECT COALESCE(MAX(epoch), 0) + 1 AS next FROM leases WHERE issue_id = \(issue.id)"
-            )?.int("next") ?? 1
+    /// `epoch` is the new lease's when the caller has read the issue's newest lease (``latestLease(_:_:)``).
+    func insertLease(
+        _ tx: any SQLTransaction, _ issue: Issue, agent: String, ttl: Duration, epoch known: Int? = nil
+    ) async throws -> Lease {
+        let epoch: Int
+        if let known {
+            epoch = known
+        } else {
+            epoch =
+                try await tx.row(
+                    "SELECT COALESCE(MAX(epoch), 0) + 1 AS next FROM leases WHERE issue_id = \(issue.id)"
+                )?.int("next") ?? 1
+        }
         let now = try await tx.now()
         let lease = Lease(
             id: UUID(), issueID: issue.id, issueKey: issue.key, agentID: agent, epoch: epoch, acquiredAt: now,
@@ -239,6 +247,14 @@ extension SQLStore {
                     output_tokens = COALESCE(output_tokens, 0) + \(outputTokens)\(cost)
                 WHERE id = \(id)
                 """)
+        }
+    }
+
+    /// The issue's newest lease, released or not: its unreleased one when it has one (a live lease has the highest
+    /// epoch), and the epoch a new lease follows.
+    func latestLease(_ tx: any SQLTransaction, _ issue: Issue) async throws -> Lease? {
+        try await tx.row("SELECT * FROM leases WHERE issue_id = \(issue.id) ORDER BY epoch DESC LIMIT 1").map {
+            try SQLRows.lease($0, issue.key)
         }
     }
 

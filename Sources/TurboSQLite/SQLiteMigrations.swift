@@ -248,6 +248,22 @@ enum SQLiteMigrations {
                         WHERE status = 'ready' AND open_blockers = 0 AND work_rank IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("v10: claim indexes in queue order") { db in
+            try db.execute(
+                sql: """
+                    DROP INDEX issues_claim_by_score;
+                    DROP INDEX issues_claim_by_static;
+                    DROP INDEX issues_claim_by_rank;
+                    CREATE INDEX issues_claim_by_score ON issues (project_id, score_base DESC, created_at, number)
+                        WHERE status = 'ready' AND open_blockers = 0;
+                    CREATE INDEX issues_claim_by_static ON issues (project_id, score_static DESC, created_at, number)
+                        WHERE status = 'ready' AND open_blockers = 0;
+                    CREATE INDEX issues_claim_by_rank ON issues (project_id, work_rank, score_base DESC, created_at, number)
+                        WHERE status = 'ready' AND open_blockers = 0 AND work_rank IS NOT NULL;
+                    CREATE INDEX issues_claim_by_age ON issues (project_id, created_at)
+                        WHERE status = 'ready' AND open_blockers = 0 AND work_rank IS NULL;
+                    """)
+        }
         return migrator
     }
 }
