@@ -102,8 +102,8 @@ extension SQLStore {
                         continue
                     }
                 }
-                let issue = try await fetchIssue(tx, .id(candidate.id))
-                let (assigned, lease) = try await leaseReady(tx, issue, agent: request.agent, ttl: request.ttl)
+                let (assigned, lease) = try await leaseReady(
+                    tx, candidate.issue, agent: request.agent, ttl: request.ttl)
                 guard let remote = request.remote else { return Claimed(issue: assigned, lease: lease) }
                 return try await startRemoteWork(tx, assigned, lease: lease, remote)
             }
@@ -175,12 +175,12 @@ extension SQLStore {
     }
 }
 
-/// A claimable issue as a claim reads it: what the order and the agent's fit need.
+/// A claimable issue as a claim reads it (the whole row: on PostgreSQL the read locked it), with its queue place.
 struct ClaimCandidate {
-    var id: UUID
-    var project: UUID
-    var capabilities: [String]
-    var paths: [String]
+    var issue: Issue
+    var project: UUID { issue.projectID }
+    var capabilities: [String] { issue.capabilities }
+    var paths: [String] { issue.paths }
     /// Its place in the queue, by the queue's own order (``WorkQueue/SortKey``).
     var sortKey: WorkQueue.SortKey
 }
@@ -275,7 +275,7 @@ struct ClaimStream {
             skipWorktrees
             ? " AND NOT EXISTS (SELECT 1 FROM worktrees w WHERE w.issue_id = issues.id AND w.removed_at IS NULL)" : ""
         return """
-            SELECT id, number, capabilities, paths, work_rank, score_static,
+            SELECT \(raw: SQLRows.issueColumns), number, score_static,
                 \(raw: tx.dialect.epochSeconds("created_at")) AS created_epoch, \(raw: String(stream)) AS stream
             FROM issues
             WHERE project_id = \(project) AND status = 'ready' AND open_blockers = 0 \(range)\(worktrees)
@@ -297,8 +297,7 @@ struct ClaimStream {
         let age = max(0, nowEpoch - created) / 86_400
         let score = try row.double("score_static") + min(age * 0.5, 20)
         return ClaimCandidate(
-            id: try row.uuid("id"), project: project, capabilities: try row.strings("capabilities"),
-            paths: try row.strings("paths"),
+            issue: try SQLRows.issue(row),
             sortKey: WorkQueue.SortKey(
                 eligible: true, rank: try row.optionalInt("work_rank"), score: score,
                 createdAt: Date(timeIntervalSince1970: created),
