@@ -2169,7 +2169,7 @@ enum OpenAPI {
       "post": {
         "operationId": "requestChanges",
         "summary": "Send work in review back with a comment",
-        "description": "Admin token. The issue returns to in_progress (resumed by its agent when the coordinator's pool has it) or to the queue; the comment is added to the issue.",
+        "description": "Admin token. The issue returns to in_progress (resumed by its agent when the coordinator's pool has it) or to the queue; the comment is added to the issue. Line comments must each name a line the branch's diff shows (422 otherwise, and nothing is recorded); they are added to the comment as `path:line` with the line quoted. Give a comment, line comments, or both.",
         "tags": [
           "review"
         ],
@@ -2187,11 +2187,40 @@ enum OpenAPI {
                 "properties": {
                   "comment": {
                     "type": "string"
+                  },
+                  "line_comments": {
+                    "type": "array",
+                    "maxItems": 200,
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "path": {
+                          "type": "string",
+                          "description": "The file's path (its new path when renamed)."
+                        },
+                        "line": {
+                          "type": "integer"
+                        },
+                        "side": {
+                          "type": "string",
+                          "enum": [
+                            "new",
+                            "old"
+                          ],
+                          "description": "Which version the line number counts in; `old` for a removed line. Default `new`."
+                        },
+                        "body": {
+                          "type": "string"
+                        }
+                      },
+                      "required": [
+                        "path",
+                        "line",
+                        "body"
+                      ]
+                    }
                   }
-                },
-                "required": [
-                  "comment"
-                ]
+                }
               }
             }
           }
@@ -2275,6 +2304,191 @@ enum OpenAPI {
           },
           "500": {
             "$ref": "#/components/responses/InternalError"
+          }
+        }
+      }
+    },
+    "/api/v1/issues/{issue}/diff": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/Issue"
+        }
+      ],
+      "get": {
+        "operationId": "getDiff",
+        "summary": "The issue's branch against its base: files, hunks and lines",
+        "description": "What the merge would bring (`base...branch`), renames detected. Past 5,000 lines in a file or 20,000 in all, a file keeps its counts and has `truncated` set and no hunks.",
+        "tags": [
+          "review"
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "issue": {
+                      "type": "string"
+                    },
+                    "base": {
+                      "type": "string"
+                    },
+                    "branch": {
+                      "type": "string"
+                    },
+                    "insertions": {
+                      "type": "integer"
+                    },
+                    "deletions": {
+                      "type": "integer"
+                    },
+                    "truncated": {
+                      "type": "boolean"
+                    },
+                    "files": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "properties": {
+                          "path": {
+                            "type": "string"
+                          },
+                          "old_path": {
+                            "type": [
+                              "string",
+                              "null"
+                            ]
+                          },
+                          "change": {
+                            "type": "string",
+                            "enum": [
+                              "added",
+                              "deleted",
+                              "modified",
+                              "renamed"
+                            ]
+                          },
+                          "binary": {
+                            "type": "boolean"
+                          },
+                          "insertions": {
+                            "type": "integer"
+                          },
+                          "deletions": {
+                            "type": "integer"
+                          },
+                          "truncated": {
+                            "type": "boolean"
+                          },
+                          "hunks": {
+                            "type": "array",
+                            "items": {
+                              "type": "object",
+                              "properties": {
+                                "old_start": {
+                                  "type": "integer"
+                                },
+                                "old_count": {
+                                  "type": "integer"
+                                },
+                                "new_start": {
+                                  "type": "integer"
+                                },
+                                "new_count": {
+                                  "type": "integer"
+                                },
+                                "section": {
+                                  "type": "string"
+                                },
+                                "lines": {
+                                  "type": "array",
+                                  "items": {
+                                    "type": "object",
+                                    "properties": {
+                                      "kind": {
+                                        "type": "string",
+                                        "enum": [
+                                          "context",
+                                          "added",
+                                          "deleted"
+                                        ]
+                                      },
+                                      "old": {
+                                        "type": [
+                                          "integer",
+                                          "null"
+                                        ]
+                                      },
+                                      "new": {
+                                        "type": [
+                                          "integer",
+                                          "null"
+                                        ]
+                                      },
+                                      "text": {
+                                        "type": "string"
+                                      },
+                                      "no_newline_at_end": {
+                                        "type": "boolean"
+                                      }
+                                    },
+                                    "required": [
+                                      "kind",
+                                      "old",
+                                      "new",
+                                      "text",
+                                      "no_newline_at_end"
+                                    ]
+                                  }
+                                }
+                              },
+                              "required": [
+                                "old_start",
+                                "old_count",
+                                "new_start",
+                                "new_count",
+                                "section",
+                                "lines"
+                              ]
+                            }
+                          }
+                        },
+                        "required": [
+                          "path",
+                          "old_path",
+                          "change",
+                          "binary",
+                          "insertions",
+                          "deletions",
+                          "truncated",
+                          "hunks"
+                        ]
+                      }
+                    }
+                  },
+                  "required": [
+                    "issue",
+                    "base",
+                    "branch",
+                    "insertions",
+                    "deletions",
+                    "truncated",
+                    "files"
+                  ]
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
           }
         }
       }

@@ -4,7 +4,7 @@ import TurboCore
 import TurboServices
 
 /// `GET /api/v1/reviews`, `POST /api/v1/issues/{key}/approve|request-changes`, `GET /api/v1/stats`, and an issue's
-/// checks (`GET /api/v1/issues/{key}/checks`). Decisions need an admin token (the middleware's rule for writes).
+/// checks and diff (`GET /api/v1/issues/{key}/checks|diff`). Decisions need an admin token (the middleware's rule for writes).
 struct ReviewRoutes: Sendable {
     let store: any TurboStore
     let review: ReviewService?
@@ -27,13 +27,20 @@ struct ReviewRoutes: Sendable {
         }
         api.post("issues/:issue/request-changes") { request, context in
             let body = try await request.decode(as: DecisionRequest.self, context: context)
-            guard let comment = body.comment, !comment.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            let comment = body.comment ?? ""
+            let lineComments = body.lineComments ?? []
+            guard !comment.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || !lineComments.isEmpty else {
                 throw APIError(
-                    .unprocessableContent, code: "invalid_input", message: "say what to change in 'comment'")
+                    .unprocessableContent, code: "invalid_input",
+                    message: "say what to change in 'comment' or 'line_comments'")
             }
             let (_, check) = try await operations().requestChanges(
-                try APIController.issue(context), reviewer: APIController.actor(context), comment: comment)
+                try APIController.issue(context), reviewer: APIController.actor(context), comment: comment,
+                lineComments: lineComments)
             return EditedResponse(status: .created, response: Reply(CheckDocument(check)))
+        }
+        api.get("issues/:issue/diff") { _, context in
+            Reply(try await operations().diffDocument(try APIController.issue(context)))
         }
         api.get("issues/:issue/checks") { _, context in
             Reply(try await store.checks(of: try APIController.issue(context)).map(CheckDocument.init))
@@ -65,4 +72,10 @@ struct ReviewRoutes: Sendable {
 
 struct DecisionRequest: Decodable {
     var comment: String?
+    /// Comments on lines of the diff (request changes only).
+    var lineComments: [LineComment]?
+
+    enum CodingKeys: String, CodingKey {
+        case comment, lineComments = "line_comments"
+    }
 }

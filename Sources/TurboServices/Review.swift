@@ -126,6 +126,23 @@ public struct ReviewService: Sendable {
         ).stdout
     }
 
+    /// The issue's branch against its base, file by file with hunks (what the merge would bring, as `diff` shows it).
+    public func diffDocument(_ ref: IssueRef) async throws -> DiffDocument {
+        let issue = try await store.issue(ref)
+        let base = try await store.project(.id(issue.projectID)).baseBranch
+        let git = worktrees.worktrees.repository
+        guard let branch = try await worktrees.branch(of: issue) else {
+            throw TurboError.noWorktree(issue.key.description)
+        }
+        // The same options for both, so that their files come in the same order.
+        let options = ["diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M"]
+        let range = ["--end-of-options", "\(base)...\(branch)"]
+        async let numstat = git.runner.run(options + ["--numstat", "-z"] + range, in: git.root)
+        async let patch = git.runner.run(options + range, in: git.root)
+        let diff = try BranchDiff(numstat: try await numstat.stdout, patch: try await patch.stdout)
+        return DiffDocument(issue: issue.key.description, base: base, branch: branch, diff: diff)
+    }
+
     /// Approves work in review for the merge queue.
     public func approve(_ ref: IssueRef, reviewer: String, comment: String?) async throws -> (Issue, Check) {
         let comment = try comment.map {
@@ -140,10 +157,25 @@ public struct ReviewService: Sendable {
 
     /// Sends the work back with the reviewer's comment: to its agent when the local pool has it (the scheduler of
     /// `up` resumes it), else to the queue.
-    public func requestChanges(_ ref: IssueRef, reviewer: String, comment: String) async throws -> (Issue, Check) {
-        let comment = try IssueValidation.text(
+    ///
+    /// `lineComments` point at lines of the branch's diff (``diffDocument(_:)``); each must name a line the diff
+    /// shows, or nothing is recorded. They go into the comment the agent reads, each as `path:line` with the line
+    /// quoted, after the overall comment (which may then be empty).
+    public func requestChanges(
+        _ ref: IssueRef, reviewer: String, comment: String, lineComments: [LineComment] = []
+    ) async throws -> (Issue, Check) {
+        var comment = try IssueValidation.text(
             comment.trimmingCharacters(in: .whitespacesAndNewlines), field: "the comment")
-        guard !comment.isEmpty else { throw TurboError.invalidInput("say what to change (--comment)") }
+        guard !comment.isEmpty || !lineComments.isEmpty else {
+            throw TurboError.invalidInput("say what to change (--comment)")
+        }
+        if !lineComments.isEmpty {
+            guard lineComments.count <= 200 else {
+                throw TurboError.invalidInput("at most 200 line comments at once (got \(lineComments.count))")
+            }
+            let quoted = try SendBack.quote(lineComments, in: try await diffDocument(ref).diff)
+            comment = (comment.isEmpty ? "See the line comments." : comment) + "\n\n" + quoted
+        }
         let moves = SendBack.moves(actor: try await store.workLogs(of: ref).last?.startedBy, pool: poolAgents)
         return try await store.recordCheck(
             on: ref,
@@ -172,6 +204,31 @@ enum SendBack {
     /// To `in_progress` for the pool of `up` to resume with the same agent when it has it, else on to the queue.
     static func moves(actor: String?, pool: Set<String>) -> [IssueStatus] {
         agent(actor).map { pool.contains($0) } == true ? [.inProgress] : [.inProgress, .ready]
+    }
+
+    /// Line comments as the agent reads them: `- path:line (+ the line): comment`, in the order given. Throws when
+    /// a comment names a file or line the diff does not show, or says nothing.
+    static func quote(_ comments: [LineComment], in diff: BranchDiff) throws -> String {
+        var lines = ["Line comments:"]
+        for comment in comments {
+            let body = try IssueValidation.text(
+                comment.body.trimmingCharacters(in: .whitespacesAndNewlines), field: "a line comment")
+            guard !body.isEmpty else {
+                throw TurboError.invalidInput("the line comment on \(comment.path):\(comment.line) is empty")
+            }
+            guard let file = diff.file(comment.path) else {
+                throw TurboError.invalidInput("\(comment.path) is not in the diff")
+            }
+            guard let line = file.line(comment.line, side: comment.side) else {
+                throw TurboError.invalidInput(
+                    "\(comment.path) has no line \(comment.line) on the \(comment.side.rawValue) side in the diff")
+            }
+            let mark = line.kind == .added ? "+" : line.kind == .deleted ? "-" : " "
+            let side = comment.side == .old ? " (before the change)" : ""
+            let text = line.text.count > 200 ? String(line.text.prefix(200)) + "…" : line.text
+            lines.append("- \(file.path):\(comment.line)\(side) `\(mark)\(text)`: \(body)")
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// The last 30 lines of a failing command's log, as a fenced block after a blank line ("" without a log).

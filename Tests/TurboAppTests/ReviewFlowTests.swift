@@ -307,6 +307,78 @@ struct ReviewFlowTests {
         }
     }
 
+    /// The diff a reviewer reads, from a branch that adds, changes, deletes, renames, adds a binary file and ends a
+    /// file without a newline, with a name git would quote; line comments quoted into the comment the agent reads, and
+    /// a comment on a line the diff does not show refused with nothing recorded.
+    @Test func theDiffFileByFileAndLineCommentsBackToTheAgent() async throws {
+        try await Self.withFixture("subagents:\n  - id: other\n    driver: claude\n") { f in
+            let root = f.sandbox.root.path
+            try f.write(root, "kept.txt", "one\ntwo\nthree\n")
+            try f.write(root, "gone.txt", "bye\n")
+            try f.write(root, "old name.txt", (1...20).map { "line \($0)" }.joined(separator: "\n") + "\n")
+            try f.git(root, "add", ".")
+            try f.git(root, "commit", "-q", "-m", "base files")
+            let issue = try await f.submitted("Touches every kind of file") { path in
+                try f.write(path, "kept.txt", "one\n2\nthree\nfour")
+                try f.write(path, "tab\tand \"quote\".txt", "odd name\n")
+                try Data([0, 1, 2, 255]).write(to: URL(fileURLWithPath: path).appendingPathComponent("blob.bin"))
+                try f.git(path, "rm", "-q", "gone.txt")
+                try f.git(path, "mv", "old name.txt", "new name.txt")
+                try f.git(path, "add", "-A")
+                try f.git(path, "commit", "-q", "-m", "all kinds")
+            }
+            await f.verifier.verify(issue)
+            let document = try await f.review.diffDocument(.id(issue.id))
+            let files = Dictionary(uniqueKeysWithValues: document.diff.files.map { ($0.path, $0) })
+            #expect(document.base == "trunk" && files.count == 5)
+            let kept = try #require(files["kept.txt"])
+            #expect(kept.change == .modified && kept.insertions == 2 && kept.deletions == 1)
+            let lines = kept.hunks.flatMap(\.lines)
+            #expect(
+                lines.map {
+                    "\($0.kind.rawValue) \($0.old.map(String.init) ?? "-") \($0.new.map(String.init) ?? "-") \($0.text)"
+                }
+                    == [
+                        "context 1 1 one", "deleted 2 - two", "added - 2 2", "context 3 3 three", "added - 4 four",
+                    ])
+            #expect(lines.last?.noNewlineAtEnd == true)
+            #expect(files["gone.txt"]?.change == .deleted && files["gone.txt"]?.deletions == 1)
+            #expect(files["blob.bin"]?.binary == true && files["blob.bin"]?.hunks.isEmpty == true)
+            #expect(files["tab\tand \"quote\".txt"]?.change == .added)
+            let renamed = try #require(files["new name.txt"])
+            #expect(renamed.change == .renamed && renamed.oldPath == "old name.txt" && renamed.hunks.isEmpty)
+
+            // A line the diff does not show, or a file it does not have: refused, nothing recorded.
+            for wrong in [
+                LineComment(path: "kept.txt", line: 9, body: "here"),
+                LineComment(path: "kept.txt", line: 2, side: .old, body: ""),
+                LineComment(path: "elsewhere.txt", line: 1, body: "here"),
+            ] {
+                await #expect(throws: TurboError.self) {
+                    try await f.review.requestChanges(
+                        .id(issue.id), reviewer: "user:ana", comment: "", lineComments: [wrong])
+                }
+            }
+            #expect(try await f.store.issue(.id(issue.id)).status == .review)
+            let (back, _) = try await f.review.requestChanges(
+                .id(issue.id), reviewer: "user:ana", comment: "",
+                lineComments: [
+                    LineComment(path: "kept.txt", line: 2, body: "Spell the number out."),
+                    LineComment(path: "kept.txt", line: 2, side: .old, body: "Why did two go?"),
+                ])
+            #expect(back.status == .ready)
+            #expect(
+                try await f.store.comments(of: .id(issue.id)).last?.body
+                    == """
+                    Changes requested: See the line comments.
+
+                    Line comments:
+                    - kept.txt:2 `+2`: Spell the number out.
+                    - kept.txt:2 (before the change) `-two`: Why did two go?
+                    """)
+        }
+    }
+
     @Test func reviewPushSendsTheBaseToTheRemoteAfterAMerge() async throws {
         try await Self.withFixture(
             "review:\n  auto_merge: true\n  push: true\nsubagents:\n  - id: dev\n    driver: claude\n"

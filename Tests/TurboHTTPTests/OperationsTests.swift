@@ -86,7 +86,7 @@ struct OperationsTests {
         // The dashboard's pages are for browsers, not API operations (docs/dashboard.md).
         let pages: Set = [
             "GET /", "GET /board", "GET /queue", "GET /merge", "GET /timeline", "GET /issues/{key}", "GET /stats",
-            "GET /assets/{file}", "GET /login", "POST /login", "POST /logout",
+            "GET /review", "GET /review/{key}", "GET /assets/{file}", "GET /login", "POST /login", "POST /logout",
         ]
         let all = Set(routes.map { "\($0.0) \(Self.openAPIPath($0.1))" })
         #expect(pages.isSubset(of: all))

@@ -175,6 +175,41 @@ def main():
             expect(page.locator("#merging-empty")).to_be_visible()
             page.go_back()
 
+            step = "the diff review: the branch's new file, a line comment, side by side"
+            page.click("nav >> text=Review")
+            expect(page).to_have_url(URL + "/review/SHOP-1")
+            expect(page.locator('#queue li[data-key="SHOP-1"]')).to_have_count(1)
+            expect(page.locator("#evidence")).to_have_attribute("data-passed", "true")
+            section = page.locator('section.file[data-path="notes.md"]')
+            expect(section.locator("h3")).to_have_text("notes.md (added, +1 −0)")
+            expect(section.locator("td.text.added")).to_have_text(["+Postgres it is."])
+            section.locator('td.number button[data-side="new"][data-line="1"]').click()
+            section.locator("tr.line-comment textarea").fill("Say which <version>.")
+            section.locator('tr.line-comment button[type="submit"]').click()
+            expect(page.locator("#pending")).to_have_text("1 line comment to send")
+            page.keyboard.press("v")
+            expect(page).to_have_url(URL + "/review/SHOP-1?view=split")
+            expect(section.locator("table.diff.split")).to_have_count(1)
+            expect(section.locator("tr.line-comment .body")).to_have_text("Say which <version>.")
+
+            step = "changes requested with the line comment: the agent reads it, fixes, submits again"
+            page.fill("#comment", "One fix.")
+            page.click("#request")
+            expect(page).to_have_url(URL + "/review")
+            expect(page.locator("#summary")).to_have_text("Nothing waits for review.")
+            agent_comments = json.loads(urllib.request.urlopen(urllib.request.Request(
+                URL + "/api/v1/issues/SHOP-1/comments", headers={"Authorization": f"Bearer {AGENT}"})).read())
+            sent = agent_comments[-1]["body"]
+            assert sent == ("Changes requested: One fix.\n\nLine comments:\n"
+                            "- notes.md:1 `+Postgres it is.`: Say which <version>."), sent
+            claimed = api("POST", "/api/v1/queue/claim", {"agent": "bot"})
+            assert claimed["issue"]["key"] == "SHOP-1" and claimed["worktree"] == worktree, claimed
+            pathlib.Path(worktree, "notes.md").write_text("Postgres 15 it is.\n")
+            subprocess.run(["git", "-C", worktree, *identity, "commit", "-q", "-am", "SHOP-1: the version"], check=True)
+            api("POST", "/api/v1/issues/SHOP-1/submit", {})
+            page.goto(URL + "/")
+            expect(waiting).to_have_count(1, timeout=20_000)
+
             step = "approved from the inbox, merged by the merge queue, closed on the board, all live"
             waiting.locator('button[data-action="approve"]').click()
             expect(page.locator('li.item[data-subject="SHOP-1"]')).to_have_count(0, timeout=20_000)

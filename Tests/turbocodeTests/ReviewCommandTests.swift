@@ -41,9 +41,22 @@ struct ReviewCommandTests {
             let empty = try cli.run("review", "reject", "SHOP-1", "--comment", " ")
             #expect(empty.status == 1 && empty.stderr.contains("say what to change"))
 
-            // Rejected: back to solo, which works it again and resubmits.
-            let rejected = try cli.run("review", "reject", "SHOP-1", "--comment", "Add a total line")
+            // Rejected with a line comment: a line the diff does not show is refused, nothing sent.
+            let elsewhere = try cli.run(
+                "review", "reject", "SHOP-1", "--line", "fake-agent/shop-1.md:40=here", "--comment", "x")
+            #expect(elsewhere.status == 1 && elsewhere.stderr.contains("has no line 40"), "\(elsewhere.stderr)")
+            let malformed = try cli.run("review", "reject", "SHOP-1", "--line", "fake-agent/shop-1.md=here")
+            #expect(malformed.status == 2 && malformed.stderr.contains("PATH:LINE=COMMENT"), "\(malformed.stderr)")
+            // Back to solo, which works it again and resubmits.
+            let rejected = try cli.run(
+                "review", "reject", "SHOP-1", "--comment", "Add a total line",
+                "--line", "fake-agent/shop-1.md:3=Say who did it.")
             #expect(rejected.stdout.contains("sent back to its agent"), "\(rejected.stderr)")
+            let sent = try cli.run("issue", "show", "SHOP-1").stdout
+            #expect(
+                sent.contains("Line comments:")
+                    && sent.contains("- fake-agent/shop-1.md:3 `+Done by fake-agent.`: Say who did it."),
+                "\(sent)")
             let second = try up()
             #expect(second.contains("SHOP-1 → solo again, to fix what came back"), "\(second)")
             #expect(second.contains("SHOP-1 verified"))

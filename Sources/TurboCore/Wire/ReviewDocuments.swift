@@ -78,3 +78,113 @@ public struct ReviewDocument: Encodable, Sendable, Hashable {
         try c.encode(ageSeconds, forKey: .ageSeconds)
     }
 }
+
+/// The JSON shape of an issue's branch diff against its base (`GET /api/v1/issues/{key}/diff`).
+public struct DiffDocument: Encodable, Sendable {
+    /// The issue's key.
+    public var issue: String
+    /// The base branch.
+    public var base: String
+    /// The issue's branch.
+    public var branch: String
+    /// The files, hunks and lines.
+    public var diff: BranchDiff
+
+    /// The document of `branch` against `base`.
+    public init(issue: String, base: String, branch: String, diff: BranchDiff) {
+        self.issue = issue
+        self.base = base
+        self.branch = branch
+        self.diff = diff
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case issue, base, branch, files, insertions, deletions, truncated
+    }
+
+    enum FileKeys: String, CodingKey {
+        case path, oldPath = "old_path", change, binary, insertions, deletions, truncated, hunks
+    }
+
+    enum HunkKeys: String, CodingKey {
+        case oldStart = "old_start", oldCount = "old_count", newStart = "new_start", newCount = "new_count", section
+        case lines
+    }
+
+    enum LineKeys: String, CodingKey {
+        case kind, old, new, text, noNewlineAtEnd = "no_newline_at_end"
+    }
+
+    /// Writes the files with their hunks and lines, snake_case; absent line numbers and old paths as null.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(issue, forKey: .issue)
+        try c.encode(base, forKey: .base)
+        try c.encode(branch, forKey: .branch)
+        try c.encode(diff.files.reduce(0) { $0 + $1.insertions }, forKey: .insertions)
+        try c.encode(diff.files.reduce(0) { $0 + $1.deletions }, forKey: .deletions)
+        try c.encode(diff.truncated, forKey: .truncated)
+        var files = c.nestedUnkeyedContainer(forKey: .files)
+        for file in diff.files {
+            var f = files.nestedContainer(keyedBy: FileKeys.self)
+            try f.encode(file.path, forKey: .path)
+            try f.encode(file.oldPath, forKey: .oldPath)
+            try f.encode(file.change.rawValue, forKey: .change)
+            try f.encode(file.binary, forKey: .binary)
+            try f.encode(file.insertions, forKey: .insertions)
+            try f.encode(file.deletions, forKey: .deletions)
+            try f.encode(file.truncated, forKey: .truncated)
+            var hunks = f.nestedUnkeyedContainer(forKey: .hunks)
+            for hunk in file.hunks {
+                var h = hunks.nestedContainer(keyedBy: HunkKeys.self)
+                try h.encode(hunk.oldStart, forKey: .oldStart)
+                try h.encode(hunk.oldCount, forKey: .oldCount)
+                try h.encode(hunk.newStart, forKey: .newStart)
+                try h.encode(hunk.newCount, forKey: .newCount)
+                try h.encode(hunk.section, forKey: .section)
+                var lines = h.nestedUnkeyedContainer(forKey: .lines)
+                for line in hunk.lines {
+                    var l = lines.nestedContainer(keyedBy: LineKeys.self)
+                    try l.encode(line.kind.rawValue, forKey: .kind)
+                    try l.encode(line.old, forKey: .old)
+                    try l.encode(line.new, forKey: .new)
+                    try l.encode(line.text, forKey: .text)
+                    try l.encode(line.noNewlineAtEnd, forKey: .noNewlineAtEnd)
+                }
+            }
+        }
+    }
+}
+
+/// A reviewer's comment on one line of the diff, sent back with "request changes".
+public struct LineComment: Sendable, Hashable, Codable {
+    /// The file's path (its new path when it was renamed).
+    public var path: String
+    /// The line's number on `side`.
+    public var line: Int
+    /// `new` (the branch's version, the default) or `old` (the base's, for a removed line).
+    public var side: DiffLine.Side
+    /// What to change there.
+    public var body: String
+
+    /// A comment on `line` of `path`, numbered on `side`.
+    public init(path: String, line: Int, side: DiffLine.Side = .new, body: String) {
+        self.path = path
+        self.line = line
+        self.side = side
+        self.body = body
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case path, line, side, body
+    }
+
+    /// Reads `side` as `new` when it is left out.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        path = try c.decode(String.self, forKey: .path)
+        line = try c.decode(Int.self, forKey: .line)
+        side = try c.decodeIfPresent(DiffLine.Side.self, forKey: .side) ?? .new
+        body = try c.decode(String.self, forKey: .body)
+    }
+}

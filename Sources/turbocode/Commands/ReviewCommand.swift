@@ -148,19 +148,46 @@ extension Turbocode {
                 abstract: "Request changes: the comment goes back to the agent and the issue returns to in_progress.")
             @OptionGroup var global: GlobalOptions
             @Argument(help: "The issue key or id.") var issue: String
-            @Option(help: "What to change (required).") var comment: String
+            @Option(help: "What to change (needed unless --line is given).") var comment: String = ""
+            @Option(
+                name: .customLong("line"),
+                help: ArgumentHelp(
+                    "A comment on one line of the diff, as PATH:LINE=COMMENT (the branch's line number) or "
+                        + "PATH:LINE:old=COMMENT (a removed line, numbered in the base). Repeatable; each must name "
+                        + "a line 'review diff' shows.",
+                    valueName: "path:line=comment"))
+            var lines: [String] = []
 
             func run() async throws {
                 let ref = try IssueRef(parsing: issue)
                 let comment = comment
+                let lineComments = try lines.map(Self.lineComment)
                 let (back, check) = try await ReviewCommand.withService(global) { service, _ in
-                    try await service.requestChanges(ref, reviewer: currentUser(), comment: comment)
+                    try await service.requestChanges(
+                        ref, reviewer: currentUser(), comment: comment, lineComments: lineComments)
                 }
                 try global.emit(
                     CheckDocument(check),
                     text: back.status == .ready
                         ? "\(back.key) sent back to the queue with your comment (its agent is not in this pool)."
                         : "\(back.key) sent back to its agent with your comment.")
+            }
+
+            /// `PATH:LINE=COMMENT` or `PATH:LINE:old=COMMENT` (the path may hold colons; the last ones count).
+            static func lineComment(_ text: String) throws -> LineComment {
+                guard let equals = text.firstIndex(of: "=") else {
+                    throw ValidationError("--line \(text): write PATH:LINE=COMMENT")
+                }
+                var place = text[..<equals].split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+                let body = String(text[text.index(after: equals)...])
+                var side = DiffLine.Side.new
+                if place.last == "old" || place.last == "new" {
+                    side = DiffLine.Side(rawValue: place.removeLast()) ?? .new
+                }
+                guard place.count >= 2, let line = Int(place.removeLast()), line > 0, !place.joined().isEmpty else {
+                    throw ValidationError("--line \(text): write PATH:LINE=COMMENT with a line number from 1")
+                }
+                return LineComment(path: place.joined(separator: ":"), line: line, side: side, body: body)
             }
         }
     }
