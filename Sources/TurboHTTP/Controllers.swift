@@ -127,6 +127,12 @@ struct APIController: Sendable {
                 AttentionDocument(
                     items: try await AttentionService(store: store).items(project: project, now: now), now: now))
         }
+        api.get("graph") { request, _ in
+            let project = try request.uri.queryParameters.get("project").map { try ProjectRef(parsing: $0) }
+            let issues = try await store.issues(IssueFilter(project: project))
+            return Reply(
+                GraphDocument(DependencyLayout(issues: issues, includeAllClosed: try Self.boolean(request, "all"))))
+        }
         api.get("conflicts") { request, _ in
             let project = try request.uri.queryParameters.get("project").map { try ProjectRef(parsing: $0) }
             return Reply(try await store.conflicts(project: project).map { ConflictDocument($0) })

@@ -3168,6 +3168,145 @@ enum OpenAPI {
         }
       }
     },
+    "/api/v1/graph": {
+      "get": {
+        "operationId": "getDependencyGraph",
+        "summary": "The dependency graph, laid out: blockers left of what they block",
+        "description": "One column per layer (the longest chain of blockers before an issue), rows ordered to keep edges short, each issue's state (done, closed, in_flight, ready, blocked, open) and box position; edges from blocker to blocked, `holding` while the blocker is not done. Closed issues appear only next to one that is not closed, unless `all=true`.",
+        "tags": [
+          "queue"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/ProjectFilter"
+          },
+          {
+            "name": "all",
+            "in": "query",
+            "required": false,
+            "description": "Include every closed issue.",
+            "schema": {
+              "type": "boolean"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "width": {
+                      "type": "number"
+                    },
+                    "height": {
+                      "type": "number"
+                    },
+                    "node_width": {
+                      "type": "number"
+                    },
+                    "node_height": {
+                      "type": "number"
+                    },
+                    "nodes": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "properties": {
+                          "key": {
+                            "type": "string"
+                          },
+                          "title": {
+                            "type": "string"
+                          },
+                          "status": {
+                            "type": "string"
+                          },
+                          "state": {
+                            "type": "string",
+                            "enum": [
+                              "done",
+                              "closed",
+                              "in_flight",
+                              "ready",
+                              "blocked",
+                              "open"
+                            ]
+                          },
+                          "layer": {
+                            "type": "integer"
+                          },
+                          "row": {
+                            "type": "integer"
+                          },
+                          "x": {
+                            "type": "number"
+                          },
+                          "y": {
+                            "type": "number"
+                          }
+                        },
+                        "required": [
+                          "key",
+                          "title",
+                          "status",
+                          "state",
+                          "layer",
+                          "row",
+                          "x",
+                          "y"
+                        ]
+                      }
+                    },
+                    "edges": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "properties": {
+                          "blocker": {
+                            "type": "string"
+                          },
+                          "blocked": {
+                            "type": "string"
+                          },
+                          "holding": {
+                            "type": "boolean"
+                          }
+                        },
+                        "required": [
+                          "blocker",
+                          "blocked",
+                          "holding"
+                        ]
+                      }
+                    }
+                  },
+                  "required": [
+                    "width",
+                    "height",
+                    "node_width",
+                    "node_height",
+                    "nodes",
+                    "edges"
+                  ]
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      }
+    },
     "/api/v1/conflicts": {
       "get": {
         "operationId": "listConflicts",

@@ -18,6 +18,65 @@ import TurboCore
     }
 }
 
+@Suite struct DependencyLayoutTests {
+    /// `number` of project GR, with its blockers by number; `closed` as done unless another reason is given.
+    static func issue(
+        _ number: Int, _ status: IssueStatus, blockedBy: [Int] = [], blocks: [Int] = [], reason: ClosedReason? = nil
+    ) throws -> TurboCore.Issue {
+        let project = try ProjectKey("GR")
+        let key = { (number: Int) in IssueKey(project: project, number: number) }
+        let epoch = Date(timeIntervalSince1970: 0)
+        return TurboCore.Issue(
+            id: UUID(), projectID: UUID(), key: key(number), title: "Issue \(number)", description: "", type: .task,
+            priority: .medium, status: status, capabilities: [], paths: [], createdBy: nil, assignedTo: nil,
+            workRank: nil, closedReason: status == .closed ? reason ?? .done : nil, createdAt: epoch,
+            updatedAt: epoch, closedAt: nil, blockedBy: blockedBy.map(key), blocks: blocks.map(key))
+    }
+
+    @Test func blockersGoLeftOfWhatTheyBlockWithEachIssuesState() throws {
+        // 1 (done) → 2 (in review) → 4 (ready, so blocked by 3 too); 3 (open) → 4; 5 ready on its own; 6 closed as
+        // won't-do blocks 7; 8 closed long ago with no open neighbour.
+        let issues: [TurboCore.Issue] = [
+            try Self.issue(1, .closed, blocks: [2]), try Self.issue(2, .review, blockedBy: [1], blocks: [4]),
+            try Self.issue(3, .open, blocks: [4]), try Self.issue(4, .ready, blockedBy: [2, 3]),
+            try Self.issue(5, .ready), try Self.issue(6, .closed, blocks: [7], reason: .wontFix),
+            try Self.issue(7, .ready, blockedBy: [6]), try Self.issue(8, .closed),
+        ]
+        let layout = DependencyLayout(issues: issues)
+        var layers: [Int: Int] = [:]
+        var states: [Int: DependencyLayout.State] = [:]
+        for node in layout.nodes {
+            layers[node.key.number] = node.layer
+            states[node.key.number] = node.state
+        }
+        #expect(layers.keys.sorted() == [1, 2, 3, 4, 5, 6, 7], "a closed issue with no open neighbour is left out")
+        #expect(layers == [1: 0, 2: 1, 3: 0, 4: 2, 5: 0, 6: 0, 7: 1])
+        #expect(states == [1: .done, 2: .inFlight, 3: .open, 4: .blocked, 5: .ready, 6: .closed, 7: .blocked])
+        let edges = layout.edges.map { "\($0.blocker.number)→\($0.blocked.number) \($0.holding)" }
+        #expect(edges == ["1→2 false", "2→4 true", "3→4 true", "6→7 true"])
+        // No two boxes overlap, and every box is inside the picture.
+        for node in layout.nodes {
+            #expect(node.x + DependencyLayout.nodeWidth <= layout.width)
+            #expect(node.y + DependencyLayout.nodeHeight <= layout.height)
+            #expect(!layout.nodes.contains { $0 != node && $0.layer == node.layer && $0.row == node.row })
+        }
+        #expect(DependencyLayout(issues: issues, includeAllClosed: true).nodes.count == 8)
+        #expect(DependencyLayout(issues: []).nodes.isEmpty)
+    }
+
+    @Test func rowsFollowTheirBlockersToKeepEdgesShort() throws {
+        // 1 and 2 in the first column; 4 blocked by 2 and 3 by 1 (numbered against their blockers' order).
+        let issues: [TurboCore.Issue] = [
+            try Self.issue(1, .ready, blocks: [3]), try Self.issue(2, .ready, blocks: [4]),
+            try Self.issue(4, .open, blockedBy: [2]), try Self.issue(3, .open, blockedBy: [1]),
+        ]
+        let layout = DependencyLayout(issues: issues)
+        var rows: [Int: Int] = [:]
+        for node in layout.nodes { rows[node.key.number] = node.row }
+        #expect(rows[3] == rows[1] && rows[4] == rows[2])
+    }
+}
+
 @Suite struct PathGlobTests {
     @Test(arguments: [
         ("Sources/Core/**", "Sources/Core/Model.swift", true), ("Sources/Core", "Sources/Core/a/b.swift", true),

@@ -134,6 +134,18 @@ def main():
             expect(page.locator('#eligible tr[data-key="SHOP-1"] td').nth(2)).to_have_text("<script>alert(1)</script>")
             expect(page.locator("#summary")).to_have_text("Queue — 1 eligible, 0 waiting")
 
+            step = "the dependency graph: SHOP-1 ready, then a blocker of SHOP-2, drawn live"
+            expect(page.locator('#graph a[data-key="SHOP-1"]')).to_have_attribute("data-state", "ready")
+            api("POST", "/api/v1/issues/SHOP-2/dependencies", {"blocker": "SHOP-1"})
+            expect(page.locator('#graph a[data-key="SHOP-2"]')).to_have_attribute("data-state", "blocked")
+            expect(page.locator('#graph path.edge.holding[data-blocker="SHOP-1"][data-blocked="SHOP-2"]')).to_have_count(1)
+            expect(page.locator('#graph a[data-key="SHOP-1"] text.title')).to_have_text("<script>alert(1)</script>")
+            expect(page.locator("#graph-title")).to_have_text("Dependencies — 2 issues, 1 still holding")
+            page.click('#graph a[data-key="SHOP-2"]')
+            expect(page).to_have_url(URL + "/issues/SHOP-2")
+            expect(page.locator("#dependencies a")).to_have_text(["SHOP-1"])
+            page.go_back()
+
             step = "the timeline: the newest events, filtered, with a new one live"
             page.click("nav >> text=Timeline")
             page.fill("#filter", "issue.blocked")

@@ -199,3 +199,52 @@ extension JSONEncoder {
         return encoder
     }
 }
+
+/// The JSON shape of the laid-out dependency graph (`GET /api/v1/graph`).
+public struct GraphDocument: Encodable, Sendable {
+    /// The layout to write.
+    public var layout: DependencyLayout
+
+    /// The document of `layout`.
+    public init(_ layout: DependencyLayout) { self.layout = layout }
+
+    enum CodingKeys: String, CodingKey {
+        case width, height, nodeWidth = "node_width", nodeHeight = "node_height", nodes, edges
+    }
+
+    enum NodeKeys: String, CodingKey {
+        case key, title, status, state, layer, row, x, y
+    }
+
+    enum EdgeKeys: String, CodingKey {
+        case blocker, blocked, holding
+    }
+
+    /// Writes the picture's size, the boxes' size, the nodes and the edges, snake_case.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(layout.width, forKey: .width)
+        try c.encode(layout.height, forKey: .height)
+        try c.encode(DependencyLayout.nodeWidth, forKey: .nodeWidth)
+        try c.encode(DependencyLayout.nodeHeight, forKey: .nodeHeight)
+        var nodes = c.nestedUnkeyedContainer(forKey: .nodes)
+        for node in layout.nodes {
+            var n = nodes.nestedContainer(keyedBy: NodeKeys.self)
+            try n.encode(node.key.description, forKey: .key)
+            try n.encode(node.title, forKey: .title)
+            try n.encode(node.status.rawValue, forKey: .status)
+            try n.encode(node.state.rawValue, forKey: .state)
+            try n.encode(node.layer, forKey: .layer)
+            try n.encode(node.row, forKey: .row)
+            try n.encode(node.x, forKey: .x)
+            try n.encode(node.y, forKey: .y)
+        }
+        var edges = c.nestedUnkeyedContainer(forKey: .edges)
+        for edge in layout.edges {
+            var e = edges.nestedContainer(keyedBy: EdgeKeys.self)
+            try e.encode(edge.blocker.description, forKey: .blocker)
+            try e.encode(edge.blocked.description, forKey: .blocked)
+            try e.encode(edge.holding, forKey: .holding)
+        }
+    }
+}
