@@ -104,7 +104,7 @@ let package = Package(
         .target(
             name: "TurboHTTP",
             dependencies: [
-                "TurboServices",
+                "TurboServices", "TurboAgents",
                 "TurboCore", "TurboWebhooks", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -1,6 +1,6 @@
 // The board: every issue by status with work-in-progress counts; a project choice, a filter (`/` to focus it) and
 // keyboard moves between cards (j/k, or the arrow keys; Enter opens the issue).
-import { cell, coalesced, getJSON, live } from "/assets/common.js";
+import { age, cell, coalesced, getJSON, live } from "/assets/common.js";
 
 const columns = ["open", "ready", "assigned", "in_progress", "testing", "review", "closed"];
 const names = {
@@ -12,6 +12,8 @@ const filter = document.getElementById("filter");
 const project = document.getElementById("project");
 filter.value = params.get("q") ?? "";
 let issues = [];
+// Live leases by issue key: the holder's last heartbeat, shown as its age on the card.
+let leases = new Map();
 
 function card(issue) {
   const li = document.createElement("li");
@@ -31,6 +33,13 @@ function card(issue) {
     li.append(chips);
   }
   if (issue.assigned_to) li.append(cell("agent", issue.assigned_to));
+  const lease = leases.get(issue.key);
+  if (lease) {
+    const heartbeat = cell("heartbeat", "");
+    heartbeat.dataset.at = lease.heartbeat_at;
+    heartbeat.dataset.expires = lease.expires_at;
+    li.append(heartbeat);
+  }
   return li;
 }
 
@@ -57,6 +66,7 @@ function render() {
     return column;
   }));
   document.getElementById("summary").textContent = `Board — ${shown.length} of ${issues.length} issues`;
+  beat();
 }
 
 async function loadProjects() {
@@ -76,11 +86,25 @@ async function loadProjects() {
 const refresh = coalesced(async () => {
   const query = new URLSearchParams({ limit: "1000" });
   if (project.value) query.set("project", project.value);
-  const page = await getJSON(`/api/v1/issues?${query}`);
+  const [page, held] = await Promise.all([
+    getJSON(`/api/v1/issues?${query}`), getJSON(`/api/v1/leases${project.value ? `?project=${project.value}` : ""}`),
+  ]);
   if (!page) return;
   issues = page.items;
+  leases = new Map((held ?? []).map((lease) => [lease.issue, lease]));
   render();
 });
+
+// Heartbeat ages tick without asking the server again.
+function beat() {
+  for (const element of document.querySelectorAll(".card .heartbeat")) {
+    const seconds = Math.max(0, Math.round((Date.now() - Date.parse(element.dataset.at)) / 1000));
+    const expired = Date.parse(element.dataset.expires) <= Date.now();
+    element.textContent = expired ? `lease expired ${age(seconds)} after its heartbeat` : `heartbeat ${age(seconds)} ago`;
+    element.classList.toggle("late", expired);
+  }
+}
+setInterval(beat, 5000);
 
 // The filter and the project are in the address, so the back button and a shared link show the same board.
 function remember() {

@@ -1,5 +1,7 @@
-// One issue (/issues/KEY): its facts, description, dependencies both ways, checks, work sessions and comments, live.
-import { cell, coalesced, getJSON, live } from "/assets/common.js";
+// One issue (/issues/KEY): its facts and lease, its agent's run as it happens (the normalized stream of `turbocode
+// up`'s pool, followed with one long-poll outstanding), description, dependencies both ways, checks, work sessions,
+// comments and its events, live.
+import { age, cell, coalesced, getJSON, live } from "/assets/common.js";
 
 const key = decodeURIComponent(window.location.pathname.split("/").pop());
 const when = (text) => (text ? new Date(text).toLocaleString() : "");
@@ -34,12 +36,95 @@ function dependencies(issue) {
   if (parts.length === 0) box.textContent = "None.";
 }
 
+// What an entry of the run says, as one line.
+function entryText(entry) {
+  switch (entry.kind) {
+    case "tool_call": return `→ ${entry.text}`;
+    case "tool_result": return entry.ok ? "✓ tool succeeded" : "✗ tool failed";
+    case "usage": {
+      const cost = entry.cost_usd === undefined ? "" : `, $${entry.cost_usd.toFixed(4)}`;
+      return `${entry.input_tokens} tokens in, ${entry.output_tokens} out${cost}`;
+    }
+    case "finished": return `finished${entry.ok ? "" : " unsuccessfully"}${entry.text ? `: ${entry.text}` : ""}`;
+    case "recovered": return "recovered from a limit";
+    default: return entry.text ?? "";
+  }
+}
+
+let runAfter = 0;
+let runOf = null; // "agent|epoch" of the run shown
+let following = false;
+
+function showRunState(run) {
+  const state = document.getElementById("run-state");
+  if (!run.watched) {
+    state.textContent = "Runs are shown by the coordinator that runs the agents (turbocode up); this server runs none.";
+    return;
+  }
+  if (!run.agent) {
+    state.textContent = "No run seen since this coordinator started.";
+    return;
+  }
+  const started = new Date(run.started_at).toLocaleString();
+  state.textContent = `${run.agent}, lease epoch ${run.epoch}, started ${started} — ${run.live ? "running" : "ended"}`;
+  state.dataset.live = String(run.live);
+}
+
+// Follows the run: each answer waits (up to 25 s) for entries after the last one shown.
+async function follow() {
+  if (following) return;
+  following = true;
+  try {
+    for (;;) {
+      const run = await getJSON(`/api/v1/issues/${encodeURIComponent(key)}/run?after=${runAfter}&wait=25`);
+      if (!run) return;
+      const list = document.getElementById("run");
+      const of = `${run.agent}|${run.epoch}`;
+      if (run.agent && of !== runOf) {
+        // Another run (a new lease): start over from its first entry.
+        runOf = of;
+        if (runAfter !== 0) {
+          runAfter = 0;
+          list.replaceChildren();
+          continue;
+        }
+      }
+      showRunState(run);
+      list.append(...run.entries.map((entry) => {
+        const li = document.createElement("li");
+        li.className = `entry ${entry.kind}`;
+        li.dataset.kind = entry.kind;
+        li.append(cell("when", new Date(entry.at).toLocaleTimeString()), cell("text", entryText(entry)));
+        return li;
+      }));
+      runAfter = run.next;
+      // Nothing more will come from an ended run, or where no pool runs: a new lease's event starts again.
+      if (!run.watched || !run.live) return;
+    }
+  } finally {
+    following = false;
+  }
+}
+
+function describe(event) {
+  const p = event.payload ?? {};
+  const parts = [];
+  if (p.from && p.to) parts.push(`${p.from} → ${p.to}`);
+  else if (p.to) parts.push(`→ ${p.to}`);
+  for (const name of ["actor", "agent", "reason", "summary", "message", "body"]) {
+    if (typeof p[name] === "string" && p[name]) parts.push(p[name].length > 160 ? `${p[name].slice(0, 159)}…` : p[name]);
+  }
+  return parts.join(" · ");
+}
+
 const refresh = coalesced(async () => {
   const base = `/api/v1/issues/${encodeURIComponent(key)}`;
-  const [issue, checks, sessions, comments] = await Promise.all([
+  const [issue, checks, sessions, comments, events, leases] = await Promise.all([
     getJSON(base), getJSON(`${base}/checks`), getJSON(`${base}/work-logs`), getJSON(`${base}/comments`),
+    getJSON(`/api/v1/events?subject=${encodeURIComponent(key)}&last=200`), getJSON("/api/v1/leases"),
   ]);
   if (!issue) return;
+  const lease = (leases ?? []).find((held) => held.issue === issue.key);
   document.title = `turboCode — ${issue.key}`;
   document.getElementById("summary").textContent = `${issue.key}: ${issue.title}`;
   const facts = [
@@ -47,6 +132,8 @@ const refresh = coalesced(async () => {
     issue.type, issue.assigned_to ? `with ${issue.assigned_to}` : "unassigned",
     issue.capabilities.length ? `needs ${issue.capabilities.join(", ")}` : "",
     issue.paths.length ? `paths ${issue.paths.join(", ")}` : "", `created ${when(issue.created_at)}`,
+    lease ? `lease epoch ${lease.epoch} held by ${lease.agent}, heartbeat ${age(Math.max(0,
+      Math.round((Date.now() - Date.parse(lease.heartbeat_at)) / 1000)))} ago, expires ${when(lease.expires_at)}` : "",
   ].filter((part) => part);
   document.getElementById("facts").textContent = facts.join(" · ");
   document.getElementById("description").textContent = issue.description || "No description.";
@@ -63,6 +150,22 @@ const refresh = coalesced(async () => {
     li.append(cell("meta", `${comment.author}, ${when(comment.created_at)}`), cell("body", comment.body, "p"));
     return li;
   }));
+  const newestFirst = [...(events ?? [])].reverse();
+  document.querySelector("#events tbody").replaceChildren(...newestFirst.map((event) => {
+    const tr = document.createElement("tr");
+    tr.dataset.type = event.type;
+    tr.append(cell("", when(event.created_at), "td"), cell("", event.type, "td"), cell("", describe(event), "td"));
+    return tr;
+  }));
+  follow();
 });
 
-live(refresh);
+// Only events about this issue (and edges, which may name it from the other end) make it read again.
+let timer = null;
+live(refresh, {
+  onEvent: (event) => {
+    if (event.subject !== key && !event.type.startsWith("dependency.")) return;
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 150);
+  },
+});

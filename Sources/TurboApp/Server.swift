@@ -186,14 +186,15 @@ public enum Server {
         let stop = ShutdownTrigger()
         let (addresses, address) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(1))
         if let pool, let work = configuration.work {
+            let watch = configuration.runs
             services.append(
                 NamedService("orchestrator") {
                     // Agents are told the server's address, known once it is bound.
                     var iterator = addresses.makeAsyncIterator()
                     guard let url = await iterator.next() else { return }
                     await runPool(
-                        pool, work: work, serverURL: url, review: review, feed: feed, stop: stop, logger: logger,
-                        report: report)
+                        pool, work: work, serverURL: url, review: review, feed: feed, watch: watch,
+                        stop: stop, logger: logger, report: report)
                 })
         }
         let app = buildApplication(
@@ -212,11 +213,12 @@ public enum Server {
     /// The orchestrator and its status line until shutdown; with `untilIdle`, the idle report, then the stop.
     static func runPool(
         _ pool: Pool, work: WorkService, serverURL: String, review: ReviewServices?, feed: EventFeed,
-        stop: ShutdownTrigger, logger: Logger, report: @escaping @Sendable (String) -> Void
+        watch: RunWatch, stop: ShutdownTrigger, logger: Logger, report: @escaping @Sendable (String) -> Void
     ) async {
         let orchestrator = Orchestrator(
             work: work, config: pool.config, project: pool.project, serverURL: serverURL, logger: logger,
-            report: report, reviewIdle: { await review?.isIdle() ?? true })
+            report: report, reviewIdle: { await review?.isIdle() ?? true }, watch: watch)
+        await watch.attach(agents: pool.config.subagents) { await orchestrator.snapshot() }
         // Dispatch on events: what makes work assignable wakes the scheduler at once, whoever wrote it.
         let following = Task { await orchestrator.follow(feed) }
         defer { following.cancel() }

@@ -32,6 +32,8 @@ public struct APIConfiguration: Sendable {
     public var extraRoutes: [@Sendable (Router<AppRequestContext>) -> Void] = []
     /// The dashboard's signed-in browsers (see ``DashboardSessions``).
     public var sessions = DashboardSessions()
+    /// The pool's agents and their runs' streams, live (`turbocode up` attaches its pool; `serve` has none).
+    public var runs = RunWatch()
 
     /// `work` and `review` start nil, `extraRoutes` empty; without `feed`, a new ``EventFeed`` on `store`.
     public init(
@@ -79,6 +81,7 @@ public func buildRouter(_ configuration: APIConfiguration) -> Router<AppRequestC
             middleware: AccessPolicy(.anyToken, requireTokenForReads: configuration.requireTokenForReads)))
     ReviewRoutes(store: configuration.store, review: configuration.review).register(
         on: api.group().add(middleware: open))
+    LiveRoutes(store: configuration.store, runs: configuration.runs).register(on: api.group().add(middleware: open))
     EventSocket(configuration: configuration).registerPlainRequests(on: api)
     DashboardRoutes(configuration: configuration).register(on: router)
     for mount in configuration.extraRoutes { mount(router) }

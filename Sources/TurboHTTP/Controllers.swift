@@ -86,6 +86,16 @@ struct APIController: Sendable {
             return EditedResponse(headers: [.totalCount: String(entries.count)], response: Reply(Array(documents)))
         }
         api.get("events") { request, _ in
+            if let subject = request.uri.queryParameters.get("subject") {
+                // The newest events about one subject (an issue's key), for its page.
+                guard request.uri.queryParameters.get("after") == nil else {
+                    throw APIError(
+                        .badRequest, code: "malformed_request", message: "'subject' takes 'last', not 'after'")
+                }
+                let last = try Self.integer(request, "last", default: 100, range: 1...1_000)
+                return Reply(
+                    try await store.events(about: String(subject), limit: last).map { EventDocument(event: $0) })
+            }
             let limit = try Self.integer(request, "limit", default: 100, range: 1...1_000)
             var after = Int64(try Self.integer(request, "after", default: 0, range: 0...Int.max))
             if request.uri.queryParameters.get("last") != nil {

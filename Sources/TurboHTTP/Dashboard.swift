@@ -74,7 +74,7 @@ struct DashboardRoutes: Sendable {
         for (path, file) in [
             ("/", "index.html"), ("board", "board.html"), ("queue", "queue.html"), ("timeline", "timeline.html"),
             ("issues/:key", "issue.html"), ("stats", "stats.html"), ("merge", "merge.html"),
-            ("review", "review.html"), ("review/:key", "review.html"),
+            ("review", "review.html"), ("review/:key", "review.html"), ("fleet", "fleet.html"),
         ] {
             router.get(RouterPath(path)) { request, _ -> Response in
                 guard try await signedIn(request) else { return Self.redirect("/login") }

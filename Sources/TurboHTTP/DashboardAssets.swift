@@ -121,6 +121,17 @@ main.review { display: grid; grid-template-columns: 18rem 1fr; gap: 1.5rem; }
 .state-open { fill: #fff; background: #fff; }
 .legend span { border: 1px solid var(--line); border-radius: 4px; padding: 0 .4rem; font-size: .8rem; }
 .legend label { font-size: .85rem; margin-left: .5rem; }
+.card .heartbeat { color: var(--muted); font-size: .75rem; }
+.card .heartbeat.late { color: var(--broken); }
+.run { max-height: 28rem; overflow-y: auto; border: 1px solid var(--line); border-radius: 4px; font-size: .85rem; }
+.run:empty { display: none; }
+.run .entry { display: grid; grid-template-columns: 6rem 1fr; gap: .5rem; padding: .15rem .5rem;
+  border-bottom: 1px solid var(--line); }
+.run .when { color: var(--muted); font-size: .75rem; }
+.run .text { white-space: pre-wrap; word-break: break-word; }
+.run .tool_call .text, .run .tool_result .text { font-family: ui-monospace, monospace; color: var(--decision); }
+.run .failure .text, .run .permission_denied .text, .run .rate_limited .text { color: var(--broken); }
+.run .usage .text, .run .notice .text, .run .started .text { color: var(--muted); }
 """#),
         "board.html": DashboardAsset(
             contentType: "text/html; charset=utf-8",
@@ -137,7 +148,7 @@ main.review { display: grid; grid-template-columns: 18rem 1fr; gap: 1.5rem; }
 <body>
 <header>
 <strong>turboCode</strong>
-<nav><a href="/">Inbox</a> <a href="/review">Review</a> <a href="/board" aria-current="page">Board</a> <a href="/queue">Queue</a> <a href="/merge">Merge queue</a> <a href="/timeline">Timeline</a> <a href="/stats">Metrics</a></nav>
+<nav><a href="/">Inbox</a> <a href="/review">Review</a> <a href="/board" aria-current="page">Board</a> <a href="/queue">Queue</a> <a href="/merge">Merge queue</a> <a href="/fleet">Fleet</a> <a href="/timeline">Timeline</a> <a href="/stats">Metrics</a></nav>
 <span id="live" class="live" title="live updates">connecting…</span>
 <form method="post" action="/logout"><button type="submit" class="quiet">Sign out</button></form>
 </header>
@@ -158,7 +169,7 @@ main.review { display: grid; grid-template-columns: 18rem 1fr; gap: 1.5rem; }
             text: #"""
 // The board: every issue by status with work-in-progress counts; a project choice, a filter (`/` to focus it) and
 // keyboard moves between cards (j/k, or the arrow keys; Enter opens the issue).
-import { cell, coalesced, getJSON, live } from "/assets/common.js";
+import { age, cell, coalesced, getJSON, live } from "/assets/common.js";
 
 const columns = ["open", "ready", "assigned", "in_progress", "testing", "review", "closed"];
 const names = {
@@ -170,6 +181,8 @@ const filter = document.getElementById("filter");
 const project = document.getElementById("project");
 filter.value = params.get("q") ?? "";
 let issues = [];
+// Live leases by issue key: the holder's last heartbeat, shown as its age on the card.
+let leases = new Map();
 
 function card(issue) {
   const li = document.createElement("li");
@@ -189,6 +202,13 @@ function card(issue) {
     li.append(chips);
   }
   if (issue.assigned_to) li.append(cell("agent", issue.assigned_to));
+  const lease = leases.get(issue.key);
+  if (lease) {
+    const heartbeat = cell("heartbeat", "");
+    heartbeat.dataset.at = lease.heartbeat_at;
+    heartbeat.dataset.expires = lease.expires_at;
+    li.append(heartbeat);
+  }
   return li;
 }
 
@@ -215,6 +235,7 @@ function render() {
     return column;
   }));
   document.getElementById("summary").textContent = `Board — ${shown.length} of ${issues.length} issues`;
+  beat();
 }
 
 async function loadProjects() {
@@ -234,11 +255,25 @@ async function loadProjects() {
 const refresh = coalesced(async () => {
   const query = new URLSearchParams({ limit: "1000" });
   if (project.value) query.set("project", project.value);
-  const page = await getJSON(`/api/v1/issues?${query}`);
+  const [page, held] = await Promise.all([
+    getJSON(`/api/v1/issues?${query}`), getJSON(`/api/v1/leases${project.value ? `?project=${project.value}` : ""}`),
+  ]);
   if (!page) return;
   issues = page.items;
+  leases = new Map((held ?? []).map((lease) => [lease.issue, lease]));
   render();
 });
+
+// Heartbeat ages tick without asking the server again.
+function beat() {
+  for (const element of document.querySelectorAll(".card .heartbeat")) {
+    const seconds = Math.max(0, Math.round((Date.now() - Date.parse(element.dataset.at)) / 1000));
+    const expired = Date.parse(element.dataset.expires) <= Date.now();
+    element.textContent = expired ? `lease expired ${age(seconds)} after its heartbeat` : `heartbeat ${age(seconds)} ago`;
+    element.classList.toggle("late", expired);
+  }
+}
+setInterval(beat, 5000);
 
 // The filter and the project are in the address, so the back button and a shared link show the same board.
 function remember() {
@@ -393,6 +428,146 @@ export function live(refresh, { onEvent = null, after = null } = {}) {
   connect();
 }
 """#),
+        "fleet.html": DashboardAsset(
+            contentType: "text/html; charset=utf-8",
+            text: #"""
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>turboCode — fleet</title>
+<link rel="stylesheet" href="/assets/app.css">
+<script type="module" src="/assets/fleet.js"></script>
+</head>
+<body>
+<header>
+<strong>turboCode</strong>
+<nav><a href="/">Inbox</a> <a href="/review">Review</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/merge">Merge queue</a> <a href="/fleet" aria-current="page">Fleet</a> <a href="/timeline">Timeline</a> <a href="/stats">Metrics</a></nav>
+<span id="live" class="live" title="live updates">connecting…</span>
+<form method="post" action="/logout"><button type="submit" class="quiet">Sign out</button></form>
+</header>
+<main>
+<h1 id="summary">Fleet</h1>
+<p id="error" class="error" hidden></p>
+<p id="pool" class="facts"></p>
+<div id="figures" class="figures"></div>
+<h2>Agents</h2>
+<table id="agents" class="table">
+<thead><tr><th>Agent</th><th>Driver</th><th>Capabilities</th><th>Slots</th><th>Working on</th><th>State</th></tr></thead>
+<tbody></tbody>
+</table>
+<h2>Paused drivers</h2>
+<ul id="paused" class="plain"></ul>
+<h2>Leases</h2>
+<table id="leases" class="table">
+<thead><tr><th>Issue</th><th>Held by</th><th>Epoch</th><th>Heartbeat</th><th>Expires</th></tr></thead>
+<tbody></tbody>
+</table>
+<h2>Alerts</h2>
+<ul id="alerts" class="plain"></ul>
+</main>
+</body>
+</html>
+"""#),
+        "fleet.js": DashboardAsset(
+            contentType: "text/javascript; charset=utf-8",
+            text: ##"""
+// The fleet (/fleet): `turbocode up`'s agents with what each works on and how long it has been quiet, the slots used
+// and free, paused drivers with their reset times, every live lease with its heartbeat (remote workers' too), and the
+// alerts and pauses the inbox lists as broke. Live; the ages tick in the page.
+import { age, cell, coalesced, getJSON, live } from "/assets/common.js";
+
+const since = (text) => Math.max(0, Math.round((Date.now() - Date.parse(text)) / 1000));
+const when = (text) => (text ? new Date(text).toLocaleString() : "");
+
+function link(key) {
+  const a = cell("", key, "a");
+  a.href = `/issues/${encodeURIComponent(key)}`;
+  return a;
+}
+
+function figure(label, value, detail) {
+  const box = document.createElement("div");
+  box.className = "figure";
+  box.dataset.label = label;
+  box.append(cell("label", label), cell("value", value), cell("detail", detail));
+  return box;
+}
+
+function row(key, cells) {
+  const tr = document.createElement("tr");
+  tr.dataset.key = key;
+  tr.append(...cells.map((content) => {
+    const td = document.createElement("td");
+    td.append(...(Array.isArray(content) ? content : [content]));
+    return td;
+  }));
+  return tr;
+}
+
+const refresh = coalesced(async () => {
+  const [fleet, leases, attention] = await Promise.all([
+    getJSON("/api/v1/fleet"), getJSON("/api/v1/leases"), getJSON("/api/v1/attention"),
+  ]);
+  if (!fleet) return;
+  document.getElementById("summary").textContent = fleet.pool
+    ? `Fleet — ${fleet.agents.length} agents, ${fleet.capacity.used} of ${fleet.capacity.slots} slots working`
+    : "Fleet — no pool on this server";
+  document.getElementById("pool").textContent = fleet.pool
+    ? `${fleet.submitted} submitted and ${fleet.released} given back since the pool started.`
+    : "This server runs no agents (turbocode serve); turbocode up runs a pool. Leases below are any agent's.";
+  document.getElementById("figures").replaceChildren(
+    figure("Free slots", String(fleet.capacity.free), `${fleet.capacity.slots} in all`),
+    figure("Eligible", String(fleet.queue.eligible), `${fleet.queue.unassignable} no agent can take now`),
+    figure("Held back", String(fleet.queue.held_back), "only paused drivers could take them"),
+    figure("Cooling down", String(fleet.queue.cooling), "waiting out a back-off after a failed run"),
+    figure("Waiting for review", String(fleet.awaiting_review.length), fleet.awaiting_review.join(", ")),
+    figure("Set aside", String(fleet.set_aside.length), fleet.set_aside.join(", ")));
+  document.querySelector("#agents tbody").replaceChildren(...fleet.agents.map((agent) => {
+    const working = agent.running.flatMap((run, index) => {
+      const quiet = cell("quiet", "");
+      quiet.dataset.at = run.last_activity;
+      return [...(index ? [document.createElement("br")] : []), link(run.issue), " ", quiet];
+    });
+    const state = agent.paused
+      ? `paused (${agent.paused.kind}) ${agent.paused.until ? `until ${when(agent.paused.until)}` : "until a person acts"}`
+      : agent.running.length ? "working" : "idle";
+    const tr = row(agent.id, [
+      agent.id, agent.model ? `${agent.driver} (${agent.model})` : agent.driver, agent.capabilities.join(", "),
+      `${agent.running.length} / ${agent.max_concurrent_issues}`, working.length ? working : "—", state,
+    ]);
+    tr.dataset.state = agent.paused ? "paused" : agent.running.length ? "working" : "idle";
+    return tr;
+  }));
+  document.getElementById("paused").replaceChildren(...(fleet.paused_drivers.length
+    ? fleet.paused_drivers.map((pause) => cell("", `${pause.driver}: ${pause.kind}, ${pause.until
+      ? `resumes ${when(pause.until)}` : "until a person acts"} — ${pause.reason}`, "li"))
+    : [cell("hint", "None.", "li")]));
+  document.querySelector("#leases tbody").replaceChildren(...(leases ?? []).map((lease) => {
+    const beat = cell("quiet", "");
+    beat.dataset.at = lease.heartbeat_at;
+    return row(lease.issue, [link(lease.issue), lease.agent, String(lease.epoch), beat, when(lease.expires_at)]);
+  }));
+  const broke = (attention?.items ?? []).filter((item) => ["alert", "driver_paused", "permission_denied"]
+    .includes(item.kind));
+  document.getElementById("alerts").replaceChildren(...(broke.length
+    ? broke.map((item) => cell("", `${item.kind} · ${item.subject}: ${[item.title, item.message].filter((part) => part).join(": ")}`, "li"))
+    : [cell("hint", "None.", "li")]));
+  tick();
+});
+
+// "quiet 12s" / "12s ago" without asking the server again.
+function tick() {
+  for (const element of document.querySelectorAll(".quiet[data-at]")) {
+    const seconds = since(element.dataset.at);
+    element.textContent = element.closest("#leases") ? `${age(seconds)} ago` : `quiet ${age(seconds)}`;
+  }
+}
+setInterval(tick, 5000);
+
+live(refresh);
+"""##),
         "inbox.js": DashboardAsset(
             contentType: "text/javascript; charset=utf-8",
             text: #"""
@@ -522,7 +697,7 @@ live(refresh);
 <body>
 <header>
 <strong>turboCode</strong>
-<nav><a href="/" aria-current="page">Inbox</a> <a href="/review">Review</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/merge">Merge queue</a> <a href="/timeline">Timeline</a> <a href="/stats">Metrics</a></nav>
+<nav><a href="/" aria-current="page">Inbox</a> <a href="/review">Review</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/merge">Merge queue</a> <a href="/fleet">Fleet</a> <a href="/timeline">Timeline</a> <a href="/stats">Metrics</a></nav>
 <span id="live" class="live" title="live updates">connecting…</span>
 <form method="post" action="/logout"><button type="submit" class="quiet">Sign out</button></form>
 </header>
@@ -557,7 +732,7 @@ live(refresh);
 <body>
 <header>
 <strong>turboCode</strong>
-<nav><a href="/">Inbox</a> <a href="/review">Review</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/merge">Merge queue</a> <a href="/timeline">Timeline</a> <a href="/stats">Metrics</a></nav>
+<nav><a href="/">Inbox</a> <a href="/review">Review</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/merge">Merge queue</a> <a href="/fleet">Fleet</a> <a href="/timeline">Timeline</a> <a href="/stats">Metrics</a></nav>
 <span id="live" class="live" title="live updates">connecting…</span>
 <form method="post" action="/logout"><button type="submit" class="quiet">Sign out</button></form>
 </header>
@@ -566,6 +741,9 @@ live(refresh);
 <h1 id="summary">Issue</h1>
 <p id="facts" class="facts"></p>
 <pre id="description" class="description"></pre>
+<h2>Live run</h2>
+<p id="run-state" class="facts">No run seen.</p>
+<ol id="run" class="plain run"></ol>
 <h2>Dependencies</h2>
 <p id="dependencies"></p>
 <h2>Checks</h2>
@@ -580,6 +758,11 @@ live(refresh);
 </table>
 <h2>Comments</h2>
 <ol id="comments" class="comments"></ol>
+<h2>Events</h2>
+<table id="events" class="table">
+<thead><tr><th>When</th><th>Event</th><th>What</th></tr></thead>
+<tbody></tbody>
+</table>
 </main>
 </body>
 </html>
@@ -587,8 +770,10 @@ live(refresh);
         "issue.js": DashboardAsset(
             contentType: "text/javascript; charset=utf-8",
             text: ##"""
-// One issue (/issues/KEY): its facts, description, dependencies both ways, checks, work sessions and comments, live.
-import { cell, coalesced, getJSON, live } from "/assets/common.js";
+// One issue (/issues/KEY): its facts and lease, its agent's run as it happens (the normalized stream of `turbocode
+// up`'s pool, followed with one long-poll outstanding), description, dependencies both ways, checks, work sessions,
+// comments and its events, live.
+import { age, cell, coalesced, getJSON, live } from "/assets/common.js";
 
 const key = decodeURIComponent(window.location.pathname.split("/").pop());
 const when = (text) => (text ? new Date(text).toLocaleString() : "");
@@ -623,12 +808,95 @@ function dependencies(issue) {
   if (parts.length === 0) box.textContent = "None.";
 }
 
+// What an entry of the run says, as one line.
+function entryText(entry) {
+  switch (entry.kind) {
+    case "tool_call": return `→ ${entry.text}`;
+    case "tool_result": return entry.ok ? "✓ tool succeeded" : "✗ tool failed";
+    case "usage": {
+      const cost = entry.cost_usd === undefined ? "" : `, $${entry.cost_usd.toFixed(4)}`;
+      return `${entry.input_tokens} tokens in, ${entry.output_tokens} out${cost}`;
+    }
+    case "finished": return `finished${entry.ok ? "" : " unsuccessfully"}${entry.text ? `: ${entry.text}` : ""}`;
+    case "recovered": return "recovered from a limit";
+    default: return entry.text ?? "";
+  }
+}
+
+let runAfter = 0;
+let runOf = null; // "agent|epoch" of the run shown
+let following = false;
+
+function showRunState(run) {
+  const state = document.getElementById("run-state");
+  if (!run.watched) {
+    state.textContent = "Runs are shown by the coordinator that runs the agents (turbocode up); this server runs none.";
+    return;
+  }
+  if (!run.agent) {
+    state.textContent = "No run seen since this coordinator started.";
+    return;
+  }
+  const started = new Date(run.started_at).toLocaleString();
+  state.textContent = `${run.agent}, lease epoch ${run.epoch}, started ${started} — ${run.live ? "running" : "ended"}`;
+  state.dataset.live = String(run.live);
+}
+
+// Follows the run: each answer waits (up to 25 s) for entries after the last one shown.
+async function follow() {
+  if (following) return;
+  following = true;
+  try {
+    for (;;) {
+      const run = await getJSON(`/api/v1/issues/${encodeURIComponent(key)}/run?after=${runAfter}&wait=25`);
+      if (!run) return;
+      const list = document.getElementById("run");
+      const of = `${run.agent}|${run.epoch}`;
+      if (run.agent && of !== runOf) {
+        // Another run (a new lease): start over from its first entry.
+        runOf = of;
+        if (runAfter !== 0) {
+          runAfter = 0;
+          list.replaceChildren();
+          continue;
+        }
+      }
+      showRunState(run);
+      list.append(...run.entries.map((entry) => {
+        const li = document.createElement("li");
+        li.className = `entry ${entry.kind}`;
+        li.dataset.kind = entry.kind;
+        li.append(cell("when", new Date(entry.at).toLocaleTimeString()), cell("text", entryText(entry)));
+        return li;
+      }));
+      runAfter = run.next;
+      // Nothing more will come from an ended run, or where no pool runs: a new lease's event starts again.
+      if (!run.watched || !run.live) return;
+    }
+  } finally {
+    following = false;
+  }
+}
+
+function describe(event) {
+  const p = event.payload ?? {};
+  const parts = [];
+  if (p.from && p.to) parts.push(`${p.from} → ${p.to}`);
+  else if (p.to) parts.push(`→ ${p.to}`);
+  for (const name of ["actor", "agent", "reason", "summary", "message", "body"]) {
+    if (typeof p[name] === "string" && p[name]) parts.push(p[name].length > 160 ? `${p[name].slice(0, 159)}…` : p[name]);
+  }
+  return parts.join(" · ");
+}
+
 const refresh = coalesced(async () => {
   const base = `/api/v1/issues/${encodeURIComponent(key)}`;
-  const [issue, checks, sessions, comments] = await Promise.all([
+  const [issue, checks, sessions, comments, events, leases] = await Promise.all([
     getJSON(base), getJSON(`${base}/checks`), getJSON(`${base}/work-logs`), getJSON(`${base}/comments`),
+    getJSON(`/api/v1/events?subject=${encodeURIComponent(key)}&last=200`), getJSON("/api/v1/leases"),
   ]);
   if (!issue) return;
+  const lease = (leases ?? []).find((held) => held.issue === issue.key);
   document.title = `turboCode — ${issue.key}`;
   document.getElementById("summary").textContent = `${issue.key}: ${issue.title}`;
   const facts = [
@@ -636,6 +904,8 @@ const refresh = coalesced(async () => {
     issue.type, issue.assigned_to ? `with ${issue.assigned_to}` : "unassigned",
     issue.capabilities.length ? `needs ${issue.capabilities.join(", ")}` : "",
     issue.paths.length ? `paths ${issue.paths.join(", ")}` : "", `created ${when(issue.created_at)}`,
+    lease ? `lease epoch ${lease.epoch} held by ${lease.agent}, heartbeat ${age(Math.max(0,
+      Math.round((Date.now() - Date.parse(lease.heartbeat_at)) / 1000)))} ago, expires ${when(lease.expires_at)}` : "",
   ].filter((part) => part);
   document.getElementById("facts").textContent = facts.join(" · ");
   document.getElementById("description").textContent = issue.description || "No description.";
@@ -652,9 +922,25 @@ const refresh = coalesced(async () => {
     li.append(cell("meta", `${comment.author}, ${when(comment.created_at)}`), cell("body", comment.body, "p"));
     return li;
   }));
+  const newestFirst = [...(events ?? [])].reverse();
+  document.querySelector("#events tbody").replaceChildren(...newestFirst.map((event) => {
+    const tr = document.createElement("tr");
+    tr.dataset.type = event.type;
+    tr.append(cell("", when(event.created_at), "td"), cell("", event.type, "td"), cell("", describe(event), "td"));
+    return tr;
+  }));
+  follow();
 });
 
-live(refresh);
+// Only events about this issue (and edges, which may name it from the other end) make it read again.
+let timer = null;
+live(refresh, {
+  onEvent: (event) => {
+    if (event.subject !== key && !event.type.startsWith("dependency.")) return;
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 150);
+  },
+});
 """##),
         "login.html": DashboardAsset(
             contentType: "text/html; charset=utf-8",
@@ -697,7 +983,7 @@ live(refresh);
 <body>
 <header>
 <strong>turboCode</strong>
-<nav><a href="/">Inbox</a> <a href="/review">Review</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/merge" aria-current="page">Merge queue</a> <a href="/timeline">Timeline</a> <a href="/stats">Metrics</a></nav>
+<nav><a href="/">Inbox</a> <a href="/review">Review</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/merge" aria-current="page">Merge queue</a> <a href="/fleet">Fleet</a> <a href="/timeline">Timeline</a> <a href="/stats">Metrics</a></nav>
 <span id="live" class="live" title="live updates">connecting…</span>
 <form method="post" action="/logout"><button type="submit" class="quiet">Sign out</button></form>
 </header>
@@ -823,7 +1109,7 @@ live(refresh);
 <body>
 <header>
 <strong>turboCode</strong>
-<nav><a href="/">Inbox</a> <a href="/review">Review</a> <a href="/board">Board</a> <a href="/queue" aria-current="page">Queue</a> <a href="/merge">Merge queue</a> <a href="/timeline">Timeline</a> <a href="/stats">Metrics</a></nav>
+<nav><a href="/">Inbox</a> <a href="/review">Review</a> <a href="/board">Board</a> <a href="/queue" aria-current="page">Queue</a> <a href="/merge">Merge queue</a> <a href="/fleet">Fleet</a> <a href="/timeline">Timeline</a> <a href="/stats">Metrics</a></nav>
 <span id="live" class="live" title="live updates">connecting…</span>
 <form method="post" action="/logout"><button type="submit" class="quiet">Sign out</button></form>
 </header>
@@ -958,7 +1244,7 @@ live(() => { refresh(); drawGraph(); });
 <body>
 <header>
 <strong>turboCode</strong>
-<nav><a href="/">Inbox</a> <a href="/review" aria-current="page">Review</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/merge">Merge queue</a> <a href="/timeline">Timeline</a> <a href="/stats">Metrics</a></nav>
+<nav><a href="/">Inbox</a> <a href="/review" aria-current="page">Review</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/merge">Merge queue</a> <a href="/fleet">Fleet</a> <a href="/timeline">Timeline</a> <a href="/stats">Metrics</a></nav>
 <span id="live" class="live" title="live updates">connecting…</span>
 <form method="post" action="/logout"><button type="submit" class="quiet">Sign out</button></form>
 </header>
@@ -1312,7 +1598,7 @@ live(() => { loadQueue(); loadIssue(); }, {
 <body>
 <header>
 <strong>turboCode</strong>
-<nav><a href="/">Inbox</a> <a href="/review">Review</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/merge">Merge queue</a> <a href="/timeline">Timeline</a> <a href="/stats" aria-current="page">Metrics</a></nav>
+<nav><a href="/">Inbox</a> <a href="/review">Review</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/merge">Merge queue</a> <a href="/fleet">Fleet</a> <a href="/timeline">Timeline</a> <a href="/stats" aria-current="page">Metrics</a></nav>
 <span id="live" class="live" title="live updates">connecting…</span>
 <form method="post" action="/logout"><button type="submit" class="quiet">Sign out</button></form>
 </header>
@@ -1468,7 +1754,7 @@ live(refresh);
 <body>
 <header>
 <strong>turboCode</strong>
-<nav><a href="/">Inbox</a> <a href="/review">Review</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/merge">Merge queue</a> <a href="/timeline" aria-current="page">Timeline</a> <a href="/stats">Metrics</a></nav>
+<nav><a href="/">Inbox</a> <a href="/review">Review</a> <a href="/board">Board</a> <a href="/queue">Queue</a> <a href="/merge">Merge queue</a> <a href="/fleet">Fleet</a> <a href="/timeline" aria-current="page">Timeline</a> <a href="/stats">Metrics</a></nav>
 <span id="live" class="live" title="live updates">connecting…</span>
 <form method="post" action="/logout"><button type="submit" class="quiet">Sign out</button></form>
 </header>

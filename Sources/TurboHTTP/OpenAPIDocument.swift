@@ -1180,6 +1180,14 @@ enum OpenAPI {
               "minimum": 1,
               "maximum": 1000
             }
+          },
+          {
+            "name": "subject",
+            "in": "query",
+            "description": "Only events about this subject (an issue's key), the newest 'last' (default 100); not with 'after'.",
+            "schema": {
+              "type": "string"
+            }
           }
         ],
         "responses": {
@@ -3164,6 +3172,449 @@ enum OpenAPI {
           },
           "500": {
             "$ref": "#/components/responses/InternalError"
+          }
+        }
+      }
+    },
+    "/api/v1/issues/{issue}/run": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/Issue"
+        }
+      ],
+      "get": {
+        "operationId": "getRun",
+        "summary": "The issue's current agent run, as its stream",
+        "description": "The latest run of the issue in this coordinator's pool (`turbocode up`), kept in memory while the coordinator runs (the newest 500 entries), with the entries after `after`. With `wait` (seconds, at most 25) the answer waits for a new entry or the run's end when there is none yet, so a page follows a run with one request outstanding. Under `serve`, `watched` is false and there are no entries.",
+        "tags": [
+          "agents"
+        ],
+        "parameters": [
+          {
+            "name": "after",
+            "in": "query",
+            "description": "Entries after this sequence number (0 for all kept).",
+            "schema": {
+              "type": "integer",
+              "minimum": 0
+            }
+          },
+          {
+            "name": "wait",
+            "in": "query",
+            "description": "Seconds to wait for a new entry when there is none yet (0–25, default 0).",
+            "schema": {
+              "type": "integer",
+              "minimum": 0,
+              "maximum": 25
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "issue": {
+                      "type": "string"
+                    },
+                    "watched": {
+                      "type": "boolean",
+                      "description": "Whether this coordinator runs a pool whose runs are shown."
+                    },
+                    "live": {
+                      "type": "boolean",
+                      "description": "Whether the agent's process still runs."
+                    },
+                    "agent": {
+                      "type": [
+                        "string",
+                        "null"
+                      ]
+                    },
+                    "epoch": {
+                      "type": [
+                        "integer",
+                        "null"
+                      ]
+                    },
+                    "started_at": {
+                      "type": [
+                        "string",
+                        "null"
+                      ],
+                      "format": "date-time"
+                    },
+                    "next": {
+                      "type": "integer",
+                      "description": "The sequence number to pass as `after` next."
+                    },
+                    "entries": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "properties": {
+                          "seq": {
+                            "type": "integer"
+                          },
+                          "at": {
+                            "type": "string",
+                            "format": "date-time"
+                          },
+                          "kind": {
+                            "type": "string",
+                            "enum": [
+                              "started",
+                              "text",
+                              "tool_call",
+                              "tool_result",
+                              "usage",
+                              "permission_denied",
+                              "rate_limited",
+                              "failure",
+                              "recovered",
+                              "finished",
+                              "notice"
+                            ]
+                          },
+                          "text": {
+                            "type": "string"
+                          },
+                          "ok": {
+                            "type": "boolean"
+                          },
+                          "input_tokens": {
+                            "type": "integer"
+                          },
+                          "output_tokens": {
+                            "type": "integer"
+                          },
+                          "cost_usd": {
+                            "type": "number"
+                          }
+                        },
+                        "required": [
+                          "seq",
+                          "at",
+                          "kind"
+                        ]
+                      }
+                    }
+                  },
+                  "required": [
+                    "issue",
+                    "watched",
+                    "live",
+                    "agent",
+                    "epoch",
+                    "started_at",
+                    "next",
+                    "entries"
+                  ]
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      }
+    },
+    "/api/v1/leases": {
+      "get": {
+        "operationId": "listLeases",
+        "summary": "Every live lease with its heartbeat",
+        "description": "Unreleased leases (expired ones until the reaper releases them), by issue key; agents in `up`'s pool and remote workers alike.",
+        "tags": [
+          "agents"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/ProjectFilter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "type": "object",
+                    "properties": {
+                      "id": {
+                        "type": "string"
+                      },
+                      "issue": {
+                        "type": "string"
+                      },
+                      "agent": {
+                        "type": "string"
+                      },
+                      "epoch": {
+                        "type": "integer"
+                      },
+                      "acquired_at": {
+                        "type": "string",
+                        "format": "date-time"
+                      },
+                      "heartbeat_at": {
+                        "type": "string",
+                        "format": "date-time"
+                      },
+                      "expires_at": {
+                        "type": "string",
+                        "format": "date-time"
+                      },
+                      "released_at": {
+                        "type": [
+                          "string",
+                          "null"
+                        ]
+                      },
+                      "release_reason": {
+                        "type": [
+                          "string",
+                          "null"
+                        ]
+                      }
+                    },
+                    "required": [
+                      "id",
+                      "issue",
+                      "agent",
+                      "epoch",
+                      "acquired_at",
+                      "heartbeat_at",
+                      "expires_at"
+                    ]
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      }
+    },
+    "/api/v1/fleet": {
+      "get": {
+        "operationId": "getFleet",
+        "summary": "The pool: agents, what each runs, capacity, paused drivers",
+        "description": "As `turbocode up`'s scheduler sees it now. Under `serve` (no pool) `pool` is false and the lists are empty.",
+        "tags": [
+          "agents"
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "pool": {
+                      "type": "boolean"
+                    },
+                    "agents": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "properties": {
+                          "id": {
+                            "type": "string"
+                          },
+                          "driver": {
+                            "type": "string"
+                          },
+                          "model": {
+                            "type": [
+                              "string",
+                              "null"
+                            ]
+                          },
+                          "capabilities": {
+                            "type": "array",
+                            "items": {
+                              "type": "string"
+                            }
+                          },
+                          "max_concurrent_issues": {
+                            "type": "integer"
+                          },
+                          "running": {
+                            "type": "array",
+                            "items": {
+                              "type": "object",
+                              "properties": {
+                                "issue": {
+                                  "type": "string"
+                                },
+                                "since": {
+                                  "type": "string",
+                                  "format": "date-time"
+                                },
+                                "last_activity": {
+                                  "type": "string",
+                                  "format": "date-time"
+                                },
+                                "quiet_seconds": {
+                                  "type": "integer"
+                                }
+                              },
+                              "required": [
+                                "issue",
+                                "since",
+                                "last_activity",
+                                "quiet_seconds"
+                              ]
+                            }
+                          },
+                          "paused": {
+                            "type": [
+                              "object",
+                              "null"
+                            ]
+                          }
+                        },
+                        "required": [
+                          "id",
+                          "driver",
+                          "model",
+                          "capabilities",
+                          "max_concurrent_issues",
+                          "running",
+                          "paused"
+                        ]
+                      }
+                    },
+                    "capacity": {
+                      "type": "object",
+                      "properties": {
+                        "slots": {
+                          "type": "integer"
+                        },
+                        "used": {
+                          "type": "integer"
+                        },
+                        "free": {
+                          "type": "integer"
+                        }
+                      },
+                      "required": [
+                        "slots",
+                        "used",
+                        "free"
+                      ]
+                    },
+                    "paused_drivers": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "properties": {
+                          "driver": {
+                            "type": "string"
+                          },
+                          "kind": {
+                            "type": "string"
+                          },
+                          "until": {
+                            "type": [
+                              "string",
+                              "null"
+                            ],
+                            "format": "date-time"
+                          },
+                          "reason": {
+                            "type": "string"
+                          }
+                        },
+                        "required": [
+                          "driver",
+                          "kind",
+                          "until",
+                          "reason"
+                        ]
+                      }
+                    },
+                    "queue": {
+                      "type": "object",
+                      "properties": {
+                        "eligible": {
+                          "type": "integer"
+                        },
+                        "unassignable": {
+                          "type": "integer"
+                        },
+                        "held_back": {
+                          "type": "integer"
+                        },
+                        "cooling": {
+                          "type": "integer"
+                        }
+                      },
+                      "required": [
+                        "eligible",
+                        "unassignable",
+                        "held_back",
+                        "cooling"
+                      ]
+                    },
+                    "submitted": {
+                      "type": "integer"
+                    },
+                    "released": {
+                      "type": "integer"
+                    },
+                    "set_aside": {
+                      "type": "array",
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "awaiting_review": {
+                      "type": "array",
+                      "items": {
+                        "type": "string"
+                      }
+                    }
+                  },
+                  "required": [
+                    "pool",
+                    "agents",
+                    "capacity",
+                    "paused_drivers",
+                    "queue",
+                    "submitted",
+                    "released",
+                    "set_aside",
+                    "awaiting_review"
+                  ]
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
           }
         }
       }

@@ -263,6 +263,7 @@ enum PostgresMigrations {
                 WHERE status = 'ready' AND open_blockers = 0 AND work_rank IS NULL;
             """
         ),
+        ("v11: events by subject", "CREATE INDEX events_subject ON events (subject, id)"),
     ]
 
     /// Applies the missing migrations in one transaction, serialized across processes by an advisory lock.

@@ -128,6 +128,20 @@ extension SQLStore {
         return events
     }
 
+    /// Every unreleased lease (of one project when given), expired or not, by issue key.
+    public func liveLeases(project: ProjectRef?) async throws -> [Lease] {
+        try await read { tx in
+            var filter: SQL = ""
+            if let project { filter = " AND i.project_id = \(try await fetchProject(tx, project).id)" }
+            return try await tx.rows(
+                """
+                SELECT l.*, i.key AS issue_key FROM leases l JOIN issues i ON i.id = l.issue_id
+                WHERE l.released_at IS NULL\(filter) ORDER BY i.project_id, i.number
+                """
+            ).map { try SQLRows.lease($0, try $0.issueKey("issue_key")) }
+        }
+    }
+
     /// The issue's unreleased lease, expired or not.
     public func currentLease(of ref: IssueRef) async throws -> Lease? {
         try await read { tx in try await currentLease(tx, try await fetchIssue(tx, ref)) }

@@ -104,6 +104,19 @@ extension SQLStore {
         }
     }
 
+    /// The newest `limit` events about `subject`, oldest first (the `events_subject` index, newest end first).
+    public func events(about subject: String, limit: Int) async throws -> [Event] {
+        let limit = max(0, min(limit, 10_000))
+        return try await read { tx in
+            try await tx.rows(
+                """
+                SELECT id, type, subject, payload, created_at FROM events
+                WHERE subject = \(subject) ORDER BY id DESC LIMIT \(limit)
+                """
+            ).map(SQLRows.event).reversed()
+        }
+    }
+
     /// The id of the newest event, 0 when the log is empty.
     public func latestEventID() async throws -> Int64 {
         try await read { tx in try await tx.row("SELECT COALESCE(MAX(id), 0) AS n FROM events")?.int64("n") ?? 0 }

@@ -264,6 +264,9 @@ enum SQLiteMigrations {
                         WHERE status = 'ready' AND open_blockers = 0 AND work_rank IS NULL;
                     """)
         }
+        migrator.registerMigration("v11: events by subject") { db in
+            try db.execute(sql: "CREATE INDEX events_subject ON events (subject, id)")
+        }
         return migrator
     }
 }

@@ -43,6 +43,8 @@ public struct AgentSession: Sendable {
     public var activity: @Sendable () async -> Void
     /// Told one line for the terminal when a run is nudged or its submission on exit is refused.
     public var report: @Sendable (String) -> Void
+    /// Where the runs' streams are shown live (the dashboard's issue page), if anywhere.
+    public var watch: RunWatch?
 
     /// Where the work of a session stands.
     public enum State: Sendable, Equatable {
@@ -146,6 +148,7 @@ public struct AgentSession: Sendable {
             try? Data(AgentEnvironment.launchRecord(plan: plan, environment: environment, secrets: [token]).utf8)
                 .write(to: runDirectory.appendingPathComponent("launch.txt"))
             await started(process)
+            await watch?.begin(issue: issue.description, agent: agent.id, epoch: epoch)
             let remaining = deadline - ContinuousClock.now
             let runLimits = RunLimits(
                 wallClock: max(remaining, .seconds(1)), inactivity: limits.inactivityTimeout, grace: .seconds(3))
@@ -153,7 +156,8 @@ public struct AgentSession: Sendable {
             // Cancelled (shutdown): the supervisor stops the agent with the signal ladder and waits for it.
             let runReport = await process.supervise(
                 parser: driver.makeParser(), limits: runLimits, whenCancelled: shutdownReason
-            ) { event in
+            ) { [watch, issue] event in
+                await watch?.record(issue: issue.description, event)
                 if event.isActivity { await activity() }
                 // A CLI that would only sleep and retry against a closed door is stopped at once: a credential a
                 // person must fix, or a limit (the CLI's own quick retries are behind it; the driver pauses).
@@ -164,6 +168,7 @@ public struct AgentSession: Sendable {
                 }
             }
             beats.cancel()
+            await watch?.end(issue: issue.description)
             if runReport.inputTokens > 0 || runReport.outputTokens > 0 || runReport.costUSD != nil {
                 await source.usage(
                     inputTokens: runReport.inputTokens, outputTokens: runReport.outputTokens,

@@ -84,6 +84,8 @@ public actor Orchestrator {
     var warnedWorktreeLimit = false
     private var lastAwaitingReview: [String] = []
     private nonisolated let wakeups = Wakeups()
+    /// Where the agents' streams are shown live, if anywhere (the dashboard).
+    let watch: RunWatch?
     /// Worktrees being made by runs that were assigned but have not begun (counted against `max_active_worktrees`).
     var pendingWorktrees: Set<UUID> = []
 
@@ -92,9 +94,10 @@ public actor Orchestrator {
     public init(
         work: WorkService, config: OrchestratorConfig, project: Project, serverURL: String, logger: Logger,
         report: @escaping @Sendable (String) -> Void = { _ in },
-        reviewIdle: @escaping @Sendable () async -> Bool = { true }
+        reviewIdle: @escaping @Sendable () async -> Bool = { true }, watch: RunWatch? = nil
     ) {
         self.reviewIdle = reviewIdle
+        self.watch = watch
         self.store = work.store
         self.work = work
         self.config = config
@@ -469,7 +472,7 @@ public actor Orchestrator {
             baseBranch: try await store.project(.id(issue.projectID)).baseBranch, epoch: epoch,
             testCommand: config.testCommand, allowedCommands: config.allowedCommands(for: agent),
             driver: agent.driver, submitsOnExit: agent.submitOnExit)
-        let session = AgentSession(
+        var session = AgentSession(
             issue: issue.key, epoch: epoch, agent: agent, limits: config.limits,
             heartbeatInterval: config.leases.heartbeat, serverURL: serverURL, token: token.secret,
             workspace: workspace,
@@ -477,6 +480,7 @@ public actor Orchestrator {
             started: { process in await self.attach(process, to: issue.id) },
             activity: { await self.touch(issue.id) },
             report: report)
+        session.watch = watch
         let prompt = try await Prompt.initial(for: issue, store: store, workspace: workspace)
         return try await session.run(prompt: rework ? Prompt.rework(issue.key) + prompt : prompt)
     }

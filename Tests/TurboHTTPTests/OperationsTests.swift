@@ -86,7 +86,8 @@ struct OperationsTests {
         // The dashboard's pages are for browsers, not API operations (docs/dashboard.md).
         let pages: Set = [
             "GET /", "GET /board", "GET /queue", "GET /merge", "GET /timeline", "GET /issues/{key}", "GET /stats",
-            "GET /review", "GET /review/{key}", "GET /assets/{file}", "GET /login", "POST /login", "POST /logout",
+            "GET /review", "GET /review/{key}", "GET /fleet", "GET /assets/{file}", "GET /login", "POST /login",
+            "POST /logout",
         ]
         let all = Set(routes.map { "\($0.0) \(Self.openAPIPath($0.1))" })
         #expect(pages.isSubset(of: all))
@@ -195,6 +196,40 @@ struct RemainingRouteTests {
                 uri: "/api/v1/issues/WL-1/reopen", method: .post, headers: APITests.adminHeaders)
             let reopenedIssue = try #require(try APITests.decode(reopened) as? [String: Any])
             #expect(reopened.status == .ok && reopenedIssue["status"] as? String == "open")
+        }
+    }
+
+    /// An issue's own events, newest last; every live lease with its heartbeat; and under a server without a pool,
+    /// a run and a fleet that say nothing is watched.
+    @Test func eventsAboutAnIssueLeasesAndNoPool() async throws {
+        try await APITests.withApp { client, store in
+            let project = try await store.createProject(NewProject(key: try ProjectKey("EV"), name: "Events"))
+            for title in ["One", "Two"] {
+                _ = try await store.createIssue(NewIssue(project: .id(project.id), title: title, status: .ready))
+            }
+            _ = try await store.acquireLease(on: try IssueRef(parsing: "EV-2"), agent: "bot", ttl: .seconds(60))
+            let about = try await client.execute(uri: "/api/v1/events?subject=EV-2&last=2", method: .get)
+            let events = try #require(try APITests.decode(about) as? [[String: Any]])
+            #expect(events.map { $0["type"] as? String } == ["issue.assigned", "lease.acquired"])
+            #expect(events.allSatisfy { $0["subject"] as? String == "EV-2" })
+            let mixed = try await client.execute(uri: "/api/v1/events?subject=EV-2&after=1", method: .get)
+            #expect(mixed.status == .badRequest)
+
+            let leases = try #require(
+                try APITests.decode(try await client.execute(uri: "/api/v1/leases", method: .get)) as? [[String: Any]])
+            #expect(leases.map { $0["issue"] as? String } == ["EV-2"] && leases.first?["agent"] as? String == "bot")
+            #expect(leases.first?["heartbeat_at"] is String)
+
+            let run = try #require(
+                try APITests.decode(try await client.execute(uri: "/api/v1/issues/EV-2/run?wait=1", method: .get))
+                    as? [String: Any])
+            #expect(run["watched"] as? Bool == false && run["live"] as? Bool == false)
+            #expect((run["entries"] as? [Any])?.isEmpty == true)
+            let missing = try await client.execute(uri: "/api/v1/issues/EV-9/run", method: .get)
+            #expect(missing.status == .notFound)
+            let fleet = try #require(
+                try APITests.decode(try await client.execute(uri: "/api/v1/fleet", method: .get)) as? [String: Any])
+            #expect(fleet["pool"] as? Bool == false && (fleet["agents"] as? [Any])?.isEmpty == true)
         }
     }
 }

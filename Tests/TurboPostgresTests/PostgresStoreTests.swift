@@ -29,7 +29,7 @@ struct PostgresStoreTests {
                 return try await group.reduce(into: [[String]]()) { $0.append($1) }
             }
             #expect(Set(migrations.map { $0.joined(separator: "|") }).count == 1)
-            #expect(migrations.first?.count == 10)
+            #expect(migrations.first?.count == 11)
 
             try await PostgresStore.withStore(settings, logger: Self.logger) { store in
                 _ = try await store.createProject(NewProject(key: try ProjectKey("PG"), name: "pg"))

@@ -41,7 +41,7 @@ struct SQLiteStoreTests {
                 "v1: projects, issues, dependencies, comments, work logs, events",
                 "v2: worktrees and predicted conflicts", "v3: merge simulation cache", "v4: API tokens",
                 "v5: leases", "v6: webhooks", "v7: webhook claims", "v8: checks", "v9: claimable issues",
-                "v10: claim indexes in queue order",
+                "v10: claim indexes in queue order", "v11: events by subject",
             ])
         _ = try await store.createProject(NewProject(key: try ProjectKey("DISK"), name: "disk"))
         _ = try await store.createIssue(NewIssue(project: .key(try ProjectKey("DISK")), title: "persisted"))
@@ -49,7 +49,7 @@ struct SQLiteStoreTests {
 
         let reopened = try SQLiteStore(path: path)
         #expect(try await reopened.issue(try IssueRef(parsing: "DISK-1")).title == "persisted")
-        #expect(try await reopened.appliedMigrations().count == 10)
+        #expect(try await reopened.appliedMigrations().count == 11)
         try await reopened.close()
     }
 

@@ -59,4 +59,47 @@ struct DashboardBrowserTests {
             #expect(output.contains("ok"), "\(output)")
         }
     }
+
+    /// The issue page's live run and the fleet against `turbocode up`, whose one agent (a fake Claude Code) prints a
+    /// line a second for 12 seconds before its work (Tests/dashboard/live_run.py).
+    @Test(.enabled(if: enabled, "needs Chromium and Playwright: run through scripts/test.sh"))
+    func theLiveRunAndTheFleetInARealBrowser() async throws {
+        try await withRepository(.sqlite) { cli in
+            try UpTests.prepare(cli, extra: "subagents:\n  - id: solo\n    driver: claude\n")
+            #expect(try cli.run("issue", "add", "Orders page", "--ready").status == 0)
+            let admin = try cli.run("token", "create", "--admin").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let bin = try UpTests.agentBin(in: cli.directory.deletingLastPathComponent())
+            let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
+            let up = try Background(
+                cli, ["up", "--port", "0"],
+                environment: ["PATH": path, "FAKE_AGENT_SCENARIO": "slow", "FAKE_AGENT_SLOW_SECONDS": "12"].merging(
+                    UpTests.gitIdentity
+                ) { $1 })
+            defer { _ = up.terminate() }
+            let ready = try #require(up.line(from: .stderr) { $0.contains("dashboard at http://") })
+            let url = String(try #require(ready.split(separator: " ").last)).trimmingCharacters(
+                in: CharacterSet(charactersIn: "/"))
+            let shots = cli.directory.deletingLastPathComponent().appendingPathComponent("screenshots")
+            try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
+            let script = URL(fileURLWithPath: Self.script).deletingLastPathComponent().appendingPathComponent(
+                "live_run.py")
+            let browser = try Background(
+                executable: URL(fileURLWithPath: try #require(MCPPythonTests.python, "run through scripts/test.sh")),
+                [script.path], directory: nil,
+                environment: [
+                    "TURBOCODE_URL": url, "ADMIN_TOKEN": admin,
+                    "CHROMIUM": try #require(Self.chromium, "set TURBOCODE_TEST_CHROMIUM"), "SCREENSHOTS": shots.path,
+                ])
+            browser.process.waitUntilExit()
+            let output = browser.output.stdoutText + browser.output.stderrText
+            if browser.process.terminationStatus != 0 {
+                let kept = FileManager.default.temporaryDirectory.appendingPathComponent(
+                    "turbocode-dashboard-failure-\(UUID().uuidString).png")
+                try? FileManager.default.copyItem(at: shots.appendingPathComponent("dashboard-failure.png"), to: kept)
+                Issue.record(
+                    "the live-run flow failed (screenshot: \(kept.path)):\n\(output)\n\(up.output.stderrText)")
+            }
+            #expect(output.contains("ok"), "\(output)")
+        }
+    }
 }

@@ -89,6 +89,8 @@ public protocol WorkStore: Sendable {
     func expireLeases() async throws -> [Lease]
     /// The issue's unreleased lease, expired or not.
     func currentLease(of ref: IssueRef) async throws -> Lease?
+    /// Every unreleased lease (of one project when given), expired or not, by issue key.
+    func liveLeases(project: ProjectRef?) async throws -> [Lease]
     /// Extends the live lease named by `epoch` (held by `agent`, unless nil for an admin) to `ttl` from now; with
     /// `progress`, also writes `issue.progress`. A stale epoch throws ``TurboError/staleLease(issue:reason:)``.
     func renewLease(
@@ -230,6 +232,8 @@ public protocol EventStore: Sendable {
     func events(after: Int64, limit: Int) async throws -> [Event]
     /// The id of the newest event, 0 when the log is empty.
     func latestEventID() async throws -> Int64
+    /// The newest `limit` events about `subject` (an issue's key, a token's prefix…), oldest first.
+    func events(about subject: String, limit: Int) async throws -> [Event]
 }
 
 extension EventStore {

@@ -1,0 +1,69 @@
+"""The live run and the fleet in a real browser, against `turbocode up` with one agent working slowly.
+
+Environment: TURBOCODE_URL, ADMIN_TOKEN, CHROMIUM, SCREENSHOTS. SHOP-1 is being worked by agent `solo`, a fake Claude
+Code that prints a line a second for a while before doing its work. Exits 0 when every step held.
+"""
+import os
+import sys
+
+from playwright.sync_api import expect, sync_playwright
+
+URL = os.environ["TURBOCODE_URL"]
+
+
+def main():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=os.environ["CHROMIUM"], args=["--no-sandbox"])
+        page = browser.new_page()
+        problems = []
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        step = "start"
+        try:
+            step = "sign in"
+            page.goto(URL + "/login")
+            page.fill("#token", os.environ["ADMIN_TOKEN"])
+            page.click("button[type=submit]")
+            expect(page).to_have_url(URL + "/")
+
+            step = "the fleet: solo works on SHOP-1 under a lease with a heartbeat"
+            page.click("nav >> text=Fleet")
+            agent = page.locator('#agents tr[data-key="solo"]')
+            expect(agent).to_have_attribute("data-state", "working", timeout=20_000)
+            expect(agent.locator("a")).to_have_text(["SHOP-1"])
+            expect(agent.locator(".quiet")).to_contain_text("quiet")
+            expect(page.locator("#summary")).to_have_text("Fleet — 1 agents, 1 of 1 slots working")
+            expect(page.locator('#leases tr[data-key="SHOP-1"] td').nth(1)).to_have_text("solo")
+
+            step = "the board: the card shows its heartbeat's age"
+            page.click("nav >> text=Board")
+            expect(page.locator('li.card[data-key="SHOP-1"] .heartbeat')).to_contain_text("heartbeat")
+
+            step = "the issue page follows the agent's stream as it happens"
+            page.goto(URL + "/issues/SHOP-1")
+            expect(page.locator("#run-state")).to_have_attribute("data-live", "true", timeout=10_000)
+            expect(page.locator("#run-state")).to_contain_text("solo, lease epoch 1")
+            texts = page.locator('#run li[data-kind="text"]')
+            expect(texts.first).to_be_visible(timeout=10_000)
+            seen = texts.count()
+            # More lines arrive while the page is open, without a reload (the page's policy forbids evaluating
+            # script, so the test waits for the next element instead).
+            expect(texts.nth(seen)).to_be_visible(timeout=15_000)
+
+            step = "the run ends with its tool calls, its usage and its result"
+            expect(page.locator("#run-state")).to_have_attribute("data-live", "false", timeout=60_000)
+            expect(page.locator('#run li[data-kind="tool_call"]').first).to_be_visible()
+            expect(page.locator('#run li[data-kind="finished"]')).to_have_count(1)
+            expect(page.locator('#events tr[data-type="issue.testing"]')).to_have_count(1, timeout=20_000)
+            assert not problems, problems
+        except Exception as error:  # noqa: BLE001 - reported with the step and a screenshot
+            path = os.path.join(os.environ["SCREENSHOTS"], "dashboard-failure.png")
+            page.screenshot(path=path, full_page=True)
+            print(f"FAILED at: {step}: {error!r} (screenshot: {path})")
+            sys.exit(1)
+        finally:
+            browser.close()
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()
