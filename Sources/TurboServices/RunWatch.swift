@@ -20,9 +20,11 @@ public actor RunWatch {
         public var text: String?
         /// A tool result's or the run's success.
         public var ok: Bool?
-        /// Token counts and cost, for `usage`.
+        /// Tokens in, for `usage`.
         public var inputTokens: Int?
+        /// Tokens out, for `usage`.
         public var outputTokens: Int?
+        /// The cost the CLI reported, for `usage`.
         public var costUSD: Double?
     }
 
@@ -30,8 +32,9 @@ public actor RunWatch {
     public struct Run: Sendable, Hashable {
         /// The issue's key.
         public var issue: String
-        /// The agent running it and the lease's epoch.
+        /// The agent running it.
         public var agent: String
+        /// The epoch of the lease it runs under.
         public var epoch: Int
         /// When its first entry came.
         public var startedAt: Date
