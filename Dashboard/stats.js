@@ -1,6 +1,7 @@
 // Cost and metrics (/stats): the plan's success measures over a window from GET /api/v1/stats — issues closed per
-// day (a bar chart), review and verification pass rates, utilization, conflicts per 100 commits, submission to merge,
-// tokens and cost per issue — and each agent's share. The window is kept in the address.
+// day, tokens and cost per day (bar charts), review and verification pass rates, utilization, conflicts per 100
+// commits, submission to merge, tokens and cost per issue — and each agent's share, tokens and cost. The window is
+// kept in the address.
 import { cell, coalesced, getJSON, live } from "/assets/common.js";
 
 const params = new URLSearchParams(window.location.search);
@@ -25,50 +26,59 @@ function figure(label, value, detail) {
   return box;
 }
 
-// One bar per day, scaled to the busiest; each with its count as a tooltip (an SVG title).
-function chart(days) {
-  const element = document.getElementById("closed");
+// One bar per day in the SVG `id`, scaled to the largest `value`; each with `label` as a tooltip (an SVG title).
+function chart(id, days, value, label) {
+  const element = document.getElementById(id);
   const width = 720;
   const height = 160;
   element.setAttribute("viewBox", `0 0 ${width} ${height + 20}`);
-  const most = Math.max(1, ...days.map((day) => day.closed));
+  const most = Math.max(1e-9, ...days.map(value));
   const step = width / Math.max(1, days.length);
   element.replaceChildren(...days.map((day, index) => {
     const group = document.createElementNS(svg, "g");
     const bar = document.createElementNS(svg, "rect");
-    const barHeight = (day.closed / most) * height;
+    const barHeight = (value(day) / most) * height;
     bar.setAttribute("x", String(index * step + 2));
     bar.setAttribute("y", String(height - barHeight));
     bar.setAttribute("width", String(Math.max(1, step - 4)));
     bar.setAttribute("height", String(barHeight));
     bar.setAttribute("class", "bar");
+    bar.dataset.day = day.day;
     const title = document.createElementNS(svg, "title");
-    title.textContent = `${day.day}: ${day.closed} closed`;
+    title.textContent = `${day.day}: ${label(day)}`;
     bar.append(title);
     group.append(bar);
     if (days.length <= 31) {
-      const label = document.createElementNS(svg, "text");
-      label.setAttribute("x", String(index * step + step / 2));
-      label.setAttribute("y", String(height + 14));
-      label.setAttribute("text-anchor", "middle");
-      label.textContent = day.day.slice(5);
-      group.append(label);
+      const text = document.createElementNS(svg, "text");
+      text.setAttribute("x", String(index * step + step / 2));
+      text.setAttribute("y", String(height + 14));
+      text.setAttribute("text-anchor", "middle");
+      text.textContent = day.day.slice(5);
+      group.append(text);
     }
     return group;
   }));
 }
 
-// Every day of the window (UTC, as the server counts them), with the days nothing was closed as zero.
+// Every day of the window (UTC, as the server counts them), with what the server said of each day (nothing: zeros).
 function everyDay(stats) {
-  const counts = new Map(stats.closed_per_day.map((day) => [day.day, day.closed]));
+  const closed = new Map(stats.closed_per_day.map((day) => [day.day, day.closed]));
+  const usage = new Map(stats.usage_per_day.map((day) => [day.day, day]));
+  const entry = (key) => {
+    const used = usage.get(key);
+    return {
+      day: key, closed: closed.get(key) ?? 0, tokens: used ? used.input_tokens + used.output_tokens : 0,
+      input: used?.input_tokens ?? 0, output: used?.output_tokens ?? 0, cost: used?.cost_usd ?? 0,
+    };
+  };
   const days = [];
   const end = new Date(stats.until);
   for (let day = new Date(stats.since); day <= end; day = new Date(day.getTime() + 86_400_000)) {
     const key = day.toISOString().slice(0, 10);
-    if (days.length === 0 || days[days.length - 1].day !== key) days.push({ day: key, closed: counts.get(key) ?? 0 });
+    if (days.length === 0 || days[days.length - 1].day !== key) days.push(entry(key));
   }
   const last = end.toISOString().slice(0, 10);
-  if (days.length > 0 && days[days.length - 1].day !== last) days.push({ day: last, closed: counts.get(last) ?? 0 });
+  if (days.length > 0 && days[days.length - 1].day !== last) days.push(entry(last));
   return days;
 }
 
@@ -93,11 +103,17 @@ const refresh = coalesced(async () => {
     figure("Cost per issue", usage.cost_usd_per_issue == null ? "—" : `$${usage.cost_usd_per_issue.toFixed(2)}`,
       `$${usage.cost_usd.toFixed(2)} in all`),
   );
-  chart(everyDay(stats));
+  const days = everyDay(stats);
+  chart("closed", days, (day) => day.closed, (day) => `${day.closed} closed`);
+  chart("tokens", days, (day) => day.tokens, (day) => `${day.input} tokens in, ${day.output} out`);
+  chart("cost", days, (day) => day.cost, (day) => `$${day.cost.toFixed(2)}`);
   document.querySelector("#agents tbody").replaceChildren(...stats.agents.map((agent) => {
     const tr = document.createElement("tr");
-    tr.append(...[agent.agent, String(agent.sessions), duration(agent.busy_seconds), percent(agent.utilization)]
-      .map((text) => cell("", text, "td")));
+    tr.dataset.agent = agent.agent;
+    tr.append(...[
+      agent.agent, String(agent.sessions), duration(agent.busy_seconds), percent(agent.utilization),
+      `${agent.input_tokens} / ${agent.output_tokens}`, `$${agent.cost_usd.toFixed(2)}`,
+    ].map((text) => cell("", text, "td")));
     return tr;
   }));
 });

@@ -161,6 +161,8 @@ def main():
             page.select_option("#since", "30d")
             expect(page).to_have_url(URL + "/stats?since=30d")
             expect(page.locator("#closed rect.bar")).to_have_count(31, timeout=10_000)  # the 31 dates of 30 days
+            expect(page.locator("#tokens rect.bar")).to_have_count(31)
+            expect(page.locator("#cost rect.bar")).to_have_count(31)
             page.go_back()
 
             step = "the back button goes back through the views"

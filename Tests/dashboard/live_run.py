@@ -50,7 +50,7 @@ def main():
             expect(texts.nth(seen)).to_be_visible(timeout=15_000)
 
             step = "the run ends with its tool calls, its usage and its result"
-            expect(page.locator("#run-state")).to_have_attribute("data-live", "false", timeout=60_000)
+            expect(page.locator("#run-state")).to_have_attribute("data-live", "false", timeout=90_000)
             expect(page.locator('#run li[data-kind="tool_call"]').first).to_be_visible()
             expect(page.locator('#run li[data-kind="finished"]')).to_have_count(1)
             expect(page.locator('#events tr[data-type="issue.testing"]')).to_have_count(1, timeout=20_000)

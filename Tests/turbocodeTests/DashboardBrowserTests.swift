@@ -61,7 +61,7 @@ struct DashboardBrowserTests {
     }
 
     /// The issue page's live run and the fleet against `turbocode up`, whose one agent (a fake Claude Code) prints a
-    /// line a second for 12 seconds before its work (Tests/dashboard/live_run.py).
+    /// line a second for 30 seconds before its work (long enough for the page to see lines arrive, however slow the machine) (Tests/dashboard/live_run.py).
     @Test(.enabled(if: enabled, "needs Chromium and Playwright: run through scripts/test.sh"))
     func theLiveRunAndTheFleetInARealBrowser() async throws {
         try await withRepository(.sqlite) { cli in
@@ -72,7 +72,7 @@ struct DashboardBrowserTests {
             let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
             let up = try Background(
                 cli, ["up", "--port", "0"],
-                environment: ["PATH": path, "FAKE_AGENT_SCENARIO": "slow", "FAKE_AGENT_SLOW_SECONDS": "12"].merging(
+                environment: ["PATH": path, "FAKE_AGENT_SCENARIO": "slow", "FAKE_AGENT_SLOW_SECONDS": "30"].merging(
                     UpTests.gitIdentity
                 ) { $1 })
             defer { _ = up.terminate() }

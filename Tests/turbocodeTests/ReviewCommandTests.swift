@@ -79,6 +79,13 @@ struct ReviewCommandTests {
             #expect(verification?["total"] as? Int == 2 && verification?["passed"] as? Int == 2)
             let usage = stats?["usage"] as? [String: Any]
             #expect(usage?["issues"] as? Int == 1 && (usage?["input_tokens"] as? Int ?? 0) > 0, "\(usage ?? [:])")
+            // The same usage by agent and by the day its sessions started.
+            let solo = (stats?["agents"] as? [[String: Any]])?.first { $0["agent"] as? String == "solo" }
+            #expect(solo?["input_tokens"] as? Int == usage?["input_tokens"] as? Int)
+            #expect(solo?["cost_usd"] as? Double == usage?["cost_usd"] as? Double)
+            let days = stats?["usage_per_day"] as? [[String: Any]] ?? []
+            #expect(days.reduce(0) { $0 + ($1["input_tokens"] as? Int ?? 0) } == usage?["input_tokens"] as? Int)
+            #expect(days.reduce(0) { $0 + ($1["sessions"] as? Int ?? 0) } == 2, "\(days)")
             #expect((stats?["submission_to_merge"] as? [String: Any])?["count"] as? Int == 1)
             let text = try cli.run("stats").stdout
             #expect(text.contains("Review pass rate (approved on first review): 0 % (0 of 1)"), "\(text)")

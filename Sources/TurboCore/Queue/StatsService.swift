@@ -15,11 +15,13 @@ public enum StatsService {
         // Closed per day (UTC days).
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC") ?? .gmt
-        let closed = issues.filter { ($0.closedAt ?? .distantPast) >= since && $0.status == .closed }
-        let days = Dictionary(grouping: closed) { issue -> String in
-            let parts = calendar.dateComponents([.year, .month, .day], from: issue.closedAt ?? now)
+        func day(_ date: Date) -> String {
+            let parts = calendar.dateComponents([.year, .month, .day], from: date)
             return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-        }.map { Stats.Day(day: $0.key, closed: $0.value.count) }.sorted { $0.day < $1.day }
+        }
+        let closed = issues.filter { ($0.closedAt ?? .distantPast) >= since && $0.status == .closed }
+        let days = Dictionary(grouping: closed) { day($0.closedAt ?? now) }
+            .map { Stats.Day(day: $0.key, closed: $0.value.count) }.sorted { $0.day < $1.day }
 
         // First review decision per issue: an approval passes. (Automatic approvals count: they are decisions.)
         let decisions = Dictionary(grouping: checks.filter { $0.kind == .approval || $0.kind == .changesRequested }) {
@@ -39,6 +41,8 @@ public enum StatsService {
         var firstSession: Date?
         var toMerge: [Double] = []
         var usage = (issues: Set<UUID>(), input: 0, output: 0, cost: 0.0)
+        var usageByAgent: [String: (input: Int, output: Int, cost: Double)] = [:]
+        var usageByDay: [String: Stats.UsageDay] = [:]
         let merges = Dictionary(grouping: checks.filter { $0.kind == .merge && $0.passed }, by: \.issueID)
         for issue in issues {
             let logs = try await store.workLogs(of: .id(issue.id))
@@ -55,6 +59,18 @@ public enum StatsService {
                     usage.input += log.inputTokens ?? 0
                     usage.output += log.outputTokens ?? 0
                     usage.cost += log.costUSD ?? 0
+                    usageByAgent[agent, default: (0, 0, 0)].input += log.inputTokens ?? 0
+                    usageByAgent[agent, default: (0, 0, 0)].output += log.outputTokens ?? 0
+                    usageByAgent[agent, default: (0, 0, 0)].cost += log.costUSD ?? 0
+                    let started = day(start)
+                    var today =
+                        usageByDay[started]
+                        ?? Stats.UsageDay(day: started, sessions: 0, inputTokens: 0, outputTokens: 0, costUSD: 0)
+                    today.sessions += 1
+                    today.inputTokens += log.inputTokens ?? 0
+                    today.outputTokens += log.outputTokens ?? 0
+                    today.costUSD += log.costUSD ?? 0
+                    usageByDay[started] = today
                 }
             }
             if let merge = merges[issue.id]?.last,
@@ -72,10 +88,11 @@ public enum StatsService {
         let agents = busy.map { agent, value in
             Stats.Agent(
                 agent: agent, sessions: value.sessions, busySeconds: Int(value.seconds),
-                utilization: min(1, value.seconds / window))
+                utilization: min(1, value.seconds / window), inputTokens: usageByAgent[agent]?.input ?? 0,
+                outputTokens: usageByAgent[agent]?.output ?? 0, costUSD: usageByAgent[agent]?.cost ?? 0)
         }.sorted { $0.agent < $1.agent }
         let total = busy.values.reduce(0) { $0 + $1.seconds }
-        return Stats(
+        var stats = Stats(
             since: since, until: now, closedPerDay: days, closed: closed.count,
             merged: closed.filter { $0.closedReason == .merged }.count,
             reviewFirstPass: Stats.Rate(total: decisions.count, passed: firstPass),
@@ -85,6 +102,8 @@ public enum StatsService {
             submissionToMerge: Stats.Durations(toMerge),
             usage: Stats.Usage(
                 issues: usage.issues.count, inputTokens: usage.input, outputTokens: usage.output, costUSD: usage.cost))
+        stats.usagePerDay = usageByDay.values.sorted { $0.day < $1.day }
+        return stats
     }
 
     /// The text `turbocode stats` prints.

@@ -43,17 +43,57 @@ public struct Stats: Encodable, Sendable, Hashable {
         public var busySeconds: Int
         /// Busy time over the window's length, 0–1.
         public var utilization: Double
+        /// Tokens in its sessions reported.
+        public var inputTokens = 0
+        /// Tokens out its sessions reported.
+        public var outputTokens = 0
+        /// The cost its sessions reported, in US dollars.
+        public var costUSD = 0.0
 
         /// An agent's figures as computed.
-        public init(agent: String, sessions: Int, busySeconds: Int, utilization: Double) {
+        public init(
+            agent: String, sessions: Int, busySeconds: Int, utilization: Double, inputTokens: Int = 0,
+            outputTokens: Int = 0, costUSD: Double = 0
+        ) {
             self.agent = agent
             self.sessions = sessions
             self.busySeconds = busySeconds
             self.utilization = utilization
+            self.inputTokens = inputTokens
+            self.outputTokens = outputTokens
+            self.costUSD = costUSD
         }
 
         enum CodingKeys: String, CodingKey {
-            case agent, sessions, busySeconds = "busy_seconds", utilization
+            case agent, sessions, busySeconds = "busy_seconds", utilization, inputTokens = "input_tokens"
+            case outputTokens = "output_tokens", costUSD = "cost_usd"
+        }
+    }
+
+    /// The usage agents' sessions reported on one UTC day (the day each session started, within the window).
+    public struct UsageDay: Encodable, Sendable, Hashable {
+        /// `YYYY-MM-DD`.
+        public var day: String
+        /// Sessions that started that day and reported usage.
+        public var sessions: Int
+        /// Tokens in.
+        public var inputTokens: Int
+        /// Tokens out.
+        public var outputTokens: Int
+        /// Cost, in US dollars.
+        public var costUSD: Double
+
+        /// A day's usage.
+        public init(day: String, sessions: Int, inputTokens: Int, outputTokens: Int, costUSD: Double) {
+            self.day = day
+            self.sessions = sessions
+            self.inputTokens = inputTokens
+            self.outputTokens = outputTokens
+            self.costUSD = costUSD
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case day, sessions, inputTokens = "input_tokens", outputTokens = "output_tokens", costUSD = "cost_usd"
         }
     }
 
@@ -129,6 +169,8 @@ public struct Stats: Encodable, Sendable, Hashable {
     public var submissionToMerge: Durations
     /// Tokens and cost that the agents' sessions in the window reported.
     public var usage: Usage
+    /// The same by UTC day, oldest first; days without usage are left out.
+    public var usagePerDay: [UsageDay] = []
 
     /// Stats as ``StatsService/compute(store:project:since:now:)`` assembles them.
     public init(
@@ -153,6 +195,7 @@ public struct Stats: Encodable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey {
         case since, until, closedPerDay = "closed_per_day", closed, merged, reviewFirstPass = "review_first_pass"
         case verification, agents, utilization, conflicts, submissionToMerge = "submission_to_merge", usage
+        case usagePerDay = "usage_per_day"
     }
 }
 
