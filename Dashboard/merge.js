@@ -1,6 +1,6 @@
-// The merge queue and the conflict radar (/merge): approved work in the order the merge queue takes it, the work
-// still waiting for review (riskiest first, as `turbocode review list` orders it), and the predicted conflicts
-// between active branches as a matrix with the paths they share.
+// The merge queue and the conflict radar (/merge): the merge under way and its step, approved work in the order the
+// merge queue takes it, the work still waiting for review (riskiest first, as `turbocode review list` orders it), and
+// the predicted conflicts between active branches as a matrix with the paths they share.
 import { age, cell, coalesced, getJSON, live } from "/assets/common.js";
 
 function link(key) {
@@ -57,7 +57,28 @@ function radar(conflicts) {
   document.getElementById("radar-empty").hidden = conflicts.length > 0;
 }
 
+// A merge's steps write no events until it ends: while one runs, its step is read again every two seconds.
+let stepTimer = null;
+const showStep = coalesced(async () => {
+  clearTimeout(stepTimer);
+  const queue = await getJSON("/api/v1/merge-queue");
+  const box = document.getElementById("step");
+  if (!queue) return;
+  box.replaceChildren();
+  if (!queue.running) {
+    box.textContent = "No merge queue runs beside this server (it has no repository).";
+  } else if (queue.current) {
+    box.dataset.step = queue.current.step;
+    box.append("Now: ", link(queue.current.issue), ` — ${queue.current.step} for ${age(queue.current.seconds)}`);
+    stepTimer = setTimeout(showStep, 2000);
+  } else {
+    delete box.dataset.step;
+    box.textContent = "Nothing is being merged right now.";
+  }
+});
+
 const refresh = coalesced(async () => {
+  showStep();
   const [reviews, conflicts] = await Promise.all([getJSON("/api/v1/reviews"), getJSON("/api/v1/conflicts")]);
   if (!reviews || !conflicts) return;
   const approved = reviews.filter((entry) => entry.approved)

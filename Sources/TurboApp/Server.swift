@@ -147,6 +147,7 @@ public enum Server {
         let review = configuration.worktrees.map { worktrees in
             ReviewServices(worktrees: worktrees, config: config ?? OrchestratorConfig(), logger: logger, report: report)
         }
+        configuration.mergeQueue = review?.mergeQueue
         let feed = configuration.feed
         var services: [any Service] = [
             NamedService("lease reaper") {

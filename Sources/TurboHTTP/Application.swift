@@ -34,6 +34,8 @@ public struct APIConfiguration: Sendable {
     public var sessions = DashboardSessions()
     /// The pool's agents and their runs' streams, live (`turbocode up` attaches its pool; `serve` has none).
     public var runs = RunWatch()
+    /// The merge queue running beside the API, for its current step (nil without a repository).
+    public var mergeQueue: MergeQueue?
 
     /// `work` and `review` start nil, `extraRoutes` empty; without `feed`, a new ``EventFeed`` on `store`.
     public init(
@@ -81,7 +83,8 @@ public func buildRouter(_ configuration: APIConfiguration) -> Router<AppRequestC
             middleware: AccessPolicy(.anyToken, requireTokenForReads: configuration.requireTokenForReads)))
     ReviewRoutes(store: configuration.store, review: configuration.review).register(
         on: api.group().add(middleware: open))
-    LiveRoutes(store: configuration.store, runs: configuration.runs).register(on: api.group().add(middleware: open))
+    LiveRoutes(store: configuration.store, runs: configuration.runs, mergeQueue: configuration.mergeQueue).register(
+        on: api.group().add(middleware: open))
     EventSocket(configuration: configuration).registerPlainRequests(on: api)
     DashboardRoutes(configuration: configuration).register(on: router)
     for mount in configuration.extraRoutes { mount(router) }

@@ -11,6 +11,7 @@ import TurboServices
 struct LiveRoutes: Sendable {
     let store: any TurboStore
     let runs: RunWatch
+    let mergeQueue: MergeQueue?
 
     func register(on api: RouterGroup<AppRequestContext>) {
         api.get("issues/:issue/run") { request, context in
@@ -26,6 +27,9 @@ struct LiveRoutes: Sendable {
         api.get("leases") { request, _ in
             let project = try request.uri.queryParameters.get("project").map { try ProjectRef(parsing: $0) }
             return Reply(try await store.liveLeases(project: project).map(LeaseDocument.init))
+        }
+        api.get("merge-queue") { _, _ in
+            Reply(MergeQueueDocument(running: mergeQueue != nil, current: await mergeQueue?.current, now: Date()))
         }
         api.get("fleet") { _, _ in
             Reply(FleetDocument(await runs.fleet(), now: Date()))
@@ -167,5 +171,29 @@ struct FleetDocument: Encodable {
         try p.encode(pause.kind, forKey: .kind)
         try p.encode(pause.until, forKey: .until)
         try p.encode(pause.reason, forKey: .reason)
+    }
+}
+
+/// `GET /api/v1/merge-queue`: whether a merge queue runs beside this server and the merge under way.
+struct MergeQueueDocument: Encodable {
+    var running: Bool
+    var current: MergeQueue.Step?
+    var now: Date
+
+    enum CodingKeys: String, CodingKey { case running, current }
+    enum StepKeys: String, CodingKey { case issue, step, since, seconds }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(running, forKey: .running)
+        guard let current else {
+            try c.encodeNil(forKey: .current)
+            return
+        }
+        var step = c.nestedContainer(keyedBy: StepKeys.self, forKey: .current)
+        try step.encode(current.issue, forKey: .issue)
+        try step.encode(current.step, forKey: .step)
+        try step.encode(current.since, forKey: .since)
+        try step.encode(max(0, Int(now.timeIntervalSince(current.since))), forKey: .seconds)
     }
 }

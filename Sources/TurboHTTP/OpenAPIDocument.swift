@@ -3416,6 +3416,61 @@ enum OpenAPI {
         }
       }
     },
+    "/api/v1/merge-queue": {
+      "get": {
+        "operationId": "getMergeQueue",
+        "summary": "The merge under way and its step",
+        "description": "Whether a merge queue runs beside this server (it needs a repository) and, while one merges, the issue, its step (merging, testing, fast-forwarding, pushing, closing, or opening a pull request) and how long it has been at it. The order of approved work is in GET /reviews (`approved`, by decision time).",
+        "tags": [
+          "review"
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "running": {
+                      "type": "boolean"
+                    },
+                    "current": {
+                      "type": [
+                        "object",
+                        "null"
+                      ],
+                      "properties": {
+                        "issue": {
+                          "type": "string"
+                        },
+                        "step": {
+                          "type": "string"
+                        },
+                        "since": {
+                          "type": "string",
+                          "format": "date-time"
+                        },
+                        "seconds": {
+                          "type": "integer"
+                        }
+                      }
+                    }
+                  },
+                  "required": [
+                    "running",
+                    "current"
+                  ]
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          }
+        }
+      }
+    },
     "/api/v1/fleet": {
       "get": {
         "operationId": "getFleet",

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import Logging
 public import TurboCore
 import TurboGit
@@ -17,6 +17,24 @@ public actor MergeQueue: ReviewStage {
     public internal(set) var merged = 0
     /// When open pull requests were last asked about (`review.mode: pull_request`).
     var lastPoll: ContinuousClock.Instant?
+    /// The merge under way: its issue, its step and since when.
+    public private(set) var current: Step?
+
+    /// Where a merge stands.
+    public struct Step: Sendable, Hashable {
+        /// The issue being merged.
+        public var issue: String
+        /// `merging` (onto the latest base in a scratch worktree), `testing` (`test_command` on the merge),
+        /// `fast-forwarding` (the base to the merge), `pushing` (with `review.push`), `closing` (recording the merge,
+        /// removing the worktree) or `opening a pull request`.
+        public var step: String
+        /// When the step began.
+        public var since: Date
+    }
+
+    func enter(_ step: String, _ issue: Issue) {
+        current = Step(issue: issue.key.description, step: step, since: Date())
+    }
 
     /// A queue for the repository of `worktrees`; `report` gets a line per merge, failure and pull request.
     public init(
@@ -84,7 +102,10 @@ public actor MergeQueue: ReviewStage {
 
     func merge(_ issue: Issue, approval: Check) async {
         busy = true
-        defer { busy = false }
+        defer {
+            busy = false
+            current = nil
+        }
         // Still in review and still approved by that decision (a person may have sent it back since the pass read
         // the queue)?
         guard let current = try? await store.issue(.id(issue.id)), current.status == .review,
@@ -96,6 +117,7 @@ public actor MergeQueue: ReviewStage {
         defer { Task { try? await Scratch.remove(scratch, git: git) } }
         do {
             if config.review.mode == .pullRequest {
+                enter("opening a pull request", issue)
                 try await openPullRequest(issue, git: git)
                 return
             }
@@ -127,6 +149,7 @@ public actor MergeQueue: ReviewStage {
         guard let before = try await git.commit(base) else {
             throw TurboError.git("the base branch '\(base)' does not exist")
         }
+        enter("merging", issue)
         try await Scratch.add(scratch, at: before, git: git)
         let identity = try await Self.identityOptions(git)
         let merge = try await git.runner.run(
@@ -151,6 +174,7 @@ public actor MergeQueue: ReviewStage {
             "branch": .string(branch), "head": .string(head),
         ]
         if let command = config.testCommand, !command.isEmpty {
+            enter("testing", issue)
             let outcome = try await TestRun.run(
                 command, in: scratch, commit: commit, issue: issue.key, kind: "merge", git: git,
                 stateDirectory: worktrees.repository.stateDirectory, timeout: config.review.testTimeout)
@@ -163,8 +187,10 @@ public actor MergeQueue: ReviewStage {
                     log: outcome.run.output, logPath: outcome.logPath, sendBack: true)
             }
         }
+        enter("fast-forwarding", issue)
         try await fastForward(base, from: before, to: commit, git: git, issue: issue)
         if config.review.push {
+            enter("pushing", issue)
             let pushed = try await git.runner.run(
                 ["push", "--end-of-options", config.review.remote, "refs/heads/\(base):refs/heads/\(base)"],
                 in: git.root,
@@ -174,6 +200,7 @@ public actor MergeQueue: ReviewStage {
                 report("\(issue.key): pushing \(base) to \(config.review.remote) failed: \(pushed.stderr.prefix(300))")
             }
         }
+        enter("closing", issue)
         _ = try await store.recordCheck(
             on: .id(issue.id),
             NewCheck(

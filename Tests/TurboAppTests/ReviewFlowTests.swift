@@ -286,6 +286,44 @@ struct ReviewFlowTests {
         }
     }
 
+    /// The merge under way shows its step: the tests wait on a gate file while the merge is at `testing`.
+    @Test func theMergeUnderWayShowsItsStep() async throws {
+        let gate = FileManager.default.temporaryDirectory.appendingPathComponent("merge-gate-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: gate) }
+        let yaml = """
+            test_command: "while [ -f '\(gate.path)' ]; do sleep 0.05; done"
+            review:
+              auto_merge: true
+            subagents:
+              - id: dev
+                driver: claude
+            """
+        try await Self.withFixture(yaml) { f in
+            let issue = try await f.submitted("Adds a file") { path in
+                try f.write(path, "added.txt", "x\n")
+                try f.git(path, "add", "added.txt")
+                try f.git(path, "commit", "-q", "-m", "added")
+            }
+            await f.verifier.verify(issue)
+            let queue = f.queue
+            #expect(await queue.current == nil)
+            let next = try #require(try await queue.mergeable().first)
+            try Data().write(to: gate)
+            let merging = Task { await queue.merge(next.issue, approval: next.approval) }
+            var seen: [String] = []
+            while seen.last != "testing" {
+                if let step = await queue.current?.step, step != seen.last { seen.append(step) }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(seen.first == "merging" || seen == ["testing"])
+            #expect(await queue.current?.issue == issue.key.description)
+            try FileManager.default.removeItem(at: gate)
+            await merging.value
+            #expect(await queue.current == nil)
+            #expect(try await f.store.issue(.id(issue.id)).closedReason == .merged)
+        }
+    }
+
     @Test func requestedChangesGoBackToTheAgentWithTheComment() async throws {
         try await Self.withFixture("subagents:\n  - id: other\n    driver: claude\n") { f in
             let issue = try await f.submitted("Adds a file") { path in

@@ -6,6 +6,7 @@ Exits 0 when every step held; prints the failed step otherwise.
 """
 import json
 import os
+import time
 import pathlib
 import subprocess
 import sys
@@ -49,22 +50,30 @@ def main():
             if message.type == "error" and "Content Security Policy" in message.text else None)
         page.on("pageerror", lambda error: problems.append(str(error)))
         step = "start"
+        timings = []
         try:
+            timings.append((step, time.monotonic()))
             step = "without a session the sign-in page is shown"
             page.goto(URL + "/")
             expect(page).to_have_url(URL + "/login")
             response = page.request.get(URL + "/")
             assert "Content-Security-Policy" in response.headers or "content-security-policy" in response.headers
 
+            timings.append((step, time.monotonic()))
+
             step = "an unknown token is refused"
             page.fill("#token", "tc_admin_not-a-token")
             page.click("button[type=submit]")
             expect(page.locator(".error")).to_have_text("Unknown or revoked token.")
 
+            timings.append((step, time.monotonic()))
+
             step = "an agent token cannot sign in"
             page.fill("#token", AGENT)
             page.click("button[type=submit]")
             expect(page.locator(".error")).to_contain_text("Agent tokens cannot sign in")
+
+            timings.append((step, time.monotonic()))
 
             step = "the admin token signs in to the inbox"
             page.fill("#token", ADMIN)
@@ -73,6 +82,8 @@ def main():
             cookie = next(c for c in page.context.cookies() if c["name"] == "turbocode_session")
             assert cookie["httpOnly"] and cookie["sameSite"] == "Strict", cookie
 
+            timings.append((step, time.monotonic()))
+
             step = "the agent's question is in the inbox, its <script> title shown as text"
             item = page.locator('li.item[data-subject="SHOP-1"]')
             expect(item).to_have_attribute("data-kind", "agent_blocked")
@@ -80,12 +91,16 @@ def main():
             expect(page.locator("#decision h2")).to_have_text("Needs a decision")
             expect(page.locator("#live")).to_have_text("live")
 
+            timings.append((step, time.monotonic()))
+
             step = "a new question appears without a reload"
             blocked("SHOP-2", "ship it behind a flag?")
             expect(page.locator('li.item[data-subject="SHOP-2"]')).to_have_attribute(
                 "data-kind", "agent_blocked", timeout=15_000)
             expect(page.locator("#summary")).to_have_text("Inbox — 0 broke, 2 need a decision")
             item = page.locator('li.item[data-subject="SHOP-1"]')
+
+            timings.append((step, time.monotonic()))
 
             step = "answering the agent and making the issue ready, from the inbox"
             item.locator('button[data-action="comment"]').click()
@@ -102,6 +117,8 @@ def main():
             expect(page.locator('li.item[data-subject="SHOP-1"]')).to_have_count(0)
             assert api("GET", "/api/v1/issues/SHOP-1")["status"] == "ready"
 
+            timings.append((step, time.monotonic()))
+
             step = "the board: SHOP-1 under Ready with its title as text, SHOP-2 under Open"
             page.click("nav >> text=Board")
             expect(page).to_have_url(URL + "/board")
@@ -109,6 +126,8 @@ def main():
             expect(ready.locator('li.card[data-key="SHOP-1"] .title')).to_have_text("<script>alert(1)</script>")
             expect(ready.locator("h2")).to_have_text("Ready (1)")
             expect(page.locator('section.column[data-status="open"] li.card[data-key="SHOP-2"]')).to_have_count(1)
+
+            timings.append((step, time.monotonic()))
 
             step = "the board's filter, kept in the address, and the keyboard"
             page.keyboard.press("/")
@@ -118,6 +137,8 @@ def main():
             page.keyboard.press("Escape")
             page.keyboard.press("j")
             expect(page.locator('li.card[data-key="SHOP-2"]')).to_be_focused()
+
+            timings.append((step, time.monotonic()))
 
             step = "Enter opens the issue's page: its question, its session, its dependencies"
             page.keyboard.press("Enter")
@@ -129,10 +150,14 @@ def main():
             page.go_back()
             expect(page).to_have_url(URL + "/board?q=second")
 
+            timings.append((step, time.monotonic()))
+
             step = "the queue: SHOP-1 eligible with its score parts"
             page.click("nav >> text=Queue")
             expect(page.locator('#eligible tr[data-key="SHOP-1"] td').nth(2)).to_have_text("<script>alert(1)</script>")
             expect(page.locator("#summary")).to_have_text("Queue — 1 eligible, 0 waiting")
+
+            timings.append((step, time.monotonic()))
 
             step = "the dependency graph: SHOP-1 ready, then a blocker of SHOP-2, drawn live"
             expect(page.locator('#graph a[data-key="SHOP-1"]')).to_have_attribute("data-state", "ready")
@@ -146,6 +171,8 @@ def main():
             expect(page.locator("#dependencies a")).to_have_text(["SHOP-1"])
             page.go_back()
 
+            timings.append((step, time.monotonic()))
+
             step = "the timeline: the newest events, filtered, with a new one live"
             page.click("nav >> text=Timeline")
             page.fill("#filter", "issue.blocked")
@@ -154,6 +181,8 @@ def main():
             page.fill("#filter", "comment.added")
             expect(page.locator('#events tr[data-type="comment.added"]')).to_have_count(4)  # two reports, the answer, "noted"
             expect(page).to_have_url(URL + "/timeline?q=comment.added")
+
+            timings.append((step, time.monotonic()))
 
             step = "the metrics: the figures of the window and a bar per day"
             page.click("nav >> text=Metrics")
@@ -165,6 +194,8 @@ def main():
             expect(page.locator("#cost rect.bar")).to_have_count(31)
             page.go_back()
 
+            timings.append((step, time.monotonic()))
+
             step = "the back button goes back through the views"
             page.go_back()
             expect(page).to_have_url(URL + "/queue")
@@ -172,6 +203,8 @@ def main():
             page.go_back()
             expect(page).to_have_url(URL + "/")
             expect(page.locator("#summary")).to_contain_text("Inbox")
+
+            timings.append((step, time.monotonic()))
 
             step = "work submitted again waits for review, on the inbox and the merge queue page"
             claimed = api("POST", "/api/v1/queue/claim", {"agent": "bot"})
@@ -187,7 +220,10 @@ def main():
             page.click("nav >> text=Merge queue")
             expect(page.locator('#reviewing tr[data-key="SHOP-1"]')).to_have_count(1)
             expect(page.locator("#merging-empty")).to_be_visible()
+            expect(page.locator("#step")).to_have_text("Nothing is being merged right now.")
             page.go_back()
+
+            timings.append((step, time.monotonic()))
 
             step = "the diff review: the branch's new file, a line comment, side by side"
             page.click("nav >> text=Review")
@@ -205,6 +241,8 @@ def main():
             expect(page).to_have_url(URL + "/review/SHOP-1?view=split")
             expect(section.locator("table.diff.split")).to_have_count(1)
             expect(section.locator("tr.line-comment .body")).to_have_text("Say which <version>.")
+
+            timings.append((step, time.monotonic()))
 
             step = "changes requested with the line comment: the agent reads it, fixes, submits again"
             page.fill("#comment", "One fix.")
@@ -224,6 +262,8 @@ def main():
             page.goto(URL + "/")
             expect(waiting).to_have_count(1, timeout=20_000)
 
+            timings.append((step, time.monotonic()))
+
             step = "approved from the inbox, merged by the merge queue, closed on the board, all live"
             waiting.locator('button[data-action="approve"]').click()
             expect(page.locator('li.item[data-subject="SHOP-1"]')).to_have_count(0, timeout=20_000)
@@ -233,9 +273,13 @@ def main():
             issue = api("GET", "/api/v1/issues/SHOP-1")
             assert issue["closed_reason"] == "merged", issue
 
+            timings.append((step, time.monotonic()))
+
             step = "a change made with the session alone is refused without the dashboard's header"
             refused = page.request.post(URL + "/api/v1/issues", data={"title": "forged"})
             assert refused.status == 403, refused.status
+
+            timings.append((step, time.monotonic()))
 
             step = "signing out ends the session"
             page.click("text=Sign out")
@@ -244,9 +288,14 @@ def main():
             page.goto(URL + "/")
             expect(page).to_have_url(URL + "/login")
 
+            timings.append((step, time.monotonic()))
+
             step = "no script ran from the page's data and the policy blocked nothing the page needs"
             assert not dialogs, dialogs
             assert not problems, problems
+            timings.append((step, time.monotonic()))
+            slow = [(name, round(after - at, 1)) for (name, at), (_, after) in zip(timings, timings[1:])]
+            print("slowest steps (s):", sorted(slow, key=lambda pair: -pair[1])[:5])
         except Exception as error:  # noqa: BLE001 - reported with the step and a screenshot
             path = os.path.join(os.environ["SCREENSHOTS"], "dashboard-failure.png")
             page.screenshot(path=path, full_page=True)
