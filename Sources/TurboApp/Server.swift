@@ -220,6 +220,7 @@ public enum Server {
             work: work, config: pool.config, project: pool.project, serverURL: serverURL, logger: logger,
             report: report, reviewIdle: { await review?.isIdle() ?? true }, watch: watch)
         await watch.attach(agents: pool.config.subagents) { await orchestrator.snapshot() }
+        defer { Task { await watch.close() } }
         // Dispatch on events: what makes work assignable wakes the scheduler at once, whoever wrote it.
         let following = Task { await orchestrator.follow(feed) }
         defer { following.cancel() }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import TurboAgents
 import TurboCore
 import TurboServices
@@ -19,9 +20,16 @@ struct LiveRoutes: Sendable {
             let after = try APIController.integer(request, "after", default: 0, range: 0...Int.max)
             let wait = try APIController.integer(request, "wait", default: 0, range: 0...25)
             let key = issue.key.description
+            let runs = runs
+            // A graceful shutdown answers waiting readers at once instead of waiting for their timeout.
             let run =
                 wait > 0
-                ? await runs.wait(key, after: after, timeout: .seconds(wait)) : await runs.run(key, after: after)
+                ? await withGracefulShutdownHandler {
+                    await runs.wait(key, after: after, timeout: .seconds(wait))
+                } onGracefulShutdown: {
+                    Task { await runs.close() }
+                }
+                : await runs.run(key, after: after)
             return Reply(RunDocument(issue: key, watched: await runs.watchesAPool, run: run, after: after))
         }
         api.get("leases") { request, _ in

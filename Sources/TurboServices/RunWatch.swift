@@ -53,6 +53,7 @@ public actor RunWatch {
     private var order: [String] = []
     private var waiters: [String: [UUID: CheckedContinuation<Void, Never>]] = [:]
     private var pool: (@Sendable () async -> Orchestrator.Snapshot)?
+    private var closed = false
     private var agents: [OrchestratorConfig.Subagent] = []
 
     /// An empty watch.
@@ -113,6 +114,8 @@ public actor RunWatch {
     /// Like ``run(_:after:)``, but waits up to `timeout` for an entry after `after` (or the run's end) when there is
     /// none yet: one request outstanding per watching page, no polling.
     public func wait(_ issue: String, after: Int, timeout: Duration) async -> Run? {
+        // Without a pool (or once it stopped) nothing will come: answer at once rather than hold the request.
+        guard pool != nil, !closed else { return run(issue, after: after) }
         if let run = run(issue, after: after), !run.entries.isEmpty || !run.live { return run }
         let id = UUID()
         let timer = Task { [weak self] in
@@ -128,6 +131,15 @@ public actor RunWatch {
         }
         timer.cancel()
         return run(issue, after: after)
+    }
+
+    /// The pool stopped (the coordinator is shutting down): waiting readers are answered now, later ones at once,
+    /// so that no request holds the shutdown up.
+    public func close() {
+        closed = true
+        for runs in waiters.values { for continuation in runs.values { continuation.resume() } }
+        waiters = [:]
+        for key in runs.keys { runs[key]?.live = false }
     }
 
     private func resume(_ issue: String, _ id: UUID) {

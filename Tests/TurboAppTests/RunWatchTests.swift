@@ -8,8 +8,19 @@ import TurboAgents
 /// continues the same one, and only the newest entries are kept.
 @Suite(.timeLimit(.minutes(1)))
 struct RunWatchTests {
-    @Test func aWaitingReaderIsWokenByTheNextEntryAndARunsEndStopsIt() async throws {
+    /// A watch with a pool attached (an idle one), as `turbocode up` makes it.
+    static func watching() async -> RunWatch {
         let watch = RunWatch()
+        await watch.attach(agents: []) {
+            Orchestrator.Snapshot(
+                running: [], eligible: 0, unassignable: 0, submitted: 0, released: 0, pausedDrivers: [:], heldBack: 0,
+                setAside: [], cooling: 0, awaitingReview: [])
+        }
+        return watch
+    }
+
+    @Test func aWaitingReaderIsWokenByTheNextEntryAndARunsEndStopsIt() async throws {
+        let watch = await Self.watching()
         #expect(await watch.run("W-1") == nil)
         await watch.begin(issue: "W-1", agent: "solo", epoch: 1)
         async let waited = watch.wait("W-1", after: 0, timeout: .seconds(30))
@@ -25,6 +36,16 @@ struct RunWatchTests {
         #expect(last.entries.isEmpty && !last.live)
         // A reader caught up with an ended run is answered at once.
         #expect(await watch.wait("W-1", after: 1, timeout: .seconds(30))?.live == false)
+
+        // Closed (the pool stopped): a waiting reader is answered, and so is any later one, at once.
+        await watch.begin(issue: "W-1", agent: "solo", epoch: 2)
+        async let closing = watch.wait("W-1", after: 0, timeout: .seconds(30))
+        try await Task.sleep(for: .milliseconds(50))
+        await watch.close()
+        #expect(await closing?.live == false)
+        #expect(await watch.wait("W-3", after: 0, timeout: .seconds(30)) == nil)
+        // Without a pool nothing is waited for.
+        #expect(await RunWatch().wait("W-1", after: 0, timeout: .seconds(30)) == nil)
     }
 
     @Test func aNewLeaseStartsANewRunANudgeContinuesAndOldEntriesGo() async {
