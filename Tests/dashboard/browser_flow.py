@@ -177,7 +177,14 @@ def main():
             page.click("nav >> text=Timeline")
             page.fill("#filter", "issue.blocked")
             expect(page.locator('#events tr[data-type="issue.blocked"]')).to_have_count(2)
+            # An endpoint nobody answers (a private address, allowed): its delivery is shown failing, with retries.
+            api("POST", "/api/v1/webhooks",
+                {"url": "http://127.0.0.1:9/hook", "events": ["comment.added"], "allow_private": True})
             api("POST", "/api/v1/issues/SHOP-1/comments", {"body": "noted"})
+            delivery = page.locator('#deliveries tr[data-event="comment.added"]')
+            expect(delivery).to_have_count(1, timeout=15_000)
+            expect(delivery.locator("td").nth(3)).not_to_have_text("0", timeout=15_000)  # attempts
+            expect(page.locator("#deliveries-title")).to_have_text("Webhook deliveries (1 endpoints)")
             page.fill("#filter", "comment.added")
             expect(page.locator('#events tr[data-type="comment.added"]')).to_have_count(4)  # two reports, the answer, "noted"
             expect(page).to_have_url(URL + "/timeline?q=comment.added")
