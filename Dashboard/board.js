@@ -1,6 +1,6 @@
 // The board: every issue by status with work-in-progress counts; a project choice, a filter (`/` to focus it) and
 // keyboard moves between cards (j/k, or the arrow keys; Enter opens the issue).
-import { age, cell, coalesced, getJSON, live } from "/assets/common.js";
+import { age, cell, coalesced, getJSON, live, markRendered } from "/assets/common.js";
 
 const columns = ["open", "ready", "assigned", "in_progress", "testing", "review", "closed"];
 const names = {
@@ -93,6 +93,7 @@ const refresh = coalesced(async () => {
   issues = page.items;
   leases = new Map((held ?? []).map((lease) => [lease.issue, lease]));
   render();
+  markRendered();
 });
 
 // Heartbeat ages tick without asking the server again.

@@ -11,6 +11,14 @@ export function age(seconds) {
   return `${Math.floor(seconds / 86400)}d`;
 }
 
+// Marks the moment a view first showed its data (`turbocode:rendered`, measured by Benchmarks/dashboard).
+let rendered = false;
+export function markRendered() {
+  if (rendered) return;
+  rendered = true;
+  performance.mark("turbocode:rendered");
+}
+
 export function cell(className, text, tag = "span") {
   const element = document.createElement(tag);
   element.className = className;

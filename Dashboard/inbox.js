@@ -1,5 +1,5 @@
 // The inbox: GET /api/v1/attention, what broke apart from what waits for a decision, with one-click actions.
-import { age, cell, coalesced, getJSON, live, post } from "/assets/common.js";
+import { age, cell, coalesced, getJSON, live, markRendered, post } from "/assets/common.js";
 
 // The one-click actions: what each does to the item's issue. Those with a `field` ask for a text first.
 const actions = {
@@ -100,6 +100,7 @@ function render(inbox) {
   document.getElementById("summary").textContent =
     `Inbox — ${inbox.broken} broke, ${inbox.decisions} need a decision`;
   document.title = `turboCode — ${inbox.broken + inbox.decisions} need you`;
+  markRendered();
 }
 
 const refresh = coalesced(async () => {
