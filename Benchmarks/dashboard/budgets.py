@@ -5,14 +5,15 @@ nothing. Run it with the Python that has Playwright (scripts/python-env.sh makes
     .venv/bin/python Benchmarks/dashboard/budgets.py [--turbocode .build/release/turbocode] [--issues 1000]
         [--agents 50] [--seconds 20] [--chromium /usr/bin/chromium]
 
-On a scratch repository it starts `turbocode serve`, makes --issues issues (a third of them waiting on another), and
+On a scratch repository it starts `turbocode serve` (its rate limit off: every request here uses one token), makes --issues issues (a third of them waiting on another), and
 measures against a warm server:
 
 - first render of the inbox and of the board with every issue: from navigation start to the view's first data on
   screen (the page marks `turbocode:rendered`), median and worst of 5 loads each (budget: 300 ms);
 - the JS and CSS a view loads, in bytes as served (budget: 150 KB);
-- long tasks (over 50 ms) on the board while --agents agents stream: each holds a lease and reports progress five
-  times a second over REST, so the page takes --agents × 5 events a second over its WebSocket (budget: none).
+- long tasks (over 50 ms) on the board while --agents agents stream: each holds a lease, reports progress five times
+  a second and comments every two seconds over REST, so the page takes --agents × 5.5 events a second over its
+  WebSocket, and refreshes on the comments (budget: none).
 """
 import argparse
 import json
@@ -36,7 +37,7 @@ def run(command, cwd, **kwargs):
 class Server:
     def __init__(self, binary, directory):
         self.process = subprocess.Popen(
-            [binary, "serve", "--port", "0", "--log-level", "error"], cwd=directory, stderr=subprocess.PIPE,
+            [binary, "serve", "--port", "0", "--log-level", "error", "--rate-limit", "0"], cwd=directory, stderr=subprocess.PIPE,
             stdout=subprocess.DEVNULL, text=True)
         for line in self.process.stderr:
             if "turbocode serving on http://" in line:
@@ -149,16 +150,24 @@ def main():
                 }""")
                 leases = []
                 for index in range(options.agents):
-                    claimed = api(url, admin, "POST", "/api/v1/queue/claim", {"agent": f"agent-{index + 1}"})
-                    if claimed and claimed.get("issue"):
-                        leases.append((claimed["issue"]["key"], claimed["epoch"]))
+                    claimed = api(url, admin, "POST", "/api/v1/queue/claim",
+                                  {"agent": f"agent-{index + 1}", "capabilities": ["backend", "frontend", "css"]})
+                    if not (claimed and claimed.get("issue")):
+                        raise SystemExit(f"claim for agent-{index + 1} answered {claimed}")
+                    leases.append((claimed["issue"]["key"], claimed["epoch"]))
                 stop = threading.Event()
                 sent = [0]
                 def stream(key, epoch):
+                    beat = 0
                     while not stop.is_set():
                         api(url, admin, "POST", f"/api/v1/issues/{key}/heartbeat",
-                            {"epoch": epoch, "message": f"step {sent[0]}", "percent": sent[0] % 100})
+                            {"epoch": epoch, "message": f"step {beat}", "percent": beat % 100})
+                        beat += 1
                         sent[0] += 1
+                        if beat % 10 == 0:
+                            # Every 2 s a comment too: an event every view refreshes on.
+                            api(url, admin, "POST", f"/api/v1/issues/{key}/comments", {"body": f"note {beat}"})
+                            sent[0] += 1
                         time.sleep(0.2)
                 threads = [threading.Thread(target=stream, args=lease, daemon=True) for lease in leases]
                 for thread in threads:
@@ -181,7 +190,7 @@ def main():
         print(f"JS + CSS of {view}: {sum(sizes.get(name, 0) for name in files) / 1024:.1f} KB (budget 150 KB)")
     print(f"JS + CSS of every view together: {total / 1024:.1f} KB in {len(sizes)} files")
     rate = sent[0] / options.seconds
-    print(f"{len(leases)} agents streaming for {options.seconds} s: {sent[0]} progress events ({rate:.0f}/s); "
+    print(f"{len(leases)} agents streaming for {options.seconds} s: {sent[0]} events ({rate:.0f}/s); "
           f"long tasks on the board: {len(long_tasks)}, longest {max(long_tasks, default=0):.0f} ms "
           f"(budget: none over 50 ms)")
 

@@ -396,10 +396,11 @@ export function coalesced(load) {
   return run;
 }
 
-// Live: any event may change what the view shows; a burst of them is one `refresh`. A view that takes each event
-// itself passes `onEvent` (and the id it has read up to as `after`) instead. Reconnects with the last id seen, so
-// nothing is missed, backing off up to 10 s.
-export function live(refresh, { onEvent = null, after = null } = {}) {
+// Live: any event may change what the view shows (but progress reports, which no such view shows); the events of a
+// burst, or of a steady stream, make one `refresh` at most every `every` ms, the last event always followed by one. A
+// view that takes each event itself passes `onEvent` (and the id it has read up to as `after`) instead. Reconnects
+// with the last id seen, so nothing is missed, backing off up to 10 s.
+export function live(refresh, { onEvent = null, after = null, every = 150 } = {}) {
   const indicator = document.getElementById("live");
   let lastEvent = after;
   let delay = 500;
@@ -423,8 +424,11 @@ export function live(refresh, { onEvent = null, after = null } = {}) {
         onEvent(event);
         return;
       }
-      clearTimeout(timer);
-      timer = setTimeout(refresh, 150);
+      if (event.type === "issue.progress" || timer !== null) return;
+      timer = setTimeout(() => {
+        timer = null;
+        refresh();
+      }, every);
     });
     socket.addEventListener("close", () => {
       indicator.textContent = "reconnecting…";
