@@ -37,7 +37,7 @@ const refresh = coalesced(async () => {
   ]);
   if (!fleet) return;
   document.getElementById("summary").textContent = fleet.pool
-    ? `Fleet — ${fleet.agents.length} agents, ${fleet.capacity.used} of ${fleet.capacity.slots} slots working`
+    ? `Fleet — ${fleet.agents.length} agent${fleet.agents.length === 1 ? "" : "s"}, ${fleet.capacity.used} of ${fleet.capacity.slots} slots working`
     : "Fleet — no pool on this server";
   document.getElementById("pool").textContent = fleet.pool
     ? `${fleet.submitted} submitted and ${fleet.released} given back since the pool started.`

@@ -85,7 +85,7 @@ const loadDeliveries = coalesced(async () => {
   document.querySelector("#deliveries tbody").replaceChildren(...rows);
   document.getElementById("deliveries").hidden = hooks.length === 0;
   document.getElementById("deliveries-empty").hidden = hooks.length > 0;
-  document.getElementById("deliveries-title").textContent = `Webhook deliveries (${hooks.length} endpoints)`;
+  document.getElementById("deliveries-title").textContent = `Webhook deliveries (${hooks.length} endpoint${hooks.length === 1 ? "" : "s"})`;
   if (pending) deliveryTimer = setTimeout(loadDeliveries, 5000);
 });
 

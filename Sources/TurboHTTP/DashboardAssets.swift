@@ -525,7 +525,7 @@ const refresh = coalesced(async () => {
   ]);
   if (!fleet) return;
   document.getElementById("summary").textContent = fleet.pool
-    ? `Fleet — ${fleet.agents.length} agents, ${fleet.capacity.used} of ${fleet.capacity.slots} slots working`
+    ? `Fleet — ${fleet.agents.length} agent${fleet.agents.length === 1 ? "" : "s"}, ${fleet.capacity.used} of ${fleet.capacity.slots} slots working`
     : "Fleet — no pool on this server";
   document.getElementById("pool").textContent = fleet.pool
     ? `${fleet.submitted} submitted and ${fleet.released} given back since the pool started.`
@@ -1924,7 +1924,7 @@ const loadDeliveries = coalesced(async () => {
   document.querySelector("#deliveries tbody").replaceChildren(...rows);
   document.getElementById("deliveries").hidden = hooks.length === 0;
   document.getElementById("deliveries-empty").hidden = hooks.length > 0;
-  document.getElementById("deliveries-title").textContent = `Webhook deliveries (${hooks.length} endpoints)`;
+  document.getElementById("deliveries-title").textContent = `Webhook deliveries (${hooks.length} endpoint${hooks.length === 1 ? "" : "s"})`;
   if (pending) deliveryTimer = setTimeout(loadDeliveries, 5000);
 });
 

@@ -2666,7 +2666,7 @@ enum OpenAPI {
       "get": {
         "operationId": "getAttention",
         "summary": "What needs a person, ranked",
-        "description": "The attention inbox: what broke (merge_failed, set_aside, driver_paused, permission_denied, alert) before what waits for a decision (review_waiting, agent_blocked, conflict_predicted), then oldest first. Each item has its kind, need (decision or broken), subject (an issue key, driver or project), title, message, since, age_seconds, until (a paused driver's reset time) and the actions a person can take at once (approve, request_changes, make_ready, comment). Items only the event log records come from its newest 5,000 events.",
+        "description": "The attention inbox: what broke (verification_failed, merge_failed, set_aside, driver_paused, permission_denied, alert) before what waits for a decision (review_waiting, agent_blocked, conflict_predicted), then oldest first. Each item has its kind, need (decision or broken), subject (an issue key, driver or project), title, message, since, age_seconds, until (a paused driver's reset time) and the actions a person can take at once (approve, request_changes, make_ready, comment). Items only the event log records come from its newest 5,000 events.",
         "tags": [
           "review"
         ],
@@ -4596,6 +4596,7 @@ enum OpenAPI {
           "kind": {
             "type": "string",
             "enum": [
+              "verification_failed",
               "merge_failed",
               "set_aside",
               "driver_paused",

@@ -29,10 +29,18 @@ public struct AttentionService: Sendable {
         func concerns(_ key: IssueKey) -> Bool { projectKey == nil || key.project == projectKey }
         var items: [AttentionItem] = []
 
-        // Work in review: waiting for a person, or kept there after a failed merge.
+        // Work in review: waiting for a person, sent there after verification gave up, or kept there after a failed
+        // merge.
         for issue in try await store.issues(IssueFilter(project: project, statuses: [.review])) {
             let checks = try await store.checks(of: .id(issue.id))
-            if let last = checks.last, last.kind == .merge, !last.passed {
+            if let last = checks.last, last.kind == .verification, !last.passed {
+                items.append(
+                    AttentionItem(
+                        kind: .verificationFailed, subject: issue.key.description, title: issue.title,
+                        message: "verification failed\(Self.times(last.evidence["attempt"])), retries used up: "
+                            + last.summary,
+                        since: last.createdAt, until: nil, actions: ["approve", "request_changes"]))
+            } else if let last = checks.last, last.kind == .merge, !last.passed {
                 items.append(
                     AttentionItem(
                         kind: .mergeFailed, subject: issue.key.description, title: issue.title,
@@ -66,6 +74,12 @@ public struct AttentionService: Sendable {
             if a.since != b.since { return a.since < b.since }
             return a.subject < b.subject
         }
+    }
+
+    /// ` 3 times` for a verification's `attempt` evidence of 3; nothing without it.
+    static func times(_ attempt: JSONValue?) -> String {
+        guard case .number(let count)? = attempt, count >= 1 else { return "" }
+        return " \(Int(count)) time\(count == 1 ? "" : "s")"
     }
 
     /// Items only the event log records, each kept while its cause still holds.

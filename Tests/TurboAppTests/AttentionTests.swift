@@ -8,6 +8,35 @@ import TurboServices
 /// The attention inbox over a real store: each kind appears while its cause holds, in the inbox's order.
 @Suite(.timeLimit(.minutes(1)))
 struct AttentionTests {
+    /// Work sent to review after verification gave up is broke, not a plain review.
+    @Test func verificationThatGaveUpIsBroke() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("attention-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = DatabaseURL.sqlite(path: directory.appendingPathComponent("t.db").path)
+        try await TurboApp.withStore(database, logger: Logger(label: "test")) { store in
+            let project = try await store.createProject(NewProject(key: try ProjectKey("VF"), name: "Verify"))
+            let made = try await store.createIssue(NewIssue(project: .id(project.id), title: "Flaky", status: .ready))
+            let (_, lease) = try await store.acquireLease(on: .id(made.id), agent: "a", ttl: .seconds(60))
+            _ = try await store.startLeasedWork(
+                on: .id(made.id), agent: "a", epoch: lease.epoch, worktreePath: "/w/VF-1", branch: "b")
+            _ = try await store.finishLease(
+                on: .id(made.id), agent: "a", epoch: lease.epoch, status: .testing,
+                end: WorkLogEnd(outcome: .submitted), comment: nil, reason: "submitted")
+            _ = try await store.recordCheck(
+                on: .id(made.id),
+                NewCheck(
+                    kind: .verification, passed: false, summary: "tests: 'make test' exited 2",
+                    evidence: ["attempt": 3, "gave_up": true], actor: "turbocode", expecting: .testing,
+                    moves: [.review]))
+            let items = try await AttentionService(store: store).items()
+            #expect(items.map(\.kind) == [.verificationFailed] && items.first?.need == .broken)
+            #expect(
+                items.first?.message == "verification failed 3 times, retries used up: tests: 'make test' exited 2")
+            #expect(items.first?.actions == ["approve", "request_changes"])
+        }
+    }
+
     @Test func theInboxRanksWhatBrokeBeforeWhatWaitsAndDropsWhatHasPassed() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("attention-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -184,7 +184,7 @@ def main():
             delivery = page.locator('#deliveries tr[data-event="comment.added"]')
             expect(delivery).to_have_count(1, timeout=15_000)
             expect(delivery.locator("td").nth(3)).not_to_have_text("0", timeout=15_000)  # attempts
-            expect(page.locator("#deliveries-title")).to_have_text("Webhook deliveries (1 endpoints)")
+            expect(page.locator("#deliveries-title")).to_have_text("Webhook deliveries (1 endpoint)")
             page.fill("#filter", "comment.added")
             expect(page.locator('#events tr[data-type="comment.added"]')).to_have_count(4)  # two reports, the answer, "noted"
             expect(page).to_have_url(URL + "/timeline?q=comment.added")

@@ -1,7 +1,8 @@
 """The live run and the fleet in a real browser, against `turbocode up` with one agent working slowly.
 
 Environment: TURBOCODE_URL, ADMIN_TOKEN, CHROMIUM, SCREENSHOTS. SHOP-1 is being worked by agent `solo`, a fake Claude
-Code that prints a line a second for a while before doing its work. Exits 0 when every step held.
+Code that prints a line a second for a while before doing its work; SHOP-2 comes next and fails its verification with
+no retries left. Exits 0 when every step held.
 """
 import os
 import sys
@@ -31,7 +32,7 @@ def main():
             expect(agent).to_have_attribute("data-state", "working", timeout=20_000)
             expect(agent.locator("a")).to_have_text(["SHOP-1"])
             expect(agent.locator(".quiet")).to_contain_text("quiet")
-            expect(page.locator("#summary")).to_have_text("Fleet — 1 agents, 1 of 1 slots working")
+            expect(page.locator("#summary")).to_have_text("Fleet — 1 agent, 1 of 1 slots working")
             expect(page.locator('#leases tr[data-key="SHOP-1"] td').nth(1)).to_have_text("solo")
 
             step = "the board: the card shows its heartbeat's age"
@@ -54,6 +55,14 @@ def main():
             expect(page.locator('#run li[data-kind="tool_call"]').first).to_be_visible()
             expect(page.locator('#run li[data-kind="finished"]')).to_have_count(1)
             expect(page.locator('#events tr[data-type="issue.testing"]')).to_have_count(1, timeout=20_000)
+
+            step = "the inbox after SHOP-2's verification failed with no retries left: broke, with its actions"
+            page.goto(URL + "/")
+            failed = page.locator('li.item[data-subject="SHOP-2"]')
+            expect(failed).to_have_attribute("data-kind", "verification_failed", timeout=60_000)
+            expect(failed.locator(".what")).to_contain_text("verification failed 1 time, retries used up")
+            expect(page.locator("#broken h2")).to_be_visible()
+            expect(failed.locator('button[data-action="request_changes"]')).to_have_count(1)
             assert not problems, problems
         except Exception as error:  # noqa: BLE001 - reported with the step and a screenshot
             path = os.path.join(os.environ["SCREENSHOTS"], "dashboard-failure.png")

@@ -60,19 +60,35 @@ struct DashboardBrowserTests {
         }
     }
 
-    /// The issue page's live run and the fleet against `turbocode up`, whose one agent (a fake Claude Code) prints a
+    /// The issue page's live run, the fleet and the inbox after a failed verification against `turbocode up`, whose one
+    /// agent (a fake Claude Code) prints a
     /// line a second for 30 seconds before its work (long enough for the page to see lines arrive, however slow the machine) (Tests/dashboard/live_run.py).
     @Test(.enabled(if: enabled, "needs Chromium and Playwright: run through scripts/test.sh"))
     func theLiveRunAndTheFleetInARealBrowser() async throws {
         try await withRepository(.sqlite) { cli in
-            try UpTests.prepare(cli, extra: "subagents:\n  - id: solo\n    driver: claude\n")
+            // SHOP-2 comes next and fails its verification, with no retries: the inbox says so.
+            try UpTests.prepare(
+                cli,
+                extra: """
+                    test_command: "if grep -rn BROKEN --exclude-dir=.git .; then exit 1; fi"
+                    review:
+                      verify_retries: 0
+                    subagents:
+                      - id: solo
+                        driver: claude
+                    """)
             #expect(try cli.run("issue", "add", "Orders page", "--ready").status == 0)
+            #expect(try cli.run("issue", "add", "Totals", "--ready", "--priority", "low").status == 0)
+            let scenarios = cli.directory.deletingLastPathComponent().appendingPathComponent("scenarios.json")
+            try Data(#"{"SHOP-1": "slow", "SHOP-2": "break-tests-once"}"#.utf8).write(to: scenarios)
             let admin = try cli.run("token", "create", "--admin").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             let bin = try UpTests.agentBin(in: cli.directory.deletingLastPathComponent())
             let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
             let up = try Background(
                 cli, ["up", "--port", "0"],
-                environment: ["PATH": path, "FAKE_AGENT_SCENARIO": "slow", "FAKE_AGENT_SLOW_SECONDS": "30"].merging(
+                environment: [
+                    "PATH": path, "FAKE_AGENT_SCENARIO_FILE": scenarios.path, "FAKE_AGENT_SLOW_SECONDS": "30",
+                ].merging(
                     UpTests.gitIdentity
                 ) { $1 })
             defer { _ = up.terminate() }

@@ -12,6 +12,8 @@ public struct AttentionItem: Sendable, Hashable {
 
     /// What kind of attention, in the inbox's order: what broke first, then what waits for a decision.
     public enum Kind: String, Sendable, Hashable, CaseIterable {
+        /// Verification kept failing past its retries and the work went to review marked failed.
+        case verificationFailed = "verification_failed"
         /// The merge queue could not merge approved work and kept it in review.
         case mergeFailed = "merge_failed"
         /// turboCode stopped retrying an issue after failed runs (or failed verifications) and set it aside.
@@ -32,7 +34,7 @@ public struct AttentionItem: Sendable, Hashable {
         /// Which side of the inbox the kind belongs to.
         public var need: Need {
             switch self {
-            case .mergeFailed, .setAside, .driverPaused, .permissionDenied, .alert: .broken
+            case .verificationFailed, .mergeFailed, .setAside, .driverPaused, .permissionDenied, .alert: .broken
             case .reviewWaiting, .agentBlocked, .conflictPredicted: .decision
             }
         }
