@@ -689,9 +689,30 @@ function render(inbox) {
   markRendered();
 }
 
+// The run at a glance, above the inbox: agents at work, work waiting for them, for review and for the merge queue.
+function pulse(fleet, board) {
+  const parts = [];
+  if (fleet?.pool) {
+    parts.push(`${fleet.capacity.used} of ${fleet.capacity.slots} agent slots working`);
+    if (fleet.paused_drivers.length) parts.push(`${fleet.paused_drivers.length} driver(s) paused`);
+  }
+  if (board.every((page) => page)) {
+    const [ready, working, testing, review] = board.map((page) => page.total);
+    parts.push(`${ready} ready`, `${working} in progress`, `${testing} being verified`, `${review} in review`);
+  }
+  document.getElementById("pulse").textContent = parts.join(" · ");
+}
+
+// How many issues are in `statuses`: the list's total, one row read.
+const counted = (statuses) => getJSON(`/api/v1/issues?limit=1&${statuses.map((s) => `status=${s}`).join("&")}`);
+
 const refresh = coalesced(async () => {
-  const inbox = await getJSON("/api/v1/attention");
+  const [inbox, fleet, ...board] = await Promise.all([
+    getJSON("/api/v1/attention"), getJSON("/api/v1/fleet"), counted(["ready"]), counted(["assigned", "in_progress"]),
+    counted(["testing"]), counted(["review"]),
+  ]);
   if (inbox) render(inbox);
+  pulse(fleet, board);
 });
 
 live(refresh);
@@ -717,6 +738,7 @@ live(refresh);
 </header>
 <main>
 <h1 id="summary">Inbox</h1>
+<p id="pulse" class="facts"></p>
 <section id="broken" hidden>
 <h2>Broke</h2>
 <ol class="items"></ol>

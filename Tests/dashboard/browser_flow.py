@@ -90,6 +90,7 @@ def main():
             expect(item.locator(".what")).to_have_text("<script>alert(1)</script>: which <b>database</b>?")
             expect(page.locator("#decision h2")).to_have_text("Needs a decision")
             expect(page.locator("#live")).to_have_text("live")
+            expect(page.locator("#pulse")).to_have_text("1 ready · 0 in progress · 0 being verified · 0 in review")
 
             timings.append((step, time.monotonic()))
 
