@@ -17,7 +17,9 @@ extension Turbocode {
                 agent works in the issue's own worktree, with its own token and turboCode's MCP server injected for \
                 that run only. Leases are renewed while an agent's process lives; a run that ends without \
                 submitting is re-prompted (limits.max_nudges, default 2) and then given back. Logs of every run are \
-                kept under .turbocode/logs/<ISSUE>/. Prints each assignment, submission and release, and a status \
+                kept under .turbocode/logs/<ISSUE>/. On a terminal it shows a full-screen view redrawn every second \
+                (the agents and their issues, how long each has been quiet, the queue, paused drivers, the newest \
+                lines); otherwise, or with --plain, it prints each assignment, submission and release, and a status \
                 line every 15 seconds. Ctrl-C stops the agents, gives their issues back and keeps every worktree.
 
                 Submitted work is verified (commits, a clean worktree, a clean merge onto the base, test_command) \
@@ -56,6 +58,12 @@ extension Turbocode {
         @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error or critical.")
         var logLevel: String = "warning"
 
+        @Flag(
+            help: """
+                Print the line log (assignments, submissions, a status line every 15 seconds) even on a terminal,                 where up otherwise shows a full-screen view redrawn every second.
+                """)
+        var plain = false
+
         func validate() throws {
             try ListenOptions.validate(logLevel: logLevel)
             guard waitForReset >= 0 else { throw ValidationError("--wait-for-reset must be 0 or more seconds") }
@@ -82,10 +90,13 @@ extension Turbocode {
             let database = try TurboApp.databaseURL(option: global.database, repository: repository)
             let untilIdle = untilIdle
             let waitForReset = TimeInterval(waitForReset)
+            let screen =
+                !plain && !global.json && UpScreen.terminalAttached
+                ? UpScreen(title: "turboCode up", agents: pool.subagents) : nil
             try await global.withStore { store, _ in
                 try await Self.runPool(
                     store: store, repository: repository, pool: pool, database: database, options: serverOptions,
-                    untilIdle: untilIdle, waitForReset: waitForReset, logger: serverLogger)
+                    untilIdle: untilIdle, waitForReset: waitForReset, logger: serverLogger, screen: screen)
             }
             let code = Self.idleExit.load(ordering: .acquiring)
             if code != 0 { throw ExitCode(code) }
@@ -94,17 +105,27 @@ extension Turbocode {
         static func runPool(
             store: any TurboStore, repository: Repository, pool: OrchestratorConfig, database: DatabaseURL,
             options serverOptions: Server.Options, untilIdle: Bool, waitForReset: TimeInterval = 600,
-            logger serverLogger: Logger
+            logger serverLogger: Logger, screen: UpScreen? = nil
         ) async throws {
             if let written = try await Server.ensureAdminToken(repository: repository, store: store) {
                 Output.note("Created an admin token in \(written)")
             }
             let project = try await ProjectSetup.resolve(nil, repository: repository, store: store)
             let agents = pool.subagents.count
-            let plan = Server.Pool(
+            // On a terminal the screen takes the status and the lines; it is left before the summary is printed.
+            screen?.start()
+            defer { screen?.stop() }
+            var plan = Server.Pool(
                 config: pool, project: project, untilIdle: untilIdle, waitForReset: waitForReset,
-                status: { Output.line(Self.status($0, agents: agents)) },
+                status: { snapshot in
+                    if let screen {
+                        screen.update(snapshot)
+                    } else {
+                        Output.line(Self.status(snapshot, agents: agents))
+                    }
+                },
                 idle: { snapshot in
+                    screen?.stop()
                     Output.line(Self.status(snapshot, agents: agents))
                     Output.line("\(Self.clock()) idle: nothing in flight, nothing eligible; stopping")
                     let (text, code) = await Self.summary(
@@ -112,14 +133,25 @@ extension Turbocode {
                     Output.line(text)
                     Self.idleExit.store(code, ordering: .releasing)
                 })
+            if screen != nil { plan.statusInterval = .seconds(1) }
             try await Server.run(
                 store: store, database: database, repository: repository, options: serverOptions,
                 logger: serverLogger, version: Turbocode.configuration.version, pool: plan,
-                report: { Output.line("\(Self.clock()) \($0)") }
+                report: { line in
+                    let text = "\(Self.clock()) \(line)"
+                    if let screen { screen.log(text) } else { Output.line(text) }
+                }
             ) { bound in
-                Output.note(
-                    "turbocode up: \(pool.subagents.count) agent(s) on \(project.key), API and MCP at "
-                        + "http://\(serverOptions.host):\(bound); dashboard at http://\(serverOptions.host):\(bound)/")
+                let address = "http://\(serverOptions.host):\(bound)"
+                let text =
+                    "turbocode up: \(pool.subagents.count) agent(s) on \(project.key), API and MCP at \(address); "
+                    + "dashboard at \(address)/"
+                if let screen {
+                    screen.address("\(project.key) · \(pool.subagents.count) agent(s) · dashboard \(address)/")
+                    screen.log(text)
+                } else {
+                    Output.note(text)
+                }
             }
         }
 
