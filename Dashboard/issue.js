@@ -141,6 +141,23 @@ const refresh = coalesced(async () => {
   rows("#checks", checks ?? [], (check) => [
     when(check.created_at), check.kind, check.passed ? "passed" : "failed", check.actor, check.summary,
   ]);
+  // A check's test log, read when its row's "log" is opened (GET …/checks/{id}/log, the log's last 64 KB).
+  const checkRows = document.querySelectorAll("#checks tbody tr");
+  (checks ?? []).forEach((check, index) => {
+    if (!(check.evidence?.test?.log ?? check.evidence?.log)) return;
+    const details = document.createElement("details");
+    details.className = "check-log";
+    details.dataset.check = check.id;
+    const test = check.evidence?.test;
+    const pre = cell("log", "", "pre");
+    details.append(cell("", test?.command ? `log of '${test.command}' (exit ${test.exit ?? "?"})` : "log", "summary"), pre);
+    details.addEventListener("toggle", async () => {
+      if (!details.open || pre.textContent) return;
+      const response = await fetch(`${base}/checks/${encodeURIComponent(check.id)}/log`, { credentials: "same-origin" });
+      pre.textContent = response.ok ? await response.text() : `The log could not be read (HTTP ${response.status}).`;
+    });
+    checkRows[index].lastElementChild.append(details);
+  });
   rows("#sessions", sessions ?? [], (log) => [
     when(log.started_at), log.started_by, log.is_active ? "still working" : when(log.ended_at), log.outcome ?? "",
     log.branch_name ?? "", `${log.input_tokens} / ${log.output_tokens}`,

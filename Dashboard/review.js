@@ -48,7 +48,15 @@ function renderEvidence(checks) {
   ].filter((text) => text);
   box.replaceChildren(...lines.map((text) => cell(verification.passed ? "passed" : "failed", text, "p")));
   box.dataset.passed = String(verification.passed);
-  if (!verification.passed && test?.log) box.append(cell("log", test.log.split("\n").slice(-30).join("\n"), "pre"));
+  if (!verification.passed && test?.log) {
+    // The failing run's log: its last 30 lines.
+    const pre = cell("log", "", "pre");
+    box.append(pre);
+    fetch(`/api/v1/issues/${encodeURIComponent(key)}/checks/${encodeURIComponent(verification.id)}/log`,
+      { credentials: "same-origin" })
+      .then((response) => (response.ok ? response.text() : ""))
+      .then((text) => { pre.textContent = text.trimEnd().split("\n").slice(-30).join("\n"); });
+  }
 }
 
 function commentKey(path, side, line) { return `${path}|${side}|${line}`; }

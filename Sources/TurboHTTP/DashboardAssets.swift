@@ -132,6 +132,8 @@ main.review { display: grid; grid-template-columns: 18rem 1fr; gap: 1.5rem; }
 .run .tool_call .text, .run .tool_result .text { font-family: ui-monospace, monospace; color: var(--decision); }
 .run .failure .text, .run .permission_denied .text, .run .rate_limited .text { color: var(--broken); }
 .run .usage .text, .run .notice .text, .run .started .text { color: var(--muted); }
+.check-log pre { max-height: 20rem; overflow: auto; background: #f9fafb; border: 1px solid var(--line); padding: .4rem;
+  font: .8rem/1.4 ui-monospace, monospace; white-space: pre-wrap; }
 """#),
         "board.html": DashboardAsset(
             contentType: "text/html; charset=utf-8",
@@ -949,6 +951,23 @@ const refresh = coalesced(async () => {
   rows("#checks", checks ?? [], (check) => [
     when(check.created_at), check.kind, check.passed ? "passed" : "failed", check.actor, check.summary,
   ]);
+  // A check's test log, read when its row's "log" is opened (GET …/checks/{id}/log, the log's last 64 KB).
+  const checkRows = document.querySelectorAll("#checks tbody tr");
+  (checks ?? []).forEach((check, index) => {
+    if (!(check.evidence?.test?.log ?? check.evidence?.log)) return;
+    const details = document.createElement("details");
+    details.className = "check-log";
+    details.dataset.check = check.id;
+    const test = check.evidence?.test;
+    const pre = cell("log", "", "pre");
+    details.append(cell("", test?.command ? `log of '${test.command}' (exit ${test.exit ?? "?"})` : "log", "summary"), pre);
+    details.addEventListener("toggle", async () => {
+      if (!details.open || pre.textContent) return;
+      const response = await fetch(`${base}/checks/${encodeURIComponent(check.id)}/log`, { credentials: "same-origin" });
+      pre.textContent = response.ok ? await response.text() : `The log could not be read (HTTP ${response.status}).`;
+    });
+    checkRows[index].lastElementChild.append(details);
+  });
   rows("#sessions", sessions ?? [], (log) => [
     when(log.started_at), log.started_by, log.is_active ? "still working" : when(log.ended_at), log.outcome ?? "",
     log.branch_name ?? "", `${log.input_tokens} / ${log.output_tokens}`,
@@ -1386,7 +1405,15 @@ function renderEvidence(checks) {
   ].filter((text) => text);
   box.replaceChildren(...lines.map((text) => cell(verification.passed ? "passed" : "failed", text, "p")));
   box.dataset.passed = String(verification.passed);
-  if (!verification.passed && test?.log) box.append(cell("log", test.log.split("\n").slice(-30).join("\n"), "pre"));
+  if (!verification.passed && test?.log) {
+    // The failing run's log: its last 30 lines.
+    const pre = cell("log", "", "pre");
+    box.append(pre);
+    fetch(`/api/v1/issues/${encodeURIComponent(key)}/checks/${encodeURIComponent(verification.id)}/log`,
+      { credentials: "same-origin" })
+      .then((response) => (response.ok ? response.text() : ""))
+      .then((text) => { pre.textContent = text.trimEnd().split("\n").slice(-30).join("\n"); });
+  }
 }
 
 function commentKey(path, side, line) { return `${path}|${side}|${line}`; }

@@ -2316,6 +2316,54 @@ enum OpenAPI {
         }
       }
     },
+    "/api/v1/issues/{issue}/checks/{check}/log": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/Issue"
+        },
+        {
+          "name": "check",
+          "in": "path",
+          "required": true,
+          "description": "The check's id.",
+          "schema": {
+            "type": "string"
+          }
+        }
+      ],
+      "get": {
+        "operationId": "getCheckLog",
+        "summary": "The end of a check's test log",
+        "description": "The last 64 KB of the log the check's test run (verification or merge) wrote, as plain text; 404 when the check kept none. Only logs under the repository's .turbocode/logs are read.",
+        "tags": [
+          "review"
+        ],
+        "responses": {
+          "200": {
+            "description": "The log's end.",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          }
+        }
+      }
+    },
     "/api/v1/issues/{issue}/diff": {
       "parameters": [
         {

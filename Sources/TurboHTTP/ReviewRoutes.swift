@@ -39,6 +39,22 @@ struct ReviewRoutes: Sendable {
                 lineComments: lineComments)
             return EditedResponse(status: .created, response: Reply(CheckDocument(check)))
         }
+        api.get("issues/:issue/checks/:check/log") { _, context in
+            guard let id = UUID(uuidString: try context.parameters.require("check")) else {
+                throw APIError(.badRequest, code: "malformed_request", message: "a check id is a UUID")
+            }
+            let review = try operations()
+            let issue = try APIController.issue(context)
+            guard let check = try await store.checks(of: issue).first(where: { $0.id == id }) else {
+                throw APIError(.notFound, code: "not_found", message: "\(issue.description) has no such check")
+            }
+            guard let log = try review.log(of: check) else {
+                throw APIError(.notFound, code: "not_found", message: "this check kept no log")
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: log)))
+        }
         api.get("issues/:issue/diff") { _, context in
             Reply(try await operations().diffDocument(try APIController.issue(context)))
         }

@@ -143,6 +143,24 @@ public struct ReviewService: Sendable {
         return DiffDocument(issue: issue.key.description, base: base, branch: branch, diff: diff)
     }
 
+    /// The end (at most `limit` bytes) of the log a check's test run wrote (`evidence.test.log`, or `evidence.log`
+    /// for a failed step), read only from under the repository's `.turbocode/logs/`; nil when it kept none there.
+    public func log(of check: Check, limit: Int = 65_536) throws -> String? {
+        guard let path = check.evidence["test"]?["log"]?.stringValue ?? check.evidence["log"]?.stringValue else {
+            return nil
+        }
+        let logs =
+            URL(fileURLWithPath: worktrees.repository.stateDirectory).appendingPathComponent("logs")
+            .resolvingSymlinksInPath().path + "/"
+        let file = URL(fileURLWithPath: path).resolvingSymlinksInPath()
+        guard file.path.hasPrefix(logs), let handle = try? FileHandle(forReadingFrom: file) else { return nil }
+        defer { try? handle.close() }
+        let size = try handle.seekToEnd()
+        try handle.seek(toOffset: size > UInt64(limit) ? size - UInt64(limit) : 0)
+        let data = try handle.readToEnd() ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// Approves work in review for the merge queue.
     public func approve(_ ref: IssueRef, reviewer: String, comment: String?) async throws -> (Issue, Check) {
         let comment = try comment.map {

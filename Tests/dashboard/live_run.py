@@ -63,6 +63,16 @@ def main():
             expect(failed.locator(".what")).to_contain_text("verification failed 1 time, retries used up")
             expect(page.locator("#broken h2")).to_be_visible()
             expect(failed.locator('button[data-action="request_changes"]')).to_have_count(1)
+
+            step = "the failed check's log, on the issue page and beside the diff"
+            page.goto(URL + "/issues/SHOP-2")
+            log = page.locator("#checks details.check-log")
+            expect(log).to_have_count(1)
+            log.locator("summary").click()
+            expect(log.locator("pre")).to_contain_text("BROKEN: a test fails until this line goes.")
+            page.goto(URL + "/review/SHOP-2")
+            expect(page.locator("#evidence")).to_have_attribute("data-passed", "false")
+            expect(page.locator("#evidence pre.log")).to_contain_text("BROKEN")
             assert not problems, problems
         except Exception as error:  # noqa: BLE001 - reported with the step and a screenshot
             path = os.path.join(os.environ["SCREENSHOTS"], "dashboard-failure.png")
