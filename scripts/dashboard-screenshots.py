@@ -40,12 +40,20 @@ def main():
             page.fill("#token", token)
             page.click("button[type=submit]")
             page.wait_for_url(url + "/")
-            for view in ["", "board", "queue", "merge", "timeline", "stats"]:
+            # Each view; the queue and an issue's page whole (the dependency graph and the events are below).
+            for view, name, whole in [
+                ("", "inbox", False), ("board", "board", False), ("queue", "queue", True), ("review", "review", False),
+                ("merge", "merge", False), ("fleet", "fleet", False), ("issues/SHOP-3", "issue", True),
+                ("timeline", "timeline", False), ("stats", "stats", False),
+            ]:
                 page.goto(f"{url}/{view}")
                 page.wait_for_selector("#live.on")
-                page.wait_for_timeout(300)
-                name = view or "inbox"
-                page.screenshot(path=str(ROOT / f"docs/images/dashboard-{name}.png"))
+                if view == "queue":
+                    # The run is over and every issue closed: the graph of the demo with its closed issues.
+                    page.check("#all-closed")
+                    page.wait_for_selector("#graph a[data-key]")
+                page.wait_for_timeout(500)
+                page.screenshot(path=str(ROOT / f"docs/images/dashboard-{name}.png"), full_page=whole)
                 print(f"docs/images/dashboard-{name}.png")
             browser.close()
     finally:
