@@ -63,6 +63,18 @@ export async function post(path, body) {
   }
 }
 
+// `run` at most once every `ms` under a steady stream of calls, the last call always followed by a run.
+export function throttled(run, ms) {
+  let timer = null;
+  return () => {
+    if (timer !== null) return;
+    timer = setTimeout(() => {
+      timer = null;
+      run();
+    }, ms);
+  };
+}
+
 // `load` run once at a time; calls made meanwhile make one more run after it.
 export function coalesced(load) {
   let running = null;
@@ -89,13 +101,13 @@ export function coalesced(load) {
 // with the last id seen, so nothing is missed, backing off up to 10 s.
 export function live(refresh, { onEvent = null, after = null, every = 150 } = {}) {
   const indicator = document.getElementById("live");
+  const soon = throttled(() => refresh(), every);
   let lastEvent = after;
   let delay = 500;
   const connect = () => {
     const scheme = window.location.protocol === "https:" ? "wss" : "ws";
     const query = lastEvent === null ? "" : `?after=${lastEvent}`;
     const socket = new WebSocket(`${scheme}://${window.location.host}/api/v1/events/ws${query}`);
-    let timer = null;
     socket.addEventListener("open", () => {
       indicator.textContent = "live";
       indicator.classList.add("on");
@@ -111,11 +123,7 @@ export function live(refresh, { onEvent = null, after = null, every = 150 } = {}
         onEvent(event);
         return;
       }
-      if (event.type === "issue.progress" || timer !== null) return;
-      timer = setTimeout(() => {
-        timer = null;
-        refresh();
-      }, every);
+      if (event.type !== "issue.progress") soon();
     });
     socket.addEventListener("close", () => {
       indicator.textContent = "reconnecting…";

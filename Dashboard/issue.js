@@ -1,7 +1,7 @@
 // One issue (/issues/KEY): its facts and lease, its agent's run as it happens (the normalized stream of `turbocode
 // up`'s pool, followed with one long-poll outstanding), description, dependencies both ways, checks, work sessions,
 // comments and its events, live.
-import { age, cell, coalesced, getJSON, live } from "/assets/common.js";
+import { age, cell, coalesced, getJSON, live, throttled } from "/assets/common.js";
 
 const key = decodeURIComponent(window.location.pathname.split("/").pop());
 const when = (text) => (text ? new Date(text).toLocaleString() : "");
@@ -177,12 +177,12 @@ const refresh = coalesced(async () => {
   follow();
 });
 
-// Only events about this issue (and edges, which may name it from the other end) make it read again.
-let timer = null;
+// Only events about this issue (and edges, which may name it from the other end) make it read again; its progress
+// reports do not (the run shows them), and a stream of events reads it at most every 150 ms.
+const soon = throttled(refresh, 150);
 live(refresh, {
   onEvent: (event) => {
     if (event.subject !== key && !event.type.startsWith("dependency.")) return;
-    clearTimeout(timer);
-    timer = setTimeout(refresh, 150);
+    if (event.type !== "issue.progress") soon();
   },
 });

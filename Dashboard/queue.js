@@ -1,7 +1,7 @@
 // The queue: the eligible issues in the order agents take them, with the parts of their score, then the ready issues
 // that wait and why (a blocker not finished, paths overlapping work in flight), then the dependency graph as the
 // server lays it out (GET /api/v1/graph), drawn as SVG: each issue a box coloured by its state, linked to its page.
-import { cell, coalesced, getJSON, live } from "/assets/common.js";
+import { cell, coalesced, getJSON, live, throttled } from "/assets/common.js";
 
 function row(cells) {
   const tr = document.createElement("tr");
@@ -28,6 +28,7 @@ const refresh = coalesced(async () => {
   document.getElementById("summary").textContent = `Queue — ${eligible.length} eligible, ${waiting.length} waiting`;
 });
 
+const queueSoon = throttled(() => refresh(), 150);
 const svg = "http://www.w3.org/2000/svg";
 
 function element(name, attributes) {
@@ -90,4 +91,13 @@ const drawGraph = coalesced(async () => {
 
 document.getElementById("all-closed").addEventListener("change", () => drawGraph());
 
-live(() => { refresh(); drawGraph(); });
+// The graph is drawn again only for events that change it, at most every two seconds.
+const graphSoon = throttled(() => drawGraph(), 2000);
+live(refresh, {
+  onEvent: (event) => {
+    queueSoon();
+    if (event.type.startsWith("issue.") && event.type !== "issue.progress") graphSoon();
+    else if (event.type.startsWith("dependency.")) graphSoon();
+  },
+});
+drawGraph();

@@ -160,8 +160,12 @@ function fileTable(file) {
     if (view === "split") {
       for (const [left, right] of pairs(hunk.lines)) {
         const tr = document.createElement("tr");
+        // The old side's number is a comment button only on a removed line (a context line is commented on its new
+        // side, to the right).
+        const oldNumber = numberCell(file.path, "old", left && left.kind === "deleted" ? left.old : null);
+        if (left && left.kind === "context") oldNumber.textContent = String(left.old);
         tr.append(
-          numberCell(file.path, "old", left && left.kind !== "added" ? left.old : null),
+          oldNumber,
           textCell(left && left.kind === "context" ? left : left && left.kind === "deleted" ? left : null),
           numberCell(file.path, "new", right && right.kind !== "deleted" ? right.new : null),
           textCell(right && right.kind !== "deleted" ? right : null));

@@ -1,6 +1,6 @@
 // The timeline: the event log, newest first, with a filter over type and subject kept in the address. The newest
 // 500 events are read, then each new one as it commits. Below them, the webhook deliveries with their attempts.
-import { cell, coalesced, getJSON, live, post } from "/assets/common.js";
+import { cell, coalesced, getJSON, live, post, throttled } from "/assets/common.js";
 
 const params = new URLSearchParams(window.location.search);
 const filter = document.getElementById("filter");
@@ -89,6 +89,8 @@ const loadDeliveries = coalesced(async () => {
   if (pending) deliveryTimer = setTimeout(loadDeliveries, 5000);
 });
 
+const deliveriesSoon = throttled(() => loadDeliveries(), 1000);
+
 // The newest events from the log, then the stream from there on (it replays what committed in between).
 const newest = await getJSON("/api/v1/events?last=500&limit=500");
 events = (newest ?? []).reverse();
@@ -99,8 +101,7 @@ live(null, {
     events.unshift(event);
     if (events.length > 2000) events.length = 2000;
     render();
-    clearTimeout(deliveryTimer);
-    deliveryTimer = setTimeout(loadDeliveries, 1000);
+    deliveriesSoon();
   },
 });
 loadDeliveries();

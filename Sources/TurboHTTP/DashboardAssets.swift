@@ -378,6 +378,18 @@ export async function post(path, body) {
   }
 }
 
+// `run` at most once every `ms` under a steady stream of calls, the last call always followed by a run.
+export function throttled(run, ms) {
+  let timer = null;
+  return () => {
+    if (timer !== null) return;
+    timer = setTimeout(() => {
+      timer = null;
+      run();
+    }, ms);
+  };
+}
+
 // `load` run once at a time; calls made meanwhile make one more run after it.
 export function coalesced(load) {
   let running = null;
@@ -404,13 +416,13 @@ export function coalesced(load) {
 // with the last id seen, so nothing is missed, backing off up to 10 s.
 export function live(refresh, { onEvent = null, after = null, every = 150 } = {}) {
   const indicator = document.getElementById("live");
+  const soon = throttled(() => refresh(), every);
   let lastEvent = after;
   let delay = 500;
   const connect = () => {
     const scheme = window.location.protocol === "https:" ? "wss" : "ws";
     const query = lastEvent === null ? "" : `?after=${lastEvent}`;
     const socket = new WebSocket(`${scheme}://${window.location.host}/api/v1/events/ws${query}`);
-    let timer = null;
     socket.addEventListener("open", () => {
       indicator.textContent = "live";
       indicator.classList.add("on");
@@ -426,11 +438,7 @@ export function live(refresh, { onEvent = null, after = null, every = 150 } = {}
         onEvent(event);
         return;
       }
-      if (event.type === "issue.progress" || timer !== null) return;
-      timer = setTimeout(() => {
-        timer = null;
-        refresh();
-      }, every);
+      if (event.type !== "issue.progress") soon();
     });
     socket.addEventListener("close", () => {
       indicator.textContent = "reconnecting…";
@@ -811,7 +819,7 @@ live(refresh);
 // One issue (/issues/KEY): its facts and lease, its agent's run as it happens (the normalized stream of `turbocode
 // up`'s pool, followed with one long-poll outstanding), description, dependencies both ways, checks, work sessions,
 // comments and its events, live.
-import { age, cell, coalesced, getJSON, live } from "/assets/common.js";
+import { age, cell, coalesced, getJSON, live, throttled } from "/assets/common.js";
 
 const key = decodeURIComponent(window.location.pathname.split("/").pop());
 const when = (text) => (text ? new Date(text).toLocaleString() : "");
@@ -987,13 +995,13 @@ const refresh = coalesced(async () => {
   follow();
 });
 
-// Only events about this issue (and edges, which may name it from the other end) make it read again.
-let timer = null;
+// Only events about this issue (and edges, which may name it from the other end) make it read again; its progress
+// reports do not (the run shows them), and a stream of events reads it at most every 150 ms.
+const soon = throttled(refresh, 150);
 live(refresh, {
   onEvent: (event) => {
     if (event.subject !== key && !event.type.startsWith("dependency.")) return;
-    clearTimeout(timer);
-    timer = setTimeout(refresh, 150);
+    if (event.type !== "issue.progress") soon();
   },
 });
 """##),
@@ -1215,7 +1223,7 @@ live(refresh);
 // The queue: the eligible issues in the order agents take them, with the parts of their score, then the ready issues
 // that wait and why (a blocker not finished, paths overlapping work in flight), then the dependency graph as the
 // server lays it out (GET /api/v1/graph), drawn as SVG: each issue a box coloured by its state, linked to its page.
-import { cell, coalesced, getJSON, live } from "/assets/common.js";
+import { cell, coalesced, getJSON, live, throttled } from "/assets/common.js";
 
 function row(cells) {
   const tr = document.createElement("tr");
@@ -1242,6 +1250,7 @@ const refresh = coalesced(async () => {
   document.getElementById("summary").textContent = `Queue — ${eligible.length} eligible, ${waiting.length} waiting`;
 });
 
+const queueSoon = throttled(() => refresh(), 150);
 const svg = "http://www.w3.org/2000/svg";
 
 function element(name, attributes) {
@@ -1304,7 +1313,16 @@ const drawGraph = coalesced(async () => {
 
 document.getElementById("all-closed").addEventListener("change", () => drawGraph());
 
-live(() => { refresh(); drawGraph(); });
+// The graph is drawn again only for events that change it, at most every two seconds.
+const graphSoon = throttled(() => drawGraph(), 2000);
+live(refresh, {
+  onEvent: (event) => {
+    queueSoon();
+    if (event.type.startsWith("issue.") && event.type !== "issue.progress") graphSoon();
+    else if (event.type.startsWith("dependency.")) graphSoon();
+  },
+});
+drawGraph();
 """##),
         "review.html": DashboardAsset(
             contentType: "text/html; charset=utf-8",
@@ -1517,8 +1535,12 @@ function fileTable(file) {
     if (view === "split") {
       for (const [left, right] of pairs(hunk.lines)) {
         const tr = document.createElement("tr");
+        // The old side's number is a comment button only on a removed line (a context line is commented on its new
+        // side, to the right).
+        const oldNumber = numberCell(file.path, "old", left && left.kind === "deleted" ? left.old : null);
+        if (left && left.kind === "context") oldNumber.textContent = String(left.old);
         tr.append(
-          numberCell(file.path, "old", left && left.kind !== "added" ? left.old : null),
+          oldNumber,
           textCell(left && left.kind === "context" ? left : left && left.kind === "deleted" ? left : null),
           numberCell(file.path, "new", right && right.kind !== "deleted" ? right.new : null),
           textCell(right && right.kind !== "deleted" ? right : null));
@@ -1888,7 +1910,7 @@ live(refresh);
             text: ##"""
 // The timeline: the event log, newest first, with a filter over type and subject kept in the address. The newest
 // 500 events are read, then each new one as it commits. Below them, the webhook deliveries with their attempts.
-import { cell, coalesced, getJSON, live, post } from "/assets/common.js";
+import { cell, coalesced, getJSON, live, post, throttled } from "/assets/common.js";
 
 const params = new URLSearchParams(window.location.search);
 const filter = document.getElementById("filter");
@@ -1977,6 +1999,8 @@ const loadDeliveries = coalesced(async () => {
   if (pending) deliveryTimer = setTimeout(loadDeliveries, 5000);
 });
 
+const deliveriesSoon = throttled(() => loadDeliveries(), 1000);
+
 // The newest events from the log, then the stream from there on (it replays what committed in between).
 const newest = await getJSON("/api/v1/events?last=500&limit=500");
 events = (newest ?? []).reverse();
@@ -1987,8 +2011,7 @@ live(null, {
     events.unshift(event);
     if (events.length > 2000) events.length = 2000;
     render();
-    clearTimeout(deliveryTimer);
-    deliveryTimer = setTimeout(loadDeliveries, 1000);
+    deliveriesSoon();
   },
 });
 loadDeliveries();

@@ -2651,7 +2651,7 @@ enum OpenAPI {
       "get": {
         "operationId": "stats",
         "summary": "The success metrics over a window",
-        "description": "closed_per_day, closed, merged, review_first_pass and verification ({total, passed, rate}), agents ({agent, sessions, busy_seconds, utilization, input_tokens, output_tokens, cost_usd}), utilization, conflicts ({conflicts, commits, per_100_commits}), submission_to_merge ({count, mean_seconds, p90_seconds}), usage (tokens and cost, totals and per issue), usage_per_day ({day, sessions, input_tokens, output_tokens, cost_usd} by the UTC day sessions started).",
+        "description": "closed_per_day, closed, merged, review_first_pass and verification ({total, passed, rate}), agents ({agent, sessions, busy_seconds, utilization, input_tokens, output_tokens, cost_usd}), utilization, conflicts ({conflicts, commits, per_100_commits}), submission_to_merge ({count, mean_seconds, p90_seconds}), usage (tokens and cost, totals and per issue), usage_per_day ({day, sessions, input_tokens, output_tokens, cost_usd} by the UTC day sessions started, the window's first day for sessions that started before it).",
         "tags": [
           "review"
         ],

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import TurboCore
 import TurboServices
@@ -51,8 +52,13 @@ struct ReviewRoutes: Sendable {
             guard let log = try review.log(of: check) else {
                 throw APIError(.notFound, code: "not_found", message: "this check kept no log")
             }
+            // Agent-written text on the dashboard's origin: never sniffed, never run, never cached.
             return Response(
-                status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                status: .ok,
+                headers: [
+                    .contentType: "text/plain; charset=utf-8", .contentTypeOptions: "nosniff",
+                    .contentSecurityPolicy: "default-src 'none'", .cacheControl: "no-store",
+                ],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: log)))
         }
         api.get("issues/:issue/diff") { _, context in

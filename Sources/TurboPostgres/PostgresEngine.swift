@@ -21,8 +21,9 @@ public struct PostgresEngine: SQLEngine {
 
     /// `BEGIN` … `COMMIT` on one pooled connection; `ROLLBACK` when the body or a statement fails.
     ///
-    /// The transaction's events and the `COMMIT` are sent together (``PostgresTransaction/commit()``): the event
-    /// log's lock is then held for one round trip, not two.
+    /// The transaction's events and the `COMMIT` are queued on the connection together (``PostgresTransaction/commit()``):
+    /// the `COMMIT` goes out from the connection's event loop as soon as the events statement completes, without a
+    /// hop back to the task, which shortens the time the event log's lock is held.
     public func write<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
         try await Self.translating {
             try await client.withConnection { conn in
@@ -130,9 +131,10 @@ final class PostgresTransaction: SQLTransaction {
         try await execute(statement)
     }
 
-    /// Ends the transaction: the pending events' statement and `COMMIT` go out together, queued on the connection
-    /// in that order before waiting for either, so the event log's lock is released one round trip after it is
-    /// taken. When the events' statement fails the server answers the `COMMIT` with a rollback.
+    /// Ends the transaction: the pending events' statement and `COMMIT` are queued on the connection in that order
+    /// before waiting for either. postgres-nio sends one statement at a time, so the `COMMIT` still follows the
+    /// events' answer, but from the connection's event loop, without waiting for this task to resume. When the
+    /// events' statement fails the server answers the `COMMIT` with a rollback.
     func commit() async throws {
         guard let statement = try await eventsStatement() else {
             try await connection.query("COMMIT", logger: logger)

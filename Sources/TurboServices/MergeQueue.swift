@@ -125,6 +125,7 @@ public actor MergeQueue: ReviewStage {
             merged += 1
             report("\(issue.key) merged into \(done.base) as \(done.commit.prefix(12))")
         } catch let failure as Failure {
+            self.current = nil
             do {
                 try await failed(issue, failure)
             } catch {
@@ -133,6 +134,7 @@ public actor MergeQueue: ReviewStage {
         } catch TurboError.conflictingState(let why) {
             logger.info("\(issue.key) moved during its merge", metadata: ["reason": "\(why)"])
         } catch {
+            self.current = nil
             logger.error("merging \(issue.key) failed", metadata: ["error": "\(error)"])
             report("\(issue.key): the merge could not run (\(error)); trying again")
             try? await Task.sleep(for: .seconds(5))

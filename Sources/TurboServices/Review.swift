@@ -134,9 +134,17 @@ public struct ReviewService: Sendable {
         guard let branch = try await worktrees.branch(of: issue) else {
             throw TurboError.noWorktree(issue.key.description)
         }
-        // The same options for both, so that their files come in the same order.
-        let options = ["diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M"]
-        let range = ["--end-of-options", "\(base)...\(branch)"]
+        // Both listings of the same two commits (resolved once: a ref that moves between them cannot pair paths
+        // with the wrong hunks) with the same options, so that their files come in the same order; submodules as one
+        // line each whatever the user's `diff.submodule` says.
+        let since = try await git.runner.run(["merge-base", "--end-of-options", base, branch], in: git.root).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let head = try await git.runner.run(
+            ["rev-parse", "--verify", "--end-of-options", "\(branch)^{commit}"], in: git.root
+        )
+        .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let options = ["diff", "--no-color", "--no-ext-diff", "--no-textconv", "--submodule=short", "-M"]
+        let range = ["--end-of-options", since, head]
         async let numstat = git.runner.run(options + ["--numstat", "-z"] + range, in: git.root)
         async let patch = git.runner.run(options + range, in: git.root)
         let diff = try BranchDiff(numstat: try await numstat.stdout, patch: try await patch.stdout)

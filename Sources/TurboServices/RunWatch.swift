@@ -46,8 +46,9 @@ public actor RunWatch {
 
     /// Entries kept per run; older ones are dropped (the run's log on disk has them all).
     public static let keep = 500
-    /// Runs kept, the most recently active first; older runs are forgotten.
-    public static let runsKept = 200
+    /// Runs kept, the most recently active first; older runs are forgotten (with ``keep`` entries of at most 2,000
+    /// characters, a few tens of MB at most).
+    public static let runsKept = 100
 
     private var runs: [String: Run] = [:]
     private var order: [String] = []
@@ -177,7 +178,7 @@ public actor RunWatch {
         case .notice(let text): entry.text = text
         }
         // A very long message (a whole file echoed) is cut for the page; the run's log has it whole.
-        if let text = entry.text, text.count > 4_000 { entry.text = String(text.prefix(4_000)) + "…" }
+        if let text = entry.text, text.count > 2_000 { entry.text = String(text.prefix(2_000)) + "…" }
         return entry
     }
 }

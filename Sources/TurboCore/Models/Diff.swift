@@ -74,10 +74,13 @@ public struct BranchDiff: Sendable, Hashable {
         return entries
     }
 
-    /// The patch cut at each `diff --git` line.
+    /// The patch cut at each `diff --git` line. Lines are split at each newline scalar (a `\r\n` is one Swift
+    /// `Character`, so splitting by characters would leave a CRLF file's lines joined) and lose a trailing `\r`.
     static func sections(_ patch: String) -> [[Substring]] {
         var sections: [[Substring]] = []
-        for line in patch.split(separator: "\n", omittingEmptySubsequences: false) {
+        for scalars in patch.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false) {
+            var line = Substring(scalars)
+            if line.unicodeScalars.last == "\r" { line = Substring(line.unicodeScalars.dropLast()) }
             if line.hasPrefix("diff --git ") {
                 sections.append([line])
             } else if !sections.isEmpty {

@@ -101,16 +101,13 @@ public struct DependencyLayout: Sendable, Hashable {
         for key in ordered { _ = depth(key, 0) }
         var columns: [[IssueKey]] = Array(repeating: [], count: (layer.values.max() ?? -1) + 1)
         for key in ordered { columns[layer[key] ?? 0].append(key) }
-        // Barycenter sweeps: order each column by the mean row of its neighbours in the column before (then after).
-        func rows() -> [IssueKey: Double] {
-            var result: [IssueKey: Double] = [:]
-            for column in columns { for (row, key) in column.enumerated() { result[key] = Double(row) } }
-            return result
-        }
+        // Barycenter sweeps: order each column by the mean row of its neighbours in the column before (then after);
+        // each column's rows are updated as it is sorted, so a sweep costs the edges, not the columns × the issues.
+        var position: [IssueKey: Double] = [:]
+        for column in columns { for (row, key) in column.enumerated() { position[key] = Double(row) } }
         for sweep in 0..<4 {
             let forward = sweep.isMultiple(of: 2)
             for index in forward ? Array(columns.indices.dropFirst()) : Array(columns.indices.dropLast().reversed()) {
-                let position = rows()
                 let neighbours = forward ? blockers : dependents
                 let wanted = Dictionary(
                     uniqueKeysWithValues: columns[index].map { key in
@@ -118,6 +115,7 @@ public struct DependencyLayout: Sendable, Hashable {
                         return (key, around.isEmpty ? position[key] ?? 0 : around.reduce(0, +) / Double(around.count))
                     })
                 columns[index].sort { (wanted[$0] ?? 0, $0) < (wanted[$1] ?? 0, $1) }
+                for (row, key) in columns[index].enumerated() { position[key] = Double(row) }
             }
         }
         var nodes: [Node] = []

@@ -173,21 +173,25 @@ extension Turbocode {
                         : "\(back.key) sent back to its agent with your comment.")
             }
 
-            /// `PATH:LINE=COMMENT` or `PATH:LINE:old=COMMENT` (the path may hold colons; the last ones count).
+            /// `PATH:LINE=COMMENT` or `PATH:LINE:old=COMMENT`: the first `=` that follows `:LINE` (or `:LINE:old`,
+            /// `:LINE:new`) ends the place, so a path may hold colons and `=` and a comment may hold anything.
             static func lineComment(_ text: String) throws -> LineComment {
-                guard let equals = text.firstIndex(of: "=") else {
-                    throw ValidationError("--line \(text): write PATH:LINE=COMMENT")
+                for equals in text.indices where text[equals] == "=" {
+                    var place = text[..<equals].split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+                    var side = DiffLine.Side.new
+                    if place.count >= 3, let named = DiffLine.Side(rawValue: place[place.count - 1]) {
+                        side = named
+                        place.removeLast()
+                    }
+                    guard place.count >= 2, let line = Int(place[place.count - 1]), line > 0 else { continue }
+                    place.removeLast()
+                    let path = place.joined(separator: ":")
+                    guard !path.isEmpty else { continue }
+                    return LineComment(
+                        path: path, line: line, side: side, body: String(text[text.index(after: equals)...]))
                 }
-                var place = text[..<equals].split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-                let body = String(text[text.index(after: equals)...])
-                var side = DiffLine.Side.new
-                if place.last == "old" || place.last == "new" {
-                    side = DiffLine.Side(rawValue: place.removeLast()) ?? .new
-                }
-                guard place.count >= 2, let line = Int(place.removeLast()), line > 0, !place.joined().isEmpty else {
-                    throw ValidationError("--line \(text): write PATH:LINE=COMMENT with a line number from 1")
-                }
-                return LineComment(path: place.joined(separator: ":"), line: line, side: side, body: body)
+                throw ValidationError(
+                    "--line \(text): write PATH:LINE=COMMENT (or PATH:LINE:old=COMMENT) with a line number from 1")
             }
         }
     }

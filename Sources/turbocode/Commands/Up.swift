@@ -59,9 +59,9 @@ extension Turbocode {
         var logLevel: String = "warning"
 
         @Flag(
-            help: """
-                Print the line log (assignments, submissions, a status line every 15 seconds) even on a terminal,                 where up otherwise shows a full-screen view redrawn every second.
-                """)
+            help: ArgumentHelp(
+                "Print the line log (assignments, submissions, a status line every 15 seconds) even on a terminal, "
+                    + "where up otherwise shows a full-screen view redrawn every second."))
         var plain = false
 
         func validate() throws {

@@ -28,6 +28,9 @@ final class UpScreen: Sendable {
 
     private let state: Mutex<State>
     private let drawing = Mutex<Task<Void, Never>?>(nil)
+    /// Whether the screen is the terminal's: drawing and leaving take this lock, so no frame lands after the
+    /// normal screen is back.
+    private let active = Mutex(false)
 
     init(title: String, agents: [OrchestratorConfig.Subagent]) {
         state = Mutex(State(title: title, agents: agents))
@@ -40,7 +43,10 @@ final class UpScreen: Sendable {
 
     /// Switches to the alternate screen and redraws every second until ``stop()``.
     func start() {
-        Self.write("\u{1B}[?1049h\u{1B}[?25l")
+        active.withLock { active in
+            active = true
+            Self.write("\u{1B}[?1049h\u{1B}[?25l")
+        }
         let task = Task { [weak self] in
             while !Task.isCancelled {
                 self?.draw()
@@ -59,7 +65,10 @@ final class UpScreen: Sendable {
             })
         else { return }
         task.cancel()
-        Self.write("\u{1B}[?25h\u{1B}[?1049l")
+        active.withLock { active in
+            active = false
+            Self.write("\u{1B}[?25h\u{1B}[?1049l")
+        }
         let lines = state.withLock { $0.lines.suffix(20) }
         if !lines.isEmpty { Self.write(lines.joined(separator: "\n") + "\n") }
     }
@@ -68,10 +77,18 @@ final class UpScreen: Sendable {
 
     func update(_ snapshot: Orchestrator.Snapshot) { state.withLock { $0.snapshot = snapshot } }
 
-    /// A line the line log would have printed (it may hold several).
+    /// A line the line log would have printed (it may hold several); printed as it is once the screen is left.
     func log(_ text: String) {
+        guard active.withLock({ $0 }) else {
+            Output.line(text)
+            return
+        }
+        // Control characters (a tool's escapes, returns) would move the cursor: each becomes a space.
+        let clean = String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.map { $0 == "\n" || !($0.properties.generalCategory == .control) ? $0 : " " }))
         state.withLock { state in
-            state.lines += text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            state.lines += clean.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             if state.lines.count > Self.kept { state.lines.removeFirst(state.lines.count - Self.kept) }
         }
     }
@@ -80,7 +97,10 @@ final class UpScreen: Sendable {
         let (width, height) = Self.size()
         let text = Self.render(state.withLock { $0 }, width: width, height: height, now: Date())
         // Home, the screen's lines each cleared to its end, then the rest of the screen cleared.
-        Self.write("\u{1B}[H" + text.map { $0 + "\u{1B}[K" }.joined(separator: "\r\n") + "\u{1B}[J")
+        active.withLock { active in
+            guard active else { return }
+            Self.write("\u{1B}[H" + text.map { $0 + "\u{1B}[K" }.joined(separator: "\r\n") + "\u{1B}[J")
+        }
     }
 
     /// The screen's lines for `state` on a `width` × `height` terminal at `now`: each at most `width` characters, at
