@@ -19,6 +19,13 @@ export function markRendered() {
   performance.mark("turbocode:rendered");
 }
 
+// A link to an issue's page, its key as the text.
+export function issueLink(key) {
+  const a = cell("", key, "a");
+  a.href = `/issues/${encodeURIComponent(key)}`;
+  return a;
+}
+
 export function cell(className, text, tag = "span") {
   const element = document.createElement(tag);
   element.className = className;

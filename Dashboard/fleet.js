@@ -1,16 +1,11 @@
 // The fleet (/fleet): `turbocode up`'s agents with what each works on and how long it has been quiet, the slots used
 // and free, paused drivers with their reset times, every live lease with its heartbeat (remote workers' too), and the
 // alerts and pauses the inbox lists as broke. Live; the ages tick in the page.
-import { age, cell, coalesced, getJSON, live } from "/assets/common.js";
+import { age, cell, coalesced, getJSON, issueLink, live } from "/assets/common.js";
 
 const since = (text) => Math.max(0, Math.round((Date.now() - Date.parse(text)) / 1000));
 const when = (text) => (text ? new Date(text).toLocaleString() : "");
 
-function link(key) {
-  const a = cell("", key, "a");
-  a.href = `/issues/${encodeURIComponent(key)}`;
-  return a;
-}
 
 function figure(label, value, detail) {
   const box = document.createElement("div");
@@ -53,7 +48,7 @@ const refresh = coalesced(async () => {
     const working = agent.running.flatMap((run, index) => {
       const quiet = cell("quiet", "");
       quiet.dataset.at = run.last_activity;
-      return [...(index ? [document.createElement("br")] : []), link(run.issue), " ", quiet];
+      return [...(index ? [document.createElement("br")] : []), issueLink(run.issue), " ", quiet];
     });
     const state = agent.paused
       ? `paused (${agent.paused.kind}) ${agent.paused.until ? `until ${when(agent.paused.until)}` : "until a person acts"}`
@@ -72,7 +67,7 @@ const refresh = coalesced(async () => {
   document.querySelector("#leases tbody").replaceChildren(...(leases ?? []).map((lease) => {
     const beat = cell("quiet", "");
     beat.dataset.at = lease.heartbeat_at;
-    return row(lease.issue, [link(lease.issue), lease.agent, String(lease.epoch), beat, when(lease.expires_at)]);
+    return row(lease.issue, [issueLink(lease.issue), lease.agent, String(lease.epoch), beat, when(lease.expires_at)]);
   }));
   const broke = (attention?.items ?? []).filter((item) => ["alert", "driver_paused", "permission_denied"]
     .includes(item.kind));

@@ -1,16 +1,11 @@
 // One issue (/issues/KEY): its facts and lease, its agent's run as it happens (the normalized stream of `turbocode
 // up`'s pool, followed with one long-poll outstanding), description, dependencies both ways, checks, work sessions,
 // comments and its events, live.
-import { age, cell, coalesced, getJSON, live, throttled } from "/assets/common.js";
+import { age, cell, coalesced, getJSON, issueLink, live, throttled } from "/assets/common.js";
 
 const key = decodeURIComponent(window.location.pathname.split("/").pop());
 const when = (text) => (text ? new Date(text).toLocaleString() : "");
 
-function link(target) {
-  const a = cell("", target, "a");
-  a.href = `/issues/${encodeURIComponent(target)}`;
-  return a;
-}
 
 function rows(selector, items, cells) {
   document.querySelector(`${selector} tbody`).replaceChildren(...items.map((item) => {
@@ -27,7 +22,7 @@ function dependencies(issue) {
     const span = cell("", `${label}: `);
     keys.forEach((target, index) => {
       if (index > 0) span.append(", ");
-      span.append(link(target));
+      span.append(issueLink(target));
     });
     parts.push(span);
   }

@@ -1,19 +1,14 @@
 // The merge queue and the conflict radar (/merge): the merge under way and its step, approved work in the order the
 // merge queue takes it, the work still waiting for review (riskiest first, as `turbocode review list` orders it), and
 // the predicted conflicts between active branches as a matrix with the paths they share.
-import { age, cell, coalesced, getJSON, live } from "/assets/common.js";
+import { age, cell, coalesced, getJSON, issueLink, live } from "/assets/common.js";
 
-function link(key) {
-  const a = cell("", key, "a");
-  a.href = `/issues/${encodeURIComponent(key)}`;
-  return a;
-}
 
 function row(key, texts) {
   const tr = document.createElement("tr");
   tr.dataset.key = key;
   const first = document.createElement("td");
-  first.append(link(key));
+  first.append(issueLink(key));
   tr.append(first, ...texts.map((text) => cell("", text, "td")));
   return tr;
 }
@@ -51,7 +46,7 @@ function radar(conflicts) {
   const withBase = conflicts.filter((conflict) => !conflict.other);
   document.getElementById("with-base").replaceChildren(...withBase.map((conflict) => {
     const li = document.createElement("li");
-    li.append(link(conflict.issue), ` conflicts with the base branch in ${conflict.paths.join(", ")}`);
+    li.append(issueLink(conflict.issue), ` conflicts with the base branch in ${conflict.paths.join(", ")}`);
     return li;
   }));
   document.getElementById("radar-empty").hidden = conflicts.length > 0;
@@ -69,7 +64,7 @@ const showStep = coalesced(async () => {
     box.textContent = "No merge queue runs beside this server (it has no repository).";
   } else if (queue.current) {
     box.dataset.step = queue.current.step;
-    box.append("Now: ", link(queue.current.issue), ` — ${queue.current.step} for ${age(queue.current.seconds)}`);
+    box.append("Now: ", issueLink(queue.current.issue), ` — ${queue.current.step} for ${age(queue.current.seconds)}`);
     stepTimer = setTimeout(showStep, 2000);
   } else {
     delete box.dataset.step;

@@ -334,6 +334,13 @@ export function markRendered() {
   performance.mark("turbocode:rendered");
 }
 
+// A link to an issue's page, its key as the text.
+export function issueLink(key) {
+  const a = cell("", key, "a");
+  a.href = `/issues/${encodeURIComponent(key)}`;
+  return a;
+}
+
 export function cell(className, text, tag = "span") {
   const element = document.createElement(tag);
   element.className = className;
@@ -499,16 +506,11 @@ export function live(refresh, { onEvent = null, after = null, every = 150 } = {}
 // The fleet (/fleet): `turbocode up`'s agents with what each works on and how long it has been quiet, the slots used
 // and free, paused drivers with their reset times, every live lease with its heartbeat (remote workers' too), and the
 // alerts and pauses the inbox lists as broke. Live; the ages tick in the page.
-import { age, cell, coalesced, getJSON, live } from "/assets/common.js";
+import { age, cell, coalesced, getJSON, issueLink, live } from "/assets/common.js";
 
 const since = (text) => Math.max(0, Math.round((Date.now() - Date.parse(text)) / 1000));
 const when = (text) => (text ? new Date(text).toLocaleString() : "");
 
-function link(key) {
-  const a = cell("", key, "a");
-  a.href = `/issues/${encodeURIComponent(key)}`;
-  return a;
-}
 
 function figure(label, value, detail) {
   const box = document.createElement("div");
@@ -551,7 +553,7 @@ const refresh = coalesced(async () => {
     const working = agent.running.flatMap((run, index) => {
       const quiet = cell("quiet", "");
       quiet.dataset.at = run.last_activity;
-      return [...(index ? [document.createElement("br")] : []), link(run.issue), " ", quiet];
+      return [...(index ? [document.createElement("br")] : []), issueLink(run.issue), " ", quiet];
     });
     const state = agent.paused
       ? `paused (${agent.paused.kind}) ${agent.paused.until ? `until ${when(agent.paused.until)}` : "until a person acts"}`
@@ -570,7 +572,7 @@ const refresh = coalesced(async () => {
   document.querySelector("#leases tbody").replaceChildren(...(leases ?? []).map((lease) => {
     const beat = cell("quiet", "");
     beat.dataset.at = lease.heartbeat_at;
-    return row(lease.issue, [link(lease.issue), lease.agent, String(lease.epoch), beat, when(lease.expires_at)]);
+    return row(lease.issue, [issueLink(lease.issue), lease.agent, String(lease.epoch), beat, when(lease.expires_at)]);
   }));
   const broke = (attention?.items ?? []).filter((item) => ["alert", "driver_paused", "permission_denied"]
     .includes(item.kind));
@@ -819,16 +821,11 @@ live(refresh);
 // One issue (/issues/KEY): its facts and lease, its agent's run as it happens (the normalized stream of `turbocode
 // up`'s pool, followed with one long-poll outstanding), description, dependencies both ways, checks, work sessions,
 // comments and its events, live.
-import { age, cell, coalesced, getJSON, live, throttled } from "/assets/common.js";
+import { age, cell, coalesced, getJSON, issueLink, live, throttled } from "/assets/common.js";
 
 const key = decodeURIComponent(window.location.pathname.split("/").pop());
 const when = (text) => (text ? new Date(text).toLocaleString() : "");
 
-function link(target) {
-  const a = cell("", target, "a");
-  a.href = `/issues/${encodeURIComponent(target)}`;
-  return a;
-}
 
 function rows(selector, items, cells) {
   document.querySelector(`${selector} tbody`).replaceChildren(...items.map((item) => {
@@ -845,7 +842,7 @@ function dependencies(issue) {
     const span = cell("", `${label}: `);
     keys.forEach((target, index) => {
       if (index > 0) span.append(", ");
-      span.append(link(target));
+      span.append(issueLink(target));
     });
     parts.push(span);
   }
@@ -1080,19 +1077,14 @@ live(refresh, {
 // The merge queue and the conflict radar (/merge): the merge under way and its step, approved work in the order the
 // merge queue takes it, the work still waiting for review (riskiest first, as `turbocode review list` orders it), and
 // the predicted conflicts between active branches as a matrix with the paths they share.
-import { age, cell, coalesced, getJSON, live } from "/assets/common.js";
+import { age, cell, coalesced, getJSON, issueLink, live } from "/assets/common.js";
 
-function link(key) {
-  const a = cell("", key, "a");
-  a.href = `/issues/${encodeURIComponent(key)}`;
-  return a;
-}
 
 function row(key, texts) {
   const tr = document.createElement("tr");
   tr.dataset.key = key;
   const first = document.createElement("td");
-  first.append(link(key));
+  first.append(issueLink(key));
   tr.append(first, ...texts.map((text) => cell("", text, "td")));
   return tr;
 }
@@ -1130,7 +1122,7 @@ function radar(conflicts) {
   const withBase = conflicts.filter((conflict) => !conflict.other);
   document.getElementById("with-base").replaceChildren(...withBase.map((conflict) => {
     const li = document.createElement("li");
-    li.append(link(conflict.issue), ` conflicts with the base branch in ${conflict.paths.join(", ")}`);
+    li.append(issueLink(conflict.issue), ` conflicts with the base branch in ${conflict.paths.join(", ")}`);
     return li;
   }));
   document.getElementById("radar-empty").hidden = conflicts.length > 0;
@@ -1148,7 +1140,7 @@ const showStep = coalesced(async () => {
     box.textContent = "No merge queue runs beside this server (it has no repository).";
   } else if (queue.current) {
     box.dataset.step = queue.current.step;
-    box.append("Now: ", link(queue.current.issue), ` — ${queue.current.step} for ${age(queue.current.seconds)}`);
+    box.append("Now: ", issueLink(queue.current.issue), ` — ${queue.current.step} for ${age(queue.current.seconds)}`);
     stepTimer = setTimeout(showStep, 2000);
   } else {
     delete box.dataset.step;

@@ -9,10 +9,11 @@ import os
 import time
 import pathlib
 import subprocess
-import sys
 import urllib.request
 
 from playwright.sync_api import expect, sync_playwright
+
+import failure
 
 URL = os.environ["TURBOCODE_URL"]
 ADMIN = os.environ["ADMIN_TOKEN"]
@@ -305,10 +306,7 @@ def main():
             slow = [(name, round(after - at, 1)) for (name, at), (_, after) in zip(timings, timings[1:])]
             print("slowest steps (s):", sorted(slow, key=lambda pair: -pair[1])[:5])
         except Exception as error:  # noqa: BLE001 - reported with the step and a screenshot
-            path = os.path.join(os.environ["SCREENSHOTS"], "dashboard-failure.png")
-            page.screenshot(path=path, full_page=True)
-            print(f"FAILED at: {step}: {error!r} (screenshot: {path})")
-            sys.exit(1)
+            failure.report(page, step, error)
         finally:
             browser.close()
     print("ok")

@@ -5,9 +5,10 @@ Code that prints a line a second for a while before doing its work; SHOP-2 comes
 no retries left. Exits 0 when every step held.
 """
 import os
-import sys
 
 from playwright.sync_api import expect, sync_playwright
+
+import failure
 
 URL = os.environ["TURBOCODE_URL"]
 
@@ -75,10 +76,7 @@ def main():
             expect(page.locator("#evidence pre.log")).to_contain_text("BROKEN")
             assert not problems, problems
         except Exception as error:  # noqa: BLE001 - reported with the step and a screenshot
-            path = os.path.join(os.environ["SCREENSHOTS"], "dashboard-failure.png")
-            page.screenshot(path=path, full_page=True)
-            print(f"FAILED at: {step}: {error!r} (screenshot: {path})")
-            sys.exit(1)
+            failure.report(page, step, error)
         finally:
             browser.close()
     print("ok")

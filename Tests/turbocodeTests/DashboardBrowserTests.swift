@@ -35,34 +35,15 @@ struct DashboardBrowserTests {
             defer { _ = server.terminate() }
             let ready = try #require(server.line(from: .stderr) { $0.contains("turbocode serving on http://") })
             let url = String(try #require(ready.split(separator: " ").last))
-            let shots = cli.directory.deletingLastPathComponent().appendingPathComponent("screenshots")
-            try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
-
-            let browser = try Background(
-                executable: URL(fileURLWithPath: try #require(MCPPythonTests.python, "run through scripts/test.sh")),
-                [Self.script], directory: nil,
-                environment: [
-                    "TURBOCODE_URL": url, "ADMIN_TOKEN": admin, "AGENT_TOKEN": agent,
-                    "CHROMIUM": try #require(Self.chromium, "set TURBOCODE_TEST_CHROMIUM"), "SCREENSHOTS": shots.path,
-                ])
-            browser.process.waitUntilExit()
-            let output = browser.output.stdoutText + browser.output.stderrText
-            if browser.process.terminationStatus != 0 {
-                // Kept beside the run's output for a person to look at.
-                let kept = FileManager.default.temporaryDirectory.appendingPathComponent(
-                    "turbocode-dashboard-failure-\(UUID().uuidString).png")
-                try? FileManager.default.copyItem(
-                    at: shots.appendingPathComponent("dashboard-failure.png"), to: kept)
-                Issue.record(
-                    "the browser flow failed (screenshot: \(kept.path)):\n\(output)\n\(server.output.stderrText)")
-            }
-            #expect(output.contains("ok"), "\(output)")
+            try Self.runFlow(
+                "browser_flow.py", in: cli,
+                environment: ["TURBOCODE_URL": url, "ADMIN_TOKEN": admin, "AGENT_TOKEN": agent], server: server)
         }
     }
 
-    /// The issue page's live run, the fleet and the inbox after a failed verification against `turbocode up`, whose one
-    /// agent (a fake Claude Code) prints a
-    /// line a second for 30 seconds before its work (long enough for the page to see lines arrive, however slow the machine) (Tests/dashboard/live_run.py).
+    /// The issue page's live run, the fleet and the inbox after a failed verification against `turbocode up`, whose
+    /// one agent (a fake Claude Code) prints a line a second for 30 seconds before its work, long enough for the page
+    /// to see lines arrive however slow the machine (Tests/dashboard/live_run.py).
     @Test(.enabled(if: enabled, "needs Chromium and Playwright: run through scripts/test.sh"))
     func theLiveRunAndTheFleetInARealBrowser() async throws {
         try await withRepository(.sqlite) { cli in
@@ -95,27 +76,32 @@ struct DashboardBrowserTests {
             let ready = try #require(up.line(from: .stderr) { $0.contains("dashboard at http://") })
             let url = String(try #require(ready.split(separator: " ").last)).trimmingCharacters(
                 in: CharacterSet(charactersIn: "/"))
-            let shots = cli.directory.deletingLastPathComponent().appendingPathComponent("screenshots")
-            try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
-            let script = URL(fileURLWithPath: Self.script).deletingLastPathComponent().appendingPathComponent(
-                "live_run.py")
-            let browser = try Background(
-                executable: URL(fileURLWithPath: try #require(MCPPythonTests.python, "run through scripts/test.sh")),
-                [script.path], directory: nil,
-                environment: [
-                    "TURBOCODE_URL": url, "ADMIN_TOKEN": admin,
-                    "CHROMIUM": try #require(Self.chromium, "set TURBOCODE_TEST_CHROMIUM"), "SCREENSHOTS": shots.path,
-                ])
-            browser.process.waitUntilExit()
-            let output = browser.output.stdoutText + browser.output.stderrText
-            if browser.process.terminationStatus != 0 {
-                let kept = FileManager.default.temporaryDirectory.appendingPathComponent(
-                    "turbocode-dashboard-failure-\(UUID().uuidString).png")
-                try? FileManager.default.copyItem(at: shots.appendingPathComponent("dashboard-failure.png"), to: kept)
-                Issue.record(
-                    "the live-run flow failed (screenshot: \(kept.path)):\n\(output)\n\(up.output.stderrText)")
-            }
-            #expect(output.contains("ok"), "\(output)")
+            try Self.runFlow(
+                "live_run.py", in: cli, environment: ["TURBOCODE_URL": url, "ADMIN_TOKEN": admin], server: up)
         }
+    }
+
+    /// Runs `Tests/dashboard/<script>` with the test's Python against the server, Chromium and a screenshot
+    /// directory added to `environment`; a failure is recorded with its step, the server's log and the screenshot
+    /// (copied where it outlives the test's directory).
+    static func runFlow(_ script: String, in cli: CLI, environment: [String: String], server: Background) throws {
+        let shots = cli.directory.deletingLastPathComponent().appendingPathComponent("screenshots")
+        try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
+        let path = URL(fileURLWithPath: Self.script).deletingLastPathComponent().appendingPathComponent(script).path
+        let browser = try Background(
+            executable: URL(fileURLWithPath: try #require(MCPPythonTests.python, "run through scripts/test.sh")),
+            [path], directory: nil,
+            environment: environment.merging([
+                "CHROMIUM": try #require(Self.chromium, "set TURBOCODE_TEST_CHROMIUM"), "SCREENSHOTS": shots.path,
+            ]) { $1 })
+        browser.process.waitUntilExit()
+        let output = browser.output.stdoutText + browser.output.stderrText
+        if browser.process.terminationStatus != 0 {
+            let kept = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "turbocode-dashboard-failure-\(UUID().uuidString).png")
+            try? FileManager.default.copyItem(at: shots.appendingPathComponent("dashboard-failure.png"), to: kept)
+            Issue.record("\(script) failed (screenshot: \(kept.path)):\n\(output)\n\(server.output.stderrText)")
+        }
+        #expect(output.contains("ok"), "\(output)")
     }
 }
