@@ -86,9 +86,15 @@ extension SQLStore {
                 if projects.count == 1 { filter.project = .id(try projects[0].uuid("id")) }
             }
             let clause = try await filterClause(tx, filter)
+            // Work in flight (ready to review) is a few rows among many: read them by the (project_id, status) index
+            // and sort them, rather than walk every issue of the project in number order (SQLite, without
+            // statistics, prefers the walk; the verifier and the merge queue ask on every new event). A unary `+`
+            // keeps the order off the index.
+            let inFlight: Set<IssueStatus> = [.ready, .assigned, .inProgress, .testing, .review]
+            let narrow = !(filter.statuses ?? []).isEmpty && Set(filter.statuses ?? []).isSubset(of: inFlight)
             var query: SQL =
                 filter.project != nil
-                ? "SELECT \(raw: SQLRows.issueColumns) FROM issues \(clause) ORDER BY number"
+                ? "SELECT \(raw: SQLRows.issueColumns) FROM issues \(clause) ORDER BY \(raw: narrow ? "+number" : "number")"
                 : """
                 SELECT \(raw: SQLRows.issueColumns) FROM issues \(clause)
                 ORDER BY (SELECT p.key FROM projects p WHERE p.id = issues.project_id), number

@@ -96,8 +96,12 @@ public struct WebhookDispatcher: Sendable {
     /// Returns the attempts made.
     @discardableResult
     public func runOnce() async throws -> Int {
-        try await enqueue()
+        let enabled = try await store.webhooks().filter(\.enabled)
+        try await enqueue(enabled)
         try await pruneIfDue()
+        // Without an enabled endpoint there is nothing to claim: no write transaction (a pass runs on every new
+        // event, and each claim took the writer's turn from the API's writes).
+        guard !enabled.isEmpty else { return 0 }
         let claimed = try await store.claimWebhooks(holder: holder, for: claimTTL, limit: parallelEndpoints)
         return await withTaskGroup(of: Int.self) { group in
             for id in claimed { group.addTask { await self.work(id) } }
@@ -107,7 +111,12 @@ public struct WebhookDispatcher: Sendable {
 
     /// Moves events past each enabled endpoint's cursor into its outbox.
     public func enqueue() async throws {
-        for webhook in try await store.webhooks() where webhook.enabled {
+        try await enqueue(try await store.webhooks().filter(\.enabled))
+    }
+
+    /// Moves events past the cursor of each of `enabled` into its outbox.
+    func enqueue(_ enabled: [Webhook]) async throws {
+        for webhook in enabled {
             var cursor = webhook.cursor
             while true {
                 let events = try await store.events(after: cursor, limit: 500)
