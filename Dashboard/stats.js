@@ -60,6 +60,40 @@ function chart(id, days, value, label) {
   }));
 }
 
+// One horizontal bar per agent, its length the tokens it used (in and out), labelled with its cost.
+function agentChart(agents) {
+  const element = document.getElementById("per-agent");
+  const width = 720;
+  const row = 22;
+  const labelWidth = 140;
+  element.setAttribute("viewBox", `0 0 ${width} ${Math.max(row, agents.length * row)}`);
+  const most = Math.max(1, ...agents.map((agent) => agent.input_tokens + agent.output_tokens));
+  element.replaceChildren(...agents.map((agent, index) => {
+    const group = document.createElementNS(svg, "g");
+    group.dataset.agent = agent.agent;
+    const tokens = agent.input_tokens + agent.output_tokens;
+    const name = document.createElementNS(svg, "text");
+    name.setAttribute("x", "0");
+    name.setAttribute("y", String(index * row + 15));
+    name.textContent = agent.agent;
+    const bar = document.createElementNS(svg, "rect");
+    bar.setAttribute("x", String(labelWidth));
+    bar.setAttribute("y", String(index * row + 4));
+    bar.setAttribute("width", String(Math.max(1, ((width - labelWidth - 160) * tokens) / most)));
+    bar.setAttribute("height", String(row - 8));
+    bar.setAttribute("class", "bar");
+    const title = document.createElementNS(svg, "title");
+    title.textContent = `${agent.agent}: ${agent.input_tokens} tokens in, ${agent.output_tokens} out, $${agent.cost_usd.toFixed(2)}`;
+    bar.append(title);
+    const figure = document.createElementNS(svg, "text");
+    figure.setAttribute("x", String(labelWidth + 8 + ((width - labelWidth - 160) * tokens) / most));
+    figure.setAttribute("y", String(index * row + 15));
+    figure.textContent = `${tokens} tokens · $${agent.cost_usd.toFixed(2)}`;
+    group.append(name, bar, figure);
+    return group;
+  }));
+}
+
 // Every day of the window (UTC, as the server counts them), with what the server said of each day (nothing: zeros).
 function everyDay(stats) {
   const closed = new Map(stats.closed_per_day.map((day) => [day.day, day.closed]));
@@ -107,6 +141,7 @@ const refresh = coalesced(async () => {
   chart("closed", days, (day) => day.closed, (day) => `${day.closed} closed`);
   chart("tokens", days, (day) => day.tokens, (day) => `${day.input} tokens in, ${day.output} out`);
   chart("cost", days, (day) => day.cost, (day) => `$${day.cost.toFixed(2)}`);
+  agentChart(stats.agents);
   document.querySelector("#agents tbody").replaceChildren(...stats.agents.map((agent) => {
     const tr = document.createElement("tr");
     tr.dataset.agent = agent.agent;

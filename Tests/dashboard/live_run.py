@@ -74,6 +74,11 @@ def main():
             page.goto(URL + "/review/SHOP-2")
             expect(page.locator("#evidence")).to_have_attribute("data-passed", "false")
             expect(page.locator("#evidence pre.log")).to_contain_text("BROKEN")
+
+            step = "the metrics: the agent's tokens and cost, charted"
+            page.goto(URL + "/stats")
+            expect(page.locator('#per-agent g[data-agent="solo"] text').nth(1)).to_contain_text("tokens · $")
+            expect(page.locator('#agents tbody tr[data-agent="solo"]')).to_have_count(1)
             assert not problems, problems
         except Exception as error:  # noqa: BLE001 - reported with the step and a screenshot
             failure.report(page, step, error)
