@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 public import Prometheus
+import Synchronization
 import TurboCore
 
 /// The server's Prometheus metrics: HTTP traffic recorded per request, domain gauges read from the store at scrape.
@@ -15,24 +16,36 @@ public final class APIMetrics: Sendable {
         .seconds(1), .seconds(2.5), .seconds(5),
     ]
 
+    /// Each request's counter and histogram, by method, route and status: the registry's lookup (names built and
+    /// help texts checked each time) was a measurable share of a short request.
+    private let requestMetrics = Mutex<[String: (Counter, DurationHistogram)]>([:])
+
     /// Metrics in `registry`, a new one by default.
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
     }
 
     func recordRequest(method: String, route: String, status: Int, duration: Duration) {
-        registry.makeCounter(
-            descriptor: .init(
-                namespace: "turbocode", subsystem: "http", metricName: "requests", unitName: "total",
-                helpText: "HTTP requests answered, by method, route template and status."),
-            labels: [("method", method), ("route", route), ("status", String(status))]
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: .init(
-                namespace: "turbocode", subsystem: "http", metricName: "request_duration", unitName: "seconds",
-                helpText: "Time from request head to response, by method and route template."),
-            labels: [("method", method), ("route", route)], buckets: Self.durationBuckets
-        ).record(duration)
+        let key = "\(method) \(route) \(status)"
+        let (counter, histogram) = requestMetrics.withLock { cache in
+            if let known = cache[key] { return known }
+            let made = (
+                registry.makeCounter(
+                    descriptor: .init(
+                        namespace: "turbocode", subsystem: "http", metricName: "requests", unitName: "total",
+                        helpText: "HTTP requests answered, by method, route template and status."),
+                    labels: [("method", method), ("route", route), ("status", String(status))]),
+                registry.makeDurationHistogram(
+                    descriptor: .init(
+                        namespace: "turbocode", subsystem: "http", metricName: "request_duration", unitName: "seconds",
+                        helpText: "Time from request head to response, by method and route template."),
+                    labels: [("method", method), ("route", route)], buckets: Self.durationBuckets)
+            )
+            cache[key] = made
+            return made
+        }
+        counter.increment()
+        histogram.record(duration)
     }
 
     func recordDroppedSubscriber() {
