@@ -116,3 +116,15 @@ struct IssueDocumentJSONTests {
         #expect(!IssueDocument(issue, comments: []).writeJSON(to: &bytes) && bytes.isEmpty)
     }
 }
+
+/// UUIDs written by hand as Foundation writes them, lower-cased.
+@Suite struct UUIDTextTests {
+    @Test func theLowerCaseFormIsFoundationsLowerCased() {
+        for _ in 0..<2_000 {
+            let id = UUID()
+            #expect(id.lowercasedString == id.uuidString.lowercased())
+        }
+        let fixed = UUID(uuid: (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF))
+        #expect(fixed.lowercasedString == "00010203-0405-0607-0809-aabbccddeeff")
+    }
+}

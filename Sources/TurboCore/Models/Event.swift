@@ -200,8 +200,26 @@ extension EventDraft {
 }
 
 extension UUID {
-    /// The canonical lower-case text form used in storage, JSON and events.
-    public var lowercasedString: String { uuidString.lowercased() }
+    /// The canonical lower-case text form used in storage, JSON and events, written directly (Foundation's
+    /// `uuidString` formats with `sprintf` and then it had to be lower-cased: a visible share of an issue list).
+    public var lowercasedString: String {
+        withUnsafeBytes(of: uuid) { raw in
+            String(unsafeUninitializedCapacity: 36) { text in
+                let digits: StaticString = "0123456789abcdef"
+                var at = 0
+                for (index, byte) in raw.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        text[at] = UInt8(ascii: "-")
+                        at += 1
+                    }
+                    text[at] = digits.utf8Start[Int(byte >> 4)]
+                    text[at + 1] = digits.utf8Start[Int(byte & 0x0F)]
+                    at += 2
+                }
+                return at
+            }
+        }
+    }
 }
 
 extension EventDraft {

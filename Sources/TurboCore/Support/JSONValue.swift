@@ -138,22 +138,32 @@ enum JSONText {
     /// A quoted string: `"` and `\` escaped, control characters as `\n`, `\r`, `\t`, `\b`, `\f` or `\u00XX`.
     static func quote(_ text: String, into out: inout [UInt8]) {
         let backslash = UInt8(ascii: "\\")
-        out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""), backslash: out += [backslash, byte]
-            case 0x0A: out += [backslash, UInt8(ascii: "n")]
-            case 0x0D: out += [backslash, UInt8(ascii: "r")]
-            case 0x09: out += [backslash, UInt8(ascii: "t")]
-            case 0x08: out += [backslash, UInt8(ascii: "b")]
-            case 0x0C: out += [backslash, UInt8(ascii: "f")]
-            case ..<0x20:
-                out += [backslash, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")]
-                out += [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]]
-            default: out.append(byte)
+        let quote = UInt8(ascii: "\"")
+        out.append(quote)
+        var text = text
+        // Runs of bytes that need no escape are copied whole; most strings are one run.
+        text.withUTF8 { bytes in
+            var start = 0
+            for index in bytes.indices {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == quote || byte == backslash else { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                start = index + 1
+                switch byte {
+                case quote, backslash: out += [backslash, byte]
+                case 0x0A: out += [backslash, UInt8(ascii: "n")]
+                case 0x0D: out += [backslash, UInt8(ascii: "r")]
+                case 0x09: out += [backslash, UInt8(ascii: "t")]
+                case 0x08: out += [backslash, UInt8(ascii: "b")]
+                case 0x0C: out += [backslash, UInt8(ascii: "f")]
+                default:
+                    out += [backslash, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")]
+                    out += [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]]
+                }
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]))
         }
-        out.append(UInt8(ascii: "\""))
+        out.append(quote)
     }
 
     /// The value of `text`, which must be one JSON value (with surrounding white space); nil when it is not.
