@@ -597,7 +597,7 @@ live(refresh);
             contentType: "text/javascript; charset=utf-8",
             text: #"""
 // The inbox: GET /api/v1/attention, what broke apart from what waits for a decision, with one-click actions.
-import { age, cell, coalesced, getJSON, live, markRendered, post } from "/assets/common.js";
+import { age, cell, coalesced, getJSON, live, markRendered, post, throttled } from "/assets/common.js";
 
 // The one-click actions: what each does to the item's issue. Those with a `field` ask for a text first.
 const actions = {
@@ -718,15 +718,23 @@ function pulse(fleet, board) {
 // How many issues are in `statuses`: the list's total, one row read.
 const counted = (statuses) => getJSON(`/api/v1/issues?limit=1&${statuses.map((s) => `status=${s}`).join("&")}`);
 
-const refresh = coalesced(async () => {
-  const [inbox, fleet, ...board] = await Promise.all([
-    getJSON("/api/v1/attention"), getJSON("/api/v1/fleet"), counted(["ready"]), counted(["assigned", "in_progress"]),
-    counted(["testing"]), counted(["review"]),
+// The glance line takes five requests: read again at most every two seconds, however busy the event stream.
+const loadPulse = coalesced(async () => {
+  const [fleet, ...board] = await Promise.all([
+    getJSON("/api/v1/fleet"), counted(["ready"]), counted(["assigned", "in_progress"]), counted(["testing"]),
+    counted(["review"]),
   ]);
-  if (inbox) render(inbox);
   pulse(fleet, board);
 });
+const pulseSoon = throttled(() => loadPulse(), 2000);
 
+const refresh = coalesced(async () => {
+  const inbox = await getJSON("/api/v1/attention");
+  if (inbox) render(inbox);
+  pulseSoon();
+});
+
+loadPulse();
 live(refresh);
 """#),
         "index.html": DashboardAsset(

@@ -6,7 +6,6 @@ Exits 0 when every step held; prints the failed step otherwise.
 """
 import json
 import os
-import time
 import pathlib
 import subprocess
 import urllib.request
@@ -51,30 +50,25 @@ def main():
             if message.type == "error" and "Content Security Policy" in message.text else None)
         page.on("pageerror", lambda error: problems.append(str(error)))
         step = "start"
-        timings = []
         try:
-            timings.append((step, time.monotonic()))
             step = "without a session the sign-in page is shown"
             page.goto(URL + "/")
             expect(page).to_have_url(URL + "/login")
             response = page.request.get(URL + "/")
             assert "Content-Security-Policy" in response.headers or "content-security-policy" in response.headers
 
-            timings.append((step, time.monotonic()))
 
             step = "an unknown token is refused"
             page.fill("#token", "tc_admin_not-a-token")
             page.click("button[type=submit]")
             expect(page.locator(".error")).to_have_text("Unknown or revoked token.")
 
-            timings.append((step, time.monotonic()))
 
             step = "an agent token cannot sign in"
             page.fill("#token", AGENT)
             page.click("button[type=submit]")
             expect(page.locator(".error")).to_contain_text("Agent tokens cannot sign in")
 
-            timings.append((step, time.monotonic()))
 
             step = "the admin token signs in to the inbox"
             page.fill("#token", ADMIN)
@@ -83,7 +77,6 @@ def main():
             cookie = next(c for c in page.context.cookies() if c["name"] == "turbocode_session")
             assert cookie["httpOnly"] and cookie["sameSite"] == "Strict", cookie
 
-            timings.append((step, time.monotonic()))
 
             step = "the agent's question is in the inbox, its <script> title shown as text"
             item = page.locator('li.item[data-subject="SHOP-1"]')
@@ -93,7 +86,6 @@ def main():
             expect(page.locator("#live")).to_have_text("live")
             expect(page.locator("#pulse")).to_have_text("1 ready · 0 in progress · 0 being verified · 0 in review")
 
-            timings.append((step, time.monotonic()))
 
             step = "a new question appears without a reload"
             blocked("SHOP-2", "ship it behind a flag?")
@@ -102,7 +94,6 @@ def main():
             expect(page.locator("#summary")).to_have_text("Inbox — 0 broke, 2 need a decision")
             item = page.locator('li.item[data-subject="SHOP-1"]')
 
-            timings.append((step, time.monotonic()))
 
             step = "answering the agent and making the issue ready, from the inbox"
             item.locator('button[data-action="comment"]').click()
@@ -119,7 +110,6 @@ def main():
             expect(page.locator('li.item[data-subject="SHOP-1"]')).to_have_count(0)
             assert api("GET", "/api/v1/issues/SHOP-1")["status"] == "ready"
 
-            timings.append((step, time.monotonic()))
 
             step = "the board: SHOP-1 under Ready with its title as text, SHOP-2 under Open"
             page.click("nav >> text=Board")
@@ -129,7 +119,6 @@ def main():
             expect(ready.locator("h2")).to_have_text("Ready (1)")
             expect(page.locator('section.column[data-status="open"] li.card[data-key="SHOP-2"]')).to_have_count(1)
 
-            timings.append((step, time.monotonic()))
 
             step = "the board's filter, kept in the address, and the keyboard"
             page.keyboard.press("/")
@@ -140,7 +129,6 @@ def main():
             page.keyboard.press("j")
             expect(page.locator('li.card[data-key="SHOP-2"]')).to_be_focused()
 
-            timings.append((step, time.monotonic()))
 
             step = "Enter opens the issue's page: its question, its session, its dependencies"
             page.keyboard.press("Enter")
@@ -152,14 +140,12 @@ def main():
             page.go_back()
             expect(page).to_have_url(URL + "/board?q=second")
 
-            timings.append((step, time.monotonic()))
 
             step = "the queue: SHOP-1 eligible with its score parts"
             page.click("nav >> text=Queue")
             expect(page.locator('#eligible tr[data-key="SHOP-1"] td').nth(2)).to_have_text("<script>alert(1)</script>")
             expect(page.locator("#summary")).to_have_text("Queue — 1 eligible, 0 waiting")
 
-            timings.append((step, time.monotonic()))
 
             step = "the dependency graph: SHOP-1 ready, then a blocker of SHOP-2, drawn live"
             expect(page.locator('#graph a[data-key="SHOP-1"]')).to_have_attribute("data-state", "ready")
@@ -173,7 +159,6 @@ def main():
             expect(page.locator("#dependencies a")).to_have_text(["SHOP-1"])
             page.go_back()
 
-            timings.append((step, time.monotonic()))
 
             step = "the timeline: the newest events, filtered, with a new one live"
             page.click("nav >> text=Timeline")
@@ -191,7 +176,6 @@ def main():
             expect(page.locator('#events tr[data-type="comment.added"]')).to_have_count(4)  # two reports, the answer, "noted"
             expect(page).to_have_url(URL + "/timeline?q=comment.added")
 
-            timings.append((step, time.monotonic()))
 
             step = "the metrics: the figures of the window and a bar per day"
             page.click("nav >> text=Metrics")
@@ -203,7 +187,6 @@ def main():
             expect(page.locator("#cost rect.bar")).to_have_count(31)
             page.go_back()
 
-            timings.append((step, time.monotonic()))
 
             step = "the back button goes back through the views"
             page.go_back()
@@ -213,7 +196,6 @@ def main():
             expect(page).to_have_url(URL + "/")
             expect(page.locator("#summary")).to_contain_text("Inbox")
 
-            timings.append((step, time.monotonic()))
 
             step = "work submitted again waits for review, on the inbox and the merge queue page"
             claimed = api("POST", "/api/v1/queue/claim", {"agent": "bot"})
@@ -232,7 +214,6 @@ def main():
             expect(page.locator("#step")).to_have_text("Nothing is being merged right now.")
             page.go_back()
 
-            timings.append((step, time.monotonic()))
 
             step = "the diff review: the branch's new file, a line comment, side by side"
             page.click("nav >> text=Review")
@@ -251,7 +232,6 @@ def main():
             expect(section.locator("table.diff.split")).to_have_count(1)
             expect(section.locator("tr.line-comment .body")).to_have_text("Say which <version>.")
 
-            timings.append((step, time.monotonic()))
 
             step = "changes requested with the line comment: the agent reads it, fixes, submits again"
             page.fill("#comment", "One fix.")
@@ -271,7 +251,6 @@ def main():
             page.goto(URL + "/")
             expect(waiting).to_have_count(1, timeout=20_000)
 
-            timings.append((step, time.monotonic()))
 
             step = "approved from the inbox, merged by the merge queue, closed on the board, all live"
             waiting.locator('button[data-action="approve"]').click()
@@ -282,13 +261,11 @@ def main():
             issue = api("GET", "/api/v1/issues/SHOP-1")
             assert issue["closed_reason"] == "merged", issue
 
-            timings.append((step, time.monotonic()))
 
             step = "a change made with the session alone is refused without the dashboard's header"
             refused = page.request.post(URL + "/api/v1/issues", data={"title": "forged"})
             assert refused.status == 403, refused.status
 
-            timings.append((step, time.monotonic()))
 
             step = "signing out ends the session"
             page.click("text=Sign out")
@@ -297,14 +274,10 @@ def main():
             page.goto(URL + "/")
             expect(page).to_have_url(URL + "/login")
 
-            timings.append((step, time.monotonic()))
 
             step = "no script ran from the page's data and the policy blocked nothing the page needs"
             assert not dialogs, dialogs
             assert not problems, problems
-            timings.append((step, time.monotonic()))
-            slow = [(name, round(after - at, 1)) for (name, at), (_, after) in zip(timings, timings[1:])]
-            print("slowest steps (s):", sorted(slow, key=lambda pair: -pair[1])[:5])
         except Exception as error:  # noqa: BLE001 - reported with the step and a screenshot
             failure.report(page, step, error)
         finally:
