@@ -25,7 +25,7 @@ import TurboServices
 /// told about. Asserts nothing.
 ///
 ///     swift run -c release turbocode-claim-bench [--issues 2000] [--postgres postgres://user@host:port/db]
-///         [--sqlite-only] [--store 1,16] [--rest 1,16,64,128]
+///         [--sqlite-only | --postgres-only] [--store 1,16] [--rest 1,16,64,128]
 ///
 /// `--postgres` (or `TURBOCODE_TEST_POSTGRES_URL`) names a server where a temporary database is made per round.
 @main
@@ -35,6 +35,7 @@ struct ClaimBench {
         var postgres: String? = ProcessInfo.processInfo.environment["TURBOCODE_TEST_POSTGRES_URL"]
         var storeClaimers = [1, 16]
         var httpClaimers = [1, 16, 64, 128]
+        var sqlite = true
     }
 
     static func main() async {
@@ -54,10 +55,12 @@ struct ClaimBench {
                 case "--rest":
                     options.httpClaimers = try claimerCounts(iterator.next())
                 case "--sqlite-only": options.postgres = nil
+                case "--postgres-only": options.sqlite = false
                 default:
                     throw TurboError.invalidInput(
                         "usage: turbocode-claim-bench [--issues N] [--postgres postgres://user@host:port/db] "
-                            + "[--sqlite-only] [--store 1,16] [--rest 1,16,64,128] (an empty list skips that path)")
+                            + "[--sqlite-only | --postgres-only] [--store 1,16] [--rest 1,16,64,128] (an empty list skips that path)"
+                    )
                 }
             }
             try await benchmark(options)
@@ -89,7 +92,7 @@ struct ClaimBench {
         #if DEBUG
             print("note: debug build; use `swift run -c release turbocode-claim-bench` for representative figures")
         #endif
-        var engines: [(String, DatabaseKind)] = [("SQLite", .sqlite)]
+        var engines: [(String, DatabaseKind)] = options.sqlite ? [("SQLite", .sqlite)] : []
         if let text = options.postgres {
             guard case .postgres(let admin) = try DatabaseURL(parsing: text) else {
                 throw TurboError.invalidInput("--postgres needs a postgres:// URL")

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
 import TurboCore
 public import TurboSQL
 
@@ -19,23 +20,30 @@ public struct PostgresEngine: SQLEngine {
         self.logger = logger
     }
 
-    /// `BEGIN` … `COMMIT` on one pooled connection; `ROLLBACK` when the body or a statement fails.
+    /// `BEGIN` … `COMMIT` on one pooled connection; `ROLLBACK` when the body or a statement fails. `BEGIN` goes out
+    /// with the first statement (``PostgresTransaction/open()``).
     ///
     /// The transaction's events and the `COMMIT` are queued on the connection together (``PostgresTransaction/commit()``):
     /// the `COMMIT` goes out from the connection's event loop as soon as the events statement completes, without a
     /// hop back to the task, which shortens the time the event log's lock is held.
     public func write<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
+        try await transaction("BEGIN", body)
+    }
+
+    /// A transaction opened by `begin`.
+    private func transaction<T: Sendable>(
+        _ begin: String, _ body: @Sendable (any SQLTransaction) async throws -> T
+    ) async throws -> T {
         try await Self.translating {
             try await client.withConnection { conn in
-                try await conn.query("BEGIN", logger: logger)
-                let transaction = PostgresTransaction(conn, logger: logger)
+                let transaction = PostgresTransaction(conn, logger: logger, begin: begin)
                 do {
                     let result = try await body(transaction)
                     try await transaction.commit()
                     return result
                 } catch {
                     // A failed COMMIT has ended the transaction already; ROLLBACK then only warns.
-                    _ = try? await conn.query("ROLLBACK", logger: logger)
+                    if transaction.begun { _ = try? await conn.query("ROLLBACK", logger: logger) }
                     throw error
                 }
             }
@@ -44,16 +52,15 @@ public struct PostgresEngine: SQLEngine {
 
     /// A `REPEATABLE READ, READ ONLY` transaction: every statement sees the snapshot the first one took.
     public func snapshot<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
-        try await write { tx in
-            try await tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            return try await body(tx)
-        }
+        try await transaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", body)
     }
 
     /// The statements on one pooled connection without a transaction, each seeing the latest commit.
     public func read<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
         try await Self.translating {
-            try await client.withConnection { conn in try await body(PostgresTransaction(conn, logger: logger)) }
+            try await client.withConnection { conn in
+                try await body(PostgresTransaction(conn, logger: logger, begin: nil))
+            }
         }
     }
 
@@ -87,29 +94,75 @@ final class PostgresTransaction: SQLTransaction {
     private let connection: PostgresConnection
     private let logger: Logger
     private var clock: Date?
+    /// The answer to `SELECT now()`, sent with `BEGIN`.
+    private var clockAnswer: EventLoopFuture<PostgresQueryResult>?
     private var pendingEvents: [EventDraft] = []
+    /// The statement that opens the transaction, until it is sent with the first statement.
+    private var opening: String?
+    /// Whether the transaction was opened (it then ends with `COMMIT` or `ROLLBACK`).
+    var begun: Bool { clockAnswer != nil }
 
-    init(_ connection: PostgresConnection, logger: Logger) {
+    /// Statements on `connection`, in a transaction that `begin` opens with the first statement or, when `begin` is
+    /// nil, each on its own.
+    init(_ connection: PostgresConnection, logger: Logger, begin: String?) {
         self.connection = connection
         self.logger = logger
+        self.opening = begin
+    }
+
+    /// Sends `BEGIN` and `SELECT now()` ahead of the transaction's first statement without waiting for either: the
+    /// connection runs them in order, so the statement runs inside the transaction and all three answers come back
+    /// in one round trip instead of three. Returns `BEGIN`'s answer, which the caller checks once its statement is
+    /// answered; nil once sent (or outside a transaction). `BEGIN` on a pooled connection fails only with the
+    /// connection, which then fails the statement too.
+    private func open() -> EventLoopFuture<PostgresQueryResult>? {
+        guard let opening else { return nil }
+        self.opening = nil
+        let begin = connection.query(PostgresQuery(unsafeSQL: opening), logger: logger)
+        clockAnswer = connection.query("SELECT now() AS now", logger: logger)
+        return begin
     }
 
     func now() async throws -> Date {
         if let clock { return clock }
-        // The start of the transaction: one instant for all of its writes.
-        let now = try await rows("SELECT now() AS now").first?.date("now") ?? Date()
+        if let begin = open() { _ = try await begin.get() }
+        // The start of the transaction: one instant for all of its writes. Outside a transaction, the server's time.
+        let now: Date
+        if let clockAnswer {
+            now = try await clockAnswer.get().rows.first?.decode(Date.self) ?? Date()
+        } else {
+            now = try await rows("SELECT now() AS now").first?.date("now") ?? Date()
+        }
         clock = now
         return now
     }
 
     func rows(_ sql: SQL) async throws -> [any SQLRow] {
-        try await connection.query(try Self.query(sql), logger: logger).collect().map {
-            PostgresSQLRow(cells: $0.makeRandomAccess())
+        let begin = open()
+        let rows = try await run(sql)
+        if let begin { _ = try await begin.get() }
+        return rows
+    }
+
+    /// Runs one statement, prepared when it has a fixed shape (``PreparedShape``).
+    private func run(_ sql: SQL) async throws -> [any SQLRow] {
+        let (query, types) = try Self.query(sql)
+        guard let shape = PreparedShape.named(query.sql, types) else {
+            return try await connection.query(query, logger: logger).collect().map {
+                PostgresSQLRow(cells: $0.makeRandomAccess())
+            }
+        }
+        return try await PreparedShape.$current.withValue(shape) {
+            var rows: [any SQLRow] = []
+            for try await row in try await connection.execute(PreparedShape.Statement(query.binds), logger: logger) {
+                rows.append(PostgresSQLRow(cells: row.makeRandomAccess()))
+            }
+            return rows
         }
     }
 
     func execute(_ sql: SQL) async throws {
-        try await connection.query(try Self.query(sql), logger: logger)
+        _ = try await rows(sql)
     }
 
     func lock(_ lock: SQLLock) async throws {
@@ -136,11 +189,14 @@ final class PostgresTransaction: SQLTransaction {
     /// events' answer, but from the connection's event loop, without waiting for this task to resume. When the
     /// events' statement fails the server answers the `COMMIT` with a rollback.
     func commit() async throws {
+        // A transaction that ran no statement has nothing to commit.
+        guard begun || !pendingEvents.isEmpty else { return }
         guard let statement = try await eventsStatement() else {
             try await connection.query("COMMIT", logger: logger)
             return
         }
-        let events: EventLoopFuture<PostgresQueryResult> = connection.query(try Self.query(statement), logger: logger)
+        let events: EventLoopFuture<PostgresQueryResult> = connection.query(
+            try Self.query(statement).query, logger: logger)
         let commit: EventLoopFuture<PostgresQueryResult> = connection.query("COMMIT", logger: logger)
         var failure: (any Error)?
         do { _ = try await events.get() } catch { failure = error }
@@ -172,13 +228,16 @@ final class PostgresTransaction: SQLTransaction {
             """
     }
 
-    /// The statement with `$n` placeholders (JSON values cast to `jsonb`) and its binds.
-    static func query(_ sql: SQL) throws -> PostgresQuery {
+    /// The statement with `$n` placeholders (JSON values cast to `jsonb`) and its binds, with the binds' types (the
+    /// types postgres-nio gives them: a NULL's type, 0, leaves it to the server).
+    static func query(_ sql: SQL) throws -> (query: PostgresQuery, types: [PostgresDataType]) {
         let (text, values) = sql.render { index, value in
             if case .json = value { return "$\(index)::jsonb" }
             return "$\(index)"
         }
         var binds = PostgresBindings(capacity: values.count)
+        var types: [PostgresDataType] = []
+        types.reserveCapacity(values.count)
         for value in values {
             switch value {
             case .null: binds.appendNull()
@@ -191,8 +250,80 @@ final class PostgresTransaction: SQLTransaction {
             case .texts(let list): binds.append(list)
             case .json(let text): binds.append(text)
             }
+            types.append(Self.type(of: value))
         }
-        return PostgresQuery(unsafeSQL: text, binds: binds)
+        return (PostgresQuery(unsafeSQL: text, binds: binds), types)
+    }
+
+    private static func type(of value: SQLValue) -> PostgresDataType {
+        switch value {
+        case .null: .null
+        case .text, .json: String.psqlType
+        case .integer: Int64.psqlType
+        case .real: Double.psqlType
+        case .boolean: Bool.psqlType
+        case .date: Date.psqlType
+        case .uuid: UUID.psqlType
+        case .texts: [String].psqlType
+        }
+    }
+}
+
+/// Statements of a fixed shape prepared once per connection: PostgreSQL parses and plans them once and then only
+/// binds and executes (a claim's statements spent most of the server's time in parse and plan). The policy is
+/// SQLite's (``SQLiteEngine``'s statement cache): a statement with at most 16 binds has a fixed shape; more binds are
+/// long `IN` lists and multi-row `VALUES` whose one-off texts would pile up in every connection.
+///
+/// postgres-nio 1.33 prepares a statement only through a ``PostgresPreparedStatement`` type whose name and text are
+/// static members; ``Statement`` reads them from ``current``, a task-local set around the call (postgres-nio reads
+/// them synchronously when the call starts). Each distinct text and bind types gets its own name, process-wide; each
+/// connection prepares a name the first time it runs it (one more round trip) and keeps it while it lives.
+struct PreparedShape: Sendable {
+    let name: String
+    let sql: String
+    let types: [PostgresDataType]
+
+    /// The most binds a prepared shape has.
+    static let bindLimit = 16
+
+    @TaskLocal static var current: PreparedShape?
+
+    private static let names = Mutex<[String: PreparedShape]>([:])
+
+    /// The shape of `sql` with binds of `types`, named on first sight; nil when it has too many binds.
+    static func named(_ sql: String, _ types: [PostgresDataType]) -> PreparedShape? {
+        guard types.count <= bindLimit else { return nil }
+        var key = sql
+        for type in types { key += "\u{0}\(type.rawValue)" }
+        return names.withLock { names in
+            if let known = names[key] { return known }
+            let shape = PreparedShape(name: "turbo_\(names.count + 1)", sql: sql, types: types)
+            names[key] = shape
+            return shape
+        }
+    }
+
+    /// The prepared statement postgres-nio runs, with the current shape's name, text and types.
+    struct Statement: PostgresPreparedStatement {
+        typealias Row = PostgresRow
+
+        static var name: String { shape.name }
+        static var sql: String { shape.sql }
+        static var bindingDataTypes: [PostgresDataType] { shape.types }
+
+        private static var shape: PreparedShape {
+            guard let current = PreparedShape.current else {
+                preconditionFailure("PreparedShape.Statement used outside PreparedShape.$current.withValue")
+            }
+            return current
+        }
+
+        let bindings: PostgresBindings
+
+        init(_ bindings: PostgresBindings) { self.bindings = bindings }
+
+        func makeBindings() throws -> PostgresBindings { bindings }
+        func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
     }
 }
 

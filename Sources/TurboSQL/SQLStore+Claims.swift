@@ -62,21 +62,19 @@ extension SQLStore {
         let have = request.capabilities.map { Set($0.map { $0.lowercased() }) }
         let skipIssuesWithWorktree = request.remote != nil
         return try await write { tx in
-            let projects: [(UUID, ProjectKey)] =
-                if let project = request.project {
-                    [try await fetchProject(tx, project)].map { ($0.id, $0.key) }
-                } else {
-                    try await tx.rows("SELECT id, key FROM projects ORDER BY key").map {
-                        (try $0.uuid("id"), try ProjectKey(try $0.string("key")))
-                    }
+            // A project named by id is not read: the heads read nothing for one that is gone.
+            let projects: [UUID] =
+                switch request.project {
+                case .id(let id): [id]
+                case .key(let key): [try await fetchProject(tx, .key(key)).id]
+                case nil: try await tx.rows("SELECT id FROM projects ORDER BY key").map { try $0.uuid("id") }
                 }
             let now = try await tx.now()
             // The paths in flight per project (paths are relative to a project's repository), read when needed.
             var inFlight: [UUID: [[PathGlob.Pattern]]] = [:]
-            var streams = projects.flatMap { project, key in
+            var streams = projects.flatMap { project in
                 ClaimStream.Order.allCases.map {
-                    ClaimStream(
-                        project: project, key: key, order: $0, skipWorktrees: skipIssuesWithWorktree, now: now)
+                    ClaimStream(project: project, order: $0, skipWorktrees: skipIssuesWithWorktree, now: now)
                 }
             }
             try await ClaimStream.readHeads(&streams, tx)
@@ -206,7 +204,6 @@ struct ClaimStream {
     static let ageCapDays = 40.0
 
     let project: UUID
-    let key: ProjectKey
     let order: Order
     let skipWorktrees: Bool
     let now: Date
@@ -214,9 +211,8 @@ struct ClaimStream {
     private var offset = 0
     private var exhausted = false
 
-    init(project: UUID, key: ProjectKey, order: Order, skipWorktrees: Bool, now: Date) {
+    init(project: UUID, order: Order, skipWorktrees: Bool, now: Date) {
         self.project = project
-        self.key = key
         self.order = order
         self.skipWorktrees = skipWorktrees
         self.now = now
@@ -275,7 +271,7 @@ struct ClaimStream {
             skipWorktrees
             ? " AND NOT EXISTS (SELECT 1 FROM worktrees w WHERE w.issue_id = issues.id AND w.removed_at IS NULL)" : ""
         return """
-            SELECT \(raw: SQLRows.issueColumns), number, score_static,
+            SELECT \(raw: SQLRows.issueColumns), score_static,
                 \(raw: tx.dialect.epochSeconds("created_at")) AS created_epoch, \(raw: String(stream)) AS stream
             FROM issues
             WHERE project_id = \(project) AND status = 'ready' AND open_blockers = 0 \(range)\(worktrees)
@@ -296,11 +292,11 @@ struct ClaimStream {
         let created = try row.double("created_epoch")
         let age = max(0, nowEpoch - created) / 86_400
         let score = try row.double("score_static") + min(age * 0.5, 20)
+        let issue = try SQLRows.issue(row)
         return ClaimCandidate(
-            issue: try SQLRows.issue(row),
+            issue: issue,
             sortKey: WorkQueue.SortKey(
                 eligible: true, rank: try row.optionalInt("work_rank"), score: score,
-                createdAt: Date(timeIntervalSince1970: created),
-                key: IssueKey(project: key, number: try row.int("number"))))
+                createdAt: Date(timeIntervalSince1970: created), key: issue.key))
     }
 }
