@@ -152,12 +152,18 @@ final class PostgresTransaction: SQLTransaction {
                 PostgresSQLRow(cells: $0.makeRandomAccess())
             }
         }
-        return try await PreparedShape.$current.withValue(shape) {
-            var rows: [any SQLRow] = []
-            for try await row in try await connection.execute(PreparedShape.Statement(query.binds), logger: logger) {
-                rows.append(PostgresSQLRow(cells: row.makeRandomAccess()))
+        do {
+            return try await PreparedShape.$current.withValue(shape) {
+                var rows: [any SQLRow] = []
+                for try await row in try await connection.execute(PreparedShape.Statement(query.binds), logger: logger)
+                {
+                    rows.append(PostgresSQLRow(cells: row.makeRandomAccess()))
+                }
+                return rows
             }
-            return rows
+        } catch {
+            PreparedShape.retire(shape, after: error)
+            throw error
         }
     }
 
@@ -282,13 +288,15 @@ struct PreparedShape: Sendable {
     let name: String
     let sql: String
     let types: [PostgresDataType]
+    /// The text and the types: what makes two statements the same shape.
+    private let key: String
 
     /// The most binds a prepared shape has.
     static let bindLimit = 16
 
     @TaskLocal static var current: PreparedShape?
 
-    private static let names = Mutex<[String: PreparedShape]>([:])
+    private static let names = Mutex<(byKey: [String: PreparedShape], made: Int)>(([:], 0))
 
     /// The shape of `sql` with binds of `types`, named on first sight; nil when it has too many binds.
     static func named(_ sql: String, _ types: [PostgresDataType]) -> PreparedShape? {
@@ -296,10 +304,27 @@ struct PreparedShape: Sendable {
         var key = sql
         for type in types { key += "\u{0}\(type.rawValue)" }
         return names.withLock { names in
-            if let known = names[key] { return known }
-            let shape = PreparedShape(name: "turbo_\(names.count + 1)", sql: sql, types: types)
-            names[key] = shape
+            if let known = names.byKey[key] { return known }
+            names.made += 1
+            let shape = PreparedShape(name: "turbo_\(names.made)", sql: sql, types: types, key: key)
+            names.byKey[key] = shape
             return shape
+        }
+    }
+
+    /// SQLSTATEs after which a name must not be used again: postgres-nio keeps a failed preparation's error for the
+    /// name for the connection's life, and these can fail a preparation that would succeed later (a statement sent
+    /// in a transaction that had failed, a cancelled statement, a lock not granted), or fail a prepared statement
+    /// until it is prepared again (its result's columns changed under it: another coordinator's migration).
+    private static let renamingStates: Set<String> = ["25P02", "57014", "55P03", "0A000"]
+
+    /// After `error` from running `shape`: when the error is one of those, the shape's next use takes a new name.
+    static func retire(_ shape: PreparedShape, after error: any Error) {
+        guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState],
+            renamingStates.contains(state)
+        else { return }
+        names.withLock { names in
+            if names.byKey[shape.key]?.name == shape.name { names.byKey[shape.key] = nil }
         }
     }
 

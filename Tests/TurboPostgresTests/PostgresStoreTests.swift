@@ -63,6 +63,51 @@ struct PostgresStoreTests {
         }
     }
 
+    /// Statements are prepared once per connection and kept by name (postgres-nio keeps a failed preparation's error
+    /// for the name as long as the connection lives): a statement first prepared in a transaction that had already
+    /// failed runs in the transactions after it.
+    @Test(.enabled(if: enabled, "needs TURBOCODE_TEST_POSTGRES_URL (scripts/with-postgres.sh)"))
+    func aStatementWhosePreparationFailedRunsLater() async throws {
+        try await TestPostgres.withTemporaryDatabase { settings in
+            try await PostgresStore.withStore(settings, logger: Self.logger) { store in
+                // A text no other test sends, so its first preparation is this one.
+                let statement: SQL = "SELECT \(1) AS one, \(raw: "'\(UUID().uuidString)'") AS marker"
+                let failures = try await store.engine.write { tx in
+                    var failures = 0
+                    do { try await tx.execute("SELECT 1 / \(0)") } catch { failures += 1 }
+                    // The transaction has failed: the statement's preparation is refused (25P02).
+                    do { _ = try await tx.rows(statement) } catch { failures += 1 }
+                    return failures
+                }
+                #expect(failures == 2)
+                // Sequential transactions take the pool's idle connection: the one whose preparation failed.
+                for _ in 0..<8 {
+                    let one = try await store.engine.write { tx in try await tx.rows(statement).first?.int("one") }
+                    #expect(one == 1)
+                }
+            }
+        }
+    }
+
+    /// A snapshot sees one instant: a commit made meanwhile on another connection is not in its second read.
+    @Test(.enabled(if: enabled, "needs TURBOCODE_TEST_POSTGRES_URL (scripts/with-postgres.sh)"))
+    func aSnapshotKeepsItsFirstView() async throws {
+        try await TestPostgres.withTemporaryDatabase { settings in
+            try await PostgresStore.withStore(settings, logger: Self.logger) { store in
+                let (before, after, outside) = try await store.engine.snapshot { tx in
+                    let before = try await tx.rows("SELECT COUNT(*) AS n FROM projects").first?.int("n")
+                    _ = try await store.createProject(NewProject(key: try ProjectKey("SNAP"), name: "snap"))
+                    let after = try await tx.rows("SELECT COUNT(*) AS n FROM projects").first?.int("n")
+                    let outside = try await store.projects().count
+                    return (before, after, outside)
+                }
+                #expect(before == 0)
+                #expect(after == 0)
+                #expect(outside == 1)
+            }
+        }
+    }
+
     @Test(.enabled(if: enabled, "needs TURBOCODE_TEST_POSTGRES_URL (scripts/with-postgres.sh)"))
     func unreachableServerIsAClearError() async throws {
         let settings = DatabaseURL.PostgresSettings(host: "127.0.0.1", port: 1, user: "nobody", database: "none")
