@@ -75,6 +75,28 @@ struct JSONValueTests {
     }
 }
 
+/// The string lists stored as JSON text (capabilities, paths): written and read without Foundation, and the texts
+/// `JSONSerialization` wrote before still read the same.
+struct StringArrayTests {
+    @Test func writesAndReadsWhatJSONSerializationDoes() throws {
+        var random = JSONValueTests.Generator(state: 7)
+        for _ in 0..<3_000 {
+            let strings = (0..<Int.random(in: 0...5, using: &random)).map { _ in JSONValueTests.text(&random) }
+            let text = StringArray.encode(strings)
+            #expect(StringArray.decode(text) == strings, "\(text)")
+            #expect(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String] == strings, "\(text)")
+            let foundation = String(
+                decoding: try JSONSerialization.data(withJSONObject: strings, options: [.withoutEscapingSlashes]),
+                as: UTF8.self)
+            #expect(StringArray.decode(foundation) == strings, "\(foundation)")
+        }
+        // Not a list of strings: no strings.
+        for text in ["", "[]", "[1]", #"["a", 2]"#, "{}", "[", #""a""#, "null"] {
+            #expect(StringArray.decode(text) == [], "\(text)")
+        }
+    }
+}
+
 /// `IssueDocument`'s own JSON against what `JSONEncoder` (as the server's context configures it) makes of it.
 struct IssueDocumentJSONTests {
     @Test func writesTheDocumentJSONEncoderWrites() throws {
