@@ -56,9 +56,12 @@ public struct APIError: HTTPResponseError, Sendable {
         var error: Detail
     }
 
+    /// `{"error": {"code": …, "message": …}}`.
+    func body() throws -> Data { try JSONEncoder().encode(Body(error: .init(code: code, message: message))) }
+
     /// The JSON error body with this status, plus `Retry-After` when set.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let data = try JSONEncoder().encode(Body(error: .init(code: code, message: message)))
+        let data = try body()
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))

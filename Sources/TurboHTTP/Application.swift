@@ -94,6 +94,7 @@ public func buildRouter(_ configuration: APIConfiguration) -> Router<AppRequestC
 /// The router that only WebSocket upgrade requests reach.
 public func buildWebSocketRouter(_ configuration: APIConfiguration) -> Router<WebSocketContext> {
     let router = Router(context: WebSocketContext.self)
+    router.addMiddleware { UpgradeRefusals.Recorder() }
     router.addMiddleware { ErrorMiddleware() }
     EventSocket(configuration: configuration).register(on: router)
     return router
@@ -108,7 +109,8 @@ public func buildApplication(
         router: buildRouter(configuration),
         server: .http1WebSocketUpgrade(
             webSocketRouter: buildWebSocketRouter(configuration),
-            configuration: .init(http1: .init(additionalChannelHandlers: [ConnectionWatch()]))),
+            configuration: .init(
+                http1: .init(additionalChannelHandlers: [ConnectionWatch(), UpgradeRefusals.Writer()]))),
         configuration: .init(address: address, serverName: "turbocode"),
         services: [EventFeedService(feed: configuration.feed)] + services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) }, logger: logger)

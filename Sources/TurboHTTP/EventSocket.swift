@@ -2,6 +2,7 @@ import Foundation
 public import Hummingbird
 public import HummingbirdWebSocket
 import Logging
+import NIOCore
 import NIOWebSocket
 import TurboCore
 
@@ -11,11 +12,14 @@ public struct WebSocketContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Hummingbird's handle for the upgraded connection.
     public let webSocket: WebSocketHandlerReference<Self>
+    /// The connection the upgrade request came on (a refusal's answer is written there: ``UpgradeRefusals``).
+    let channel: any Channel
 
     /// A context for one upgrade request.
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.webSocket = .init()
+        self.channel = source.channel
     }
 }
 
@@ -36,8 +40,8 @@ struct EventSocket: Sendable {
     }
 
     /// The same path on the HTTP router, which requests without `Upgrade: websocket` reach: the checks of the upgrade
-    /// answered as JSON errors (401, 400), else 426 saying how to connect. A refused upgrade itself gets a bare 400
-    /// from hummingbird-websocket, which writes no body for any refused upgrade; this is where a client sees why.
+    /// answered as JSON errors (401, 400), else 426 saying how to connect. A refused upgrade gets the same errors
+    /// (``UpgradeRefusals``).
     func registerPlainRequests(on api: RouterGroup<AppRequestContext>) {
         api.get("events/ws") { request, _ -> Response in
             try await check(request)

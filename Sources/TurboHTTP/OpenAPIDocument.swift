@@ -1257,6 +1257,9 @@ enum OpenAPI {
           "401": {
             "$ref": "#/components/responses/Unauthorized"
           },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
           "426": {
             "description": "Not a WebSocket upgrade request (upgrade_required).",
             "content": {

@@ -171,9 +171,49 @@ struct EventSocketTests {
         }
     }
 
-    /// Why an upgrade would be refused is an ordinary JSON error on a plain GET: 400 for a bad `after`, 401 for an
-    /// unknown token or none, and 426 when the upgrade would go through. (A refused upgrade itself gets
-    /// hummingbird-websocket's bare 400, which no handler can change.)
+    /// A refused upgrade is answered like any refused request: 400 with the JSON error for a bad `after`, 401 for an
+    /// unknown token or none, 404 where there is no socket (hummingbird-websocket itself writes a bodiless 400).
+    @Test func aRefusedUpgradeSaysWhy() async throws {
+        try await Self.withLiveServer(requireTokenForReads: true) { client, _, _, _ in
+            let port = try #require(client.port)
+            let cases: [(String, Int, String)] = [
+                ("/api/v1/events/ws?token=\(APITests.admin)&after=x", 400, "malformed_request"),
+                ("/api/v1/events/ws?token=nope", 401, "unauthorized"),
+                ("/api/v1/events/ws", 401, "unauthorized"),
+                ("/api/v1/nothing/ws?token=\(APITests.admin)", 404, "not_found"),
+            ]
+            for (uri, status, code) in cases {
+                // curl, one connection per request: the server closes a refused upgrade's connection.
+                let curl = Process()
+                curl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                curl.arguments = [
+                    "curl", "-sS", "-i", "--max-time", "10", "-H", "Connection: Upgrade", "-H", "Upgrade: websocket",
+                    "-H", "Sec-WebSocket-Version: 13", "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+                    "http://127.0.0.1:\(port)\(uri)",
+                ]
+                let output = Pipe()
+                curl.standardOutput = output
+                try curl.run()
+                let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                curl.waitUntilExit()
+                let parts = text.components(separatedBy: "\r\n\r\n")
+                let head = parts[0].components(separatedBy: "\r\n")
+                #expect(head.first?.hasPrefix("HTTP/1.1 \(status) ") == true, "\(uri): \(text)")
+                #expect(head.contains("Content-Type: application/json; charset=utf-8"), "\(uri): \(text)")
+                let body = try JSONSerialization.jsonObject(with: Data((parts.last ?? "").utf8))
+                let error = (body as? [String: Any])?["error"] as? [String: Any]
+                #expect(error?["code"] as? String == code, "\(uri): \(text)")
+            }
+            // The socket still opens for a request it accepts.
+            let close = try await client.ws("/api/v1/events/ws?token=\(APITests.admin)") { _, outbound, _ in
+                try await outbound.close(.normalClosure, reason: nil)
+            }
+            #expect(close?.closeCode == .normalClosure)
+        }
+    }
+
+    /// Why an upgrade would be refused is an ordinary JSON error on a plain GET too: 400 for a bad `after`, 401 for an
+    /// unknown token or none, and 426 when the upgrade would go through.
     @Test func aPlainRequestSaysWhyTheUpgradeWouldBeRefused() async throws {
         try await Self.withLiveServer(requireTokenForReads: true) { client, _, _, _ in
             let cases: [(String, HTTPResponse.Status, String)] = [
