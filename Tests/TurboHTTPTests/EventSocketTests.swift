@@ -187,15 +187,19 @@ struct EventSocketTests {
                 let curl = Process()
                 curl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
                 curl.arguments = [
-                    "curl", "-sS", "-i", "--max-time", "10", "-H", "Connection: Upgrade", "-H", "Upgrade: websocket",
+                    "curl", "-sS", "-i", "--max-time", "60", "-H", "Connection: Upgrade", "-H", "Upgrade: websocket",
                     "-H", "Sec-WebSocket-Version: 13", "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
                     "http://127.0.0.1:\(port)\(uri)",
                 ]
                 let output = Pipe()
+                let errors = Pipe()
                 curl.standardOutput = output
+                curl.standardError = errors
                 try curl.run()
                 let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                 curl.waitUntilExit()
+                #expect(curl.terminationStatus == 0, "\(uri): curl: \(complaint)")
                 let parts = text.components(separatedBy: "\r\n\r\n")
                 let head = parts[0].components(separatedBy: "\r\n")
                 #expect(head.first?.hasPrefix("HTTP/1.1 \(status) ") == true, "\(uri): \(text)")
