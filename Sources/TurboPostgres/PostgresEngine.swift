@@ -110,11 +110,17 @@ final class PostgresTransaction: SQLTransaction {
         self.opening = begin
     }
 
-    /// Sends `BEGIN` and `SELECT now()` ahead of the transaction's first statement without waiting for either: the
-    /// connection runs them in order, so the statement runs inside the transaction and all three answers come back
-    /// in one round trip instead of three. Returns `BEGIN`'s answer, which the caller checks once its statement is
-    /// answered; nil once sent (or outside a transaction). `BEGIN` on a pooled connection fails only with the
-    /// connection, which then fails the statement too.
+    /// Queues `BEGIN` and `SELECT now()` ahead of the transaction's first statement without waiting for either: the
+    /// connection runs them in order, so the statement runs inside the transaction, and postgres-nio sends each
+    /// after the previous one's answer from its event loop, without a hop back to this task in between. (A
+    /// transaction that never asks the time pays for the clock's small statement; nearly all of them ask.) Returns
+    /// `BEGIN`'s answer, which the caller checks once its statement is answered; nil once sent (or outside a
+    /// transaction). `BEGIN` on a pooled connection fails only with the connection, which then fails the statement
+    /// too.
+    ///
+    /// Only these two are queued without waiting: a statement's first preparation holds its execution back until
+    /// the server has prepared it, so a query queued behind it without waiting would overtake it. Every other
+    /// statement (``run(_:)``) is awaited before the next is sent.
     private func open() -> EventLoopFuture<PostgresQueryResult>? {
         guard let opening else { return nil }
         self.opening = nil
@@ -315,7 +321,11 @@ struct PreparedShape: Sendable {
     /// SQLSTATEs after which a name must not be used again: postgres-nio keeps a failed preparation's error for the
     /// name for the connection's life, and these can fail a preparation that would succeed later (a statement sent
     /// in a transaction that had failed, a cancelled statement, a lock not granted), or fail a prepared statement
-    /// until it is prepared again (its result's columns changed under it: another coordinator's migration).
+    /// until it is prepared again (its result's columns changed under it: another coordinator's migration; the one
+    /// request that meets it fails). The error does not say whether the preparation or the execution failed, so an
+    /// execution failing so also renames the shape; the connections then prepare the new name, and the old one stays
+    /// on the server until its connection closes. turboCode sets no statement or lock timeout and sends no statement
+    /// after a failure in a transaction, so these are rare.
     private static let renamingStates: Set<String> = ["25P02", "57014", "55P03", "0A000"]
 
     /// After `error` from running `shape`: when the error is one of those, the shape's next use takes a new name.

@@ -79,9 +79,10 @@ public protocol WorkStore: Sendable {
     /// Leases to the claimer, in one transaction, the first issue in queue order (``WorkQueue``) that is ready with
     /// every blocker finished, whose capabilities the claimer has, whose paths overlap no issue in flight, and (for
     /// remote work) that has no worktree on the coordinator's machine — as ``acquireLease(on:agent:ttl:)`` would
-    /// lease it; remote work starts in the same transaction. Nil when no issue fits. It reads the next issue from an
-    /// index (the counts it needs are kept by the writes that change them), not the whole queue, and on PostgreSQL
-    /// concurrent claims skip the rows another claim holds instead of racing for one issue.
+    /// lease it; remote work starts in the same transaction. Nil when no issue fits (a project named by id is not
+    /// looked up: one that does not exist has no issue that fits; named by key, it is `projectNotFound`). It reads
+    /// the next issue from an index (the counts it needs are kept by the writes that change them), not the whole
+    /// queue, and on PostgreSQL concurrent claims skip the rows another claim holds instead of racing for one issue.
     func claimNext(_ request: ClaimRequest) async throws -> Claimed?
     /// Releases every lease past its expiry (`expired`) and, in the same transaction per issue, ends the active work
     /// log (`expired`) and sends `assigned`/`in_progress` issues back to `ready`; worktrees and branches stay.
