@@ -49,6 +49,18 @@ extension SQLStore {
         }
     }
 
+    /// How many worktrees of the project are active; see ``TurboStore/activeWorktreeCount(project:)``.
+    public func activeWorktreeCount(project: ProjectRef) async throws -> Int {
+        try await read { tx in
+            try await tx.row(
+                """
+                SELECT COUNT(*) AS n FROM worktrees w JOIN issues i ON i.id = w.issue_id
+                WHERE w.removed_at IS NULL AND i.project_id = \(try await fetchProject(tx, project).id)
+                """
+            )?.int("n") ?? 0
+        }
+    }
+
     /// Marks the issue's active worktree removed and writes `worktree.removed` with the reason.
     public func markWorktreeRemoved(of ref: IssueRef, reason: String) async throws -> WorktreeRecord {
         try await write { tx in

@@ -267,16 +267,27 @@ public actor Orchestrator {
             lastEligible = entries.count
             lastUnassignable = entries.count - assignable.count
             guard runs.count < config.limits.maxConcurrentSubagents else { break }
-            let activeWorktrees = try await store.activeWorktrees(project: .id(project.id))
+            // Counted, not listed: worktrees stay until their work is merged, so the list grew with every issue run
+            // and was read for every assignment. At the limit only issues that have a worktree may start: then
+            // their ids are read, once.
+            let activeCount = try await store.activeWorktreeCount(project: .id(project.id))
+            let withWorktree: Set<UUID>? =
+                activeCount + pendingWorktrees.count >= config.limits.maxActiveWorktrees
+                ? Set(try await store.activeWorktrees(project: .id(project.id)).map(\.issueID)) : nil
             var assignment: Assignment?
             var waitingForWorktree = 0
             for entry in assignable {
-                let hasWorktree = activeWorktrees.contains { $0.issueID == entry.candidate.id }
-                if !hasWorktree && activeWorktrees.count + pendingWorktrees.count >= config.limits.maxActiveWorktrees {
+                if let withWorktree, !withWorktree.contains(entry.candidate.id) {
                     waitingForWorktree += 1
                     continue
                 }
                 guard let agent = pick(for: entry.candidate, among: usable) else { continue }
+                let hasWorktree: Bool
+                if let withWorktree {
+                    hasWorktree = withWorktree.contains(entry.candidate.id)
+                } else {
+                    hasWorktree = try await store.worktree(of: .id(entry.candidate.id)) != nil
+                }
                 do {
                     let (issue, lease) = try await work.lease(
                         .id(entry.candidate.id), agent: agent.id, eligibleInQueue: true)
@@ -307,7 +318,7 @@ public actor Orchestrator {
                 if waitingForWorktree > 0, !warnedWorktreeLimit {
                     warnedWorktreeLimit = true
                     report(
-                        "limit reached: \(activeWorktrees.count) active worktrees (limits.max_active_worktrees "
+                        "limit reached: \(activeCount + pendingWorktrees.count) active worktrees (limits.max_active_worktrees "
                             + "\(config.limits.maxActiveWorktrees)); \(waitingForWorktree) eligible issue(s) wait. "
                             + "Remove finished ones with 'turbocode worktree remove'.")
                 } else if waitingForWorktree == 0 {

@@ -355,6 +355,43 @@ struct UpTests {
             })
     }
 
+    /// `limits.max_active_worktrees`: with one allowed, the first issue's worktree (kept while its work waits for
+    /// review) holds the second issue back; `up --until-idle` says so and exits 4. The worktrees are counted for
+    /// each assignment and listed only at the limit.
+    @Test func theWorktreeLimitHoldsWorkBack() async throws {
+        try await withRepository(
+            .sqlite,
+            async: { cli in
+                try await offCooperativePool {
+                    try Self.prepare(
+                        cli,
+                        extra: """
+                            limits:
+                              max_active_worktrees: 1
+                            subagents:
+                              - id: solo
+                                driver: claude
+                            """)
+                    for title in ["First", "Second"] {
+                        #expect(try cli.run("issue", "add", title, "--ready").status == 0)
+                    }
+                }
+                let bin = try Self.agentBin(in: cli.directory.deletingLastPathComponent())
+                let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
+                let up = try Background(
+                    cli, ["up", "--port", "0", "--until-idle"],
+                    environment: ["PATH": path].merging(Self.gitIdentity) { $1 })
+                try await offCooperativePool { up.process.waitUntilExit() }
+                let out = up.output.stdoutText
+                #expect(up.process.terminationStatus == 4, "\(out)\n\(up.output.stderrText)")
+                #expect(out.contains("SHOP-1 submitted by solo"), "\(out)")
+                #expect(out.contains("limit reached: 1 active worktrees"), "\(out)")
+                #expect(!out.contains("SHOP-2 → solo"), "\(out)")
+                let shown = try await offCooperativePool { try cli.run("issue", "show", "SHOP-2", "--json") }
+                #expect((try shown.json() as? [String: Any])?["status"] as? String == "ready", "\(shown.stdout)")
+            })
+    }
+
     /// An agent that goes on after its submission (as a real CLI's turn does) is not stopped by the scheduling pass
     /// the submission wakes: its final result comes in, with the usage it reports.
     @Test func anAgentFinishesItsTurnAfterSubmitting() async throws {

@@ -143,6 +143,8 @@ public protocol WorktreeStore: Sendable {
     func worktree(of ref: IssueRef) async throws -> WorktreeRecord?
     /// Every active worktree (of one project when given), by issue key.
     func activeWorktrees(project: ProjectRef?) async throws -> [WorktreeRecord]
+    /// How many worktrees of the project are active, without reading them.
+    func activeWorktreeCount(project: ProjectRef) async throws -> Int
     /// Marks the issue's active worktree removed and writes `worktree.removed` with the reason.
     func markWorktreeRemoved(of ref: IssueRef, reason: String) async throws -> WorktreeRecord
     /// Replaces the predicted conflicts of a project with `current` (conflicting pairs only): new pairs write
