@@ -9,6 +9,16 @@ import TurboServices
 @Suite(.timeLimit(.minutes(4)))
 struct UpTests {
     /// A directory holding `name` (`claude` or `codex`) → fake-agent, for PATH.
+    /// `up --port 0 --until-idle` in `cli`'s repository with the fake agent as `name` first on the PATH, run to its end.
+    static func upUntilIdle(_ cli: CLI, as name: String = "claude") async throws -> Background {
+        let bin = try agentBin(in: cli.directory.deletingLastPathComponent(), as: name)
+        let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
+        let up = try Background(
+            cli, ["up", "--port", "0", "--until-idle"], environment: ["PATH": path].merging(gitIdentity) { $1 })
+        try await offCooperativePool { up.process.waitUntilExit() }
+        return up
+    }
+
     static func agentBin(in root: URL, as name: String = "claude") throws -> String {
         let bin = root.appendingPathComponent("bin-\(name)")
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
@@ -216,12 +226,7 @@ struct UpTests {
                         #expect(added.status == 0, "\(added.stderr)")
                     }
                 }
-                let bin = try Self.agentBin(in: cli.directory.deletingLastPathComponent())
-                let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
-                let up = try Background(
-                    cli, ["up", "--port", "0", "--until-idle"],
-                    environment: ["PATH": path].merging(Self.gitIdentity) { $1 })
-                try await offCooperativePool { up.process.waitUntilExit() }
+                let up = try await Self.upUntilIdle(cli)
                 let stdout = up.output.stdoutText
                 // SHOP-3 waits for claude's limit to reset in 15 minutes, longer than --wait-for-reset: held back.
                 #expect(up.process.terminationStatus == 4, "\(up.output.stderrText)")
@@ -376,12 +381,7 @@ struct UpTests {
                         #expect(try cli.run("issue", "add", title, "--ready").status == 0)
                     }
                 }
-                let bin = try Self.agentBin(in: cli.directory.deletingLastPathComponent())
-                let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
-                let up = try Background(
-                    cli, ["up", "--port", "0", "--until-idle"],
-                    environment: ["PATH": path].merging(Self.gitIdentity) { $1 })
-                try await offCooperativePool { up.process.waitUntilExit() }
+                let up = try await Self.upUntilIdle(cli)
                 let out = up.output.stdoutText
                 #expect(up.process.terminationStatus == 4, "\(out)\n\(up.output.stderrText)")
                 #expect(out.contains("SHOP-1 submitted by solo"), "\(out)")
@@ -410,12 +410,7 @@ struct UpTests {
                         "issue", "add", "Lingers", "--ready", "-d", "fake-agent: linger-after-submit")
                     #expect(added.status == 0, "\(added.stderr)")
                 }
-                let bin = try Self.agentBin(in: cli.directory.deletingLastPathComponent())
-                let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
-                let up = try Background(
-                    cli, ["up", "--port", "0", "--until-idle"],
-                    environment: ["PATH": path].merging(Self.gitIdentity) { $1 })
-                try await offCooperativePool { up.process.waitUntilExit() }
+                let up = try await Self.upUntilIdle(cli)
                 #expect(up.process.terminationStatus == 0, "\(up.output.stderrText)")
                 #expect(up.output.stdoutText.contains("SHOP-1 submitted by solo"), "\(up.output.stdoutText)")
                 let stats = try await offCooperativePool { try cli.run("stats", "--json").stdout }
@@ -443,12 +438,7 @@ struct UpTests {
                             """)
                     for title in ["One", "Two"] { #expect(try cli.run("issue", "add", title, "--ready").status == 0) }
                 }
-                let bin = try Self.agentBin(in: cli.directory.deletingLastPathComponent(), as: "codex")
-                let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
-                let up = try Background(
-                    cli, ["up", "--port", "0", "--until-idle"],
-                    environment: ["PATH": path].merging(Self.gitIdentity) { $1 })
-                try await offCooperativePool { up.process.waitUntilExit() }
+                let up = try await Self.upUntilIdle(cli, as: "codex")
                 let stdout = up.output.stdoutText
                 #expect(up.process.terminationStatus == 0, "\(up.output.stderrText)")
                 #expect(
