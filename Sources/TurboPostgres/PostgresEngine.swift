@@ -35,16 +35,18 @@ public struct PostgresEngine: SQLEngine {
         _ begin: String, _ body: @Sendable (any SQLTransaction) async throws -> T
     ) async throws -> T {
         try await Self.translating {
-            try await client.withConnection { conn in
-                let transaction = PostgresTransaction(conn, logger: logger, begin: begin)
-                do {
-                    let result = try await body(transaction)
-                    try await transaction.commit()
-                    return result
-                } catch {
-                    // A failed COMMIT has ended the transaction already; ROLLBACK then only warns.
-                    if transaction.begun { _ = try? await conn.query("ROLLBACK", logger: logger) }
-                    throw error
+            try await Self.againIfReplanned {
+                try await client.withConnection { conn in
+                    let transaction = PostgresTransaction(conn, logger: logger, begin: begin)
+                    do {
+                        let result = try await body(transaction)
+                        try await transaction.commit()
+                        return result
+                    } catch {
+                        // A failed COMMIT has ended the transaction already; ROLLBACK then only warns.
+                        if transaction.begun { _ = try? await conn.query("ROLLBACK", logger: logger) }
+                        throw error
+                    }
                 }
             }
         }
@@ -58,9 +60,26 @@ public struct PostgresEngine: SQLEngine {
     /// The statements on one pooled connection without a transaction, each seeing the latest commit.
     public func read<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
         try await Self.translating {
-            try await client.withConnection { conn in
-                try await body(PostgresTransaction(conn, logger: logger, begin: nil))
+            try await Self.againIfReplanned {
+                try await client.withConnection { conn in
+                    try await body(PostgresTransaction(conn, logger: logger, begin: nil))
+                }
             }
+        }
+    }
+
+    /// Runs `attempt` once more when a prepared statement's result columns changed under it (another coordinator
+    /// migrated the schema: PostgreSQL refuses to run the old plan, 0A000). The shape has a new name by then
+    /// (``PreparedShape/retire(_:after:)``), and the failed transaction was rolled back, so the second attempt
+    /// prepares it afresh.
+    static func againIfReplanned<T>(_ attempt: () async throws -> T) async throws -> T {
+        do {
+            return try await attempt()
+        } catch let error as PSQLError
+            where error.serverInfo?[.sqlState] == "0A000"
+            && error.serverInfo?[.message]?.contains("cached plan must not change result type") == true
+        {
+            return try await attempt()
         }
     }
 
@@ -321,8 +340,8 @@ struct PreparedShape: Sendable {
     /// SQLSTATEs after which a name must not be used again: postgres-nio keeps a failed preparation's error for the
     /// name for the connection's life, and these can fail a preparation that would succeed later (a statement sent
     /// in a transaction that had failed, a cancelled statement, a lock not granted), or fail a prepared statement
-    /// until it is prepared again (its result's columns changed under it: another coordinator's migration; the one
-    /// request that meets it fails). The error does not say whether the preparation or the execution failed, so an
+    /// until it is prepared again (its result's columns changed under it: another coordinator's migration; the
+    /// transaction then runs again, ``PostgresEngine/againIfReplanned(_:)``). The error does not say whether the preparation or the execution failed, so an
     /// execution failing so also renames the shape; the connections then prepare the new name, and the old one stays
     /// on the server until its connection closes. turboCode sets no statement or lock timeout and sends no statement
     /// after a failure in a transaction, so these are rare.

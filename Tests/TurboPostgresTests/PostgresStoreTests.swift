@@ -89,6 +89,28 @@ struct PostgresStoreTests {
         }
     }
 
+    /// A prepared statement whose result columns changed under it (another coordinator's migration added a column)
+    /// runs again: PostgreSQL refuses the old plan once, and the transaction is run afresh under a new name.
+    @Test(.enabled(if: enabled, "needs TURBOCODE_TEST_POSTGRES_URL (scripts/with-postgres.sh)"))
+    func aStatementWhoseColumnsChangedRunsAgain() async throws {
+        try await TestPostgres.withTemporaryDatabase { settings in
+            try await PostgresStore.withStore(settings, logger: Self.logger) { store in
+                let project = try await store.createProject(NewProject(key: try ProjectKey("COLS"), name: "cols"))
+                let statement: SQL = "SELECT * FROM projects WHERE id = \(project.id)"
+                #expect(try await store.engine.read { tx in try await tx.rows(statement).count } == 1)
+                try await PostgresStore.withStore(settings, logger: Self.logger) { other in
+                    try await other.engine.write { tx in
+                        try await tx.execute("ALTER TABLE projects ADD COLUMN added_by_another_coordinator integer")
+                    }
+                }
+                for _ in 0..<4 {
+                    #expect(try await store.engine.read { tx in try await tx.rows(statement).count } == 1)
+                    #expect(try await store.engine.write { tx in try await tx.rows(statement).count } == 1)
+                }
+            }
+        }
+    }
+
     /// A snapshot sees one instant: a commit made meanwhile on another connection is not in its second read.
     @Test(.enabled(if: enabled, "needs TURBOCODE_TEST_POSTGRES_URL (scripts/with-postgres.sh)"))
     func aSnapshotKeepsItsFirstView() async throws {
