@@ -59,7 +59,8 @@ struct ClaimBench {
                 default:
                     throw TurboError.invalidInput(
                         "usage: turbocode-claim-bench [--issues N] [--postgres postgres://user@host:port/db] "
-                            + "[--sqlite-only | --postgres-only] [--store 1,16] [--rest 1,16,64,128] (an empty list skips that path)"
+                            + "[--sqlite-only | --postgres-only] [--store 1,16] [--rest 1,16,64,128] "
+                            + "(an empty list skips that path)"
                     )
                 }
             }

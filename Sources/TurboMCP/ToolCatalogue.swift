@@ -194,8 +194,8 @@ public enum ToolCatalogue {
                 required: ["issue_id", "reason"])),
         readOnly(
             "get_attention",
-            "What needs a person, ranked: what broke (verification_failed, merge_failed, set_aside, driver_paused, permission_denied, "
-                + "alert) before what waits for a decision (review_waiting, agent_blocked, conflict_predicted), "
+            "What needs a person, ranked: what broke (verification_failed, merge_failed, set_aside, driver_paused, "
+                + "permission_denied, alert) before what waits for a decision (review_waiting, agent_blocked, conflict_predicted), "
                 + "oldest first, each with its age and the actions a person can take.",
             schema(["project_id": projectID])),
         writing(

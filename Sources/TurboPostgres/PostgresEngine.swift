@@ -23,9 +23,10 @@ public struct PostgresEngine: SQLEngine {
     /// `BEGIN` … `COMMIT` on one pooled connection; `ROLLBACK` when the body or a statement fails. `BEGIN` goes out
     /// with the first statement (``PostgresTransaction/open()``).
     ///
-    /// The transaction's events and the `COMMIT` are queued on the connection together (``PostgresTransaction/commit()``):
-    /// the `COMMIT` goes out from the connection's event loop as soon as the events statement completes, without a
-    /// hop back to the task, which shortens the time the event log's lock is held.
+    /// The transaction's events and the `COMMIT` are queued on the connection together
+    /// (``PostgresTransaction/commit()``): the `COMMIT` goes out from the connection's event loop as soon as the
+    /// events statement completes, without a hop back to the task, which shortens the time the event log's lock is
+    /// held.
     public func write<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
         try await transaction("BEGIN", body)
     }
@@ -341,10 +342,10 @@ struct PreparedShape: Sendable {
     /// name for the connection's life, and these can fail a preparation that would succeed later (a statement sent
     /// in a transaction that had failed, a cancelled statement, a lock not granted), or fail a prepared statement
     /// until it is prepared again (its result's columns changed under it: another coordinator's migration; the
-    /// transaction then runs again, ``PostgresEngine/againIfReplanned(_:)``). The error does not say whether the preparation or the execution failed, so an
-    /// execution failing so also renames the shape; the connections then prepare the new name, and the old one stays
-    /// on the server until its connection closes. turboCode sets no statement or lock timeout and sends no statement
-    /// after a failure in a transaction, so these are rare.
+    /// transaction then runs again, ``PostgresEngine/againIfReplanned(_:)``). The error does not say whether the
+    /// preparation or the execution failed, so an execution failing so also renames the shape; the connections then
+    /// prepare the new name, and the old one stays on the server until its connection closes. turboCode sets no
+    /// statement or lock timeout and sends no statement after a failure in a transaction, so these are rare.
     private static let renamingStates: Set<String> = ["25P02", "57014", "55P03", "0A000"]
 
     /// After `error` from running `shape`: when the error is one of those, the shape's next use takes a new name.

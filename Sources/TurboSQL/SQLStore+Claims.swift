@@ -62,12 +62,11 @@ extension SQLStore {
         let have = request.capabilities.map { Set($0.map { $0.lowercased() }) }
         let skipIssuesWithWorktree = request.remote != nil
         return try await write { tx in
-            // A project named by id is not read: the heads read nothing for one that is gone.
             let projects: [UUID] =
-                switch request.project {
-                case .id(let id): [id]
-                case .key(let key): [try await fetchProject(tx, .key(key)).id]
-                case nil: try await tx.rows("SELECT id FROM projects ORDER BY key").map { try $0.uuid("id") }
+                if let project = request.project {
+                    [try await projectID(tx, project)]
+                } else {
+                    try await tx.rows("SELECT id FROM projects ORDER BY key").map { try $0.uuid("id") }
                 }
             let now = try await tx.now()
             // The paths in flight per project (paths are relative to a project's repository), read when needed.

@@ -94,7 +94,7 @@ extension SQLStore {
             let narrow = !(filter.statuses ?? []).isEmpty && Set(filter.statuses ?? []).isSubset(of: inFlight)
             var query: SQL =
                 filter.project != nil
-                ? "SELECT \(raw: SQLRows.issueColumns) FROM issues \(clause) ORDER BY \(raw: narrow ? "+number" : "number")"
+                ? "SELECT \(raw: SQLRows.issueColumns) FROM issues \(clause) ORDER BY \(raw: narrow ? "+" : "")number"
                 : """
                 SELECT \(raw: SQLRows.issueColumns) FROM issues \(clause)
                 ORDER BY (SELECT p.key FROM projects p WHERE p.id = issues.project_id), number

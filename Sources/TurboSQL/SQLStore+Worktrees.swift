@@ -55,7 +55,7 @@ extension SQLStore {
             try await tx.row(
                 """
                 SELECT COUNT(*) AS n FROM worktrees w JOIN issues i ON i.id = w.issue_id
-                WHERE w.removed_at IS NULL AND i.project_id = \(try await fetchProject(tx, project).id)
+                WHERE w.removed_at IS NULL AND i.project_id = \(try await projectID(tx, project))
                 """
             )?.int("n") ?? 0
         }

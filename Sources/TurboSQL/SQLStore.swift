@@ -43,6 +43,13 @@ extension SQLStore {
         return try SQLRows.project(row)
     }
 
+    /// The project's id: one given by id is not looked up (a statement fewer on hot paths; a project that is gone then
+    /// matches no row), one given by key is read (`projectNotFound` when there is none).
+    func projectID(_ tx: any SQLTransaction, _ ref: ProjectRef) async throws -> UUID {
+        if case .id(let id) = ref { return id }
+        return try await fetchProject(tx, ref).id
+    }
+
     /// One issue; with `lock`, its row stays locked until the transaction ends (PostgreSQL).
     func fetchIssue(_ tx: any SQLTransaction, _ ref: IssueRef, lock: Bool = false) async throws -> Issue {
         let suffix = lock ? tx.dialect.lockRows : ""

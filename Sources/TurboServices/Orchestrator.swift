@@ -282,12 +282,9 @@ public actor Orchestrator {
                     continue
                 }
                 guard let agent = pick(for: entry.candidate, among: usable) else { continue }
-                let hasWorktree: Bool
-                if let withWorktree {
-                    hasWorktree = withWorktree.contains(entry.candidate.id)
-                } else {
-                    hasWorktree = try await store.worktree(of: .id(entry.candidate.id)) != nil
-                }
+                // At the limit only issues that have a worktree get this far.
+                var hasWorktree = withWorktree != nil
+                if !hasWorktree { hasWorktree = try await store.worktree(of: .id(entry.candidate.id)) != nil }
                 do {
                     let (issue, lease) = try await work.lease(
                         .id(entry.candidate.id), agent: agent.id, eligibleInQueue: true)
@@ -318,8 +315,8 @@ public actor Orchestrator {
                 if waitingForWorktree > 0, !warnedWorktreeLimit {
                     warnedWorktreeLimit = true
                     report(
-                        "limit reached: \(activeCount + pendingWorktrees.count) active worktrees (limits.max_active_worktrees "
-                            + "\(config.limits.maxActiveWorktrees)); \(waitingForWorktree) eligible issue(s) wait. "
+                        "limit reached: \(activeCount + pendingWorktrees.count) active worktrees "
+                            + "(limits.max_active_worktrees \(config.limits.maxActiveWorktrees)); \(waitingForWorktree) eligible issue(s) wait. "
                             + "Remove finished ones with 'turbocode worktree remove'.")
                 } else if waitingForWorktree == 0 {
                     warnedWorktreeLimit = false

@@ -9,7 +9,8 @@ import TurboServices
 @Suite(.timeLimit(.minutes(4)))
 struct UpTests {
     /// A directory holding `name` (`claude` or `codex`) → fake-agent, for PATH.
-    /// `up --port 0 --until-idle` in `cli`'s repository with the fake agent as `name` first on the PATH, run to its end.
+    /// `up --port 0 --until-idle` in `cli`'s repository with the fake agent as `name` first on the PATH, run to its
+    /// end.
     static func upUntilIdle(_ cli: CLI, as name: String = "claude") async throws -> Background {
         let bin = try agentBin(in: cli.directory.deletingLastPathComponent(), as: name)
         let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"

@@ -134,7 +134,8 @@ final class UpScreen: Sendable {
             top.append(
                 "QUEUE  \(snapshot.eligible) eligible"
                     + (snapshot.unassignable > 0 ? " (\(snapshot.unassignable) no agent can take)" : "")
-                    + " · \(snapshot.heldBack) held back · \(snapshot.cooling) cooling down · \(snapshot.submitted) submitted"
+                    + " · \(snapshot.heldBack) held back · \(snapshot.cooling) cooling down"
+                    + " · \(snapshot.submitted) submitted"
                     + " · \(snapshot.released) given back")
             if !snapshot.awaitingReview.isEmpty {
                 top.append("WAITING FOR REVIEW  " + snapshot.awaitingReview.joined(separator: ", "))
