@@ -32,7 +32,9 @@ extension SQLStore {
 
     /// Revokes a token named by id or by its prefix; writes `token.revoked`.
     public func revokeToken(_ idOrPrefix: String) async throws -> APIToken {
-        try await write { tx in
+        // After the commit (or its failure): a token read meanwhile is not cached (the generation moved on).
+        defer { tokenCache.revoked() }
+        return try await write { tx in
             let id = UUID(uuidString: idOrPrefix)
             let matches = try await tx.rows(
                 """
@@ -53,12 +55,17 @@ extension SQLStore {
         }
     }
 
-    /// The active token whose secret hashes to `hash`, if any.
+    /// The active token whose secret hashes to `hash`, if any. Active tokens are cached (``TokenCache``): one revoked
+    /// through this store is refused at once, one revoked elsewhere within ``TokenCache/lifetime``.
     public func token(hash: String) async throws -> APIToken? {
-        try await read { tx in
+        if let token = tokenCache.token(hash: hash) { return token }
+        let generation = tokenCache.generation
+        let token = try await read { tx in
             try await tx.row("SELECT * FROM tokens WHERE token_hash = \(hash) AND revoked_at IS NULL")
                 .map(SQLRows.token)
         }
+        if let token { tokenCache.remember(token, hash: hash, generation: generation) }
+        return token
     }
 
 }

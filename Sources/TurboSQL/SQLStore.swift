@@ -11,6 +11,8 @@ public import TurboCore
 public struct SQLStore<Engine: SQLEngine>: TurboStore {
     /// The engine the statements run on.
     public let engine: Engine
+    /// Tokens recently found active (shared by copies of this store).
+    let tokenCache = TokenCache()
 
     /// A store over `engine`, whose schema is already migrated.
     public init(engine: Engine) {

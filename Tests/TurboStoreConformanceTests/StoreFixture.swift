@@ -33,6 +33,30 @@ func withFreshStore<T: Sendable>(
     }
 }
 
+/// Runs `body` with two handles on one fresh database, as two processes or coordinators would hold them.
+func withFreshStores<T: Sendable>(
+    _ kind: StoreKind, _ body: @Sendable (any TurboStore, any TurboStore) async throws -> T
+) async throws -> T {
+    let logger = TestPostgres.logger
+    switch kind {
+    case .sqlite:
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("turbo-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = DatabaseURL.sqlite(path: directory.appendingPathComponent("turbocode.db").path)
+        return try await TurboApp.withStore(url, logger: logger) { first in
+            try await TurboApp.withStore(url, logger: logger) { second in try await body(first, second) }
+        }
+    case .postgres:
+        return try await TestPostgres.withTemporaryDatabase { settings in
+            try await TurboApp.withStore(.postgres(settings), logger: logger) { first in
+                try await TurboApp.withStore(.postgres(settings), logger: logger) { second in
+                    try await body(first, second)
+                }
+            }
+        }
+    }
+}
+
 /// A project `TEST` in the store.
 @discardableResult
 func makeProject(_ store: any TurboStore, key: String = "TEST") async throws -> Project {

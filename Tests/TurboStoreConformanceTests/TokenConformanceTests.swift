@@ -43,4 +43,17 @@ struct TokenConformanceTests {
             }
         }
     }
+
+    @Test(arguments: StoreKind.enabled)
+    func aTokenRevokedElsewhereIsRefusedWithinASecond(kind: StoreKind) async throws {
+        try await withFreshStores(kind) { coordinator, cli in
+            let (secret, token) = try await TokenService.create(role: .agent, agentID: "a", name: nil, store: cli)
+            #expect(try await TokenService.authenticate(secret, store: coordinator)?.id == token.id)
+            _ = try await cli.revokeToken(token.prefix)
+            #expect(try await TokenService.authenticate(secret, store: cli) == nil)
+            // The coordinator trusts what it read for at most a second (it may already have read it again).
+            try await Task.sleep(for: .milliseconds(1_100))
+            #expect(try await TokenService.authenticate(secret, store: coordinator) == nil)
+        }
+    }
 }

@@ -170,7 +170,8 @@ public protocol TokenStore: Sendable {
     func tokens() async throws -> [APIToken]
     /// Revokes a token named by id or by its prefix; writes `token.revoked`.
     func revokeToken(_ idOrPrefix: String) async throws -> APIToken
-    /// The active token whose secret hashes to `hash`, if any.
+    /// The active token whose secret hashes to `hash`, if any. May be cached briefly: a token revoked through this
+    /// store is refused at once, one revoked by another process or coordinator within a second.
     func token(hash: String) async throws -> APIToken?
 }
 

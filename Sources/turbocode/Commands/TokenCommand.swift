@@ -65,7 +65,12 @@ extension Turbocode {
         }
 
         struct Revoke: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Revoke a token by its id or prefix.")
+            static let configuration = CommandConfiguration(
+                abstract: "Revoke a token by its id or prefix.",
+                discussion: """
+                    A running coordinator refuses the token within a second: it trusts a token it has read from the \
+                    database for that long.
+                    """)
             @OptionGroup var global: GlobalOptions
             @Argument(help: "The token's id or the prefix shown by 'token list'.") var token: String
 
