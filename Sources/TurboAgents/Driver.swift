@@ -18,10 +18,15 @@ public struct MCPServerSpec: Sendable, Hashable {
 
     /// The standard `{"mcpServers": {...}}` file most CLIs (and `TURBOCODE_MCP_CONFIG`) read.
     public func standardConfig() throws -> Data {
-        let document: [String: Any] = [
-            "mcpServers": [name: ["type": "http", "url": url, "headers": headers] as [String: Any]]
-        ]
-        return try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
+        struct Server: Encodable {
+            var type = "http"
+            var url: String
+            var headers: [String: String]
+        }
+        struct Document: Encodable { var mcpServers: [String: Server] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(Document(mcpServers: [name: Server(url: url, headers: headers)]))
     }
 }
 

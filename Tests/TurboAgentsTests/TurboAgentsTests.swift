@@ -155,6 +155,39 @@ struct SupervisorTests {
         #expect(stdout == "one\n\(real)\ntwo\n" && stderr == "from-env\n")
     }
 
+    @Test func aRunsFilesAreWrittenForItsOwnerOnly() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sup-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("run/mcp.json")
+        let prompt = directory.appendingPathComponent("run/prompt.md")
+        // A file left by an earlier run, readable by all and longer than the new one: replaced whole, made private.
+        try FileManager.default.createDirectory(
+            at: config.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(String(repeating: "old ", count: 100).utf8).write(to: config)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: config.path)
+        let spec = MCPServerSpec(url: "http://127.0.0.1:7420/mcp", headers: ["Authorization": "Bearer tc_agent_x"])
+        let process = try AgentProcess(
+            plan: LaunchPlan(
+                arguments: ["/bin/sh", "-c", "cat run/prompt.md"],
+                files: [config: try spec.standardConfig(), prompt: Data("the prompt".utf8)]),
+            directory: directory, environment: ["PATH": "/usr/bin:/bin"],
+            logDirectory: directory.appendingPathComponent("logs"))
+        for file in [config, prompt] {
+            let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(file.lastPathComponent)")
+        }
+        let written = try JSONSerialization.jsonObject(with: Data(contentsOf: config)) as? [String: Any]
+        let server = (written?["mcpServers"] as? [String: Any])?["turbocode"] as? [String: Any]
+        #expect(server?["url"] as? String == "http://127.0.0.1:7420/mcp" && server?["type"] as? String == "http")
+        #expect((server?["headers"] as? [String: String])?["Authorization"] == "Bearer tc_agent_x")
+        let seen = Seen()
+        let report = await process.supervise(
+            parser: TextStreamParser(), limits: RunLimits(wallClock: .seconds(30), inactivity: .seconds(30))
+        ) { await seen.add($0) }
+        #expect(report.termination == .exited(0))
+        #expect(await seen.events == [.text("the prompt")])
+    }
+
     @Test func anAgentIgnoringSIGINTIsStoppedBySIGTERM() async throws {
         let (process, directory) = try Self.start("trap '' INT; echo ready; while true; do sleep 1; done")
         defer { try? FileManager.default.removeItem(at: directory) }
