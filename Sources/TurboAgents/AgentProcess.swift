@@ -102,9 +102,10 @@ public final class AgentProcess: Sendable {
             throw DriverError.invalid("cannot write \(url.path): \(String(cString: strerror(errno)))")
         }
         try data.withUnsafeBytes { buffer in
+            guard let base = buffer.baseAddress else { return }
             var offset = 0
             while offset < buffer.count {
-                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = write(descriptor, base + offset, buffer.count - offset)
                 if written < 0, errno == EINTR { continue }
                 guard written > 0 else {
                     throw DriverError.invalid("cannot write \(url.path): \(String(cString: strerror(errno)))")
