@@ -59,7 +59,6 @@ extension SQLStore {
 
     /// Leases the first claimable issue in queue order that the claimer can take; see ``TurboStore/claimNext(_:)``.
     public func claimNext(_ request: ClaimRequest) async throws -> Claimed? {
-        let have = request.capabilities.map { Set($0.map { $0.lowercased() }) }
         let skipIssuesWithWorktree = request.remote != nil
         return try await write { tx in
             let projects: [UUID] =
@@ -78,7 +77,7 @@ extension SQLStore {
             }
             try await ClaimStream.readHeads(&streams, tx)
             while let candidate = try await Self.nextCandidate(&streams, tx) {
-                if let have, !Set(candidate.capabilities.map { $0.lowercased() }).isSubset(of: have) { continue }
+                guard let agent = request.taker(of: candidate.issue) else { continue }
                 if !candidate.paths.isEmpty {
                     if inFlight[candidate.project] == nil {
                         // Serializes the claims of issues with paths (PostgreSQL; taking it again is a no-op), then
@@ -99,8 +98,7 @@ extension SQLStore {
                         continue
                     }
                 }
-                let (assigned, lease) = try await leaseReady(
-                    tx, candidate.issue, agent: request.agent, ttl: request.ttl)
+                let (assigned, lease) = try await leaseReady(tx, candidate.issue, agent: agent, ttl: request.ttl)
                 guard let remote = request.remote else { return Claimed(issue: assigned, lease: lease) }
                 return try await startRemoteWork(tx, assigned, lease: lease, remote)
             }

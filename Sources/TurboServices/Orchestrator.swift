@@ -81,6 +81,8 @@ public actor Orchestrator {
     private var coolingUntil: [UUID: Date] = [:]
     var lastEligible = 0
     var lastUnassignable = 0
+    /// When the counts were last read from the whole queue (``refreshCounts(withWorktree:force:)``).
+    private var countedAt: ContinuousClock.Instant?
     var warnedWorktreeLimit = false
     private var lastAwaitingReview: [String] = []
     private nonisolated let wakeups = Wakeups()
@@ -200,20 +202,6 @@ public actor Orchestrator {
         paused = [:]
     }
 
-    /// The queue after `issue` started: it is in flight now, so it leaves the queue and the ready issues whose paths
-    /// overlap its paths wait (as ``WorkQueue/rank(_:)`` would say on the next read).
-    static func remove(_ issue: Issue, from queue: inout [QueueEntry]) {
-        queue.removeAll { $0.candidate.id == issue.id }
-        guard !issue.paths.isEmpty else { return }
-        let theirs = issue.paths.map(PathGlob.Pattern.init)
-        for index in queue.indices where queue[index].isEligible && !queue[index].candidate.paths.isEmpty {
-            let ours = queue[index].candidate.paths.map(PathGlob.Pattern.init)
-            if let (mine, other) = PathGlob.anyOverlap(ours, theirs) {
-                queue[index].reason = .pathOverlap(with: issue.key, ours: mine, theirs: other)
-            }
-        }
-    }
-
     /// One pass: expired leases, then assignments while capacity and eligible issues last. Returns what was started.
     func schedule() async throws -> [Assignment] {
         let expired = try await store.expireLeases()
@@ -245,85 +233,67 @@ public actor Orchestrator {
         coolingUntil = coolingUntil.filter { $0.value > now }
 
         var started = try await resumeSentBack()
-        // The queue is read once per pass; each start updates it here (the started issue leaves it, and ready issues
-        // whose paths overlap the started one's become ineligible), so a pass that starts many pays for one ranking.
-        // A start that finds the issue changed meanwhile fails and the pass goes on to the next entry.
-        var queue = try await store.queue(project: .id(project.id))
-        while true {
-            // Ready issues waiting only for blockers in testing or review: more work comes once those pass.
-            let waiting = Set(
-                queue.filter { !$0.isEligible }.flatMap(\.candidate.blockers).filter {
-                    $0.status == .testing || $0.status == .review
-                }.map(\.key.description))
-            lastAwaitingReview = waiting.sorted()
-            let entries = queue.filter { $0.isEligible && coolingUntil[$0.candidate.id] == nil }
-            let usable = config.subagents.filter { paused[$0.driver] == nil }
-            let assignable = entries.filter { entry in usable.contains { Self.can($0, take: entry.candidate) } }
-            lastHeldBack =
-                entries.filter { entry in
-                    !usable.contains { Self.can($0, take: entry.candidate) }
-                        && config.subagents.contains { Self.can($0, take: entry.candidate) }
-                }.count
-            lastEligible = entries.count
-            lastUnassignable = entries.count - assignable.count
-            guard runs.count < config.limits.maxConcurrentSubagents else { break }
-            // Counted, not listed: worktrees stay until their work is merged, so the list grew with every issue run
-            // and was read for every assignment. At the limit only issues that have a worktree may start: then
-            // their ids are read, once.
+        // Each assignment is a claim: the store offers the claimable issues in queue order from its indexes (ready,
+        // blockers finished, no path overlapping work in flight) and `assign` gives each to the agent that takes it,
+        // or passes it over — so an assignment costs the same with 100 issues in the queue as with 10,000. The whole
+        // queue is read only for the counts (``refreshCounts(withWorktree:force:)``).
+        var withWorktree: Set<UUID>?
+        var foundNothing = false
+        while runs.count < config.limits.maxConcurrentSubagents {
+            let load = Dictionary(grouping: runs.values, by: \.agent).mapValues(\.count)
+            let perAgent = config.limits.maxIssuesPerSubagent
+            let free = config.subagents.filter {
+                paused[$0.driver] == nil && load[$0.id, default: 0] < min($0.maxConcurrentIssues, perAgent)
+            }
+            guard !free.isEmpty else { break }
+            // Counted, not listed: worktrees stay until their work is merged. At the limit only issues that have a
+            // worktree may start: then their ids are read, once per assignment.
             let activeCount = try await store.activeWorktreeCount(project: .id(project.id))
-            let withWorktree: Set<UUID>? =
+            withWorktree =
                 activeCount + pendingWorktrees.count >= config.limits.maxActiveWorktrees
                 ? Set(try await store.activeWorktrees(project: .id(project.id)).map(\.issueID)) : nil
-            var assignment: Assignment?
-            var waitingForWorktree = 0
-            for entry in assignable {
-                if let withWorktree, !withWorktree.contains(entry.candidate.id) {
-                    waitingForWorktree += 1
-                    continue
-                }
-                guard let agent = pick(for: entry.candidate, among: usable) else { continue }
-                // At the limit only issues that have a worktree get this far.
-                var hasWorktree = withWorktree != nil
-                if !hasWorktree { hasWorktree = try await store.worktree(of: .id(entry.candidate.id)) != nil }
-                do {
-                    let (issue, lease) = try await work.lease(
-                        .id(entry.candidate.id), agent: agent.id, eligibleInQueue: true)
-                    runs[issue.id] = Run(
-                        agent: agent.id, epoch: lease.epoch, since: Date(), lastActivity: Date(), process: nil)
-                    issueKeys[issue.id] = issue.key.description
-                    if !hasWorktree { pendingWorktrees.insert(issue.id) }
-                    report("\(issue.key) → \(agent.id) (\(agent.driver.rawValue), lease \(lease.epoch))")
-                    assignment = Assignment(start: .leased(issue, lease), agent: agent)
-                    Self.remove(issue, from: &queue)
-                    break
-                } catch let error as TurboError {
-                    // Taken or changed since the queue was read: try the next one.
-                    logger.info("not starting \(entry.candidate.key)", metadata: ["reason": "\(error)"])
-                    queue.removeAll { $0.candidate.id == entry.candidate.id }
-                    continue
-                } catch {
-                    // Anything else (the database failing): nothing was leased; the pass goes on, so that what it
-                    // already started is not lost. (Git runs later, in the run: `execute` reports its failures.)
-                    logger.warning("starting \(entry.candidate.key) failed", metadata: ["error": "\(error)"])
-                    report("\(entry.candidate.key) could not be started: \(error)")
-                    continue
-                }
-            }
-            guard let assignment else {
-                // Nothing frees a worktree by itself: these wait for a person (or the merge queue) to remove some.
-                lastUnassignable += waitingForWorktree
-                if waitingForWorktree > 0, !warnedWorktreeLimit {
-                    warnedWorktreeLimit = true
-                    report(
-                        "limit reached: \(activeCount + pendingWorktrees.count) active worktrees "
-                            + "(limits.max_active_worktrees \(config.limits.maxActiveWorktrees)); \(waitingForWorktree) eligible issue(s) wait. "
-                            + "Remove finished ones with 'turbocode worktree remove'.")
-                } else if waitingForWorktree == 0 {
-                    warnedWorktreeLimit = false
-                }
+            let (cooling, onlyWith) = (Set(coolingUntil.keys), withWorktree)
+            let claimed: Claimed?
+            do {
+                claimed = try await store.claimNext(
+                    ClaimRequest(project: .id(project.id), ttl: work.firstTTL) { issue in
+                        guard !cooling.contains(issue.id), onlyWith?.contains(issue.id) ?? true else { return nil }
+                        return Self.pick(for: issue.capabilities, among: free, load: load)?.id
+                    })
+            } catch {
+                // The database failing (or a claim refused by a concurrent one): nothing was leased; what this pass
+                // already started goes on, and the next pass tries again.
+                logger.warning("assigning work failed", metadata: ["error": "\(error)"])
                 break
             }
-            started.append(assignment)
+            guard let claimed, let agent = free.first(where: { $0.id == claimed.lease.agentID }) else {
+                foundNothing = true
+                break
+            }
+            let (issue, lease) = (claimed.issue, claimed.lease)
+            // At the limit only issues that have a worktree get this far.
+            var hasWorktree = onlyWith != nil
+            if !hasWorktree { hasWorktree = try await store.worktree(of: .id(issue.id)) != nil }
+            runs[issue.id] = Run(agent: agent.id, epoch: lease.epoch, since: Date(), lastActivity: Date(), process: nil)
+            issueKeys[issue.id] = issue.key.description
+            if !hasWorktree { pendingWorktrees.insert(issue.id) }
+            report("\(issue.key) → \(agent.id) (\(agent.driver.rawValue), lease \(lease.epoch))")
+            started.append(Assignment(start: .leased(issue, lease), agent: agent))
+        }
+        // Exact counts when nothing runs (`--until-idle` decides on them) and when the pass could start nothing it
+        // looked for; otherwise at most once a second.
+        let waitingForWorktree = try await refreshCounts(
+            withWorktree: foundNothing ? withWorktree : nil, force: runs.isEmpty || foundNothing)
+        // Nothing frees a worktree by itself: these wait for a person (or the merge queue) to remove some.
+        if waitingForWorktree > 0, !warnedWorktreeLimit {
+            warnedWorktreeLimit = true
+            let active = try await store.activeWorktreeCount(project: .id(project.id)) + pendingWorktrees.count
+            report(
+                "limit reached: \(active) active worktrees "
+                    + "(limits.max_active_worktrees \(config.limits.maxActiveWorktrees)); \(waitingForWorktree) eligible issue(s) wait. "
+                    + "Remove finished ones with 'turbocode worktree remove'.")
+        } else if waitingForWorktree == 0 {
+            warnedWorktreeLimit = false
         }
         return started
     }
@@ -370,27 +340,56 @@ public actor Orchestrator {
         return started
     }
 
-    /// Whether `agent` has every capability the issue needs.
-    static func can(_ agent: OrchestratorConfig.Subagent, take issue: QueueCandidate) -> Bool {
+    /// Whether `agent` has every capability in `capabilities` (case-insensitive).
+    static func can(_ agent: OrchestratorConfig.Subagent, take capabilities: [String]) -> Bool {
         let have = Set(agent.capabilities.map { $0.lowercased() })
-        return Set(issue.capabilities.map { $0.lowercased() }).isSubset(of: have)
+        return capabilities.allSatisfy { have.contains($0.lowercased()) }
     }
 
-    /// An agent with free capacity that can take the issue: one whose specialization the issue asks for first,
-    /// then the least busy, then configuration order.
-    func pick(for issue: QueueCandidate, among agents: [OrchestratorConfig.Subagent]) -> OrchestratorConfig.Subagent? {
-        let needs = Set(issue.capabilities.map { $0.lowercased() })
-        let load = Dictionary(grouping: runs.values, by: \.agent).mapValues(\.count)
-        return agents.enumerated().filter { _, agent in
-            Self.can(agent, take: issue)
-                && load[agent.id, default: 0] < min(agent.maxConcurrentIssues, config.limits.maxIssuesPerSubagent)
-        }.min { a, b in
+    /// The agent among `agents` (those with free capacity) for an issue asking for `capabilities`: one whose
+    /// specialization the issue asks for first, then the least busy by `load`, then configuration order.
+    static func pick(
+        for capabilities: [String], among agents: [OrchestratorConfig.Subagent], load: [String: Int]
+    ) -> OrchestratorConfig.Subagent? {
+        let needs = Set(capabilities.map { $0.lowercased() })
+        return agents.enumerated().filter { can($0.element, take: capabilities) }.min { a, b in
             let aSpecial = a.element.specialization.map { needs.contains($0.lowercased()) } ?? false
             let bSpecial = b.element.specialization.map { needs.contains($0.lowercased()) } ?? false
             if aSpecial != bSpecial { return aSpecial }
             let (aLoad, bLoad) = (load[a.element.id, default: 0], load[b.element.id, default: 0])
             return aLoad != bLoad ? aLoad < bLoad : a.offset < b.offset
         }?.element
+    }
+
+    /// Reads the whole queue for the counts the status line, `--until-idle` and the alerts show — eligible issues,
+    /// those no usable agent can take, those only a paused driver can take, those awaiting review — unless `force`
+    /// is false and they were read less than a second ago. With `withWorktree` (the worktree limit is reached), the
+    /// eligible issues an agent could take but that have no worktree count as waiting; returns how many.
+    func refreshCounts(withWorktree: Set<UUID>?, force: Bool) async throws -> Int {
+        if !force, let countedAt, ContinuousClock.now - countedAt < .seconds(1) { return 0 }
+        countedAt = .now
+        let queue = try await store.queue(project: .id(project.id))
+        // Ready issues waiting only for blockers in testing or review: more work comes once those pass.
+        lastAwaitingReview = Set(
+            queue.filter { !$0.isEligible }.flatMap(\.candidate.blockers).filter {
+                $0.status == .testing || $0.status == .review
+            }.map(\.key.description)
+        ).sorted()
+        let entries = queue.filter { $0.isEligible && coolingUntil[$0.candidate.id] == nil }
+        let usable = config.subagents.filter { paused[$0.driver] == nil }
+        let assignable = entries.filter { entry in usable.contains { Self.can($0, take: entry.candidate.capabilities) }
+        }
+        lastHeldBack =
+            entries.filter { entry in
+                !usable.contains { Self.can($0, take: entry.candidate.capabilities) }
+                    && config.subagents.contains { Self.can($0, take: entry.candidate.capabilities) }
+            }.count
+        lastEligible = entries.count
+        lastUnassignable = entries.count - assignable.count
+        guard let withWorktree else { return 0 }
+        let waiting = assignable.filter { !withWorktree.contains($0.candidate.id) }.count
+        lastUnassignable += waiting
+        return waiting
     }
 
     struct Assignment: Sendable {

@@ -36,21 +36,14 @@ public struct WorkService: Sendable {
 
     /// Leases the issue to `agent`, creates (or reuses) its worktree and starts the work log with the worktree's
     /// path and branch. Refuses an issue that is not eligible (not ready, blocked, or overlapping in-flight paths).
-    ///
-    /// `eligibleInQueue` says the caller has just read this project's queue and found the issue eligible (the
-    /// scheduler, once per assignment), so the project and eligibility checks are not made twice; the lease itself
-    /// still refuses an issue that is not ready or has unfinished blockers.
-    public func start(_ ref: IssueRef, agent: String, eligibleInQueue: Bool = false) async throws -> Started {
-        let (issue, lease) = try await lease(ref, agent: agent, eligibleInQueue: eligibleInQueue)
+    public func start(_ ref: IssueRef, agent: String) async throws -> Started {
+        let (issue, lease) = try await lease(ref, agent: agent)
         return try await begin(issue, lease: lease, agent: agent)
     }
 
-    /// The first half of ``start(_:agent:eligibleInQueue:)``: the lease alone, in one short transaction, so a
-    /// scheduler can assign at once and make the worktree (``begin(_:lease:agent:)``) alongside other work.
-    public func lease(_ ref: IssueRef, agent: String, eligibleInQueue: Bool = false) async throws -> (
-        issue: Issue, lease: Lease
-    ) {
-        let issue = try await startable(ref, eligibleInQueue: eligibleInQueue)
+    /// The first half of ``start(_:agent:)``: the lease alone, in one short transaction.
+    public func lease(_ ref: IssueRef, agent: String) async throws -> (issue: Issue, lease: Lease) {
+        let issue = try await startable(ref)
         // The first lease covers provisioning too (setup commands may run up to their timeout), then shrinks to
         // the normal TTL once the work has started.
         let (leased, lease) = try await store.acquireLease(on: .id(issue.id), agent: agent, ttl: firstTTL)
@@ -58,9 +51,9 @@ public struct WorkService: Sendable {
     }
 
     /// The first lease of a local start: the normal TTL plus the worktree's setup commands' timeout.
-    private var firstTTL: Duration { ttl + worktrees.plan.timeout }
+    var firstTTL: Duration { ttl + worktrees.plan.timeout }
 
-    /// The second half of a start, under the fresh lease from ``lease(_:agent:eligibleInQueue:)``: creates (or
+    /// The second half of a start, under the fresh lease from ``lease(_:agent:)`` or a claim: creates (or
     /// reuses) the worktree, starts the work log and shrinks the lease to the normal TTL; on failure gives the issue
     /// back.
     public func begin(_ issue: Issue, lease: Lease, agent: String) async throws -> Started {
@@ -84,10 +77,8 @@ public struct WorkService: Sendable {
         }
     }
 
-    /// The issue, checked to belong to this coordinator's project and to be eligible (unless the caller has just
-    /// seen it eligible in the queue).
-    private func startable(_ ref: IssueRef, eligibleInQueue: Bool) async throws -> Issue {
-        if eligibleInQueue { return try await store.issue(ref) }
+    /// The issue, checked to belong to this coordinator's project and to be eligible.
+    private func startable(_ ref: IssueRef) async throws -> Issue {
         _ = try await store.expireLeases()
         let issue = try await store.issue(ref)
         let project = try await ProjectSetup.resolve(nil, repository: worktrees.repository, store: store)
@@ -126,7 +117,7 @@ public struct WorkService: Sendable {
     /// records the worker's `location` and the branch. Refuses an issue whose worktree is on this machine (its
     /// uncommitted work would be out of the worker's reach).
     public func startRemote(_ ref: IssueRef, agent: String, location: String) async throws -> RemoteStarted {
-        let issue = try await startable(ref, eligibleInQueue: false)
+        let issue = try await startable(ref)
         if let local = try await worktrees.worktrees.find(issue.key) {
             throw TurboError.conflictingState(
                 "\(issue.key) has a worktree on the coordinator's machine (\(local.path)); it is worked there")

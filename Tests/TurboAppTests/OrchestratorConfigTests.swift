@@ -140,34 +140,4 @@ struct OrchestratorConfigTests {
         #expect(read.project?.key == "SHOP" && read.baseBranch == "trunk")
         #expect(read.worktrees?.root == "../w" && read.worktrees?.timeout == 30)
     }
-
-    /// A pass reads the queue once: a started issue leaves it, and ready issues whose paths overlap its paths become
-    /// ineligible, as the next full ranking would say.
-    @Test func aStartUpdatesThePassesQueueAsARankingWould() throws {
-        let project = try ProjectKey("QQ")
-        let now = Date()
-        func candidate(_ number: Int, _ paths: [String]) -> QueueCandidate {
-            QueueCandidate(
-                id: UUID(), key: IssueKey(project: project, number: number), title: "\(number)", priority: .medium,
-                capabilities: [], paths: paths, workRank: nil, createdAt: now.addingTimeInterval(Double(number)),
-                blockers: [], blocksCount: 0)
-        }
-        let candidates = [candidate(1, ["Sources/A/**"]), candidate(2, ["Sources/A/x.swift"]), candidate(3, ["Docs"])]
-        var queue = WorkQueue.rank(QueueSnapshot(now: now, candidates: candidates, inFlight: []))
-        let first = candidates[0]
-        let started = Issue(
-            id: first.id, projectID: UUID(), key: first.key, title: "1", description: "", type: .task,
-            priority: .medium, status: .assigned, capabilities: [], paths: first.paths, createdBy: nil,
-            assignedTo: "a", workRank: nil, closedReason: nil, createdAt: now, updatedAt: now, closedAt: nil)
-        Orchestrator.remove(started, from: &queue)
-        let expected = WorkQueue.rank(
-            QueueSnapshot(
-                now: now, candidates: Array(candidates.dropFirst()),
-                inFlight: [InFlightIssue(key: first.key, status: .assigned, paths: first.paths)]))
-        #expect(queue.map(\.candidate.key).sorted() == expected.map(\.candidate.key).sorted())
-        #expect(queue.filter(\.isEligible).map(\.candidate.key) == expected.filter(\.isEligible).map(\.candidate.key))
-        #expect(
-            queue.first { $0.candidate.key.number == 2 }?.reason
-                == expected.first { $0.candidate.key.number == 2 }?.reason)
-    }
 }

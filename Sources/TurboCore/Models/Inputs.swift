@@ -434,6 +434,9 @@ public struct ClaimRequest: Sendable {
     /// Set for a worker on another machine: issues with a worktree on the coordinator's machine are skipped, and the
     /// work starts (`in_progress`, a work log) with the claim. Nil: only the lease; the caller starts the work.
     public var remote: RemoteWork?
+    /// Set for a pool of agents (the scheduler of `turbocode up`): who takes each claimable issue, offered in queue
+    /// order — the agent to lease it to, or nil to pass it over. Replaces `agent` and `capabilities`.
+    public var assign: (@Sendable (Issue) -> String?)?
 
     /// A claim by `agent`.
     public init(
@@ -444,6 +447,20 @@ public struct ClaimRequest: Sendable {
         self.capabilities = capabilities
         self.ttl = ttl
         self.remote = remote
+    }
+
+    /// A claim for a pool of agents: `assign` says who takes each claimable issue (nil passes it over).
+    public init(project: ProjectRef?, ttl: Duration, assign: @escaping @Sendable (Issue) -> String?) {
+        self.init(project: project, agent: "", capabilities: nil, ttl: ttl)
+        self.assign = assign
+    }
+
+    /// The agent that takes `issue`: `assign`'s choice, or `agent` when the issue asks only for capabilities it has.
+    public func taker(of issue: Issue) -> String? {
+        if let assign { return assign(issue) }
+        guard let capabilities else { return agent }
+        let have = Set(capabilities.map { $0.lowercased() })
+        return issue.capabilities.allSatisfy { have.contains($0.lowercased()) } ? agent : nil
     }
 }
 

@@ -77,7 +77,8 @@ public protocol WorkStore: Sendable {
     /// `lease.acquired` are written. An unreleased lease that has expired is released first (`expired`).
     func acquireLease(on ref: IssueRef, agent: String, ttl: Duration) async throws -> (issue: Issue, lease: Lease)
     /// Leases to the claimer, in one transaction, the first issue in queue order (``WorkQueue``) that is ready with
-    /// every blocker finished, whose capabilities the claimer has, whose paths overlap no issue in flight, and (for
+    /// every blocker finished, whose capabilities the claimer has (for a pool: that ``ClaimRequest/assign`` gives to
+    /// one of its agents, the lease's holder), whose paths overlap no issue in flight, and (for
     /// remote work) that has no worktree on the coordinator's machine — as ``acquireLease(on:agent:ttl:)`` would
     /// lease it; remote work starts in the same transaction. Nil when no issue fits (a project named by id is not
     /// looked up: one that does not exist has no issue that fits; named by key, it is `projectNotFound`). It reads
