@@ -191,7 +191,11 @@ struct ClaimStream {
         case old
     }
 
+    /// The second page's size; each later page is as long as all before it (at most ``maxPageSize``), so a claimer
+    /// that passes over many issues (capabilities nobody in a pool has) reads them in a few statements, not one per
+    /// eight.
     static let pageSize = 8
+    static let maxPageSize = 256
     /// The priority weight as SQL, from ``IssuePriority/weight``.
     static let weightSQL: String =
         "CASE priority "
@@ -218,7 +222,7 @@ struct ClaimStream {
     /// The stream's next candidate, reading the next page when the buffer is empty.
     mutating func head(_ tx: any SQLTransaction) async throws -> ClaimCandidate? {
         if buffer.isEmpty, !exhausted {
-            let limit = offset == 0 ? 1 : Self.pageSize
+            let limit = offset == 0 ? 1 : min(max(offset, Self.pageSize), Self.maxPageSize)
             try take(try await tx.rows(page(tx, limit: limit)), limit: limit)
         }
         return buffer.first

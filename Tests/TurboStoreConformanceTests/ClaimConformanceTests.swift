@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TurboCore
 
@@ -106,6 +107,33 @@ struct ClaimConformanceTests {
         }
     }
 
+    /// A pool's claim (the scheduler of `up`): `assign` is offered the claimable issues in queue order and names the
+    /// agent that takes one; those it passes over stay ready, however many.
+    @Test(arguments: StoreKind.enabled)
+    func aPoolsClaimGoesToTheAgentItsChooserNames(kind: StoreKind) async throws {
+        try await withFreshStore(kind) { store in
+            try await makeProject(store)
+            for number in 1...120 {
+                _ = try await makeIssue(store, number == 100 ? "wanted" : "other \(number)", status: .ready)
+            }
+            let offered = OfferLog()
+            let chooser: @Sendable (TurboCore.Issue) -> String? = { issue in
+                offered.add(issue.key.number)
+                return issue.title == "wanted" ? "pool-b" : nil
+            }
+            let request = ClaimRequest(project: .key(try ProjectKey("TEST")), ttl: .seconds(60), assign: chooser)
+            let claimed = try #require(try await store.claimNext(request))
+            #expect(claimed.issue.key.description == "TEST-100" && claimed.lease.agentID == "pool-b")
+            #expect(claimed.issue.status == .assigned && claimed.issue.assignedTo == "pool-b")
+            // In queue order (equal scores: oldest first), each once, up to the one taken.
+            #expect(offered.numbers == Array(1...100))
+            #expect(try await store.issue(ref("TEST-1")).status == .ready)
+            let none = try await store.claimNext(
+                ClaimRequest(project: .key(try ProjectKey("TEST")), ttl: .seconds(60)) { _ in nil })
+            #expect(none == nil)
+        }
+    }
+
     /// Remote work starts with its claim: one transaction leases, moves the issue to `in_progress` and opens the
     /// work log with the worker's location and the branch, reusing the branch an earlier lease recorded; issues
     /// with a worktree on the coordinator's machine are skipped.
@@ -153,4 +181,11 @@ struct ClaimConformanceTests {
             #expect(try await claim(store, "agent") == "TEST-1")
         }
     }
+}
+
+/// What a chooser was offered, in order (it is called synchronously inside the claim's transaction).
+private final class OfferLog: Sendable {
+    private let state = Mutex<[Int]>([])
+    func add(_ number: Int) { state.withLock { $0.append(number) } }
+    var numbers: [Int] { state.withLock { $0 } }
 }
