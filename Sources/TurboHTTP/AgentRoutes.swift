@@ -93,7 +93,7 @@ struct AgentRoutes: Sendable {
             claimed = ClaimedDocument(
                 issue: IssueDocument(started.issue), epoch: started.lease.epoch, worktree: started.worktree.path,
                 branch: started.worktree.branch,
-                baseBranch: try await store.project(.id(started.issue.projectID)).baseBranch)
+                baseBranch: try await work.coordinatorProject().baseBranch)
         }
         return try Reply(claimed).response(from: request, context: context)
     }

@@ -55,12 +55,8 @@ extension TurboTools {
     {
         let work = try requireWork("claim_next_issue")
         let agent = try agent(named: try arguments.string("agent_id"), caller: caller, tool: "claim_next_issue")
-        let project: ProjectRef =
-            if let named = try arguments.string("project_id") {
-                try ProjectRef(parsing: named)
-            } else {
-                .id(try await ProjectSetup.resolve(nil, repository: repository, store: store).id)
-            }
+        let project: ProjectRef? = try arguments.string("project_id").map { try ProjectRef(parsing: $0) }
+        // Without a project named, the coordinator's own (the claim refuses any other).
         let started = try await work.claimNext(
             agent: agent, capabilities: try arguments.strings("capabilities"), project: project)
         if let started { await session.record(issue: started.issue.id, epoch: started.lease.epoch) }

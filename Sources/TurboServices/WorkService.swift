@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 public import TurboCore
 import TurboGit
 
@@ -12,12 +13,23 @@ public struct WorkService: Sendable {
     public let worktrees: WorktreeService
     /// How long a lease lives without a heartbeat.
     public var ttl: Duration
+    /// This coordinator's project once found (shared by copies): a project's id, key, repository and base branch
+    /// never change, so claims and starts do not look it up again.
+    private let project = ProjectMemo()
 
     /// Work for the repository of `worktrees`, under leases that live `ttl` without a heartbeat.
     public init(worktrees: WorktreeService, ttl: Duration = LeaseDefaults.ttl) {
         self.store = worktrees.store
         self.worktrees = worktrees
         self.ttl = ttl
+    }
+
+    /// This coordinator's project: its repository's (``ProjectSetup/resolve(_:repository:store:)``), read once.
+    public func coordinatorProject() async throws -> Project {
+        if let known = project.value { return known }
+        let found = try await ProjectSetup.resolve(nil, repository: worktrees.repository, store: store)
+        project.value = found
+        return found
     }
 
     /// What starting work produced.
@@ -81,7 +93,7 @@ public struct WorkService: Sendable {
     private func startable(_ ref: IssueRef) async throws -> Issue {
         _ = try await store.expireLeases()
         let issue = try await store.issue(ref)
-        let project = try await ProjectSetup.resolve(nil, repository: worktrees.repository, store: store)
+        let project = try await coordinatorProject()
         guard issue.projectID == project.id else {
             throw TurboError.conflictingState(
                 "\(issue.key) belongs to another project; this coordinator works in \(project.key)'s repository "
@@ -196,8 +208,14 @@ public struct WorkService: Sendable {
 
     /// The project a claim takes from: this coordinator's (its repository's), which a named project must be.
     private func claimProject(_ named: ProjectRef?) async throws -> Project {
-        let project = try await ProjectSetup.resolve(nil, repository: worktrees.repository, store: store)
-        if let named, try await store.project(named).id != project.id {
+        let project = try await coordinatorProject()
+        let isOurs: Bool =
+            switch named {
+            case nil: true
+            case .id(let id): id == project.id
+            case .key(let key): key == project.key
+            }
+        if let named, !isOurs, try await store.project(named).id != project.id {
             throw TurboError.conflictingState(
                 "\(named.description) is another project; this coordinator works in \(project.key)'s repository "
                     + "(\(worktrees.repository.root))")
@@ -340,5 +358,15 @@ public struct WorkService: Sendable {
                     + "commit your work (a remote worker pushes each commit to the coordinator)")
         }
         return (head, ahead)
+    }
+}
+
+/// The project a ``WorkService`` found, kept for its copies.
+private final class ProjectMemo: Sendable {
+    private let state = Mutex<Project?>(nil)
+
+    var value: Project? {
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
     }
 }
