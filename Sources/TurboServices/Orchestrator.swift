@@ -266,8 +266,16 @@ public actor Orchestrator {
                 logger.warning("assigning work failed", metadata: ["error": "\(error)"])
                 break
             }
-            guard let claimed, let agent = free.first(where: { $0.id == claimed.lease.agentID }) else {
+            guard let claimed else {
                 foundNothing = true
+                break
+            }
+            guard let agent = free.first(where: { $0.id == claimed.lease.agentID }) else {
+                // Cannot happen (the lease names the agent `assign` chose among `free`); if it did, the issue goes
+                // back rather than stay leased to nobody running.
+                _ = try? await store.finishLease(
+                    on: .id(claimed.issue.id), agent: claimed.lease.agentID, epoch: claimed.lease.epoch,
+                    status: .ready, end: WorkLogEnd(outcome: .released), comment: nil, reason: "no such agent")
                 break
             }
             let (issue, lease) = (claimed.issue, claimed.lease)

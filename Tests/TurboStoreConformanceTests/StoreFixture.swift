@@ -19,41 +19,31 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
 func withFreshStore<T: Sendable>(
     _ kind: StoreKind, _ body: @Sendable (any TurboStore) async throws -> T
 ) async throws -> T {
-    let logger = TestPostgres.logger
-    switch kind {
-    case .sqlite:
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("turbo-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let url = DatabaseURL.sqlite(path: directory.appendingPathComponent("turbocode.db").path)
-        return try await TurboApp.withStore(url, logger: logger, body)
-    case .postgres:
-        return try await TestPostgres.withTemporaryDatabase { settings in
-            try await TurboApp.withStore(.postgres(settings), logger: logger, body)
-        }
-    }
+    try await withFreshDatabase(kind) { url in try await TurboApp.withStore(url, logger: TestPostgres.logger, body) }
 }
 
 /// Runs `body` with two handles on one fresh database, as two processes or coordinators would hold them.
 func withFreshStores<T: Sendable>(
     _ kind: StoreKind, _ body: @Sendable (any TurboStore, any TurboStore) async throws -> T
 ) async throws -> T {
-    let logger = TestPostgres.logger
+    try await withFreshDatabase(kind) { url in
+        try await TurboApp.withStore(url, logger: TestPostgres.logger) { first in
+            try await TurboApp.withStore(url, logger: TestPostgres.logger) { second in try await body(first, second) }
+        }
+    }
+}
+
+/// Runs `body` with the address of a fresh, empty database of the given kind, removed afterwards.
+private func withFreshDatabase<T: Sendable>(
+    _ kind: StoreKind, _ body: @Sendable (DatabaseURL) async throws -> T
+) async throws -> T {
     switch kind {
     case .sqlite:
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("turbo-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let url = DatabaseURL.sqlite(path: directory.appendingPathComponent("turbocode.db").path)
-        return try await TurboApp.withStore(url, logger: logger) { first in
-            try await TurboApp.withStore(url, logger: logger) { second in try await body(first, second) }
-        }
+        return try await body(.sqlite(path: directory.appendingPathComponent("turbocode.db").path))
     case .postgres:
-        return try await TestPostgres.withTemporaryDatabase { settings in
-            try await TurboApp.withStore(.postgres(settings), logger: logger) { first in
-                try await TurboApp.withStore(.postgres(settings), logger: logger) { second in
-                    try await body(first, second)
-                }
-            }
-        }
+        return try await TestPostgres.withTemporaryDatabase { settings in try await body(.postgres(settings)) }
     }
 }
 
