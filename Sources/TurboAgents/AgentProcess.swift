@@ -91,7 +91,7 @@ public final class AgentProcess: Sendable {
     /// Writes a run's file readable by its owner only (an MCP configuration holds the agent's token), replacing what
     /// was there. Not synced to disk: the run reads it at once, and a crash ends the run anyway (Foundation's
     /// writes sync every file: about 3 % of the coordinator's CPU per issue, measured with instant agents).
-    static func writePrivately(_ data: Data, to url: URL) throws {
+    public static func writePrivately(_ data: Data, to url: URL) throws {
         let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw DriverError.invalid("cannot write \(url.path): \(String(cString: strerror(errno)))")

@@ -145,8 +145,9 @@ public struct AgentSession: Sendable {
             let process = try AgentProcess(
                 plan: plan, directory: request.worktree, environment: environment, logDirectory: runDirectory)
             // The run's command line (the token masked) and its variables' names, beside its output.
-            try? Data(AgentEnvironment.launchRecord(plan: plan, environment: environment, secrets: [token]).utf8)
-                .write(to: runDirectory.appendingPathComponent("launch.txt"))
+            try? AgentProcess.writePrivately(
+                Data(AgentEnvironment.launchRecord(plan: plan, environment: environment, secrets: [token]).utf8),
+                to: runDirectory.appendingPathComponent("launch.txt"))
             await started(process)
             await watch?.begin(issue: issue.description, agent: agent.id, epoch: epoch)
             let remaining = deadline - ContinuousClock.now
