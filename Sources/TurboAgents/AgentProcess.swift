@@ -89,27 +89,31 @@ public final class AgentProcess: Sendable {
     }
 
     /// Writes a run's file readable by its owner only (an MCP configuration holds the agent's token), replacing what
-    /// was there. Not synced to disk: the run reads it at once, and a crash ends the run anyway (Foundation's
-    /// writes sync every file: about 3 % of the coordinator's CPU per issue, measured with instant agents).
+    /// was there — a symbolic link included, never followed (a worktree's `.cursor/` is the repository's to fill).
+    /// Not synced to disk: the run reads it at once, and a crash ends the run anyway (Foundation's writes sync every
+    /// file: about 3 % of the coordinator's CPU per issue, measured with instant agents).
     public static func writePrivately(_ data: Data, to url: URL) throws {
-        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw DriverError.invalid("cannot write \(url.path): \(String(cString: strerror(errno)))")
+        func failure(_ code: Int32) -> DriverError {
+            DriverError.invalid("cannot write \(url.path): \(String(cString: strerror(code)))")
         }
+        let flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW
+        var descriptor = open(url.path, flags, 0o600)
+        if descriptor < 0, errno == ELOOP {
+            // A symbolic link: replaced by the file, as a rename over it would.
+            guard unlink(url.path) == 0 else { throw failure(errno) }
+            descriptor = open(url.path, flags | O_EXCL, 0o600)
+        }
+        guard descriptor >= 0 else { throw failure(errno) }
         defer { close(descriptor) }
         // An existing file keeps its mode through O_TRUNC: make it private too.
-        guard fchmod(descriptor, 0o600) == 0 else {
-            throw DriverError.invalid("cannot write \(url.path): \(String(cString: strerror(errno)))")
-        }
+        guard fchmod(descriptor, 0o600) == 0 else { throw failure(errno) }
         try data.withUnsafeBytes { buffer in
             guard let base = buffer.baseAddress else { return }
             var offset = 0
             while offset < buffer.count {
                 let written = write(descriptor, base + offset, buffer.count - offset)
                 if written < 0, errno == EINTR { continue }
-                guard written > 0 else {
-                    throw DriverError.invalid("cannot write \(url.path): \(String(cString: strerror(errno)))")
-                }
+                guard written > 0 else { throw failure(written < 0 ? errno : EIO) }
                 offset += written
             }
         }

@@ -98,7 +98,16 @@ extension SQLStore {
                         continue
                     }
                 }
-                let (assigned, lease) = try await leaseReady(tx, candidate.issue, agent: agent, ttl: request.ttl)
+                let assigned: Issue
+                let lease: Lease
+                do {
+                    (assigned, lease) = try await leaseReady(tx, candidate.issue, agent: agent, ttl: request.ttl)
+                } catch TurboError.conflictingState {
+                    // A ready issue that still has a live lease (left by a crash or a hand edit) is refused before
+                    // any write, so the transaction goes on: the next candidate is claimed instead of none, for every
+                    // claimer, until the lease expires.
+                    continue
+                }
                 guard let remote = request.remote else { return Claimed(issue: assigned, lease: lease) }
                 return try await startRemoteWork(tx, assigned, lease: lease, remote)
             }

@@ -27,6 +27,10 @@ extension Orchestrator {
             }
         }
         if uncommittedCheck == nil { checkUncommittedChanges() }
+        if runs.count >= config.limits.maxConcurrentSubagents, let assignedAt, countedBefore(assignedAt) {
+            // Counts read before the last assignment still count its issue as eligible waiting.
+            try await refreshCounts(withWorktree: nil, force: true)
+        }
         if runs.count >= config.limits.maxConcurrentSubagents, lastEligible > lastUnassignable {
             try await raise(
                 .limitReached, project.key.rawValue,

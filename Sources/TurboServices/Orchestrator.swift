@@ -81,8 +81,10 @@ public actor Orchestrator {
     private var coolingUntil: [UUID: Date] = [:]
     var lastEligible = 0
     var lastUnassignable = 0
-    /// When the counts were last read from the whole queue (``refreshCounts(withWorktree:force:)``).
+    /// When the counts were last read from the whole queue (``refreshCounts(withWorktree:force:)``), and when the
+    /// last issue was assigned (counts read before it still count that issue as eligible).
     private var countedAt: ContinuousClock.Instant?
+    var assignedAt: ContinuousClock.Instant?
     var warnedWorktreeLimit = false
     private var lastAwaitingReview: [String] = []
     private nonisolated let wakeups = Wakeups()
@@ -246,23 +248,23 @@ public actor Orchestrator {
                 paused[$0.driver] == nil && load[$0.id, default: 0] < min($0.maxConcurrentIssues, perAgent)
             }
             guard !free.isEmpty else { break }
-            // Counted, not listed: worktrees stay until their work is merged. At the limit only issues that have a
-            // worktree may start: then their ids are read, once per assignment.
-            let activeCount = try await store.activeWorktreeCount(project: .id(project.id))
-            withWorktree =
-                activeCount + pendingWorktrees.count >= config.limits.maxActiveWorktrees
-                ? Set(try await store.activeWorktrees(project: .id(project.id)).map(\.issueID)) : nil
-            let (cooling, onlyWith) = (Set(coolingUntil.keys), withWorktree)
+            // From here on a failure (the database) ends the pass without throwing: what it already leased is in
+            // `runs` and must reach `execute`, or its slot and lease would be held by nothing.
             let claimed: Claimed?
             do {
+                // Counted, not listed: worktrees stay until their work is merged. At the limit only issues that
+                // have a worktree may start: then their ids are read, once per assignment.
+                let activeCount = try await store.activeWorktreeCount(project: .id(project.id))
+                withWorktree =
+                    activeCount + pendingWorktrees.count >= config.limits.maxActiveWorktrees
+                    ? Set(try await store.activeWorktrees(project: .id(project.id)).map(\.issueID)) : nil
+                let (cooling, onlyWith) = (Set(coolingUntil.keys), withWorktree)
                 claimed = try await store.claimNext(
                     ClaimRequest(project: .id(project.id), ttl: work.firstTTL) { issue in
                         guard !cooling.contains(issue.id), onlyWith?.contains(issue.id) ?? true else { return nil }
                         return Self.pick(for: issue.capabilities, among: free, load: load)?.id
                     })
             } catch {
-                // The database failing (or a claim refused by a concurrent one): nothing was leased; what this pass
-                // already started goes on, and the next pass tries again.
                 logger.warning("assigning work failed", metadata: ["error": "\(error)"])
                 break
             }
@@ -270,38 +272,45 @@ public actor Orchestrator {
                 foundNothing = true
                 break
             }
-            guard let agent = free.first(where: { $0.id == claimed.lease.agentID }) else {
+            let (issue, lease) = (claimed.issue, claimed.lease)
+            guard let agent = free.first(where: { $0.id == lease.agentID }) else {
                 // Cannot happen (the lease names the agent `assign` chose among `free`); if it did, the issue goes
                 // back rather than stay leased to nobody running.
                 _ = try? await store.finishLease(
-                    on: .id(claimed.issue.id), agent: claimed.lease.agentID, epoch: claimed.lease.epoch,
-                    status: .ready, end: WorkLogEnd(outcome: .released), comment: nil, reason: "no such agent")
+                    on: .id(issue.id), agent: lease.agentID, epoch: lease.epoch, status: .ready,
+                    end: WorkLogEnd(outcome: .released), comment: nil, reason: "no such agent")
                 break
             }
-            let (issue, lease) = (claimed.issue, claimed.lease)
-            // At the limit only issues that have a worktree get this far.
-            var hasWorktree = onlyWith != nil
-            if !hasWorktree { hasWorktree = try await store.worktree(of: .id(issue.id)) != nil }
             runs[issue.id] = Run(agent: agent.id, epoch: lease.epoch, since: Date(), lastActivity: Date(), process: nil)
             issueKeys[issue.id] = issue.key.description
-            if !hasWorktree { pendingWorktrees.insert(issue.id) }
+            assignedAt = .now
+            // At the limit only issues that have a worktree get this far; otherwise one not known to have a worktree
+            // counts as one being made.
+            if withWorktree == nil, (try? await store.worktree(of: .id(issue.id))) == nil {
+                pendingWorktrees.insert(issue.id)
+            }
             report("\(issue.key) → \(agent.id) (\(agent.driver.rawValue), lease \(lease.epoch))")
             started.append(Assignment(start: .leased(issue, lease), agent: agent))
         }
-        // Exact counts when nothing runs (`--until-idle` decides on them) and when the pass could start nothing it
-        // looked for; otherwise at most once a second.
-        let waitingForWorktree = try await refreshCounts(
-            withWorktree: foundNothing ? withWorktree : nil, force: runs.isEmpty || foundNothing)
-        // Nothing frees a worktree by itself: these wait for a person (or the merge queue) to remove some.
-        if waitingForWorktree > 0, !warnedWorktreeLimit {
-            warnedWorktreeLimit = true
-            let active = try await store.activeWorktreeCount(project: .id(project.id)) + pendingWorktrees.count
-            report(
-                "limit reached: \(active) active worktrees "
-                    + "(limits.max_active_worktrees \(config.limits.maxActiveWorktrees)); \(waitingForWorktree) eligible issue(s) wait. "
-                    + "Remove finished ones with 'turbocode worktree remove'.")
-        } else if waitingForWorktree == 0 {
-            warnedWorktreeLimit = false
+        do {
+            // Exact counts when nothing runs (`--until-idle` decides on them) and when the pass looked for work and
+            // found none; otherwise at most once a second.
+            let waitingForWorktree = try await refreshCounts(
+                withWorktree: withWorktree, force: runs.isEmpty || foundNothing)
+            // Only a pass that looked for work and found none knows whether the worktree limit holds it back.
+            // Nothing frees a worktree by itself: these wait for a person (or the merge queue) to remove some.
+            if foundNothing, waitingForWorktree > 0, !warnedWorktreeLimit {
+                warnedWorktreeLimit = true
+                let active = try await store.activeWorktreeCount(project: .id(project.id)) + pendingWorktrees.count
+                report(
+                    "limit reached: \(active) active worktrees "
+                        + "(limits.max_active_worktrees \(config.limits.maxActiveWorktrees)); \(waitingForWorktree) eligible issue(s) wait. "
+                        + "Remove finished ones with 'turbocode worktree remove'.")
+            } else if foundNothing, waitingForWorktree == 0 {
+                warnedWorktreeLimit = false
+            }
+        } catch {
+            logger.warning("reading the queue's counts failed", metadata: ["error": "\(error)"])
         }
         return started
     }
@@ -369,10 +378,14 @@ public actor Orchestrator {
         }?.element
     }
 
+    /// Whether the counts were last read before `instant` (or never).
+    func countedBefore(_ instant: ContinuousClock.Instant) -> Bool { countedAt.map { $0 < instant } ?? true }
+
     /// Reads the whole queue for the counts the status line, `--until-idle` and the alerts show — eligible issues,
     /// those no usable agent can take, those only a paused driver can take, those awaiting review — unless `force`
     /// is false and they were read less than a second ago. With `withWorktree` (the worktree limit is reached), the
     /// eligible issues an agent could take but that have no worktree count as waiting; returns how many.
+    @discardableResult
     func refreshCounts(withWorktree: Set<UUID>?, force: Bool) async throws -> Int {
         if !force, let countedAt, ContinuousClock.now - countedAt < .seconds(1) { return 0 }
         countedAt = .now

@@ -165,6 +165,11 @@ struct SupervisorTests {
             at: config.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(String(repeating: "old ", count: 100).utf8).write(to: config)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: config.path)
+        // The prompt's path is a link to a file elsewhere: the link is replaced, its target left alone.
+        let elsewhere = directory.appendingPathComponent("elsewhere.txt")
+        try Data("theirs".utf8).write(to: elsewhere)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: elsewhere.path)
+        try FileManager.default.createSymbolicLink(at: prompt, withDestinationURL: elsewhere)
         let spec = MCPServerSpec(url: "http://127.0.0.1:7420/mcp", headers: ["Authorization": "Bearer tc_agent_x"])
         let process = try AgentProcess(
             plan: LaunchPlan(
@@ -176,6 +181,10 @@ struct SupervisorTests {
             let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
             #expect(mode == 0o600, "\(file.lastPathComponent)")
         }
+        #expect(try String(contentsOf: elsewhere, encoding: .utf8) == "theirs")
+        #expect(try FileManager.default.attributesOfItem(atPath: elsewhere.path)[.posixPermissions] as? Int == 0o644)
+        #expect(
+            try FileManager.default.attributesOfItem(atPath: prompt.path)[.type] as? FileAttributeType == .typeRegular)
         let written = try JSONSerialization.jsonObject(with: Data(contentsOf: config)) as? [String: Any]
         let server = (written?["mcpServers"] as? [String: Any])?["turbocode"] as? [String: Any]
         #expect(server?["url"] as? String == "http://127.0.0.1:7420/mcp" && server?["type"] as? String == "http")

@@ -53,6 +53,26 @@ struct SQLiteStoreTests {
         try await reopened.close()
     }
 
+    /// A ready issue that still holds a live lease (a crash between writes, a hand edit) is passed over by claims
+    /// instead of failing every claim until the lease expires.
+    @Test func aClaimPassesOverAReadyIssueStillLeased() async throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        let store = try SQLiteStore(path: path)
+        let project = try await store.createProject(NewProject(key: try ProjectKey("DISK"), name: "disk"))
+        for title in ["first", "second"] {
+            _ = try await store.createIssue(NewIssue(project: .id(project.id), title: title, status: .ready))
+        }
+        _ = try await store.acquireLease(on: try IssueRef(parsing: "DISK-1"), agent: "crashed", ttl: .seconds(600))
+        try await store.engine.writer.write { db in
+            try db.execute(sql: "UPDATE issues SET status = 'ready', assigned_to = NULL WHERE key = 'DISK-1'")
+        }
+        let claimed = try await store.claimNext(
+            ClaimRequest(project: .id(project.id), agent: "next", capabilities: nil, ttl: .seconds(60)))
+        #expect(claimed?.issue.key.description == "DISK-2" && claimed?.lease.agentID == "next")
+        try await store.close()
+    }
+
     @Test func separateConnectionsToOneFileNumberIssuesWithoutGaps() async throws {
         let path = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
