@@ -34,8 +34,8 @@ extension Orchestrator {
         if runs.count >= config.limits.maxConcurrentSubagents, lastEligible > lastUnassignable {
             try await raise(
                 .limitReached, project.key.rawValue,
-                "\(lastEligible - lastUnassignable) eligible issue(s) wait: all \(config.limits.maxConcurrentSubagents) agent slots "
-                    + "(limits.max_concurrent_subagents) are busy")
+                "\(lastEligible - lastUnassignable) eligible issue(s) wait: all "
+                    + "\(config.limits.maxConcurrentSubagents) agent slots (limits.max_concurrent_subagents) are busy")
         }
         if warnedWorktreeLimit {
             try await raise(
@@ -47,8 +47,8 @@ extension Orchestrator {
         {
             try await raise(
                 .lowDisk, project.key.rawValue,
-                "\(free.bytes >> 20) MiB (\(Int(free.fraction * 100)) %) free under \(work.worktrees.worktrees.layout.root)"
-            )
+                "\(free.bytes >> 20) MiB (\(Int(free.fraction * 100)) %) free under "
+                    + "\(work.worktrees.worktrees.layout.root)")
         }
         raised.formIntersection(holding.union(uncommittedHolding))
     }

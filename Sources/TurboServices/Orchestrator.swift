@@ -304,7 +304,8 @@ public actor Orchestrator {
                 let active = try await store.activeWorktreeCount(project: .id(project.id)) + pendingWorktrees.count
                 report(
                     "limit reached: \(active) active worktrees "
-                        + "(limits.max_active_worktrees \(config.limits.maxActiveWorktrees)); \(waitingForWorktree) eligible issue(s) wait. "
+                        + "(limits.max_active_worktrees \(config.limits.maxActiveWorktrees)); "
+                        + "\(waitingForWorktree) eligible issue(s) wait. "
                         + "Remove finished ones with 'turbocode worktree remove'.")
             } else if foundNothing, waitingForWorktree == 0 {
                 warnedWorktreeLimit = false
