@@ -68,6 +68,15 @@ public enum SQLDialect: Sendable {
         }
     }
 
+    /// The values of `expression` over a subquery's rows as a string list (the type of `capabilities`), empty for
+    /// no row.
+    public func listAggregate(_ expression: String) -> String {
+        switch self {
+        case .sqlite: "json_group_array(\(expression))"
+        case .postgres: "coalesce(array_agg(\(expression)), '{}')"
+        }
+    }
+
     /// Whether the string-list `column` holds `value`.
     public func listContains(_ column: String, _ value: String) -> SQL {
         switch self {
