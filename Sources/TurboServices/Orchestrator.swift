@@ -212,11 +212,16 @@ public actor Orchestrator {
                 run.process?.stop("its lease expired")
             }
         }
+        // The project's live leases in one read (a read per run per pass was most of a pass's statements).
+        var leases: [UUID: Lease] = [:]
+        if !runs.isEmpty {
+            for lease in try await store.liveLeases(project: .id(project.id)) { leases[lease.issueID] = lease }
+        }
         // A run whose lease was lost some other way (an admin moved the issue) is stopped too. A lease its agent
         // ended by submitting is not lost: the agent is finishing its turn, and its last events carry the usage
         // (this pass runs as soon as the submission's event arrives).
         for (issueID, run) in runs {
-            let lease = try await store.currentLease(of: .id(issueID))
+            let lease = leases[issueID]
             if lease == nil, let log = try await store.workLogs(of: .id(issueID)).last,
                 log.outcome == .submitted, log.startedBy == "ai:\(run.agent)"
             {
