@@ -142,6 +142,21 @@ extension SQLStore {
         }
     }
 
+    /// The project's work sent back for more (`in_progress` without an unreleased lease: failed verification,
+    /// requested changes, a failed merge), by number, with dependency keys.
+    public func sentBackWork(project: ProjectRef) async throws -> [Issue] {
+        try await read { tx in
+            let rows = try await tx.rows(
+                """
+                SELECT \(raw: SQLRows.issueColumns) FROM issues
+                WHERE project_id = \(try await projectID(tx, project)) AND status = 'in_progress'
+                    AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.issue_id = issues.id AND l.released_at IS NULL)
+                ORDER BY number
+                """)
+            return try await withDependencyKeys(tx, try rows.map(SQLRows.issue))
+        }
+    }
+
     /// The issue's unreleased lease, expired or not.
     public func currentLease(of ref: IssueRef) async throws -> Lease? {
         try await read { tx in try await currentLease(tx, try await fetchIssue(tx, ref)) }

@@ -326,9 +326,7 @@ public actor Orchestrator {
     /// goes back to the queue for any agent.
     func resumeSentBack() async throws -> [Assignment] {
         var started: [Assignment] = []
-        for issue in try await store.issues(IssueFilter(project: .id(project.id), statuses: [.inProgress]))
-        where runs[issue.id] == nil {
-            if let lease = try await store.currentLease(of: .id(issue.id)), lease.releasedAt == nil { continue }
+        for issue in try await store.sentBackWork(project: .id(project.id)) where runs[issue.id] == nil {
             let agentID = SendBack.agent(try await store.workLogs(of: .id(issue.id)).last?.startedBy)
             guard let agent = config.subagents.first(where: { $0.id == agentID }) else {
                 _ = try await store.transition(

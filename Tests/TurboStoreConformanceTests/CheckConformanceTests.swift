@@ -63,10 +63,14 @@ struct CheckConformanceTests {
             #expect(
                 try await eventTypes(store, after: before) == ["issue.started", "comment.added", "verification.failed"])
             #expect(try await store.comments(of: ref("TEST-1")).last?.body == "Verification failed at tests")
+            // Sent back (in_progress without a live lease): what a pool gives its agent again.
+            let project = ProjectRef.key(try ProjectKey("TEST"))
+            #expect(try await store.sentBackWork(project: project).map(\.key.description) == ["TEST-1"])
             let (resumed, lease, log) = try await store.resumeLeasedWork(
                 on: ref("TEST-1"), agent: "backend-1", ttl: .seconds(60), worktreePath: "/w/1", branch: "TEST-1/pay")
             #expect(resumed.status == .inProgress && resumed.assignedTo == "backend-1")
             #expect(lease.epoch == 2 && log.worktreePath == "/w/1" && log.isActive)
+            #expect(try await store.sentBackWork(project: project).isEmpty)
             await #expect(throws: TurboError.self) {
                 try await store.resumeLeasedWork(
                     on: ref("TEST-1"), agent: "other", ttl: .seconds(60), worktreePath: nil, branch: nil)

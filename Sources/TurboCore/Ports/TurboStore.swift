@@ -93,6 +93,9 @@ public protocol WorkStore: Sendable {
     func currentLease(of ref: IssueRef) async throws -> Lease?
     /// Every unreleased lease (of one project when given), expired or not, by issue key.
     func liveLeases(project: ProjectRef?) async throws -> [Lease]
+    /// The project's work sent back for more (`in_progress` without an unreleased lease: failed verification,
+    /// requested changes, a failed merge), by number, with dependency keys. A project named by id is not looked up.
+    func sentBackWork(project: ProjectRef) async throws -> [Issue]
     /// Extends the live lease named by `epoch` (held by `agent`, unless nil for an admin) to `ttl` from now; with
     /// `progress`, also writes `issue.progress`. A stale epoch throws ``TurboError/staleLease(issue:reason:)``.
     func renewLease(
