@@ -20,9 +20,10 @@ struct OperationsTests {
             let limited = try await client.execute(uri: "/api/v1/projects", method: .get)
             #expect(limited.status == .tooManyRequests)
             #expect(try APITests.errorCode(limited) == "rate_limited")
-            // One request per 1,000 s: the next one is that far away, in whole seconds.
+            // One request per 1,000 s: the next one is that far away, in whole seconds, less the time since the
+            // first request (in a loaded parallel run, tens of seconds; the suite's limit is a minute).
             let retryAfter = try #require(limited.headers[.retryAfter].flatMap { Int($0) })
-            #expect((990...1_000).contains(retryAfter))
+            #expect((940...1_000).contains(retryAfter))
             // A token has a budget of its own, and the probes are never limited.
             let withToken = try await client.execute(
                 uri: "/api/v1/projects", method: .get, headers: [.authorization: "Bearer \(APITests.admin)"])
