@@ -12,12 +12,25 @@ struct UpTests {
     /// `up --port 0 --until-idle` in `cli`'s repository with the fake agent as `name` first on the PATH, run to its
     /// end.
     static func upUntilIdle(_ cli: CLI, as name: String = "claude") async throws -> Background {
-        let bin = try agentBin(in: cli.directory.deletingLastPathComponent(), as: name)
-        let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
-        let up = try Background(
-            cli, ["up", "--port", "0", "--until-idle"], environment: ["PATH": path].merging(gitIdentity) { $1 })
+        let up = try startUp(cli, ["--until-idle"], as: name)
         try await offCooperativePool { up.process.waitUntilExit() }
         return up
+    }
+
+    /// `turbocode up --port 0` with `arguments`, the fake agent on the PATH as `name`, a git identity and `environment`.
+    static func startUp(
+        _ cli: CLI, _ arguments: [String] = [], environment: [String: String] = [:], as name: String = "claude"
+    ) throws -> Background {
+        let bin = try agentBin(in: cli.directory.deletingLastPathComponent(), as: name)
+        let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
+        return try Background(
+            cli, ["up", "--port", "0"] + arguments,
+            environment: ["PATH": path].merging(gitIdentity) { $1 }.merging(environment) { $1 })
+    }
+
+    /// `turbocode.yaml`'s pool of one Claude Code agent, `solo`, after `limits` when given.
+    static func soloPool(limits: String? = nil) -> String {
+        (limits.map { "limits:\n  \($0)\n" } ?? "") + "subagents:\n  - id: solo\n    driver: claude\n"
     }
 
     static func agentBin(in root: URL, as name: String = "claude") throws -> String {
@@ -129,13 +142,8 @@ struct UpTests {
                     try Self.git(cli, ["add", ".gitignore"])
                     try Self.git(cli, ["commit", "-q", "-m", "ignore turboCode's files"])
                 }
-                let bin = try Self.agentBin(in: cli.directory.deletingLastPathComponent())
-                let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
                 let before = try Self.git(cli, ["rev-parse", "main"]).trimmingCharacters(in: .whitespacesAndNewlines)
-                let up = try Background(
-                    cli, ["up", "--port", "0", "--until-idle"],
-                    environment: ["PATH": path].merging(Self.gitIdentity) { $1 })
-                try await offCooperativePool { up.process.waitUntilExit() }
+                let up = try await Self.upUntilIdle(cli)
                 let stdout = up.output.stdoutText
                 #expect(up.process.terminationStatus == 0, "\(up.output.stderrText)")
                 try await TurboApp.withStore(try Self.database(cli), logger: .init(label: "test")) { store in
@@ -273,21 +281,13 @@ struct UpTests {
                 try await offCooperativePool {
                     try Self.prepare(
                         cli,
-                        extra: """
-                            subagents:
-                              - id: solo
-                                driver: claude
-                            """)
+                        extra: Self.soloPool())
                     #expect(
                         try cli.run("issue", "add", "Long job", "--ready", "-d", "fake-agent: ignore-sigint").status
                             == 0)
                 }
-                let bin = try Self.agentBin(in: cli.directory.deletingLastPathComponent())
-                let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
                 let pidFile = cli.directory.deletingLastPathComponent().appendingPathComponent("agent.pid").path
-                let up = try Background(
-                    cli, ["up", "--port", "0"],
-                    environment: ["PATH": path, "FAKE_AGENT_CHILD_PID_FILE": pidFile].merging(Self.gitIdentity) { $1 })
+                let up = try Self.startUp(cli, environment: ["FAKE_AGENT_CHILD_PID_FILE": pidFile])
                 let assigned = try await offCooperativePool { up.line(from: .stdout) { $0.contains("SHOP-1 → solo") } }
                 #expect(assigned != nil, "\(up.output.stderrText)")
                 // The agent is up and ignoring SIGINT; give it a moment to read its issue.
@@ -334,18 +334,9 @@ struct UpTests {
                 try await offCooperativePool {
                     try Self.prepare(
                         cli,
-                        extra: """
-                            limits:
-                              scheduling_fallback: 1h
-                            subagents:
-                              - id: solo
-                                driver: claude
-                            """)
+                        extra: Self.soloPool(limits: "scheduling_fallback: 1h"))
                 }
-                let bin = try Self.agentBin(in: cli.directory.deletingLastPathComponent())
-                let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
-                let up = try Background(
-                    cli, ["up", "--port", "0"], environment: ["PATH": path].merging(Self.gitIdentity) { $1 })
+                let up = try Self.startUp(cli)
                 let listening = try await offCooperativePool { up.line(from: .stderr) { $0.contains("http://") } }
                 #expect(listening != nil, "\(up.output.stderrText)")
                 // Let the first pass (nothing to do) run, so only a wake-up can assign the new issue.
@@ -371,13 +362,7 @@ struct UpTests {
                 try await offCooperativePool {
                     try Self.prepare(
                         cli,
-                        extra: """
-                            limits:
-                              max_active_worktrees: 1
-                            subagents:
-                              - id: solo
-                                driver: claude
-                            """)
+                        extra: Self.soloPool(limits: "max_active_worktrees: 1"))
                     for title in ["First", "Second"] {
                         #expect(try cli.run("issue", "add", title, "--ready").status == 0)
                     }
@@ -402,11 +387,7 @@ struct UpTests {
                 try await offCooperativePool {
                     try Self.prepare(
                         cli,
-                        extra: """
-                            subagents:
-                              - id: solo
-                                driver: claude
-                            """)
+                        extra: Self.soloPool())
                     let added = try cli.run(
                         "issue", "add", "Lingers", "--ready", "-d", "fake-agent: linger-after-submit")
                     #expect(added.status == 0, "\(added.stderr)")
