@@ -245,6 +245,7 @@ public actor Orchestrator {
         // or passes it over — so an assignment costs the same with 100 issues in the queue as with 10,000. The whole
         // queue is read only for the counts (``refreshCounts(withWorktree:force:)``).
         var withWorktree: Set<UUID>?
+        var activeCount = 0
         var foundNothing = false
         while runs.count < config.limits.maxConcurrentSubagents {
             let load = Dictionary(grouping: runs.values, by: \.agent).mapValues(\.count)
@@ -259,7 +260,7 @@ public actor Orchestrator {
             do {
                 // Counted, not listed: worktrees stay until their work is merged. At the limit only issues that
                 // have a worktree may start: then their ids are read, once per assignment.
-                let activeCount = try await store.activeWorktreeCount(project: .id(project.id))
+                activeCount = try await store.activeWorktreeCount(project: .id(project.id))
                 withWorktree =
                     activeCount + pendingWorktrees.count >= config.limits.maxActiveWorktrees
                     ? Set(try await store.activeWorktrees(project: .id(project.id)).map(\.issueID)) : nil
@@ -306,9 +307,9 @@ public actor Orchestrator {
             // Nothing frees a worktree by itself: these wait for a person (or the merge queue) to remove some.
             if foundNothing, waitingForWorktree > 0, !warnedWorktreeLimit {
                 warnedWorktreeLimit = true
-                let active = try await store.activeWorktreeCount(project: .id(project.id)) + pendingWorktrees.count
+                // Counted by the claim that found nothing, this pass.
                 report(
-                    "limit reached: \(active) active worktrees "
+                    "limit reached: \(activeCount + pendingWorktrees.count) active worktrees "
                         + "(limits.max_active_worktrees \(config.limits.maxActiveWorktrees)); "
                         + "\(waitingForWorktree) eligible issue(s) wait. "
                         + "Remove finished ones with 'turbocode worktree remove'.")
