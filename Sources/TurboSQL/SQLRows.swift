@@ -38,6 +38,27 @@ public enum SQLRows {
             closedAt: try row.optionalDate("closed_at"))
     }
 
+    /// Two more columns for a `SELECT … FROM issues`: the keys of the issue's blockers (`blocked_by_keys`) and of the
+    /// issues it blocks (`blocks_keys`), each aggregated by a subquery, so an issue is read whole in one statement.
+    /// `row` names the issue's row (its table or alias).
+    public static func dependencyKeyColumns(_ dialect: SQLDialect, of row: String = "issues") -> String {
+        // Each key by the primary key: a join lets a planner without statistics (a table just filled) scan `issues`.
+        func keys(_ side: String, _ other: String) -> String {
+            "(SELECT \(dialect.listAggregate("(SELECT o.key FROM issues o WHERE o.id = d.\(other))")) "
+                + "FROM dependencies d WHERE d.\(side) = \(row).id)"
+        }
+        return
+            "\(keys("blocked_id", "blocker_id")) AS blocked_by_keys, \(keys("blocker_id", "blocked_id")) AS blocks_keys"
+    }
+
+    /// An `issues` row (``issueColumns``) with ``dependencyKeyColumns(_:)``.
+    public static func issueWithDependencyKeys(_ row: any SQLRow) throws -> Issue {
+        var issue = try SQLRows.issue(row)
+        issue.blockedBy = try row.strings("blocked_by_keys").map(SQLRows.issueKey).sorted()
+        issue.blocks = try row.strings("blocks_keys").map(SQLRows.issueKey).sorted()
+        return issue
+    }
+
     /// A `comments` row with its issue's key as `issue_key`.
     public static func comment(_ row: any SQLRow) throws -> Comment {
         Comment(

@@ -101,7 +101,10 @@ extension SQLStore {
                 let assigned: Issue
                 let lease: Lease
                 do {
-                    (assigned, lease) = try await leaseReady(tx, candidate.issue, agent: agent, ttl: request.ttl)
+                    // Remote work goes on to `in_progress` in the same transaction: the row is written once.
+                    (assigned, lease) = try await leaseReady(
+                        tx, candidate.issue, agent: agent, ttl: request.ttl, leases: candidate.leases,
+                        writeStatus: request.remote == nil)
                 } catch TurboError.conflictingState {
                     // A ready issue that still has a live lease (left by a crash or a hand edit) is refused before
                     // any write, so the transaction goes on: the next candidate is claimed instead of none, for every
@@ -109,24 +112,23 @@ extension SQLStore {
                     continue
                 }
                 guard let remote = request.remote else { return Claimed(issue: assigned, lease: lease) }
-                return try await startRemoteWork(tx, assigned, lease: lease, remote)
+                return try await startRemoteWork(tx, assigned, lease: lease, remote, candidate.workLogs)
             }
             return nil
         }
     }
 
-    /// Remote work started with its claim: `in_progress` and a work log with the worker's location and the branch.
+    /// Remote work started with its claim: `in_progress` (the row still `ready`: ``leaseReady`` moved it to
+    /// `assigned` in memory only) and a work log with the worker's location and the branch.
     private func startRemoteWork(
-        _ tx: any SQLTransaction, _ issue: Issue, lease: Lease, _ remote: ClaimRequest.RemoteWork
+        _ tx: any SQLTransaction, _ issue: Issue, lease: Lease, _ remote: ClaimRequest.RemoteWork,
+        _ logs: ClaimCandidate.WorkLogFacts?
     ) async throws -> Claimed {
-        let recorded = try await tx.row(
-            """
-            SELECT branch_name FROM work_logs WHERE issue_id = \(issue.id) AND branch_name IS NOT NULL
-            ORDER BY started_at DESC LIMIT 1
-            """)?.optionalString("branch_name")
-        let branch = try remote.branch(issue, recorded)
+        guard let logs else { throw TurboError.storage("a remote claim read no work log facts") }
+        let branch = try remote.branch(issue, logs.recordedBranch)
         let (started, log) = try await startWork(
-            tx, issue, actor: lease.holderActor, worktreePath: remote.location, branch: branch)
+            tx, issue, actor: lease.holderActor, worktreePath: remote.location, branch: branch, rowStatus: .ready,
+            openLogChecked: !logs.hasOpenLog)
         return Claimed(issue: started, lease: lease, log: log, branch: branch)
     }
 
@@ -149,39 +151,71 @@ extension SQLStore {
 
     /// Leases `issue` (ready, no open blocker) to `agent`: releases an expired lease left on it, runs `check` once
     /// the issue is known to be ready, inserts the lease, moves the issue to `assigned` and writes the events. Inside
-    /// a transaction that holds the issue's row.
+    /// a transaction that holds the issue's row. `leases` is what the caller read of the issue's leases with the
+    /// issue (they are read here otherwise); without `writeStatus` the move to `assigned` is made in memory only, for
+    /// a caller that writes the row's next status in the same transaction. The issue's dependency keys are as given.
     func leaseReady(
         _ tx: any SQLTransaction, _ issue: Issue, agent: String, ttl: Duration,
-        check: (any SQLTransaction, Issue) async throws -> Void = { _, _ in }
+        leases: ClaimCandidate.LeaseFacts? = nil,
+        writeStatus: Bool = true, check: (any SQLTransaction, Issue) async throws -> Void = { _, _ in }
     ) async throws -> (issue: Issue, lease: Lease) {
         let now = try await tx.now()
         var events: [EventDraft] = []
-        let latest = try await latestLease(tx, issue)
-        if let current = latest, current.releasedAt == nil {
-            guard current.expiresAt <= now else {
-                throw TurboError.conflictingState(
-                    "\(issue.key) is leased to \(current.agentID) (epoch \(current.epoch))")
+        let epoch: Int
+        if let leases, !leases.hasUnreleased {
+            epoch = leases.newestEpoch + 1
+        } else {
+            let latest = try await latestLease(tx, issue)
+            if let current = latest, current.releasedAt == nil {
+                guard current.expiresAt <= now else {
+                    throw TurboError.conflictingState(
+                        "\(issue.key) is leased to \(current.agentID) (epoch \(current.epoch))")
+                }
+                events.append(.lease(.leaseReleased, try await release(tx, current, reason: "expired")))
             }
-            events.append(.lease(.leaseReleased, try await release(tx, current, reason: "expired")))
+            epoch = (latest?.epoch ?? 0) + 1
         }
         guard issue.status == .ready else {
             throw TurboError.conflictingState("\(issue.key) is \(issue.status); only a ready issue can be claimed")
         }
         try await check(tx, issue)
-        let lease = try await insertLease(tx, issue, agent: agent, ttl: ttl, epoch: (latest?.epoch ?? 0) + 1)
+        let lease = try await insertLease(tx, issue, agent: agent, ttl: ttl, epoch: epoch)
         // The assignee goes in with the status, in one UPDATE (`move` writes `assigned_to`).
-        var claimed = issue
-        claimed.assignedTo = agent
-        let assigned = try await move(tx, claimed, to: .assigned, reason: nil)
+        var assigned = issue
+        assigned.assignedTo = agent
+        if writeStatus {
+            assigned = try await move(tx, assigned, to: .assigned, reason: nil)
+        } else {
+            try IssueTransition.apply(to: &assigned, status: .assigned, reason: nil, now: now)
+        }
         events += [.transition(assigned, from: .ready, actor: lease.holderActor), .lease(.leaseAcquired, lease)]
         try await tx.appendEvents(events)
-        return (try await withDependencyKeys(tx, [assigned])[0], lease)
+        return (assigned, lease)
     }
 }
 
-/// A claimable issue as a claim reads it (the whole row: on PostgreSQL the read locked it), with its queue place.
+/// A claimable issue as a claim reads it (the whole row with its dependency keys: on PostgreSQL the read locked it),
+/// with its queue place and what the claim's writes need to know of its leases and work logs.
 struct ClaimCandidate {
+    /// The issue's leases, read with it.
+    struct LeaseFacts {
+        /// The newest lease's epoch (0 for none): a new lease takes the next.
+        var newestEpoch: Int
+        /// Whether a lease is unreleased (live, or expired and not yet released): then it is read whole.
+        var hasUnreleased: Bool
+    }
+
+    /// The issue's work logs, read with it for a remote claim, which starts work.
+    struct WorkLogFacts {
+        /// The branch its newest work log recorded.
+        var recordedBranch: String?
+        /// Whether a work log is still open (starting work then fails).
+        var hasOpenLog: Bool
+    }
+
     var issue: Issue
+    var leases: LeaseFacts
+    var workLogs: WorkLogFacts?
     var project: UUID { issue.projectID }
     var capabilities: [String] { issue.capabilities }
     var paths: [String] { issue.paths }
@@ -246,16 +280,21 @@ struct ClaimStream {
         let pending = streams.indices.filter { streams[$0].offset == 0 && !streams[$0].exhausted }
         guard !pending.isEmpty else { return }
         let union = SQL.joined(
-            pending.map { "SELECT * FROM (\(streams[$0].page(tx, limit: 1, stream: $0))) AS s\(raw: String($0))" },
-            separator: " UNION ALL ")
+            pending.map { streams[$0].page(tx, limit: 1, stream: $0, ordered: false) }, separator: " UNION ALL ")
         let rows = try await tx.rows(union)
         var byStream: [Int: [any SQLRow]] = [:]
         for row in rows { byStream[try row.int("stream"), default: []].append(row) }
         for index in pending { try streams[index].take(byStream[index] ?? [], limit: 1) }
     }
 
-    /// The statement reading the stream's next `limit` candidates, each row tagged with `stream`.
-    private func page(_ tx: any SQLTransaction, limit: Int, stream: Int = 0) -> SQL {
+    /// The statement reading the stream's next `limit` candidates, each row tagged with `stream`; `ordered` sorts its
+    /// rows in the stream's order.
+    ///
+    /// The rows are picked (and on PostgreSQL locked, passing over rows other claims hold) in a subquery that reads
+    /// only `issues`; what the claim's writes need of the chosen rows' dependencies, leases and work logs is read by
+    /// the outer query, each by an index, for those rows only: read in the subquery it would be read for every row
+    /// passed over too.
+    private func page(_ tx: any SQLTransaction, limit: Int, stream: Int = 0, ordered: Bool = true) -> SQL {
         let cutoff = now.addingTimeInterval(-Self.ageCapDays * 86_400)
         let range: SQL
         let ordering: String
@@ -280,14 +319,34 @@ struct ClaimStream {
         let worktrees: SQL =
             skipWorktrees
             ? " AND NOT EXISTS (SELECT 1 FROM worktrees w WHERE w.issue_id = issues.id AND w.removed_at IS NULL)" : ""
+        let workLogs =
+            skipWorktrees
+            ? """
+            , (SELECT branch_name FROM work_logs w WHERE w.issue_id = s.id AND w.branch_name IS NOT NULL
+                ORDER BY w.started_at DESC LIMIT 1) AS recorded_branch,
+            EXISTS (SELECT 1 FROM work_logs w WHERE w.issue_id = s.id AND w.ended_at IS NULL) AS open_log
+            """ : ""
         return """
-            SELECT \(raw: SQLRows.issueColumns), score_static,
-                \(raw: tx.dialect.epochSeconds("created_at")) AS created_epoch, \(raw: String(stream)) AS stream
-            FROM issues
-            WHERE project_id = \(project) AND status = 'ready' AND open_blockers = 0 \(range)\(worktrees)
-            ORDER BY \(raw: ordering)
-            LIMIT \(limit) OFFSET \(offset)\(raw: tx.dialect.skipLocked)
+            SELECT s.*, \(raw: SQLRows.dependencyKeyColumns(tx.dialect, of: "s")),
+                (SELECT COALESCE(MAX(epoch), 0) FROM leases l WHERE l.issue_id = s.id) AS newest_epoch,
+                EXISTS (SELECT 1 FROM leases l WHERE l.issue_id = s.id AND l.released_at IS NULL) AS lease_open
+                \(raw: workLogs)
+            FROM (
+                SELECT \(raw: SQLRows.issueColumns), number, score_base, score_static,
+                    \(raw: tx.dialect.epochSeconds("created_at")) AS created_epoch, \(raw: String(stream)) AS stream
+                FROM issues
+                WHERE project_id = \(project) AND status = 'ready' AND open_blockers = 0 \(range)\(worktrees)
+                ORDER BY \(raw: ordering)
+                \(window(limit))\(raw: tx.dialect.skipLocked)
+            ) AS s\(raw: ordered ? " ORDER BY \(ordering)" : "")
             """
+    }
+
+    /// `LIMIT` and `OFFSET`: the first page's written out, so that its statement has one text and a prepared plan
+    /// made without the values (PostgreSQL's generic plan) still knows it reads one row, walking the claim index
+    /// rather than sorting every ready issue; later pages' bound.
+    private func window(_ limit: Int) -> SQL {
+        offset == 0 && limit == 1 ? "LIMIT 1 OFFSET 0" : "LIMIT \(limit) OFFSET \(offset)"
     }
 
     /// Buffers a page read with `limit`.
@@ -302,9 +361,15 @@ struct ClaimStream {
         let created = try row.double("created_epoch")
         let age = max(0, nowEpoch - created) / 86_400
         let score = try row.double("score_static") + min(age * 0.5, 20)
-        let issue = try SQLRows.issue(row)
+        let issue = try SQLRows.issueWithDependencyKeys(row)
         return ClaimCandidate(
             issue: issue,
+            leases: ClaimCandidate.LeaseFacts(
+                newestEpoch: try row.int("newest_epoch"), hasUnreleased: try row.bool("lease_open")),
+            workLogs: skipWorktrees
+                ? ClaimCandidate.WorkLogFacts(
+                    recordedBranch: try row.optionalString("recorded_branch"), hasOpenLog: try row.bool("open_log"))
+                : nil,
             sortKey: WorkQueue.SortKey(
                 eligible: true, rank: try row.optionalInt("work_rank"), score: score,
                 createdAt: Date(timeIntervalSince1970: created), key: issue.key))

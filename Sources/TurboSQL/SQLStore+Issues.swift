@@ -73,23 +73,14 @@ extension SQLStore {
     /// statement of a read takes a reader connection and begins a read transaction).
     public func issue(_ ref: IssueRef) async throws -> Issue {
         try await read { tx in
-            func keys(_ side: String, _ other: String) -> String {
-                "(SELECT \(tx.dialect.listAggregate("o.key")) FROM dependencies d JOIN issues o ON o.id = d.\(other) "
-                    + "WHERE d.\(side) = issues.id)"
-            }
-            let columns =
-                "\(SQLRows.issueColumns), \(keys("blocked_id", "blocker_id")) AS blocked_by_keys, "
-                + "\(keys("blocker_id", "blocked_id")) AS blocks_keys"
+            let columns = "\(SQLRows.issueColumns), \(SQLRows.dependencyKeyColumns(tx.dialect))"
             let sql: SQL =
                 switch ref {
                 case .key(let key): "SELECT \(raw: columns) FROM issues WHERE key = \(key.description)"
                 case .id(let id): "SELECT \(raw: columns) FROM issues WHERE id = \(id)"
                 }
             guard let row = try await tx.row(sql) else { throw TurboError.issueNotFound(ref.description) }
-            var issue = try SQLRows.issue(row)
-            issue.blockedBy = try row.strings("blocked_by_keys").map(SQLRows.issueKey).sorted()
-            issue.blocks = try row.strings("blocks_keys").map(SQLRows.issueKey).sorted()
-            return issue
+            return try SQLRows.issueWithDependencyKeys(row)
         }
     }
 

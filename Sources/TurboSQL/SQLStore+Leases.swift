@@ -28,7 +28,7 @@ extension SQLStore {
     ) {
         try await write { tx in
             // The row lock makes a concurrent claim of the same issue wait, then see this lease and fail.
-            let issue = try await fetchIssue(tx, ref, lock: true)
+            let issue = try await withDependencyKeys(tx, [try await fetchIssue(tx, ref, lock: true)])[0]
             return try await leaseReady(tx, issue, agent: agent, ttl: ttl) { tx, issue in
                 let waiting = try await tx.rows(
                     """
@@ -194,12 +194,16 @@ extension SQLStore {
     }
 
     /// Under a lease the transaction has checked: `assigned` → `in_progress`, the work log, and their events.
+    /// `rowStatus` is the row's status when the move to `assigned` was made in memory (``leaseReady``); with
+    /// `openLogChecked` the caller has read that no work log is open.
     func startWork(
-        _ tx: any SQLTransaction, _ issue: Issue, actor: String, worktreePath: String?, branch: String?
+        _ tx: any SQLTransaction, _ issue: Issue, actor: String, worktreePath: String?, branch: String?,
+        rowStatus: IssueStatus? = nil, openLogChecked: Bool = false
     ) async throws -> (issue: Issue, log: WorkLog) {
-        let started = try await move(tx, issue, to: .inProgress, reason: nil)
+        let started = try await move(tx, issue, to: .inProgress, reason: nil, rowStatus: rowStatus)
         let log = try await insertWorkLog(
-            tx, started, try NewWorkLog(startedBy: actor, worktreePath: worktreePath, branchName: branch).validated())
+            tx, started, try NewWorkLog(startedBy: actor, worktreePath: worktreePath, branchName: branch).validated(),
+            openLogChecked: openLogChecked)
         try await tx.appendEvents([
             .transition(started, from: issue.status, actor: actor), .workLog(.workLogStarted, log),
         ])

@@ -66,12 +66,15 @@ extension SQLStore {
     }
 
     /// Moves an issue to `status` (checked by ``IssueTransition``), writing its assignee in the same `UPDATE`; fails
-    /// if the row left its status meanwhile.
-    func move(_ tx: any SQLTransaction, _ issue: Issue, to status: IssueStatus, reason: ClosedReason?) async throws
-        -> Issue
-    {
+    /// if the row left its status meanwhile. `rowStatus` is the row's status when it differs from `issue`'s (a move
+    /// made in memory earlier in the transaction).
+    func move(
+        _ tx: any SQLTransaction, _ issue: Issue, to status: IssueStatus, reason: ClosedReason?,
+        rowStatus: IssueStatus? = nil
+    ) async throws -> Issue {
         var issue = issue
         let from = issue.status
+        let stored = rowStatus ?? from
         let now = try await tx.now()
         try IssueTransition.apply(to: &issue, status: status, reason: reason, now: now)
         guard
@@ -79,11 +82,11 @@ extension SQLStore {
                 """
                 UPDATE issues SET status = \(issue.status.rawValue), closed_reason = \(issue.closedReason?.rawValue),
                     closed_at = \(issue.closedAt), assigned_to = \(issue.assignedTo), updated_at = \(now)
-                WHERE id = \(issue.id) AND status = \(from.rawValue)
+                WHERE id = \(issue.id) AND status = \(stored.rawValue)
                 RETURNING 1
                 """)
         else { throw TurboError.invalidTransition(issue: issue.key.description, from: from, to: status) }
-        if (from == .closed) != (status == .closed) { try await recountAround(tx, issue.id) }
+        if (stored == .closed) != (status == .closed) { try await recountAround(tx, issue.id) }
         return issue
     }
 
@@ -168,8 +171,13 @@ extension SQLStore {
         return comment
     }
 
-    func insertWorkLog(_ tx: any SQLTransaction, _ issue: Issue, _ new: NewWorkLog) async throws -> WorkLog {
-        if try await tx.exists("SELECT 1 FROM work_logs WHERE issue_id = \(issue.id) AND ended_at IS NULL") {
+    /// Opens a work log; fails when one is open already (unless `openLogChecked`: the caller read that none is).
+    func insertWorkLog(
+        _ tx: any SQLTransaction, _ issue: Issue, _ new: NewWorkLog, openLogChecked: Bool = false
+    ) async throws -> WorkLog {
+        if !openLogChecked,
+            try await tx.exists("SELECT 1 FROM work_logs WHERE issue_id = \(issue.id) AND ended_at IS NULL")
+        {
             throw TurboError.activeWorkLogExists(issue: issue.key.description)
         }
         let now = try await tx.now()
