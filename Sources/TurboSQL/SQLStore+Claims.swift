@@ -58,7 +58,27 @@ extension SQLStore {
     }
 
     /// Leases the first claimable issue in queue order that the claimer can take; see ``TurboStore/claimNext(_:)``.
+    ///
+    /// On PostgreSQL the facts read with a candidate (its newest lease epoch, whether a lease or a work log is open)
+    /// come from the snapshot its statement began with, while the row comes locked in its newest version. An issue
+    /// claimed and given back between the two (within that one statement) would then get an epoch that is taken,
+    /// or a second open lease or work log: the unique indexes refuse it, and the claim runs once more on fresh reads.
     public func claimNext(_ request: ClaimRequest) async throws -> Claimed? {
+        var attempt = 1
+        while true {
+            do {
+                return try await claimOnce(request)
+            } catch let error as TurboError
+                where attempt < 3
+                && ["leases_issue_id_epoch_key", "leases_one_live_per_issue", "work_logs_one_active"].contains(
+                    where: error.isUniqueViolation)
+            {
+                attempt += 1
+            }
+        }
+    }
+
+    private func claimOnce(_ request: ClaimRequest) async throws -> Claimed? {
         let skipIssuesWithWorktree = request.remote != nil
         return try await write { tx in
             let projects: [UUID] =
@@ -98,7 +118,7 @@ extension SQLStore {
                         continue
                     }
                 }
-                let assigned: Issue
+                var assigned: Issue
                 let lease: Lease
                 do {
                     // Remote work goes on to `in_progress` in the same transaction: the row is written once.
@@ -111,6 +131,7 @@ extension SQLStore {
                     // claimer, until the lease expires.
                     continue
                 }
+                if !candidate.hasDependencyKeys { assigned = try await withDependencyKeys(tx, [assigned])[0] }
                 guard let remote = request.remote else { return Claimed(issue: assigned, lease: lease) }
                 return try await startRemoteWork(tx, assigned, lease: lease, remote, candidate.workLogs)
             }
@@ -119,16 +140,26 @@ extension SQLStore {
     }
 
     /// Remote work started with its claim: `in_progress` (the row still `ready`: ``leaseReady`` moved it to
-    /// `assigned` in memory only) and a work log with the worker's location and the branch.
+    /// `assigned` in memory only) and a work log with the worker's location and the branch. `logs` is what the claim
+    /// read of the issue's work logs with it (read here otherwise).
     private func startRemoteWork(
         _ tx: any SQLTransaction, _ issue: Issue, lease: Lease, _ remote: ClaimRequest.RemoteWork,
         _ logs: ClaimCandidate.WorkLogFacts?
     ) async throws -> Claimed {
-        guard let logs else { throw TurboError.storage("a remote claim read no work log facts") }
-        let branch = try remote.branch(issue, logs.recordedBranch)
+        let recorded =
+            if let logs {
+                logs.recordedBranch
+            } else {
+                try await tx.row(
+                    """
+                    SELECT branch_name FROM work_logs WHERE issue_id = \(issue.id) AND branch_name IS NOT NULL
+                    ORDER BY started_at DESC LIMIT 1
+                    """)?.optionalString("branch_name")
+            }
+        let branch = try remote.branch(issue, recorded)
         let (started, log) = try await startWork(
             tx, issue, actor: lease.holderActor, worktreePath: remote.location, branch: branch, rowStatus: .ready,
-            openLogChecked: !logs.hasOpenLog)
+            openLogChecked: logs.map { !$0.hasOpenLog } ?? false)
         return Claimed(issue: started, lease: lease, log: log, branch: branch)
     }
 
@@ -194,8 +225,9 @@ extension SQLStore {
     }
 }
 
-/// A claimable issue as a claim reads it (the whole row with its dependency keys: on PostgreSQL the read locked it),
-/// with its queue place and what the claim's writes need to know of its leases and work logs.
+/// A claimable issue as a claim reads it (the whole row: on PostgreSQL the read locked it), with its queue place and,
+/// read with a stream's head, its dependency keys and what the claim's writes need to know of its leases and work
+/// logs.
 struct ClaimCandidate {
     /// The issue's leases, read with it.
     struct LeaseFacts {
@@ -214,7 +246,11 @@ struct ClaimCandidate {
     }
 
     var issue: Issue
-    var leases: LeaseFacts
+    /// Whether `issue` has its dependency keys.
+    var hasDependencyKeys: Bool
+    /// Nil when not read with the issue.
+    var leases: LeaseFacts?
+    /// Nil when not read with the issue (or not asked for: only a remote claim starts work).
     var workLogs: WorkLogFacts?
     var project: UUID { issue.projectID }
     var capabilities: [String] { issue.capabilities }
@@ -280,21 +316,22 @@ struct ClaimStream {
         let pending = streams.indices.filter { streams[$0].offset == 0 && !streams[$0].exhausted }
         guard !pending.isEmpty else { return }
         let union = SQL.joined(
-            pending.map { streams[$0].page(tx, limit: 1, stream: $0, ordered: false) }, separator: " UNION ALL ")
+            pending.map { streams[$0].page(tx, limit: 1, stream: $0, facts: true) }, separator: " UNION ALL ")
         let rows = try await tx.rows(union)
         var byStream: [Int: [any SQLRow]] = [:]
         for row in rows { byStream[try row.int("stream"), default: []].append(row) }
-        for index in pending { try streams[index].take(byStream[index] ?? [], limit: 1) }
+        for index in pending { try streams[index].take(byStream[index] ?? [], limit: 1, facts: true) }
     }
 
-    /// The statement reading the stream's next `limit` candidates, each row tagged with `stream`; `ordered` sorts its
-    /// rows in the stream's order.
+    /// The statement reading the stream's next `limit` candidates, each row tagged with `stream`.
     ///
-    /// The rows are picked (and on PostgreSQL locked, passing over rows other claims hold) in a subquery that reads
-    /// only `issues`; what the claim's writes need of the chosen rows' dependencies, leases and work logs is read by
-    /// the outer query, each by an index, for those rows only: read in the subquery it would be read for every row
-    /// passed over too.
-    private func page(_ tx: any SQLTransaction, limit: Int, stream: Int = 0, ordered: Bool = true) -> SQL {
+    /// With `facts` (a head: most claims take one) the rows come with their dependency keys and what the claim's
+    /// writes need of their leases and work logs, so that taking one needs no read of its own. The rows are picked
+    /// (and on PostgreSQL locked, passing over rows other claims hold) in a subquery that reads only `issues`, and
+    /// the facts are read by the outer query, each by an index, for the picked rows only: read in the subquery they
+    /// would be read for every row passed over too. Later pages (a claimer passing over issues it cannot take, up to
+    /// 256 rows) are read without them, and a candidate taken from one reads its own.
+    private func page(_ tx: any SQLTransaction, limit: Int, stream: Int = 0, facts: Bool = false) -> SQL {
         let cutoff = now.addingTimeInterval(-Self.ageCapDays * 86_400)
         let range: SQL
         let ordering: String
@@ -319,6 +356,15 @@ struct ClaimStream {
         let worktrees: SQL =
             skipWorktrees
             ? " AND NOT EXISTS (SELECT 1 FROM worktrees w WHERE w.issue_id = issues.id AND w.removed_at IS NULL)" : ""
+        let picked: SQL = """
+            SELECT \(raw: SQLRows.issueColumns), score_static,
+                \(raw: tx.dialect.epochSeconds("created_at")) AS created_epoch, \(raw: String(stream)) AS stream
+            FROM issues
+            WHERE project_id = \(project) AND status = 'ready' AND open_blockers = 0 \(range)\(worktrees)
+            ORDER BY \(raw: ordering)
+            \(window(limit))\(raw: tx.dialect.skipLocked)
+            """
+        guard facts else { return picked }
         let workLogs =
             skipWorktrees
             ? """
@@ -331,14 +377,7 @@ struct ClaimStream {
                 (SELECT COALESCE(MAX(epoch), 0) FROM leases l WHERE l.issue_id = s.id) AS newest_epoch,
                 EXISTS (SELECT 1 FROM leases l WHERE l.issue_id = s.id AND l.released_at IS NULL) AS lease_open
                 \(raw: workLogs)
-            FROM (
-                SELECT \(raw: SQLRows.issueColumns), number, score_base, score_static,
-                    \(raw: tx.dialect.epochSeconds("created_at")) AS created_epoch, \(raw: String(stream)) AS stream
-                FROM issues
-                WHERE project_id = \(project) AND status = 'ready' AND open_blockers = 0 \(range)\(worktrees)
-                ORDER BY \(raw: ordering)
-                \(window(limit))\(raw: tx.dialect.skipLocked)
-            ) AS s\(raw: ordered ? " ORDER BY \(ordering)" : "")
+            FROM (\(picked)) AS s
             """
     }
 
@@ -350,23 +389,25 @@ struct ClaimStream {
     }
 
     /// Buffers a page read with `limit`.
-    private mutating func take(_ rows: [any SQLRow], limit: Int) throws {
+    /// Buffers a page read with `limit`, with ``page(_:limit:stream:facts:)``'s `facts` or without.
+    private mutating func take(_ rows: [any SQLRow], limit: Int, facts: Bool = false) throws {
         offset += rows.count
         exhausted = rows.count < limit
         let nowEpoch = now.timeIntervalSince1970
-        for row in rows { buffer.append(try candidate(row, nowEpoch: nowEpoch)) }
+        for row in rows { buffer.append(try candidate(row, nowEpoch: nowEpoch, facts: facts)) }
     }
 
-    private func candidate(_ row: any SQLRow, nowEpoch: TimeInterval) throws -> ClaimCandidate {
+    private func candidate(_ row: any SQLRow, nowEpoch: TimeInterval, facts: Bool) throws -> ClaimCandidate {
         let created = try row.double("created_epoch")
         let age = max(0, nowEpoch - created) / 86_400
         let score = try row.double("score_static") + min(age * 0.5, 20)
-        let issue = try SQLRows.issueWithDependencyKeys(row)
+        let issue = facts ? try SQLRows.issueWithDependencyKeys(row) : try SQLRows.issue(row)
         return ClaimCandidate(
-            issue: issue,
-            leases: ClaimCandidate.LeaseFacts(
-                newestEpoch: try row.int("newest_epoch"), hasUnreleased: try row.bool("lease_open")),
-            workLogs: skipWorktrees
+            issue: issue, hasDependencyKeys: facts,
+            leases: facts
+                ? ClaimCandidate.LeaseFacts(
+                    newestEpoch: try row.int("newest_epoch"), hasUnreleased: try row.bool("lease_open")) : nil,
+            workLogs: facts && skipWorktrees
                 ? ClaimCandidate.WorkLogFacts(
                     recordedBranch: try row.optionalString("recorded_branch"), hasOpenLog: try row.bool("open_log"))
                 : nil,

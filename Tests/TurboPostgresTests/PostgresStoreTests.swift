@@ -111,6 +111,55 @@ struct PostgresStoreTests {
         }
     }
 
+    /// A claim reads an issue's lease history with the issue, from its statement's snapshot, while the row comes
+    /// locked in its newest version: an issue claimed and given back within that statement would get an epoch
+    /// already taken. The unique index refuses it and the claim runs again on fresh reads. (PostgreSQL's own
+    /// refusal is raised here by a trigger on the first lease insert: the race lasts less than a statement.)
+    @Test(.enabled(if: enabled, "needs TURBOCODE_TEST_POSTGRES_URL (scripts/with-postgres.sh)"))
+    func aClaimWhoseEpochWasTakenMeanwhileRunsAgain() async throws {
+        try await TestPostgres.withTemporaryDatabase { settings in
+            try await PostgresStore.withStore(settings, logger: Self.logger) { store in
+                let project = try await store.createProject(NewProject(key: try ProjectKey("RACE"), name: "race"))
+                let issue = try await store.createIssue(
+                    NewIssue(project: .id(project.id), title: "Taken meanwhile", status: .ready))
+                try await store.engine.write { tx in
+                    // A sequence, because the refused transaction is rolled back: its count stays.
+                    try await tx.execute("CREATE SEQUENCE lease_inserts")
+                    try await tx.execute(
+                        """
+                        CREATE FUNCTION refuse_first_lease() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN
+                            IF nextval('lease_inserts') = 1 THEN
+                                RAISE unique_violation USING CONSTRAINT = 'leases_issue_id_epoch_key',
+                                    MESSAGE = 'duplicate key value violates unique constraint "leases_issue_id_epoch_key"';
+                            END IF;
+                            RETURN NEW;
+                        END $$
+                        """)
+                    try await tx.execute(
+                        """
+                        CREATE TRIGGER refuse_first_lease BEFORE INSERT ON leases
+                        FOR EACH ROW EXECUTE FUNCTION refuse_first_lease()
+                        """)
+                }
+                let claimed = try #require(
+                    try await store.claimNext(
+                        ClaimRequest(project: .id(project.id), agent: "racer", capabilities: nil, ttl: .seconds(60))))
+                #expect(claimed.issue.key == issue.key)
+                #expect(claimed.lease.epoch == 1)
+                // The refused attempt was rolled back whole: one lease, and the claim's events once.
+                let leases = try await store.engine.read { tx in
+                    try await tx.rows("SELECT epoch FROM leases WHERE issue_id = \(issue.id)").map {
+                        try $0.int("epoch")
+                    }
+                }
+                #expect(leases == [1])
+                let acquired = try await store.events(after: 0, limit: 100).filter { $0.type == "lease.acquired" }
+                #expect(acquired.count == 1)
+            }
+        }
+    }
+
     /// A snapshot sees one instant: a commit made meanwhile on another connection is not in its second read.
     @Test(.enabled(if: enabled, "needs TURBOCODE_TEST_POSTGRES_URL (scripts/with-postgres.sh)"))
     func aSnapshotKeepsItsFirstView() async throws {

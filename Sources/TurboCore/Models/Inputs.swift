@@ -435,7 +435,8 @@ public struct ClaimRequest: Sendable {
     /// work starts (`in_progress`, a work log) with the claim. Nil: only the lease; the caller starts the work.
     public var remote: RemoteWork?
     /// Set for a pool of agents (the scheduler of `turbocode up`): who takes each claimable issue, offered in queue
-    /// order — the agent to lease it to, or nil to pass it over. Replaces `agent` and `capabilities`.
+    /// order — the agent to lease it to, or nil to pass it over (a claim the store runs again offers them again).
+    /// Replaces `agent` and `capabilities`.
     public var assign: (@Sendable (Issue) -> String?)?
 
     /// A claim by `agent`.
