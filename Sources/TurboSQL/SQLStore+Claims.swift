@@ -63,6 +63,8 @@ extension SQLStore {
     /// come from the snapshot its statement began with, while the row comes locked in its newest version. An issue
     /// claimed and given back between the two (within that one statement) would then get an epoch that is taken,
     /// or a second open lease or work log: the unique indexes refuse it, and the claim runs once more on fresh reads.
+    /// The other facts may be as stale without a refusal, harmlessly: the dependency keys in the answer (shown, not
+    /// acted on), and a remote claim's branch, which only work started on a ready issue without a claim changes.
     public func claimNext(_ request: ClaimRequest) async throws -> Claimed? {
         var attempt = 1
         while true {
@@ -388,7 +390,6 @@ struct ClaimStream {
         offset == 0 && limit == 1 ? "LIMIT 1 OFFSET 0" : "LIMIT \(limit) OFFSET \(offset)"
     }
 
-    /// Buffers a page read with `limit`.
     /// Buffers a page read with `limit`, with ``page(_:limit:stream:facts:)``'s `facts` or without.
     private mutating func take(_ rows: [any SQLRow], limit: Int, facts: Bool = false) throws {
         offset += rows.count

@@ -28,8 +28,8 @@ extension SQLStore {
     ) {
         try await write { tx in
             // The row lock makes a concurrent claim of the same issue wait, then see this lease and fail.
-            let issue = try await withDependencyKeys(tx, [try await fetchIssue(tx, ref, lock: true)])[0]
-            return try await leaseReady(tx, issue, agent: agent, ttl: ttl) { tx, issue in
+            let issue = try await fetchIssue(tx, ref, lock: true)
+            let (leased, lease) = try await leaseReady(tx, issue, agent: agent, ttl: ttl) { tx, issue in
                 let waiting = try await tx.rows(
                     """
                     SELECT b.key AS blocker_key FROM dependencies d JOIN issues b ON b.id = d.blocker_id
@@ -43,6 +43,7 @@ extension SQLStore {
                         "\(issue.key) waits for \(waiting.joined(separator: ", ")) to be finished")
                 }
             }
+            return (try await withDependencyKeys(tx, [leased])[0], lease)
         }
     }
 
