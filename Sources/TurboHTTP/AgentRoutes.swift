@@ -172,6 +172,27 @@ struct ClaimedDocument: Encodable, Sendable {
     enum CodingKeys: String, CodingKey { case issue, epoch, worktree, branch, baseBranch = "base_branch" }
 }
 
+/// Every claim answers one: written directly, like the issue inside it.
+extension ClaimedDocument: JSONWritable {
+    func writeJSON(to out: inout [UInt8]) -> Bool {
+        var json = JSONWriter()
+        json.beginObject()
+        json.key("issue")
+        guard json.value(issue) else { return false }
+        json.key("epoch")
+        json.integer(epoch)
+        json.key("worktree")
+        json.string(worktree)
+        json.key("branch")
+        json.string(branch)
+        json.key("base_branch")
+        json.string(baseBranch)
+        json.endObject()
+        out += json.bytes
+        return true
+    }
+}
+
 struct SubmittedDocument: Encodable, Sendable {
     var issue: IssueDocument
     var head: String

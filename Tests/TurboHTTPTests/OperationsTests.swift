@@ -68,6 +68,28 @@ struct OperationsTests {
         }
     }
 
+    /// A claim's answer, written directly, is the document `JSONEncoder` (as the server's context configures it)
+    /// makes of it.
+    @Test func aClaimsAnswerIsWrittenAsTheEncoderWritesIt() throws {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        let issue = Issue(
+            id: UUID(), projectID: UUID(), key: IssueKey(project: try ProjectKey("SHOP"), number: 12),
+            title: "Payment \"API\"", description: "line\nnext\té", type: .feature, priority: .high,
+            status: .inProgress, capabilities: ["web"], paths: ["src/**"], createdBy: "ann", assignedTo: "worker-1",
+            workRank: nil, closedReason: nil, createdAt: Date(timeIntervalSince1970: 1_765_000_000),
+            updatedAt: Date(timeIntervalSince1970: 1_765_000_100), closedAt: nil,
+            blockedBy: [IssueKey(project: try ProjectKey("SHOP"), number: 3)], blocks: [])
+        let document = ClaimedDocument(
+            issue: IssueDocument(issue), epoch: 4, worktree: "gpu-box:/w/SHOP-12", branch: "SHOP-12/payment-api",
+            baseBranch: "main")
+        var bytes: [UInt8] = []
+        #expect(document.writeJSON(to: &bytes))
+        let ours = try JSONSerialization.jsonObject(with: Data(bytes)) as? NSDictionary
+        let theirs = try JSONSerialization.jsonObject(with: try encoder.encode(document)) as? NSDictionary
+        #expect(ours != nil && ours == theirs, "\(String(decoding: bytes, as: UTF8.self))")
+    }
+
     @Test func aPlainGetOnTheWebSocketPathIsTold426() async throws {
         try await APITests.withApp { client, _ in
             let response = try await client.execute(uri: "/api/v1/events/ws", method: .get)
