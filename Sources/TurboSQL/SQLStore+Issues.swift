@@ -72,16 +72,7 @@ extension SQLStore {
     /// One issue by key or id, with its dependency keys — in one statement (the API's most frequent read: each
     /// statement of a read takes a reader connection and begins a read transaction).
     public func issue(_ ref: IssueRef) async throws -> Issue {
-        try await read { tx in
-            let columns = "\(SQLRows.issueColumns), \(SQLRows.dependencyKeyColumns(tx.dialect))"
-            let sql: SQL =
-                switch ref {
-                case .key(let key): "SELECT \(raw: columns) FROM issues WHERE key = \(key.description)"
-                case .id(let id): "SELECT \(raw: columns) FROM issues WHERE id = \(id)"
-                }
-            guard let row = try await tx.row(sql) else { throw TurboError.issueNotFound(ref.description) }
-            return try SQLRows.issueWithDependencyKeys(row)
-        }
+        try await read { tx in try await fetchIssue(tx, ref, dependencyKeys: true) }
     }
 
     /// Issues matching a filter, ordered by project key and number.

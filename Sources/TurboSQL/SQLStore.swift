@@ -52,17 +52,22 @@ extension SQLStore {
         return try await fetchProject(tx, ref).id
     }
 
-    /// One issue; with `lock`, its row stays locked until the transaction ends (PostgreSQL).
-    func fetchIssue(_ tx: any SQLTransaction, _ ref: IssueRef, lock: Bool = false) async throws -> Issue {
+    /// One issue; with `lock`, its row stays locked until the transaction ends (PostgreSQL); with `dependencyKeys`,
+    /// its blockers' and dependents' keys are read in the same statement.
+    func fetchIssue(
+        _ tx: any SQLTransaction, _ ref: IssueRef, lock: Bool = false, dependencyKeys: Bool = false
+    ) async throws -> Issue {
         let suffix = lock ? tx.dialect.lockRows : ""
+        let columns =
+            dependencyKeys
+            ? "\(SQLRows.issueColumns), \(SQLRows.dependencyKeyColumns(tx.dialect))" : SQLRows.issueColumns
         let sql: SQL =
             switch ref {
-            case .key(let key):
-                "SELECT \(raw: SQLRows.issueColumns) FROM issues WHERE key = \(key.description)\(raw: suffix)"
-            case .id(let id): "SELECT \(raw: SQLRows.issueColumns) FROM issues WHERE id = \(id)\(raw: suffix)"
+            case .key(let key): "SELECT \(raw: columns) FROM issues WHERE key = \(key.description)\(raw: suffix)"
+            case .id(let id): "SELECT \(raw: columns) FROM issues WHERE id = \(id)\(raw: suffix)"
             }
         guard let row = try await tx.row(sql) else { throw TurboError.issueNotFound(ref.description) }
-        return try SQLRows.issue(row)
+        return try dependencyKeys ? SQLRows.issueWithDependencyKeys(row) : SQLRows.issue(row)
     }
 
     /// Moves an issue to `status` (checked by ``IssueTransition``), writing its assignee in the same `UPDATE`; fails

@@ -364,8 +364,7 @@ public actor Orchestrator {
 
     /// Whether `agent` has every capability in `capabilities` (case-insensitive).
     static func can(_ agent: OrchestratorConfig.Subagent, take capabilities: [String]) -> Bool {
-        let have = Set(agent.capabilities.map { $0.lowercased() })
-        return capabilities.allSatisfy { have.contains($0.lowercased()) }
+        Capabilities.cover(capabilities, with: agent.capabilities)
     }
 
     /// The agent among `agents` (those with free capacity) for an issue asking for `capabilities`: one whose

@@ -460,8 +460,16 @@ public struct ClaimRequest: Sendable {
     public func taker(of issue: Issue) -> String? {
         if let assign { return assign(issue) }
         guard let capabilities else { return agent }
-        let have = Set(capabilities.map { $0.lowercased() })
-        return issue.capabilities.allSatisfy { have.contains($0.lowercased()) } ? agent : nil
+        return Capabilities.cover(issue.capabilities, with: capabilities) ? agent : nil
+    }
+}
+
+/// Who may take an issue by its capability labels.
+public enum Capabilities {
+    /// Whether `have` holds every label in `needs`, compared without case.
+    public static func cover(_ needs: [String], with have: [String]) -> Bool {
+        let held = Set(have.map { $0.lowercased() })
+        return needs.allSatisfy { held.contains($0.lowercased()) }
     }
 }
 
