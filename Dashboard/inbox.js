@@ -77,6 +77,7 @@ function row(item) {
   li.className = "item";
   li.dataset.kind = item.kind;
   li.dataset.subject = item.subject;
+  li.dataset.key = keyOf(item);
   const what = [item.title, item.message].filter((part) => part).join(": ")
     + (item.until ? ` (until ${new Date(item.until).toLocaleString()})` : "");
   li.append(
@@ -89,12 +90,30 @@ function row(item) {
   return li;
 }
 
+const keyOf = (item) => `${item.kind}\u0000${item.subject}`;
+
+// Redraws the items, except one whose answer form is open: it stays as it is (its age updated), so that a live
+// refresh does not take away what the person is typing, nor the focus.
 function render(inbox) {
+  const active = document.activeElement;
+  const selection = active?.selectionStart === undefined ? null : [active.selectionStart, active.selectionEnd];
   for (const need of ["broken", "decision"]) {
     const section = document.getElementById(need);
     const items = inbox.items.filter((item) => item.need === need);
-    section.querySelector(".items").replaceChildren(...items.map(row));
+    const list = section.querySelector(".items");
+    const editing = new Map([...list.querySelectorAll("li.item")].filter((li) => li.querySelector("form"))
+      .map((li) => [li.dataset.key, li]));
+    list.replaceChildren(...items.map((item) => {
+      const kept = editing.get(keyOf(item));
+      if (!kept) return row(item);
+      kept.querySelector(".age").textContent = age(item.age_seconds);
+      return kept;
+    }));
     section.hidden = items.length === 0;
+  }
+  if (active?.isConnected && active !== document.activeElement) {
+    active.focus();
+    if (selection) active.setSelectionRange(...selection);
   }
   document.getElementById("empty").hidden = inbox.items.length > 0;
   document.getElementById("summary").textContent =

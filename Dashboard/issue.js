@@ -5,6 +5,9 @@ import { age, cell, coalesced, getJSON, issueLink, live, throttled } from "/asse
 
 const key = decodeURIComponent(window.location.pathname.split("/").pop());
 const when = (text) => (text ? new Date(text).toLocaleString() : "");
+// The check logs a person opened, by check id, with their text once read: a live refresh redraws the checks and
+// keeps them open instead of folding them under the reader.
+const openLogs = new Map();
 
 
 function rows(selector, items, cells) {
@@ -146,10 +149,20 @@ const refresh = coalesced(async () => {
     const test = check.evidence?.test;
     const pre = cell("log", "", "pre");
     details.append(cell("", test?.command ? `log of '${test.command}' (exit ${test.exit ?? "?"})` : "log", "summary"), pre);
+    if (openLogs.has(check.id)) {
+      pre.textContent = openLogs.get(check.id);
+      details.open = true;
+    }
     details.addEventListener("toggle", async () => {
-      if (!details.open || pre.textContent) return;
+      if (!details.open) {
+        openLogs.delete(check.id);
+        return;
+      }
+      if (!openLogs.has(check.id)) openLogs.set(check.id, "");
+      if (pre.textContent) return;
       const response = await fetch(`${base}/checks/${encodeURIComponent(check.id)}/log`, { credentials: "same-origin" });
       pre.textContent = response.ok ? await response.text() : `The log could not be read (HTTP ${response.status}).`;
+      if (openLogs.has(check.id)) openLogs.set(check.id, pre.textContent);
     });
     checkRows[index].lastElementChild.append(details);
   });

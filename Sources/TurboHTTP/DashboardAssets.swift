@@ -675,6 +675,7 @@ function row(item) {
   li.className = "item";
   li.dataset.kind = item.kind;
   li.dataset.subject = item.subject;
+  li.dataset.key = keyOf(item);
   const what = [item.title, item.message].filter((part) => part).join(": ")
     + (item.until ? ` (until ${new Date(item.until).toLocaleString()})` : "");
   li.append(
@@ -687,12 +688,30 @@ function row(item) {
   return li;
 }
 
+const keyOf = (item) => `${item.kind}\u0000${item.subject}`;
+
+// Redraws the items, except one whose answer form is open: it stays as it is (its age updated), so that a live
+// refresh does not take away what the person is typing, nor the focus.
 function render(inbox) {
+  const active = document.activeElement;
+  const selection = active?.selectionStart === undefined ? null : [active.selectionStart, active.selectionEnd];
   for (const need of ["broken", "decision"]) {
     const section = document.getElementById(need);
     const items = inbox.items.filter((item) => item.need === need);
-    section.querySelector(".items").replaceChildren(...items.map(row));
+    const list = section.querySelector(".items");
+    const editing = new Map([...list.querySelectorAll("li.item")].filter((li) => li.querySelector("form"))
+      .map((li) => [li.dataset.key, li]));
+    list.replaceChildren(...items.map((item) => {
+      const kept = editing.get(keyOf(item));
+      if (!kept) return row(item);
+      kept.querySelector(".age").textContent = age(item.age_seconds);
+      return kept;
+    }));
     section.hidden = items.length === 0;
+  }
+  if (active?.isConnected && active !== document.activeElement) {
+    active.focus();
+    if (selection) active.setSelectionRange(...selection);
   }
   document.getElementById("empty").hidden = inbox.items.length > 0;
   document.getElementById("summary").textContent =
@@ -833,6 +852,9 @@ import { age, cell, coalesced, getJSON, issueLink, live, throttled } from "/asse
 
 const key = decodeURIComponent(window.location.pathname.split("/").pop());
 const when = (text) => (text ? new Date(text).toLocaleString() : "");
+// The check logs a person opened, by check id, with their text once read: a live refresh redraws the checks and
+// keeps them open instead of folding them under the reader.
+const openLogs = new Map();
 
 
 function rows(selector, items, cells) {
@@ -974,10 +996,20 @@ const refresh = coalesced(async () => {
     const test = check.evidence?.test;
     const pre = cell("log", "", "pre");
     details.append(cell("", test?.command ? `log of '${test.command}' (exit ${test.exit ?? "?"})` : "log", "summary"), pre);
+    if (openLogs.has(check.id)) {
+      pre.textContent = openLogs.get(check.id);
+      details.open = true;
+    }
     details.addEventListener("toggle", async () => {
-      if (!details.open || pre.textContent) return;
+      if (!details.open) {
+        openLogs.delete(check.id);
+        return;
+      }
+      if (!openLogs.has(check.id)) openLogs.set(check.id, "");
+      if (pre.textContent) return;
       const response = await fetch(`${base}/checks/${encodeURIComponent(check.id)}/log`, { credentials: "same-origin" });
       pre.textContent = response.ok ? await response.text() : `The log could not be read (HTTP ${response.status}).`;
+      if (openLogs.has(check.id)) openLogs.set(check.id, pre.textContent);
     });
     checkRows[index].lastElementChild.append(details);
   });
